@@ -1,0 +1,466 @@
+"""references.bib → the sources table, with an exact import report.
+
+bibtexparser (v2) splits the file into blocks; this module adds what a review needs on
+top of it: `@string` macros, `#` concatenation and `month = jan` resolved; LaTeX decoded
+in the fields people read (names split first, other fields left as written); author-year
+labels and APA references; and a count of entry openings in the file against the
+entries parsed, so that an entry a parser skips without a word is still reported.
+
+    >>> sources, problems, report = read_bibliography(Path("references.bib"), "references.bib")
+    >>> sources.loc[0, ["citekey", "author_year"]].tolist()      # doctest: +SKIP
+    ['Kotter1990WhatLeaders', 'Kotter, 1990']
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bibtexparser
+import pandas as pd
+from bibtexparser import model
+from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts, split_multiple_persons_names
+
+from .files import read_text
+from .latex import latex_to_text
+from .problems import ProblemLog
+
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december"]
+MONTH_MACROS = {m[:3]: m.capitalize() for m in MONTHS}
+
+# Fields shown to people, and so decoded from LaTeX; the rest stay as written.
+SHOWN_FIELDS = ["title", "journal", "journaltitle", "booktitle", "howpublished", "organization",
+                "publisher", "institution", "school", "address", "location", "edition", "series"]
+CONTAINER_FIELDS = ["journal", "journaltitle", "booktitle", "howpublished", "organization", "institution", "school"]
+NAME_FIELDS = ["author", "editor", "translator"]
+
+SOURCE_COLUMNS = ["citekey", "entry_type", "author_year", "authors", "title", "year", "month", "day",
+                  "container", "volume", "number", "pages", "publisher", "edition", "doi", "url",
+                  "reference", "line"]
+
+_OPENING = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*([{(])[ \t]*([^,\s{}()=]*)", re.MULTILINE)
+_NOT_ENTRIES = {"string", "preamble", "comment"}
+
+
+@dataclass
+class ImportReport:
+    """What happened to the entries of a .bib file: found, imported, failed, duplicated."""
+
+    file: str
+    openings: int = 0
+    imported: int = 0
+    failed: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+    unaccounted: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{self.openings} entries found", f"{self.imported} imported"]
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        if self.duplicates:
+            parts.append(f"{len(self.duplicates)} duplicate keys")
+        if self.unaccounted:
+            parts.append(f"{len(self.unaccounted)} skipped by the parser")
+        return f"{self.file}: " + ", ".join(parts)
+
+
+# ---------------------------------------------------------------- field values
+
+def _split_concatenation(raw: str) -> list[str]:
+    """Split a raw value on `#` outside braces and quotes."""
+    parts, depth, quoted, current = [], 0, False, []
+    for ch in raw:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current).strip())
+    return parts
+
+
+def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
+    """A raw BibTeX value as text: enclosing removed, macros and `#` resolved.
+
+    Returns the text and the names of any macros that are not defined.
+
+    >>> resolve_value('hbr # " (blog)"', {"hbr": "Harvard Business Review"})
+    ('Harvard Business Review (blog)', [])
+    >>> resolve_value("jan", {})
+    ('January', [])
+    """
+    raw = raw.strip()
+    if raw.startswith("{") and raw.endswith("}") and "#" not in raw:
+        return raw[1:-1], []
+    pieces, unknown = [], []
+    for token in _split_concatenation(raw):
+        if len(token) >= 2 and token[0] == token[-1] == '"' or token[:1] == "{" and token[-1:] == "}":
+            pieces.append(token[1:-1])
+        elif token.isdigit():
+            pieces.append(token)
+        elif token.lower() in strings:
+            pieces.append(strings[token.lower()])
+        elif token.lower() in MONTH_MACROS:
+            pieces.append(MONTH_MACROS[token.lower()])
+        else:
+            unknown.append(token)
+            pieces.append(token)
+    return "".join(pieces), unknown
+
+
+def month_number(value: str) -> int | None:
+    """1–12 from 'jan', 'January', 'Jan.', '1' or '01'; None if not a month."""
+    value = value.strip().rstrip(".").lower()
+    if value.isdigit():
+        return int(value) if 1 <= int(value) <= 12 else None
+    for i, name in enumerate(MONTHS, 1):
+        if len(value) >= 3 and name.startswith(value):
+            return i
+    return None
+
+
+# ---------------------------------------------------------------- names and labels
+
+@dataclass
+class Person:
+    family: str
+    given: str = ""
+    von: str = ""
+    suffix: str = ""
+
+    @property
+    def initials(self) -> str:
+        """'John P.' → 'J. P.'; 'Jean-Paul' → 'J.-P.'."""
+        out = []
+        for word in self.given.split():
+            pieces = [p for p in word.split("-") if p]
+            out.append("-".join(p[0] + "." for p in pieces))
+        return " ".join(out)
+
+    @property
+    def sort_name(self) -> str:
+        return " ".join(p for p in (self.von, self.family) if p)
+
+    def apa(self) -> str:
+        name = self.sort_name
+        if self.initials:
+            name += f", {self.initials}"
+        if self.suffix:
+            name += f", {self.suffix}"
+        return name
+
+
+def split_names(raw: str) -> list[Person]:
+    """People in a BibTeX name list, split before decoding so braces keep their meaning."""
+    people = []
+    for name in split_multiple_persons_names(raw):
+        try:
+            parts = parse_single_name_into_parts(name)
+        except InvalidNameError:
+            parts = parse_single_name_into_parts(name, strict=False)
+        family = latex_to_text(" ".join(parts.last))
+        people.append(Person(family=family, given=latex_to_text(" ".join(parts.first)),
+                             von=latex_to_text(" ".join(parts.von)), suffix=latex_to_text(" ".join(parts.jr))))
+    return people
+
+
+def author_label(people: list[Person], title: str) -> str:
+    """The author part of an APA in-text citation: 'Kotter', 'Bennis & Nanus', 'Kramer et al.'."""
+    if not people:
+        short = " ".join(title.split()[:4])
+        return f"“{short}”" if short else "Anonymous"
+    if len(people) == 1:
+        return people[0].sort_name
+    if len(people) == 2:
+        return f"{people[0].sort_name} & {people[1].sort_name}"
+    return f"{people[0].sort_name} et al."
+
+
+def disambiguate_years(frame: pd.DataFrame) -> pd.Series:
+    """'Kotter, 1990' — with 1990a, 1990b where one author label has two works in one year."""
+    year = frame["year"].map(lambda y: "n.d." if y is None or pd.isna(y) else str(int(y)))
+    key = frame["_author"] + "|" + year
+    labels = frame["_author"] + ", " + year
+    for _, group in frame.groupby(key, sort=False):
+        if len(group) > 1:
+            ordered = group.sort_values("title", kind="stable").index
+            for i, idx in enumerate(ordered):
+                labels[idx] = f"{frame.at[idx, '_author']}, {year[idx]}{'-' if year[idx] == 'n.d.' else ''}{chr(97 + i)}"
+    return labels
+
+
+def apa_reference(source: dict, italic=lambda s: s) -> str:
+    """An APA-style (7th ed.) reference for one source; `italic` marks titles of wholes."""
+    people = source.get("_people") or []
+    if len(people) > 1:
+        authors = ", ".join(p.apa() for p in people[:-1]) + ", & " + people[-1].apa()
+    elif people:
+        authors = people[0].apa()
+    else:
+        authors = ""
+    date = "n.d." if source.get("year") is None or pd.isna(source["year"]) else str(int(source["year"]))
+    if source.get("month") is not None and pd.notna(source["month"]) and source.get("entry_type") in ("misc", "online", "electronic", "webpage"):
+        date += ", " + MONTHS[int(source["month"]) - 1].capitalize()
+        if source.get("day") is not None and pd.notna(source["day"]):
+            date += f" {int(source['day'])}"
+    title = source.get("title") or "Untitled"
+    end = "" if title[-1] in ".?!" else "."
+    container = source.get("container") or ""
+    edition = source.get("edition") or ""
+    edition = f" ({edition}{_ordinal(edition)} ed.)" if edition.isdigit() else (f" ({edition})" if edition else "")
+    kind = source.get("entry_type")
+    lead = f"{authors} ({date}). " if authors else ""
+    if kind in ("book", "mvbook", "report", "techreport", "phdthesis", "mastersthesis", "thesis"):
+        body = f"{italic(title)}{edition}." if edition else f"{italic(title)}{end}"
+        if not authors:
+            body += f" ({date})."
+    else:
+        body = f"{title}{end}"
+        if not authors:
+            body += f" ({date})."
+        if container and kind in ("incollection", "inbook", "inproceedings", "conference"):
+            body += f" In {italic(container)}"
+            body += f" (pp. {source['pages']})." if source.get("pages") else "."
+        elif container:
+            body += f" {italic(container)}"
+            if source.get("volume"):
+                body += f", {italic(source['volume'])}"
+                if source.get("number"):
+                    body += f"({source['number']})"
+            if source.get("pages"):
+                body += f", {source['pages']}"
+            body += "."
+    if source.get("publisher") and kind not in ("article",):
+        body += f" {source['publisher']}."
+    if source.get("doi"):
+        body += f" https://doi.org/{source['doi']}"
+    elif source.get("url"):
+        body += f" {source['url']}"
+    return (lead + body).replace("..", ".")
+
+
+def _ordinal(number: str) -> str:
+    n = int(number)
+    if 10 <= n % 100 <= 20:
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+
+
+# ---------------------------------------------------------------- reading the file
+
+def read_bibliography(path: Path, name: str) -> tuple[pd.DataFrame, ProblemLog, ImportReport]:
+    """Sources from one .bib file, the problems met, and the import report.
+
+    `name` is how the file is named in problems (its path relative to the review).
+    """
+    log = ProblemLog(name)
+    report = ImportReport(name)
+    if not path.exists():
+        log.error(None, "the bibliography is missing", f"create {name} (export it from Zotero as BibTeX)", "bib-missing")
+        return _sources_frame([]), log, report
+    text = read_text(path, log)
+    # bibtexparser logs each aborted block itself; the problems below say it better.
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+    library = bibtexparser.parse_string(text, parse_stack=[])
+    strings = _read_strings(library, log)
+    entries = list(library.entries) + _failed_block_problems(library, text, log, report)
+    entries.sort(key=lambda e: e.start_line or 0)
+    rows = [_entry_row(entry, strings, log) for entry in entries]
+    report.openings = _report_silent_gaps(library, text, log)
+    report.unaccounted = [p.line for p in log if p.kind in ("bib-skipped", "bib-swallowed")]
+    report.imported = len(rows)
+    _report_case_clashes(rows, log)
+    if not rows and not report.openings:
+        log.info(None, "the bibliography has no entries yet", "add the review's works, e.g. export them from Zotero", "bib-empty")
+    return _sources_frame(rows), log, report
+
+
+def _read_strings(library, log: ProblemLog) -> dict[str, str]:
+    strings: dict[str, str] = {}
+    for block in library.strings:
+        value, unknown = resolve_value(block.value, strings)
+        for macro in unknown:
+            log.warning(block.start_line + 1, f"@string {block.key} uses '{macro}', which is not defined",
+                        f"define @string{{{macro} = \"…\"}} above it, or put the text in braces", "bib-macro")
+        strings[block.key.lower()] = value
+    return strings
+
+
+def _entry_row(entry: model.Entry, strings: dict[str, str], log: ProblemLog) -> dict:
+    line = entry.start_line + 1
+    values: dict[str, str] = {}
+    for f in entry.fields:
+        key = f.key.lower()
+        if key in values:  # an entry with a repeated field: the first value is kept
+            continue
+        value, unknown = resolve_value(f.value, strings)
+        for macro in unknown:
+            log.warning(line, f"{entry.key}: field {key} uses '{macro}', which is neither an @string nor a month",
+                        f"put the value in braces ({key} = {{{macro}}}) or define @string{{{macro} = \"…\"}}",
+                        "bib-macro")
+        values[key] = value
+    return _source_row(entry.key, entry.entry_type.lower(), values, line, log)
+def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int, log: ProblemLog) -> dict:
+    people = []
+    for field_name in ("author", "editor"):
+        if values.get(field_name):
+            people = split_names(values[field_name])
+            break
+    shown = {k: latex_to_text(values[k]) for k in SHOWN_FIELDS if values.get(k)}
+    title = shown.get("title", "")
+    if not title:
+        log.warning(line, f"{citekey}: no title", "add a title field", "bib-field")
+    year = _year(values.get("year") or values.get("date", ""), citekey, line, log)
+    month = month_number(values["month"]) if values.get("month") else None
+    if values.get("month") and month is None:
+        log.warning(line, f"{citekey}: month '{values['month']}' is not a month", "use jan … dec or 1 … 12", "bib-field")
+    if month is None and re.match(r"\d{4}-\d{2}", values.get("date", "")):
+        month = int(values["date"][5:7])
+    day = values.get("day", "")
+    if not people:
+        log.warning(line, f"{citekey}: no author or editor; cited by its title", "add an author field", "bib-field")
+    doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", values.get("doi", "").strip(), flags=re.I)
+    return {
+        "citekey": citekey,
+        "entry_type": entry_type,
+        "_people": people,
+        "_author": author_label(people, title),
+        "authors": "; ".join(p.apa() for p in people),
+        "title": title,
+        "year": year,
+        "month": month,
+        "day": int(day) if day.isdigit() and 1 <= int(day) <= 31 else None,
+        "container": next((shown[k] for k in CONTAINER_FIELDS if shown.get(k)), ""),
+        "volume": values.get("volume", ""),
+        "number": values.get("number", "") or values.get("issue", ""),
+        "pages": latex_to_text(values.get("pages", "")),
+        "publisher": shown.get("publisher", ""),
+        "edition": shown.get("edition", ""),
+        "doi": doi,
+        "url": values.get("url", "").strip(),
+        "line": line,
+    }
+
+
+def _year(value: str, citekey: str, line: int, log: ProblemLog) -> int | None:
+    match = re.search(r"\b(\d{4})\b", value)
+    if match:
+        return int(match.group(1))
+    if value:
+        log.warning(line, f"{citekey}: year '{value}' has no four-digit year; cited as n.d.", "give the year as e.g. 1990", "bib-field")
+    else:
+        log.warning(line, f"{citekey}: no year; cited as n.d.", "add a year field", "bib-field")
+    return None
+
+
+def _failed_block_problems(library, text: str, log: ProblemLog, report: ImportReport) -> list[model.Entry]:
+    """Report each failed block; return the entries that can still be used."""
+    recovered = []
+    for block in library.failed_blocks:
+        line = (block.start_line or 0) + 1
+        if isinstance(block, model.DuplicateBlockKeyBlock):
+            report.duplicates.append(line)
+            first = (block.previous_block.start_line or 0) + 1
+            log.error(line, f"duplicate citekey '{block.key}' (first used on line {first}); this entry was left out",
+                      "give one of the two entries another key, or delete the repeat", "bib-duplicate-key")
+        elif isinstance(block, model.DuplicateFieldKeyBlock):
+            entry = block.ignore_error_block
+            fields = ", ".join(sorted(block.duplicate_keys))
+            log.warning(line, f"{entry.key}: field(s) {fields} given twice; the first value is used",
+                        "delete the repeated field", "bib-duplicate-field")
+            recovered.append(entry)
+        else:
+            report.failed.append(line)
+            reason = getattr(block.error, "abort_reason", "") or str(block.error)
+            opening = _OPENING.match(text, _line_offset(text, line))
+            what = f"entry '{opening.group(3)}'" if opening and opening.group(3) else "this entry"
+            log.error(line, f"{what} could not be read and was left out: {_plain_reason(reason)}",
+                      "look for a missing comma, brace or quote in this entry", "bib-failed")
+    return recovered
+
+
+def _plain_reason(reason: str) -> str:
+    return " ".join(reason.split()).rstrip(". ") or "syntax error"
+
+
+def _line_offset(text: str, line: int) -> int:
+    """Character offset of the start of a 1-based line."""
+    offset = 0
+    for _ in range(line - 1):
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return len(text)
+    return offset
+
+
+def _report_silent_gaps(library, text: str, log: ProblemLog) -> int:
+    """Count entry openings in the text; report each one no block accounts for.
+
+    Returns the number of entry openings found. An opening inside a failed block was
+    swallowed by it (typically an unclosed brace above); any other unaccounted opening
+    was skipped by the parser without a word.
+    """
+    accounted = {(b.start_line or 0) + 1 for b in library.entries}
+    accounted |= {(b.start_line or 0) + 1 for b in library.failed_blocks}
+    failed_spans = [((b.start_line or 0) + 1, (b.start_line or 0) + 1 + (b.raw or "").count("\n"))
+                    for b in library.failed_blocks if type(b) is model.ParsingFailedBlock]
+    comment_spans = [((b.start_line or 0) + 1, (b.start_line or 0) + 1 + (b.raw or "").count("\n"))
+                     for b in library.blocks if isinstance(b, model.ExplicitComment)]
+    openings = 0
+    line, last = 1, 0
+    for match in _OPENING.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        if match.group(1).lower() in _NOT_ENTRIES or any(a <= line <= b for a, b in comment_spans):
+            continue
+        openings += 1
+        if line in accounted:
+            continue
+        key = match.group(3) or "(no key)"
+        host = next((a for a, b in failed_spans if a < line <= b), None)
+        if host:
+            log.error(line, f"entry '{key}' was not read: the broken entry on line {host} runs into it",
+                      f"fix the entry on line {host} (often an unclosed brace or quote)", "bib-swallowed")
+        else:
+            log.error(line, f"entry '{key}' was skipped by the BibTeX parser without an error",
+                      "check this entry's syntax: @type{key, field = {value}, …}", "bib-skipped")
+    return openings
+
+
+def _report_case_clashes(rows: list[dict], log: ProblemLog) -> None:
+    seen: dict[str, dict] = {}
+    for row in rows:
+        other = seen.setdefault(row["citekey"].lower(), row)
+        if other is not row:
+            log.warning(row["line"], f"citekeys '{other['citekey']}' (line {other['line']}) and '{row['citekey']}' "
+                        "differ only in case; their text files would clash on Windows and macOS",
+                        "rename one of them", "bib-key-case")
+
+
+def _sources_frame(rows: list[dict]) -> pd.DataFrame:
+    if not rows:
+        frame = pd.DataFrame(columns=SOURCE_COLUMNS)
+        return frame
+    frame = pd.DataFrame(rows)
+    frame["author_year"] = disambiguate_years(frame)
+    frame["reference"] = [apa_reference(r) for r in frame.to_dict("records")]
+    for column in ("year", "month", "day", "line"):
+        frame[column] = frame[column].astype("Int64")
+    frame = frame[SOURCE_COLUMNS + ["_people"]]
+    return frame.reset_index(drop=True)
+
+
+def closest(name: str, known, n: int = 1) -> str:
+    """' (did you mean X?)' for a mistyped key, or ''."""
+    match = difflib.get_close_matches(name, list(known), n=n, cutoff=0.6)
+    return f" (did you mean {match[0]}?)" if match else ""

@@ -1,0 +1,209 @@
+"""corpus/codings/<coder>.csv → the codings table, each coding placed in its source.
+
+One file per coder, one row per coding: a quote from a passage, the competency it shows,
+and how the source frames that competency (leadership, management, both, neither).
+Every row is checked against the bibliography, the passages and the codebook. A row
+that cannot be used (unknown source, competency or framing, a repeated id, a broken CSV
+row) is reported with its file and line and left out of the evidence; it is never
+removed from the file. A quote that is not where the row says is looked for in the
+rest of its source: found, it is counted where it is; not found, it is kept and counted
+but reported as an orphan, so that nobody's judgement silently disappears.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from .bibliography import closest
+from .codebook import FRAMINGS
+from .files import read_csv_rows
+from .problems import ProblemLog
+
+REQUIRED = ["id", "citekey", "passage", "quote", "competency", "framing"]
+KNOWN = REQUIRED + ["memo", "coded_at", "start", "end", "prefix", "suffix", "page"]
+
+CODING_COLUMNS = ["coder", "id", "citekey", "passage", "passage_id", "quote", "competency", "framing",
+                  "memo", "coded_at", "start", "end", "anchored", "file", "line"]
+
+_QUOTE_CHARS = {"'": "['‘’`´]", "‘": "['‘’`´]", "’": "['‘’`´]", '"': "[\"“”„]", "“": "[\"“”„]", "”": "[\"“”„]",
+                "-": "[-–—]", "–": "[-–—]", "—": "[-–—]"}
+
+
+def locate_quote(quote: str, text: str) -> tuple[int, int] | None:
+    """Where `quote` is in `text` (start, end), tolerating line breaks and typographic quotes.
+
+    >>> locate_quote("leaders  do", "what\\nleaders\\ndo")
+    (5, 15)
+    """
+    at = text.find(quote)
+    if at >= 0:
+        return at, at + len(quote)
+    words = quote.split()
+    if not words:
+        return None
+    pattern = r"\s+".join("".join(_QUOTE_CHARS.get(ch, re.escape(ch)) for ch in word) for word in words)
+    match = re.search(pattern, text)
+    return (match.start(), match.end()) if match else None
+
+
+class _Context:
+    """What a coding row is checked against."""
+
+    def __init__(self, sources: pd.DataFrame, passages: pd.DataFrame, texts: dict[str, str],
+                 competencies: pd.DataFrame):
+        self.citekeys = set(sources["citekey"])
+        self.competencies = set(competencies["competency"])
+        self.texts = texts
+        self.passages = {(c, n): (s, e) for c, n, s, e in
+                         zip(passages["citekey"], passages["passage"], passages["start"], passages["end"])}
+        self.passage_starts: dict[str, list[tuple[int, int, int]]] = {}
+        for c, n, s, e in zip(passages["citekey"], passages["passage"], passages["start"], passages["end"]):
+            self.passage_starts.setdefault(c, []).append((s, e, n))
+
+    def passage_at(self, citekey: str, offset: int) -> int | None:
+        for start, end, number in self.passage_starts.get(citekey, []):
+            if start <= offset < end:
+                return number
+        return None
+
+
+def read_codings(codings_dir: Path, root: Path, sources: pd.DataFrame, passages: pd.DataFrame,
+                 texts: dict[str, str], competencies: pd.DataFrame) -> tuple[pd.DataFrame, list[ProblemLog]]:
+    """Every coder's usable codings, and the problems met, one log per file."""
+    context = _Context(sources, passages, texts, competencies)
+    rows, logs = [], []
+    if not codings_dir.is_dir():
+        return pd.DataFrame(columns=CODING_COLUMNS), logs
+    for path in sorted(codings_dir.iterdir()):
+        if path.name.startswith(".") or not path.is_file() or path.suffix == ".lock":
+            continue
+        log = ProblemLog(path.relative_to(root).as_posix())
+        logs.append(log)
+        if path.suffix.lower() != ".csv":
+            log.warning(None, f"{path.name} is not a coder's CSV file and was not read",
+                        "save a coder's codings as corpus/codings/<coder>.csv", "coding-file")
+            continue
+        rows.extend(read_coder_file(path, log, context))
+    frame = pd.DataFrame(rows, columns=CODING_COLUMNS)
+    for column in ("passage", "start", "end", "line"):
+        frame[column] = frame[column].astype("Int64")
+    frame["anchored"] = frame["anchored"].astype(bool)
+    return frame, logs
+
+
+def read_coder_file(path: Path, log: ProblemLog, context: _Context) -> list[dict]:
+    coder = path.stem
+    table = read_csv_rows(path, log, REQUIRED, KNOWN)
+    if not table:
+        return []
+    rows, ids = [], {}
+    for row in table:
+        coding = _check_row(coder, row.values, row.line, log, context)
+        if coding is None:
+            continue
+        if coding["id"] in ids:
+            log.error(row.line, f"id '{coding['id']}' is already used on line {ids[coding['id']]}; this coding was left out",
+                      "give this coding its own id (e.g. add a suffix)", "coding-duplicate-id")
+            continue
+        ids[coding["id"]] = row.line
+        coding["file"] = log.file
+        rows.append(coding)
+    return rows
+
+
+def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, context: _Context) -> dict | None:
+    coding_id = values["id"]
+    if not coding_id:
+        log.error(line, "this coding has no id; it was left out", "give it an id unique in this file", "coding-no-id")
+        return None
+    citekey, competency = values["citekey"], values["competency"]
+    framing = values["framing"].lower()
+    usable = True
+    if citekey not in context.citekeys:
+        log.error(line, f"unknown citekey '{citekey}'{closest(citekey, context.citekeys)}; this coding was left out",
+                  "use a citekey from references.bib", "coding-citekey")
+        usable = False
+    if competency not in context.competencies:
+        log.error(line, f"unknown competency '{competency}'{closest(competency, context.competencies)}; "
+                  "this coding was left out", "use a competency id from corpus/codebook.yaml", "coding-competency")
+        usable = False
+    if framing not in FRAMINGS:
+        log.error(line, f"unknown framing '{values['framing']}'{closest(framing, FRAMINGS)}; this coding was left out",
+                  f"use one of: {', '.join(FRAMINGS)}", "coding-framing")
+        usable = False
+    passage = _passage_number(values["passage"])
+    if passage is None:
+        log.error(line, f"passage '{values['passage']}' is not a passage number; this coding was left out",
+                  "give the passage's number within its source (1, 2, 3 …)", "coding-passage")
+        usable = False
+    coded_at = values.get("coded_at", "")
+    if coded_at and not _is_iso_time(coded_at):
+        log.warning(line, f"coded_at '{coded_at}' is not an ISO 8601 time", "write it like 2026-10-02T14:05:00+00:00",
+                    "coding-time")
+    if not usable:
+        return None
+    coding = {"coder": coder, "id": coding_id, "citekey": citekey, "passage": passage,
+              "quote": values["quote"], "competency": competency, "framing": framing,
+              "memo": values.get("memo", ""), "coded_at": coded_at, "line": line}
+    _anchor(coding, log, context)
+    coding["passage_id"] = f"{citekey}/{coding['passage']}"
+    return coding
+
+
+def _anchor(coding: dict, log: ProblemLog, context: _Context) -> None:
+    """Place the quote in its source: in its passage, else elsewhere, else an orphan."""
+    citekey, number, quote, line = coding["citekey"], coding["passage"], coding["quote"], coding["line"]
+    coding.update(start=None, end=None, anchored=False)
+    text = context.texts.get(citekey)
+    if text is None:
+        return  # the source has no text; that is reported once, for the source
+    span = context.passages.get((citekey, number))
+    if not quote:
+        if span:
+            coding.update(start=span[0], end=span[1], anchored=True)
+            log.warning(line, f"no quote: the whole of passage {number} is taken as the quote",
+                        "copy the words that show the competency into the quote column", "coding-no-quote")
+        else:
+            log.warning(line, f"{citekey} has no passage {number} and the coding has no quote, so it is not placed",
+                        "fix the passage number and add a quote", "coding-orphan")
+        return
+    if span:
+        found = locate_quote(quote, text[span[0]:span[1]])
+        if found:
+            coding.update(start=span[0] + found[0], end=span[0] + found[1], anchored=True)
+            return
+    found = locate_quote(quote, text)
+    elsewhere = context.passage_at(citekey, found[0]) if found else None
+    if elsewhere is not None:
+        where = f"passage {number}" if span else f"passage {number} (the source has no passage {number})"
+        log.warning(line, f"the quote is not in {where} but in passage {elsewhere}; it is counted there",
+                    f"set passage to {elsewhere}", "coding-moved")
+        coding.update(passage=elsewhere, start=found[0], end=found[1], anchored=True)
+        return
+    log.warning(line, f"orphan: the quote “{_short(quote)}” is not in {citekey}"
+                + ("" if span else f" (which has no passage {number})") + "; the coding is kept and still counted",
+                "copy the quote again from the source text, or fix the source if it was edited", "coding-orphan")
+
+
+def _passage_number(value: str) -> int | None:
+    value = value.strip()
+    if value.endswith(".0"):  # spreadsheets turn 3 into 3.0
+        value = value[:-2]
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def _is_iso_time(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _short(quote: str, limit: int = 60) -> str:
+    quote = " ".join(quote.split())
+    return quote if len(quote) <= limit else quote[: limit - 1] + "…"

@@ -1,0 +1,198 @@
+"""Per-competency evidence: how the literature frames each competency, weighed per source.
+
+The method is written down once, in METHOD below; the report shows it as it is here.
+In short: each source is one voice however many passages say it; its coders' framings
+split that voice when they disagree; Beta posteriors on the sources' shares give each
+competency a classification with its uncertainty; leaving out each source in turn shows
+whether the classification hangs on one source (fragile); the committee's latest ruling
+is checked against the result.
+
+    >>> evidence = weigh_evidence(review)              # doctest: +SKIP
+    >>> evidence.loc[evidence.competency == "budgeting", "classification"].item()
+    'management'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import beta
+
+from .codebook import FRAMINGS
+
+THRESHOLD = 0.9
+"""Posterior probability a majority must reach for a classification."""
+INTERVAL = 0.95
+"""Width of the credible interval reported for the leadership share."""
+PRIOR = 1.0
+"""Beta(1, 1): a uniform prior on every share."""
+
+CLASSIFICATIONS = ("leadership", "management", "both", "neither", "contested", "insufficient")
+
+METHOD = f"""\
+**The unit is the source.** A source that makes a point in ten passages is still one
+voice. For each competency and each source, every coder who coded that competency in
+the source gives one vote, split over the framings of their codings there (a coder who
+coded two passages as leadership and one as both gives ⅔ leadership, ⅓ both). The
+source's voice is the mean of its coders' votes, so it always weighs 1. When the
+coders' main framings differ, the source is counted as *disputed* and its voice is
+split between them.
+
+**Classification.** With L, M, B and N the summed voices framing a competency as
+leadership, management, both and neither (n = L + M + B + N sources), a framing wins
+when the posterior probability that it is the framing of more than half of the
+literature reaches {THRESHOLD}, each share having a uniform Beta(1, 1) prior. Tried in
+this order:
+
+1. *neither*: share ~ Beta(1 + N, 1 + n − N);
+2. *both*: share ~ Beta(1 + B, 1 + n − B);
+3. *leadership*: share ~ Beta(1 + L + B/2, 1 + n − L − B/2) (a source saying *both*
+   counts half for leadership and half for management);
+4. *management*: share ~ Beta(1 + M + B/2, 1 + n − M − B/2);
+5. else *contested* when the sources point different ways, or *insufficient* when they
+   agree but are too few (three sources in full agreement are needed; with no sources,
+   nothing can be said).
+
+For the picture of leadership against management, the leadership share of the sources
+that place the competency on that axis, θ ~ Beta(1 + L + B/2, 1 + M + B/2), is reported
+with its posterior mean and {INTERVAL:.0%} equal-tailed credible interval.
+
+**Robustness.** The classification is recomputed leaving out each source in turn. It is
+*fragile* when leaving out any one source changes it; the sources that change it are named.
+
+**Decisions.** The committee's latest ruling on a competency *agrees* when it matches the
+classification, and has *drifted* when the evidence now supports something else; the
+evidence counts recorded with a ruling show what it was made on.
+"""
+
+
+def coder_votes(codings: pd.DataFrame) -> pd.DataFrame:
+    """One row per (competency, citekey, coder): that coder's vote split over the framings."""
+    counts = (codings.groupby(["competency", "citekey", "coder", "framing"], observed=True).size()
+              .unstack("framing", fill_value=0).reindex(columns=list(FRAMINGS), fill_value=0))
+    shares = counts.div(counts.sum(axis=1), axis=0)
+    top = counts.to_numpy()
+    modal = np.where((top == top.max(axis=1, keepdims=True)).sum(axis=1) == 1,
+                     np.array(FRAMINGS)[top.argmax(axis=1)], "mixed")
+    return shares.assign(main_framing=modal).reset_index()
+
+
+def source_framings(codings: pd.DataFrame) -> pd.DataFrame:
+    """One row per (competency, citekey): the source's voice and whether its coders agree.
+
+    Columns: competency, citekey, leadership, management, both, neither (the voice, summing
+    to 1), framing (the agreed framing, or 'disputed'), coders, coder_framings, passages,
+    codings.
+    """
+    if codings.empty:
+        return pd.DataFrame(columns=["competency", "citekey", *FRAMINGS, "framing", "coders",
+                                     "coder_framings", "passages", "codings"])
+    votes = coder_votes(codings)
+    keys = ["competency", "citekey"]
+    voice = votes.groupby(keys)[list(FRAMINGS)].mean()
+    grouped = votes.groupby(keys)
+    main = grouped["main_framing"].agg(lambda s: s.iloc[0] if s.nunique() == 1 and s.iloc[0] != "mixed" else "disputed")
+    described = (votes["coder"] + ": " + votes["main_framing"]).groupby([votes[k] for k in keys]).agg("; ".join)
+    per_coding = codings.groupby(keys)
+    frame = voice.assign(
+        framing=main,
+        coders=grouped["coder"].agg(lambda s: ", ".join(sorted(s))),
+        coder_framings=described,
+        passages=per_coding["passage_id"].nunique(),
+        codings=per_coding.size(),
+    )
+    return frame.reset_index()
+
+
+def classify(L, M, B, N) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Classification and each framing's majority probability, for arrays of summed voices.
+
+    Returns (classification, {framing: P(framing's share > ½)}); see METHOD.
+
+    >>> classify([3], [0], [0], [0])[0].tolist(), classify([2], [0], [0], [0])[0].tolist()
+    (['leadership'], ['insufficient'])
+    """
+    L, M, B, N = (np.asarray(x, dtype=float) for x in (L, M, B, N))
+    n = L + M + B + N
+    votes = {"neither": N, "both": B, "leadership": L + B / 2, "management": M + B / 2}
+    p = {framing: beta.sf(0.5, PRIOR + v, PRIOR + n - v) for framing, v in votes.items()}
+    # Unanimous: all the weight on one framing (up to rounding), so nothing is contested.
+    unanimous = np.isclose(np.maximum.reduce([L, M, B, N]), n)
+    result = np.select(
+        [p[f] >= THRESHOLD for f in votes] + [unanimous | (n == 0)],
+        [*votes, "insufficient"],
+        default="contested",
+    )
+    return result, {f: p[f] for f in FRAMINGS}
+
+
+def leadership_share(L, M, B) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Posterior mean and credible interval of the leadership share θ."""
+    a = PRIOR + np.asarray(L, float) + np.asarray(B, float) / 2
+    b = PRIOR + np.asarray(M, float) + np.asarray(B, float) / 2
+    tail = (1 - INTERVAL) / 2
+    return a / (a + b), beta.ppf(tail, a, b), beta.isf(tail, a, b)
+
+
+def _robustness(voices: pd.DataFrame, classification: pd.Series) -> pd.Series:
+    """Per competency, the sources whose leaving out changes its classification."""
+    totals = voices.groupby("competency")[list(FRAMINGS)].transform("sum")
+    left_out = totals - voices[list(FRAMINGS)]
+    changed, _ = classify(*(left_out[f] for f in FRAMINGS))
+    pivotal = voices.loc[changed != voices["competency"].map(classification).to_numpy(), ["competency", "citekey"]]
+    return pivotal.groupby("competency")["citekey"].agg(lambda s: ", ".join(sorted(s)))
+
+
+def weigh_evidence(review) -> pd.DataFrame:
+    """One row per competency in the codebook: its evidence, classification and decision status."""
+    codebook, codings = review.codebook, review.codings
+    voices = source_framings(codings)
+    sums = voices.groupby("competency")[list(FRAMINGS)].sum().reindex(codebook["competency"], fill_value=0.0)
+    counts = (voices.groupby(["competency", "framing"]).size().unstack(fill_value=0)
+              .reindex(index=codebook["competency"], columns=[*FRAMINGS, "disputed"], fill_value=0))
+    classification, p_majority = classify(*(sums[f] for f in FRAMINGS))
+    mean, low, high = leadership_share(sums["leadership"], sums["management"], sums["both"])
+    frame = codebook[["competency", "label", "group", "group_label", "working_classification"]].reset_index(drop=True)
+    frame = frame.assign(
+        sources=counts.sum(axis=1).to_numpy(),
+        **{f"{f}_sources": counts[f].to_numpy() for f in (*FRAMINGS, "disputed")},
+        passages=_per_competency(codings, codebook, lambda g: g["passage_id"].nunique()),
+        codings=_per_competency(codings, codebook, len),
+        coders=_per_competency(codings, codebook, lambda g: g["coder"].nunique()),
+        leadership_share=mean, share_low=low, share_high=high,
+        **{f"p_{f}": p_majority[f] for f in FRAMINGS},
+        classification=classification,
+    )
+    classes = frame.set_index("competency")["classification"]
+    pivotal = _robustness(voices, classes) if not voices.empty else pd.Series(dtype=str)
+    frame["pivotal_sources"] = frame["competency"].map(pivotal).fillna("")
+    frame["fragile"] = frame["pivotal_sources"] != ""
+    return _with_decisions(frame, review.decisions)
+
+
+def _per_competency(codings: pd.DataFrame, codebook: pd.DataFrame, measure) -> np.ndarray:
+    if codings.empty:
+        return np.zeros(len(codebook), dtype=int)
+    values = codings.groupby("competency").apply(measure, include_groups=False)
+    return values.reindex(codebook["competency"], fill_value=0).astype(int).to_numpy()
+
+
+def _with_decisions(frame: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    latest = decisions.drop_duplicates("competency", keep="last").set_index("competency")
+    ruling = frame["competency"].map(latest["classification"])
+    status = np.where(ruling.isna(), "no decision", np.where(ruling == frame["classification"], "agrees", "drifted"))
+    recorded = latest[["leadership_sources", "management_sources", "both_sources", "neither_sources"]]
+    changed = []
+    for competency, row in frame.set_index("competency").iterrows():
+        if competency not in recorded.index or recorded.loc[competency].isna().all():
+            changed.append(False)
+            continue
+        then = recorded.loc[competency]
+        changed.append(any(pd.notna(then[c]) and int(then[c]) != int(row[c]) for c in recorded.columns))
+    return frame.assign(
+        decision=ruling.fillna(""),
+        decided_on=frame["competency"].map(latest["decided_on"]).fillna(""),
+        decision_rationale=frame["competency"].map(latest["rationale"]).fillna(""),
+        decision_status=status,
+        evidence_changed=changed,
+    )

@@ -1,0 +1,100 @@
+"""A review project on disk → tidy frames and a list of problems. The one entry point.
+
+    >>> review = Review.load(".")                                  # doctest: +SKIP
+    >>> review.sources, review.passages, review.codebook, review.codings, review.decisions
+    >>> review.problems_frame()     # severity, file, line, message, action, kind
+
+Loading never stops at bad input: each file's good rows are kept and every problem is
+listed with its file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .bibliography import ImportReport, read_bibliography
+from .codebook import read_codebook
+from .codings import read_codings
+from .corpus import missing_texts, read_corpus
+from .decisions import read_decisions
+from .problems import Problem, count_by_severity, problems_frame
+
+BIBLIOGRAPHY = "references.bib"
+SOURCES = "corpus/sources"
+CODEBOOK = "corpus/codebook.yaml"
+CODINGS = "corpus/codings"
+DECISIONS = "corpus/decisions.csv"
+OUTPUTS = "outputs"
+
+
+class NotAReview(Exception):
+    """The folder is not a review project (it has neither references.bib nor corpus/)."""
+
+
+@dataclass
+class Review:
+    path: Path
+    sources: pd.DataFrame
+    passages: pd.DataFrame
+    codebook: pd.DataFrame
+    groups: pd.DataFrame
+    codings: pd.DataFrame
+    decisions: pd.DataFrame
+    texts: dict[str, str]
+    text_files: dict[str, str]
+    bibliography_report: ImportReport
+    problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: str | Path = ".") -> "Review":
+        """Read every input of the review at `path`."""
+        root = Path(path).resolve()
+        if not (root / BIBLIOGRAPHY).exists() and not (root / "corpus").is_dir():
+            raise NotAReview(f"{root} is not a review: it has neither {BIBLIOGRAPHY} nor corpus/ "
+                             "(run `litcoder init` to make one)")
+        problems: list[Problem] = []
+        sources, bib_log, bib_report = read_bibliography(root / BIBLIOGRAPHY, BIBLIOGRAPHY)
+        problems += bib_log
+        citekeys = sources["citekey"].tolist()
+        passages, texts, text_files, corpus_logs = read_corpus(root / SOURCES, citekeys, root)
+        for log in corpus_logs:
+            problems += log
+        problems += missing_texts(citekeys, dict(zip(sources["citekey"], sources["line"])), texts, BIBLIOGRAPHY)
+        codebook, groups, _, codebook_log = read_codebook(root / CODEBOOK, CODEBOOK)
+        problems += codebook_log
+        codings, coding_logs = read_codings(root / CODINGS, root, sources, passages, texts, codebook)
+        for log in coding_logs:
+            problems += log
+        decisions, decision_log = read_decisions(root / DECISIONS, DECISIONS, codebook)
+        problems += decision_log
+        sources = sources.drop(columns="_people").assign(
+            text_file=sources["citekey"].map(text_files).fillna(""),
+            passages=sources["citekey"].map(passages.groupby("citekey").size()).fillna(0).astype("int64"),
+        )
+        return cls(root, sources, passages, codebook, groups, codings, decisions, texts, text_files,
+                   bib_report, problems)
+
+    @property
+    def coders(self) -> list[str]:
+        return sorted(self.codings["coder"].unique())
+
+    def problems_frame(self) -> pd.DataFrame:
+        return problems_frame(self.problems)
+
+    def problem_counts(self) -> dict[str, int]:
+        return count_by_severity(self.problems)
+
+    def summary(self) -> dict[str, int]:
+        """Counts of what was loaded, for the CLI, the report and notebooks."""
+        return {
+            "sources": len(self.sources),
+            "sources_with_text": int((self.sources["passages"] > 0).sum()),
+            "passages": len(self.passages),
+            "competencies": len(self.codebook),
+            "coders": len(self.coders),
+            "codings": len(self.codings),
+            "decisions": len(self.decisions),
+        }
