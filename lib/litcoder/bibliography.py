@@ -14,6 +14,7 @@ entries parsed, so that an entry a parser skips without a word is still reported
 from __future__ import annotations
 
 import difflib
+import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -249,6 +250,12 @@ def apa_reference(source: dict, italic=lambda s: s) -> str:
     return (lead + body).replace("..", ".")
 
 
+def reference_html(source: dict) -> str:
+    """The APA reference as escaped HTML, titles of wholes in <i>."""
+    marked = apa_reference(source, italic=lambda s: f"\x00{s}\x01")
+    return html.escape(marked).replace("\x00", "<i>").replace("\x01", "</i>")
+
+
 def _ordinal(number: str) -> str:
     n = int(number)
     if 10 <= n % 100 <= 20:
@@ -449,14 +456,15 @@ def _report_case_clashes(rows: list[dict], log: ProblemLog) -> None:
 
 def _sources_frame(rows: list[dict]) -> pd.DataFrame:
     if not rows:
-        frame = pd.DataFrame(columns=SOURCE_COLUMNS)
-        return frame
+        return pd.DataFrame(columns=SOURCE_COLUMNS + ["reference_html", "_people"])
     frame = pd.DataFrame(rows)
     frame["author_year"] = disambiguate_years(frame)
-    frame["reference"] = [apa_reference(r) for r in frame.to_dict("records")]
+    records = frame.to_dict("records")
+    frame["reference"] = [apa_reference(r) for r in records]
+    frame["reference_html"] = [reference_html(r) for r in records]
     for column in ("year", "month", "day", "line"):
         frame[column] = frame[column].astype("Int64")
-    frame = frame[SOURCE_COLUMNS + ["_people"]]
+    frame = frame[SOURCE_COLUMNS + ["reference_html", "_people"]]
     return frame.reset_index(drop=True)
 
 

@@ -182,17 +182,20 @@ def _with_decisions(frame: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFram
     ruling = frame["competency"].map(latest["classification"])
     status = np.where(ruling.isna(), "no decision", np.where(ruling == frame["classification"], "agrees", "drifted"))
     recorded = latest[["leadership_sources", "management_sources", "both_sources", "neither_sources"]]
-    changed = []
+    changed, ruled_on = [], []
     for competency, row in frame.set_index("competency").iterrows():
         if competency not in recorded.index or recorded.loc[competency].isna().all():
             changed.append(False)
+            ruled_on.append("")
             continue
         then = recorded.loc[competency]
         changed.append(any(pd.notna(then[c]) and int(then[c]) != int(row[c]) for c in recorded.columns))
+        ruled_on.append(", ".join(f"{then[c]} {c.removesuffix('_sources')}" for c in recorded.columns if pd.notna(then[c])))
     return frame.assign(
         decision=ruling.fillna(""),
         decided_on=frame["competency"].map(latest["decided_on"]).fillna(""),
         decision_rationale=frame["competency"].map(latest["rationale"]).fillna(""),
         decision_status=status,
         evidence_changed=changed,
+        ruled_on_counts=ruled_on,
     )

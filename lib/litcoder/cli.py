@@ -1,0 +1,149 @@
+"""The `litcoder` command: build, validate and init a review.
+
+    litcoder build [PATH]      load the review, weigh the evidence, write outputs/
+    litcoder validate [PATH]   list every input problem as file:line; exit 1 on errors
+    litcoder init DIR          make a new, empty review with a starter codebook
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .evidence import CLASSIFICATIONS
+from .project import ProjectExists, init_review
+from .report import STEPS, build as build_outputs
+from .review import NotAReview, Review
+from .theme import CLASSIFICATION_LABELS
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
+                  help="litcoder: code a literature review to competencies and weigh the evidence.")
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "dim"}
+ReviewPath = typer.Argument(Path("."), help="The review's folder (default: the current folder).",
+                            show_default=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"litcoder {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Show the version and exit.")) -> None:
+    pass
+
+
+@app.command()
+def build(path: Path = ReviewPath,
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line.")) -> None:
+    """Load the review, weigh the evidence and write outputs/ (tables, graph, report.html)."""
+    with console.status("", spinner="dots") as status:
+        def step(name: str) -> None:
+            status.update(f"{name} …")
+            if not quiet:
+                console.print(f"[dim]·[/dim] {name}")
+        result = build_outputs(path, step)
+    review, evidence = result.review, result.evidence
+    if not quiet:
+        _print_summary(review, evidence)
+    counts = review.problem_counts()
+    report = result.report
+    shown = os.path.relpath(report) if report.is_relative_to(Path.cwd()) else str(report)
+    console.print(f"Report: [bold]{shown}[/bold]  ({counts['error']} errors, {counts['warning']} warnings in the inputs"
+                  + ("; run `litcoder validate` to list them)" if counts["error"] or counts["warning"] else ")"))
+
+
+def _print_summary(review: Review, evidence) -> None:
+    s = review.summary()
+    console.print(f"\n[bold]{s['sources']}[/bold] sources ({s['sources_with_text']} with text, {s['passages']} passages), "
+                  f"[bold]{s['competencies']}[/bold] competencies, [bold]{s['coders']}[/bold] coders, "
+                  f"[bold]{s['codings']}[/bold] codings, [bold]{s['decisions']}[/bold] rulings")
+    console.print(review.bibliography_report.summary(), style="dim")
+    table = Table(title="Classification of the competencies", title_justify="left", show_edge=False)
+    table.add_column("classification")
+    table.add_column("n", justify="right")
+    table.add_column("competencies")
+    for c in CLASSIFICATIONS:
+        rows = evidence[evidence["classification"] == c]
+        if len(rows):
+            names = ", ".join(label + (" †" if fragile else "") for label, fragile in zip(rows["label"], rows["fragile"]))
+            table.add_row(CLASSIFICATION_LABELS[c], str(len(rows)), names)
+    console.print(table)
+    console.print("† fragile: leaving out one source changes it", style="dim")
+    drifted = evidence[evidence["decision_status"] == "drifted"]
+    for row in drifted.itertuples():
+        console.print(f"[bold red]drifted[/bold red]: the committee ruled {row.label} {row.decision} on "
+                      f"{row.decided_on}; the evidence now says {row.classification}")
+
+
+@app.command()
+def validate(path: Path = ReviewPath) -> None:
+    """Check every input and print each problem as file:line; exit 1 if any is an error."""
+    review = Review.load(path)
+    problems = review.problems_frame()
+    for p in review.problems_frame().itertuples():
+        where = f"{p.file}:{p.line}" if not _missing(p.line) else p.file
+        action = f" ({p.action})" if p.action else ""
+        console.print(f"{where}: ", end="", markup=False)
+        console.print(p.severity, style=SEVERITY_STYLES[p.severity], end="", markup=False)
+        console.print(f": {p.message}{action}", markup=False)
+    counts = review.problem_counts()
+    summary = f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes"
+    if problems.empty:
+        console.print("No problems: every input was read cleanly.")
+    else:
+        console.print(summary, style="bold")
+    if counts["error"]:
+        raise typer.Exit(1)
+
+
+def _missing(value) -> bool:
+    return value is None or value != value or str(value) == "<NA>"
+
+
+@app.command()
+def init(directory: Path = typer.Argument(..., help="Folder for the new review (must not exist or be empty).")) -> None:
+    """Make a new, empty review with a starter codebook."""
+    made = init_review(directory)
+    console.print(f"Made a new review in [bold]{directory}[/bold]:")
+    for path in made:
+        console.print(f"  {path.relative_to(directory).as_posix()}", markup=False)
+    console.print("Next: add your works to references.bib, their texts to corpus/sources/<citekey>.md, "
+                  f"then run `litcoder build {directory}`.")
+
+
+def main() -> None:
+    """Entry point: mistakes in the user's folder are one line; our own bugs leave a log."""
+    try:
+        app(standalone_mode=True)
+    except (NotAReview, ProjectExists) as err:
+        errors.print(f"litcoder: {err}", markup=False)
+        sys.exit(2)
+    except PermissionError as err:
+        errors.print(f"litcoder: cannot write {err.filename}: permission denied", markup=False)
+        sys.exit(1)
+    except Exception:  # noqa: BLE001 - the last guard between a bug and a user
+        if os.environ.get("LITCODER_DEBUG"):
+            raise
+        log = Path(tempfile.gettempdir()) / "litcoder-error.log"
+        log.write_text(traceback.format_exc())
+        errors.print(f"litcoder: internal error: {sys.exc_info()[1]!r}. Details were written to {log}; "
+                     "please report it with that file (set LITCODER_DEBUG=1 to see the traceback).", markup=False)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""The review as a graph: sources → competencies → leadership / management.
+
+Nodes are named `source:<citekey>`, `competency:<id>` and `category:leadership` /
+`category:management`; every node has a `kind`. A source → competency edge carries how
+that source frames the competency (its coders' agreed framing, or 'disputed'), its
+voice split over the framings, the passages and the coders. A competency → category
+edge is weighted by the sources' voices for that side.
+
+    >>> g = review_graph(review, evidence)                     # doctest: +SKIP
+    >>> sources_framing(g, "budgeting", "leadership")          # doctest: +SKIP
+    []
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from .codebook import FRAMINGS
+from .evidence import source_framings
+
+CATEGORIES = ("leadership", "management")
+
+
+def review_graph(review, evidence: pd.DataFrame) -> nx.DiGraph:
+    """A directed graph of the review, with attributes that GraphML and GEXF can hold."""
+    graph = nx.DiGraph(name="litcoder review")
+    for s in review.sources.itertuples(index=False):
+        attributes = {"kind": "source", "label": s.author_year, "citekey": s.citekey, "title": s.title,
+                      "entry_type": s.entry_type}
+        if pd.notna(s.year):
+            attributes["year"] = int(s.year)
+        graph.add_node(f"source:{s.citekey}", **attributes)
+    for e in evidence.itertuples(index=False):
+        graph.add_node(f"competency:{e.competency}", kind="competency", label=e.label, competency=e.competency,
+                       group=e.group, classification=e.classification,
+                       working_classification=e.working_classification, sources=int(e.sources),
+                       leadership_share=float(e.leadership_share), fragile=bool(e.fragile))
+    for category in CATEGORIES:
+        graph.add_node(f"category:{category}", kind="category", label=category.capitalize())
+    voices = source_framings(review.codings)
+    passages = review.codings.groupby(["competency", "citekey"])["passage"].agg(
+        lambda s: " ".join(str(p) for p in sorted(set(s))))
+    for v in voices.itertuples(index=False):
+        graph.add_edge(f"source:{v.citekey}", f"competency:{v.competency}", kind="frames", framing=v.framing,
+                       coders=v.coders, coder_framings=v.coder_framings, passages=passages[(v.competency, v.citekey)],
+                       passage_count=int(v.passages), codings=int(v.codings),
+                       **{f: float(getattr(v, f)) for f in FRAMINGS})
+    sums = voices.groupby("competency")[list(FRAMINGS)].sum() if not voices.empty else pd.DataFrame()
+    for competency, row in sums.iterrows():
+        for category, other in (("leadership", "management"), ("management", "leadership")):
+            weight = row[category] + row["both"] / 2
+            if weight > 0:
+                graph.add_edge(f"competency:{competency}", f"category:{category}", kind="classified",
+                               weight=float(weight))
+    return graph
+
+
+def sources_framing(graph: nx.DiGraph, competency: str, framing: str) -> list[str]:
+    """Citekeys of the sources any of whose coders frame `competency` as `framing`.
+
+    Answers e.g. "which sources link budgeting to leadership?".
+    """
+    node = f"competency:{competency}"
+    if node not in graph:
+        raise KeyError(f"no competency '{competency}' in the graph")
+    return sorted(graph.nodes[s]["citekey"] for s, _, data in graph.in_edges(node, data=True)
+                  if data.get(framing, 0) > 0)
+
+
+def write_graph(graph: nx.DiGraph, folder: Path) -> list[Path]:
+    """Write the graph as GraphML (yEd, Cytoscape, networkx) into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "review.graphml"
+    tmp = folder / ".review.graphml.tmp"
+    nx.write_graphml(graph, tmp)
+    tmp.replace(path)
+    return [path]

@@ -1,0 +1,51 @@
+"""`litcoder init`: a new, empty review with the same shape as the bundled one."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from .decisions import KNOWN as DECISION_COLUMNS
+from .review import BIBLIOGRAPHY, CODEBOOK, CODINGS, DECISIONS, SOURCES
+
+
+class ProjectExists(Exception):
+    """The folder for a new review already holds files."""
+
+
+README = """\
+# {name}
+
+A literature review coded with litcoder.
+
+- `references.bib`: the bibliography (export it from Zotero as BibTeX).
+- `corpus/sources/<citekey>.md`: the text of each source, or your reading notes on it.
+- `corpus/codebook.yaml`: the competencies.
+- `corpus/codings/<coder>.csv`: one file per coder.
+- `corpus/decisions.csv`: the committee's rulings.
+
+`litcoder validate` lists input problems; `litcoder build` writes `outputs/`.
+"""
+
+
+def init_review(directory: Path) -> list[Path]:
+    """Create the files of an empty review in `directory`; returns the files made."""
+    directory = Path(directory)
+    if directory.exists() and any(directory.iterdir()):
+        raise ProjectExists(f"{directory} already holds files; choose a new or empty folder")
+    contents = {
+        BIBLIOGRAPHY: "% The review's bibliography: one BibTeX entry per work, keyed by citekey.\n",
+        CODEBOOK: files("litcoder").joinpath("starter/codebook.yaml").read_text(encoding="utf-8"),
+        DECISIONS: ",".join(DECISION_COLUMNS) + "\n",
+        f"{SOURCES}/.gitkeep": "",
+        f"{CODINGS}/.gitkeep": "",
+        ".gitignore": "/outputs/\n.ipynb_checkpoints/\n",
+        "README.md": README.format(name=directory.resolve().name),
+    }
+    made = []
+    for relative, text in contents.items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        made.append(path)
+    return made

@@ -1,0 +1,169 @@
+"""outputs/: the tables, the graph and report.html, rebuilt from the inputs by one call.
+
+Everything here is derived; `build(path)` deletes nothing but overwrites every file it
+makes, each written whole (temp file, then rename) so a reader never sees half a file.
+Outputs are deterministic: the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import markupsafe
+import pandas as pd
+
+from .codebook import FRAMINGS
+from .evidence import CLASSIFICATIONS, METHOD, weigh_evidence
+from .files import write_atomic
+from .graph import review_graph, write_graph
+from .review import OUTPUTS, Review
+from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
+
+EVIDENCE_COLUMNS = [
+    "competency", "label", "group", "working_classification", "sources",
+    "leadership_sources", "management_sources", "both_sources", "neither_sources", "disputed_sources",
+    "passages", "codings", "coders", "classification", "leadership_share", "share_low", "share_high",
+    "p_leadership", "p_management", "p_both", "p_neither", "fragile", "pivotal_sources",
+    "decision", "decided_on", "decision_status", "evidence_changed",
+]
+SOURCES_IN_CARD = 40
+"""Sources listed per evidence card; the rest are in tables/codings.csv."""
+QUOTES_PER_SOURCE = 3
+
+STEPS = ("load the review", "weigh the evidence", "write the tables", "write the graph", "write the report")
+
+
+@dataclass
+class BuildResult:
+    review: Review
+    evidence: pd.DataFrame
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def report(self) -> Path:
+        return self.review.path / OUTPUTS / "report.html"
+
+
+def build(path: str | Path = ".", step=lambda name: None) -> BuildResult:
+    """Load the review at `path` and write all of outputs/. `step(name)` is called before each step."""
+    step(STEPS[0])
+    review = Review.load(path)
+    step(STEPS[1])
+    evidence = weigh_evidence(review)
+    result = BuildResult(review, evidence)
+    out = review.path / OUTPUTS
+    step(STEPS[2])
+    result.written += write_tables(review, evidence, out)
+    step(STEPS[3])
+    result.written += write_graph(review_graph(review, evidence), out / "graph")
+    step(STEPS[4])
+    write_atomic(out / "report.html", render_report(review, evidence))
+    result.written.append(out / "report.html")
+    return result
+
+
+def write_tables(review: Review, evidence: pd.DataFrame, out: Path) -> list[Path]:
+    tables = {
+        out / "tables" / "evidence.csv": evidence[EVIDENCE_COLUMNS],
+        out / "tables" / "sources.csv": review.sources.drop(columns="reference_html"),
+        out / "tables" / "codings.csv": codings_table(review),
+        out / "problems.csv": review.problems_frame(),
+    }
+    for path, frame in tables.items():
+        write_atomic(path, frame.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
+    return list(tables)
+
+
+def codings_table(review: Review) -> pd.DataFrame:
+    """Every usable coding with its source's author-year citation, in a stable order."""
+    cite = review.sources.set_index("citekey")["author_year"]
+    codings = review.codings.assign(author_year=review.codings["citekey"].map(cite))
+    return codings.sort_values(["competency", "citekey", "passage", "coder", "id"], kind="stable")
+
+
+# ---------------------------------------------------------------- report.html
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("litcoder", "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["percent"] = lambda x: f"{x:.0%}"
+    return env
+
+
+def render_report(review: Review, evidence: pd.DataFrame) -> str:
+    """The self-contained HTML report; all text from inputs is escaped."""
+    template = _environment().get_template("report.html.j2")
+    sources = review.sources.set_index("citekey")
+    cards = [_card(row, review, sources) for row in evidence.to_dict("records")]
+    lists = {c: [r for r in evidence.to_dict("records") if r["classification"] == c] for c in CLASSIFICATIONS}
+    problems = review.problems_frame()
+    return template.render(
+        title=_review_title(review),
+        summary=review.summary(),
+        counts=review.problem_counts(),
+        lists=lists,
+        classifications=CLASSIFICATIONS,
+        drifted=[r for r in evidence.to_dict("records") if r["decision_status"] == "drifted"],
+        method=markupsafe.Markup(_method_html()),
+        groups=_grouped(cards),
+        fragile_count=int(evidence["fragile"].sum()),
+        problems=problems.astype(object).where(problems.notna(), None).to_dict("records"),
+        references=[{"citekey": c, "html": markupsafe.Markup(h)} for c, h in
+                    review.sources.sort_values(["authors", "year", "title"])[["citekey", "reference_html"]].itertuples(index=False)],
+        colours={**FRAMING_COLOURS, **CLASSIFICATION_COLOURS},
+        labels=CLASSIFICATION_LABELS,
+    )
+
+
+def _review_title(review: Review) -> str:
+    return "Literature review: leadership and management competencies"
+
+
+def _card(row: dict, review: Review, sources: pd.DataFrame) -> dict:
+    codings = review.codings[review.codings["competency"] == row["competency"]]
+    by_source = []
+    for citekey, group in codings.groupby("citekey", sort=False):
+        framings = sorted(set(group["framing"]))
+        quotes = group.sort_values(["passage", "coder"]).head(QUOTES_PER_SOURCE).to_dict("records")
+        by_source.append({
+            "citekey": citekey,
+            "author_year": sources.at[citekey, "author_year"],
+            "framing": framings[0] if len(framings) == 1 else "disputed",
+            "coder_framings": "; ".join(f"{c}: {', '.join(sorted(set(g['framing'])))}"
+                                        for c, g in group.groupby("coder")),
+            "quotes": quotes,
+            "more_quotes": max(0, len(group) - QUOTES_PER_SOURCE),
+        })
+    order = {f: i for i, f in enumerate((*FRAMINGS, "disputed"))}
+    by_source.sort(key=lambda s: (order[s["framing"]], s["author_year"]))
+    entry = review.codebook.set_index("competency").loc[row["competency"]]
+    return {**row, "definition": entry["definition"], "group_label": entry["group_label"],
+            "sources_shown": by_source[:SOURCES_IN_CARD], "sources_hidden": max(0, len(by_source) - SOURCES_IN_CARD)}
+
+
+def _grouped(cards: list[dict]) -> list[dict]:
+    groups: dict[str, dict] = {}
+    for card in cards:
+        groups.setdefault(card["group"], {"label": card["group_label"] or "Competencies", "cards": []})["cards"].append(card)
+    return list(groups.values())
+
+
+def _method_html() -> str:
+    """METHOD (a little Markdown: paragraphs, a numbered list, *em*, **strong**) as HTML."""
+    out = []
+    for block in METHOD.strip().split("\n\n"):
+        text = html.escape(" ".join(block.split()))
+        text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+        text = re.sub(r"\*(.+?)\*", r"<em>\1</em>", text)
+        items = re.split(r"(?:^|\s)\d\.\s", text)
+        if len(items) > 2:
+            head = f"<p>{items[0]}</p>" if items[0].strip() else ""
+            out.append(head + "<ol>" + "".join(f"<li>{i.strip()}</li>" for i in items[1:]) + "</ol>")
+        else:
+            out.append(f"<p>{text}</p>")
+    return "\n".join(out)
