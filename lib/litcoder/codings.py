@@ -12,6 +12,7 @@ but reported as an orphan, so that nobody's judgement silently disappears.
 
 from __future__ import annotations
 
+import bisect
 import re
 from datetime import datetime
 from pathlib import Path
@@ -29,8 +30,11 @@ KNOWN = REQUIRED + ["memo", "coded_at", "start", "end", "prefix", "suffix", "pag
 CODING_COLUMNS = ["coder", "id", "citekey", "passage", "passage_id", "quote", "competency", "framing",
                   "memo", "coded_at", "start", "end", "anchored", "file", "line"]
 
-_QUOTE_CHARS = {"'": "['‘’`´]", "‘": "['‘’`´]", "’": "['‘’`´]", '"': "[\"“”„]", "“": "[\"“”„]", "”": "[\"“”„]",
-                "-": "[-–—]", "–": "[-–—]", "—": "[-–—]"}
+# Typographic variants a quote typed by hand may differ in; one character for one, so
+# offsets in the folded text are offsets in the original.
+_FOLD = str.maketrans({"‘": "'", "’": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"',
+                       "–": "-", "—": "-", "\u00a0": " "})
+_WHITESPACE = re.compile(r"\s+")
 
 
 def locate_quote(quote: str, text: str) -> tuple[int, int] | None:
@@ -42,12 +46,39 @@ def locate_quote(quote: str, text: str) -> tuple[int, int] | None:
     at = text.find(quote)
     if at >= 0:
         return at, at + len(quote)
-    words = quote.split()
-    if not words:
+    wanted = " ".join(quote.translate(_FOLD).split())
+    if not wanted:
         return None
-    pattern = r"\s+".join("".join(_QUOTE_CHARS.get(ch, re.escape(ch)) for ch in word) for word in words)
-    match = re.search(pattern, text)
-    return (match.start(), match.end()) if match else None
+    collapsed, segments = _collapse(text.translate(_FOLD))
+    at = collapsed.find(wanted)
+    if at < 0:
+        return None
+    return _original(segments, at), _original(segments, at + len(wanted) - 1) + 1
+
+
+def _collapse(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """`text` with each run of whitespace made one space, and (collapsed, original) starts of its pieces."""
+    pieces, segments, position, last = [], [], 0, 0
+    for match in _WHITESPACE.finditer(text):
+        if match.start() > last:
+            segments.append((position, last))
+            pieces.append(text[last:match.start()])
+            position += match.start() - last
+        segments.append((position, match.start()))
+        pieces.append(" ")
+        position += 1
+        last = match.end()
+    if last < len(text):
+        segments.append((position, last))
+        pieces.append(text[last:])
+    return "".join(pieces), segments
+
+
+def _original(segments: list[tuple[int, int]], index: int) -> int:
+    """The offset in the original text of a character of the collapsed text."""
+    k = bisect.bisect_right(segments, (index, float("inf"))) - 1
+    collapsed_start, original_start = segments[k]
+    return original_start + (index - collapsed_start)
 
 
 class _Context:

@@ -81,27 +81,42 @@ def source_framings(codings: pd.DataFrame) -> pd.DataFrame:
     """One row per (competency, citekey): the source's voice and whether its coders agree.
 
     Columns: competency, citekey, leadership, management, both, neither (the voice, summing
-    to 1), framing (the agreed framing, or 'disputed'), coders, coder_framings, passages,
-    codings.
+    to 1), framing (the agreed framing, or 'disputed'), coders, coder_framings, passages
+    (how many), passage_list (their numbers), codings.
     """
+    columns = ["competency", "citekey", *FRAMINGS, "framing", "coders", "coder_framings", "passages",
+               "passage_list", "codings"]
     if codings.empty:
-        return pd.DataFrame(columns=["competency", "citekey", *FRAMINGS, "framing", "coders",
-                                     "coder_framings", "passages", "codings"])
-    votes = coder_votes(codings)
+        return pd.DataFrame(columns=columns)
     keys = ["competency", "citekey"]
-    voice = votes.groupby(keys)[list(FRAMINGS)].mean()
-    grouped = votes.groupby(keys)
-    main = grouped["main_framing"].agg(lambda s: s.iloc[0] if s.nunique() == 1 and s.iloc[0] != "mixed" else "disputed")
-    described = (votes["coder"] + ": " + votes["main_framing"]).groupby([votes[k] for k in keys]).agg("; ".join)
-    per_coding = codings.groupby(keys)
-    frame = voice.assign(
-        framing=main,
-        coders=grouped["coder"].agg(lambda s: ", ".join(sorted(s))),
-        coder_framings=described,
-        passages=per_coding["passage_id"].nunique(),
-        codings=per_coding.size(),
+    votes = coder_votes(codings)  # sorted by competency, citekey, coder
+    by_source = votes.groupby(keys, sort=True)
+    main = by_source["main_framing"].agg(["nunique", "first"])
+    agreed = (main["nunique"] == 1) & (main["first"] != "mixed")
+    votes["described"] = votes["coder"] + ": " + votes["main_framing"]
+    passages = codings[[*keys, "passage"]].drop_duplicates().sort_values([*keys, "passage"])
+    frame = by_source[list(FRAMINGS)].mean().assign(
+        framing=main["first"].where(agreed, "disputed"),
+        coders=_join_runs(votes, keys, "coder", ", "),
+        coder_framings=_join_runs(votes, keys, "described", "; "),
+        passages=passages.groupby(keys).size(),
+        passage_list=_join_runs(passages, keys, "passage", " "),
+        codings=codings.groupby(keys).size(),
     )
-    return frame.reset_index()
+    return frame.reset_index()[columns]
+
+
+def _join_runs(frame: pd.DataFrame, keys: list[str], column: str, separator: str) -> pd.Series:
+    """`column`'s values joined per group of `keys`, for a frame sorted by `keys`.
+
+    The same as groupby(keys)[column].agg(separator.join), without pandas' per-group cost.
+    """
+    codes = frame.groupby(keys, sort=False).ngroup().to_numpy()
+    starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
+    ends = np.r_[starts[1:], len(frame)]
+    values = frame[column].astype(str).tolist()
+    index = pd.MultiIndex.from_frame(frame[keys].iloc[starts])
+    return pd.Series([separator.join(values[a:b]) for a, b in zip(starts, ends)], index=index)
 
 
 def classify(L, M, B, N) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -143,10 +158,13 @@ def _robustness(voices: pd.DataFrame, classification: pd.Series) -> pd.Series:
     return pivotal.groupby("competency")["citekey"].agg(lambda s: ", ".join(sorted(s)))
 
 
-def weigh_evidence(review) -> pd.DataFrame:
-    """One row per competency in the codebook: its evidence, classification and decision status."""
+def weigh_evidence(review, voices: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per competency in the codebook: its evidence, classification and decision status.
+
+    `voices` is `source_framings(review.codings)`, if already computed.
+    """
     codebook, codings = review.codebook, review.codings
-    voices = source_framings(codings)
+    voices = source_framings(codings) if voices is None else voices
     sums = voices.groupby("competency")[list(FRAMINGS)].sum().reindex(codebook["competency"], fill_value=0.0)
     counts = (voices.groupby(["competency", "framing"]).size().unstack(fill_value=0)
               .reindex(index=codebook["competency"], columns=[*FRAMINGS, "disputed"], fill_value=0))
@@ -156,9 +174,7 @@ def weigh_evidence(review) -> pd.DataFrame:
     frame = frame.assign(
         sources=counts.sum(axis=1).to_numpy(),
         **{f"{f}_sources": counts[f].to_numpy() for f in (*FRAMINGS, "disputed")},
-        passages=_per_competency(codings, codebook, lambda g: g["passage_id"].nunique()),
-        codings=_per_competency(codings, codebook, len),
-        coders=_per_competency(codings, codebook, lambda g: g["coder"].nunique()),
+        **_per_competency(codings, codebook),
         leadership_share=mean, share_low=low, share_high=high,
         **{f"p_{f}": p_majority[f] for f in FRAMINGS},
         classification=classification,
@@ -170,11 +186,12 @@ def weigh_evidence(review) -> pd.DataFrame:
     return _with_decisions(frame, review.decisions)
 
 
-def _per_competency(codings: pd.DataFrame, codebook: pd.DataFrame, measure) -> np.ndarray:
-    if codings.empty:
-        return np.zeros(len(codebook), dtype=int)
-    values = codings.groupby("competency").apply(measure, include_groups=False)
-    return values.reindex(codebook["competency"], fill_value=0).astype(int).to_numpy()
+def _per_competency(codings: pd.DataFrame, codebook: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Passages, codings and coders per competency, in codebook order."""
+    counts = codings.groupby("competency").agg(passages=("passage_id", "nunique"), codings=("id", "size"),
+                                               coders=("coder", "nunique"))
+    counts = counts.reindex(codebook["competency"], fill_value=0)
+    return {column: counts[column].astype(int).to_numpy() for column in ("passages", "codings", "coders")}
 
 
 def _with_decisions(frame: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:

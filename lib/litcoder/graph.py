@@ -24,8 +24,11 @@ from .evidence import source_framings
 CATEGORIES = ("leadership", "management")
 
 
-def review_graph(review, evidence: pd.DataFrame) -> nx.DiGraph:
-    """A directed graph of the review, with attributes that GraphML and GEXF can hold."""
+def review_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None) -> nx.DiGraph:
+    """A directed graph of the review, with attributes that GraphML and GEXF can hold.
+
+    `voices` is `source_framings(review.codings)`, if already computed.
+    """
     graph = nx.DiGraph(name="litcoder review")
     for s in review.sources.itertuples(index=False):
         attributes = {"kind": "source", "label": s.author_year, "citekey": s.citekey, "title": s.title,
@@ -40,12 +43,10 @@ def review_graph(review, evidence: pd.DataFrame) -> nx.DiGraph:
                        leadership_share=float(e.leadership_share), fragile=bool(e.fragile))
     for category in CATEGORIES:
         graph.add_node(f"category:{category}", kind="category", label=category.capitalize())
-    voices = source_framings(review.codings)
-    passages = review.codings.groupby(["competency", "citekey"])["passage"].agg(
-        lambda s: " ".join(str(p) for p in sorted(set(s))))
+    voices = source_framings(review.codings) if voices is None else voices
     for v in voices.itertuples(index=False):
         graph.add_edge(f"source:{v.citekey}", f"competency:{v.competency}", kind="frames", framing=v.framing,
-                       coders=v.coders, coder_framings=v.coder_framings, passages=passages[(v.competency, v.citekey)],
+                       coders=v.coders, coder_framings=v.coder_framings, passages=v.passage_list,
                        passage_count=int(v.passages), codings=int(v.codings),
                        **{f: float(getattr(v, f)) for f in FRAMINGS})
     sums = voices.groupby("competency")[list(FRAMINGS)].sum() if not voices.empty else pd.DataFrame()

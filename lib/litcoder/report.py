@@ -17,7 +17,7 @@ import markupsafe
 import pandas as pd
 
 from .codebook import FRAMINGS
-from .evidence import CLASSIFICATIONS, METHOD, weigh_evidence
+from .evidence import CLASSIFICATIONS, METHOD, source_framings, weigh_evidence
 from .files import write_atomic
 from .graph import review_graph, write_graph
 from .review import OUTPUTS, Review
@@ -53,15 +53,16 @@ def build(path: str | Path = ".", step=lambda name: None) -> BuildResult:
     step(STEPS[0])
     review = Review.load(path)
     step(STEPS[1])
-    evidence = weigh_evidence(review)
+    voices = source_framings(review.codings)
+    evidence = weigh_evidence(review, voices)
     result = BuildResult(review, evidence)
     out = review.path / OUTPUTS
     step(STEPS[2])
     result.written += write_tables(review, evidence, out)
     step(STEPS[3])
-    result.written += write_graph(review_graph(review, evidence), out / "graph")
+    result.written += write_graph(review_graph(review, evidence, voices), out / "graph")
     step(STEPS[4])
-    write_atomic(out / "report.html", render_report(review, evidence))
+    write_atomic(out / "report.html", render_report(review, evidence, voices))
     result.written.append(out / "report.html")
     return result
 
@@ -95,11 +96,11 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_report(review: Review, evidence: pd.DataFrame) -> str:
+def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None) -> str:
     """The self-contained HTML report; all text from inputs is escaped."""
     template = _environment().get_template("report.html.j2")
-    sources = review.sources.set_index("citekey")
-    cards = [_card(row, review, sources) for row in evidence.to_dict("records")]
+    voices = source_framings(review.codings) if voices is None else voices
+    cards = _cards(review, evidence, voices)
     lists = {c: [r for r in evidence.to_dict("records") if r["classification"] == c] for c in CLASSIFICATIONS}
     problems = review.problems_frame()
     return template.render(
@@ -124,26 +125,31 @@ def _review_title(review: Review) -> str:
     return "Literature review: leadership and management competencies"
 
 
-def _card(row: dict, review: Review, sources: pd.DataFrame) -> dict:
-    codings = review.codings[review.codings["competency"] == row["competency"]]
-    by_source = []
-    for citekey, group in codings.groupby("citekey", sort=False):
-        framings = sorted(set(group["framing"]))
-        quotes = group.sort_values(["passage", "coder"]).head(QUOTES_PER_SOURCE).to_dict("records")
-        by_source.append({
-            "citekey": citekey,
-            "author_year": sources.at[citekey, "author_year"],
-            "framing": framings[0] if len(framings) == 1 else "disputed",
-            "coder_framings": "; ".join(f"{c}: {', '.join(sorted(set(g['framing'])))}"
-                                        for c, g in group.groupby("coder")),
-            "quotes": quotes,
-            "more_quotes": max(0, len(group) - QUOTES_PER_SOURCE),
-        })
+def _cards(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> list[dict]:
+    """One evidence card per competency: its sources, their framing and their quotes."""
+    cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
+    quotes: dict[tuple[str, str], list[dict]] = {}
+    ordered = review.codings.sort_values(["competency", "citekey", "passage", "coder", "id"], kind="stable")
+    for coding in ordered[["competency", "citekey", "passage", "coder", "quote", "framing", "memo",
+                           "anchored"]].to_dict("records"):
+        quotes.setdefault((coding["competency"], coding["citekey"]), []).append(coding)
     order = {f: i for i, f in enumerate((*FRAMINGS, "disputed"))}
-    by_source.sort(key=lambda s: (order[s["framing"]], s["author_year"]))
-    entry = review.codebook.set_index("competency").loc[row["competency"]]
-    return {**row, "definition": entry["definition"], "group_label": entry["group_label"],
-            "sources_shown": by_source[:SOURCES_IN_CARD], "sources_hidden": max(0, len(by_source) - SOURCES_IN_CARD)}
+    sources_of: dict[str, list[dict]] = {}
+    for v in voices[["competency", "citekey", "framing", "coder_framings"]].to_dict("records"):
+        sources_of.setdefault(v["competency"], []).append(v)
+    codebook = review.codebook.set_index("competency")
+    cards = []
+    for row in evidence.to_dict("records"):
+        listed = sorted(sources_of.get(row["competency"], []),
+                        key=lambda v: (order[v["framing"]], cite.get(v["citekey"], v["citekey"])))
+        shown = []
+        for v in listed[:SOURCES_IN_CARD]:
+            found = quotes[(row["competency"], v["citekey"])]
+            shown.append({**v, "author_year": cite.get(v["citekey"], v["citekey"]),
+                          "quotes": found[:QUOTES_PER_SOURCE], "more_quotes": max(0, len(found) - QUOTES_PER_SOURCE)})
+        cards.append({**row, "definition": codebook.at[row["competency"], "definition"],
+                      "sources_shown": shown, "sources_hidden": max(0, len(listed) - SOURCES_IN_CARD)})
+    return cards
 
 
 def _grouped(cards: list[dict]) -> list[dict]:

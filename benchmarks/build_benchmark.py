@@ -1,0 +1,76 @@
+"""Benchmark: load + evidence + build (no images) on a generated review.
+
+Target (issue 2): a review of 2,000 sources × 20 paragraphs, 100 competencies, 4 coders
+and 100,000 codings builds in ≤ 20 s wall and ≤ 2 GB peak memory on a 2-core machine.
+
+    .venv/bin/python benchmarks/build_benchmark.py [--runs 3] [--sources 2000 ...]
+
+Each run is a fresh process (so imports and peak memory count as a user sees them); the
+script prints each run's stage times and the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate_review import generate  # noqa: E402
+
+RUN = r"""
+import json, sys, time
+t0 = time.perf_counter()
+from litcoder.report import build
+stages, last = {}, [None, time.perf_counter()]
+def step(name):
+    now = time.perf_counter()
+    if last[0]:
+        stages[last[0]] = now - last[1]
+    last[0], last[1] = name, now
+result = build(sys.argv[1], step)
+step(None)
+stages["total (with imports)"] = time.perf_counter() - t0
+stages["report MB"] = result.report.stat().st_size / 1e6
+print(json.dumps(stages))
+"""
+
+
+def run_once(review: Path) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run([sys.executable, "-c", RUN, str(review)], capture_output=True, text=True, check=True)
+    stages = json.loads(out.stdout.strip().splitlines()[-1])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    stages["peak MB"] = max(peak, before) / 1024  # ru_maxrss is in KiB on Linux
+    return stages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sources", type=int, default=2000)
+    parser.add_argument("--paragraphs", type=int, default=20)
+    parser.add_argument("--competencies", type=int, default=100)
+    parser.add_argument("--coders", type=int, default=4)
+    parser.add_argument("--codings", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="litcoder-bench-") as tmp:
+        review = generate(Path(tmp) / "review", args.sources, args.paragraphs, args.competencies,
+                          args.coders, args.codings)
+        print(f"generated: {args.sources} sources × {args.paragraphs} paragraphs, {args.competencies} competencies, "
+              f"{args.coders} coders, {args.codings} codings")
+        runs = []
+        for i in range(args.runs):
+            stages = run_once(review)
+            runs.append(stages)
+            print(f"run {i + 1}: " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+        print("median: " + ", ".join(f"{k} {statistics.median(r[k] for r in runs):.2f}" for k in runs[0]))
+
+
+if __name__ == "__main__":
+    main()

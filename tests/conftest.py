@@ -1,0 +1,37 @@
+"""Shared fixtures: the bundled review, and copies of it to break on purpose."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from litcoder import Review
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REVIEW_FILES = ["references.bib", "corpus"]
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Review:
+    """The bundled review, loaded once (read-only: do not modify its frames)."""
+    return Review.load(ROOT)
+
+
+@pytest.fixture
+def review_copy(tmp_path) -> Path:
+    """A copy of the bundled review's inputs in a temporary folder, to edit freely."""
+    for name in REVIEW_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            shutil.copy(source, tmp_path / name)
+    return tmp_path
+
+
+def problems_of(review: Review, kind: str | None = None, file: str | None = None) -> list:
+    """The review's problems, optionally only one kind and/or one file."""
+    return [p for p in review.problems if (kind is None or p.kind == kind) and (file is None or p.file == file)]
