@@ -21,6 +21,7 @@ from . import __version__
 from .evidence import CLASSIFICATIONS
 from .project import ProjectExists, init_review
 from .report import STEPS, build as build_outputs
+from .problems import sorted_problems
 from .review import NotAReview, Review
 from .theme import CLASSIFICATION_LABELS
 
@@ -93,25 +94,18 @@ def _print_summary(review: Review, evidence) -> None:
 def validate(path: Path = ReviewPath) -> None:
     """Check every input and print each problem as file:line; exit 1 if any is an error."""
     review = Review.load(path)
-    problems = review.problems_frame()
-    for p in review.problems_frame().itertuples():
-        where = f"{p.file}:{p.line}" if not _missing(p.line) else p.file
-        action = f" ({p.action})" if p.action else ""
+    for problem in sorted_problems(review.problems):
+        where, rest = str(problem).split(f": {problem.severity}: ", 1)
         console.print(f"{where}: ", end="", markup=False)
-        console.print(p.severity, style=SEVERITY_STYLES[p.severity], end="", markup=False)
-        console.print(f": {p.message}{action}", markup=False)
+        console.print(problem.severity, style=SEVERITY_STYLES[problem.severity], end="", markup=False)
+        console.print(f": {rest}", markup=False, soft_wrap=True)
     counts = review.problem_counts()
-    summary = f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes"
-    if problems.empty:
+    if not review.problems:
         console.print("No problems: every input was read cleanly.")
     else:
-        console.print(summary, style="bold")
+        console.print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes", style="bold")
     if counts["error"]:
         raise typer.Exit(1)
-
-
-def _missing(value) -> bool:
-    return value is None or value != value or str(value) == "<NA>"
 
 
 @app.command()
@@ -132,8 +126,8 @@ def main() -> None:
     except (NotAReview, ProjectExists) as err:
         errors.print(f"litcoder: {err}", markup=False)
         sys.exit(2)
-    except PermissionError as err:
-        errors.print(f"litcoder: cannot write {err.filename}: permission denied", markup=False)
+    except OSError as err:  # a folder not writable, a file where a folder should be, a full disk
+        errors.print(f"litcoder: {err.strerror or err}: {err.filename or ''}", markup=False)
         sys.exit(1)
     except Exception:  # noqa: BLE001 - the last guard between a bug and a user
         if os.environ.get("LITCODER_DEBUG"):

@@ -180,8 +180,8 @@ def weigh_evidence(review, voices: pd.DataFrame | None = None) -> pd.DataFrame:
         classification=classification,
     )
     classes = frame.set_index("competency")["classification"]
-    pivotal = _robustness(voices, classes) if not voices.empty else pd.Series(dtype=str)
-    frame["pivotal_sources"] = frame["competency"].map(pivotal).fillna("")
+    pivotal = _robustness(voices, classes) if not voices.empty else {}
+    frame["pivotal_sources"] = [pivotal.get(c, "") for c in frame["competency"]]
     frame["fragile"] = frame["pivotal_sources"] != ""
     return _with_decisions(frame, review.decisions)
 
@@ -195,24 +195,23 @@ def _per_competency(codings: pd.DataFrame, codebook: pd.DataFrame) -> dict[str, 
 
 
 def _with_decisions(frame: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """Add the latest ruling on each competency and whether the evidence still supports it."""
     latest = decisions.drop_duplicates("competency", keep="last").set_index("competency")
-    ruling = frame["competency"].map(latest["classification"])
-    status = np.where(ruling.isna(), "no decision", np.where(ruling == frame["classification"], "agrees", "drifted"))
-    recorded = latest[["leadership_sources", "management_sources", "both_sources", "neither_sources"]]
-    changed, ruled_on = [], []
-    for competency, row in frame.set_index("competency").iterrows():
-        if competency not in recorded.index or recorded.loc[competency].isna().all():
-            changed.append(False)
-            ruled_on.append("")
+    rulings = {c: row for c, row in zip(latest.index, latest.to_dict("records"))}
+    columns = ["leadership_sources", "management_sources", "both_sources", "neither_sources"]
+    added = {key: [] for key in ("decision", "decided_on", "decision_rationale", "decision_status",
+                                 "evidence_changed", "ruled_on_counts")}
+    for row in frame.to_dict("records"):
+        ruling = rulings.get(row["competency"])
+        if ruling is None:
+            for key, value in zip(added, ("", "", "", "no decision", False, "")):
+                added[key].append(value)
             continue
-        then = recorded.loc[competency]
-        changed.append(any(pd.notna(then[c]) and int(then[c]) != int(row[c]) for c in recorded.columns))
-        ruled_on.append(", ".join(f"{then[c]} {c.removesuffix('_sources')}" for c in recorded.columns if pd.notna(then[c])))
-    return frame.assign(
-        decision=ruling.fillna(""),
-        decided_on=frame["competency"].map(latest["decided_on"]).fillna(""),
-        decision_rationale=frame["competency"].map(latest["rationale"]).fillna(""),
-        decision_status=status,
-        evidence_changed=changed,
-        ruled_on_counts=ruled_on,
-    )
+        recorded = {c: int(ruling[c]) for c in columns if c in ruling and pd.notna(ruling[c])}
+        added["decision"].append(ruling["classification"])
+        added["decided_on"].append(ruling["decided_on"])
+        added["decision_rationale"].append(ruling["rationale"])
+        added["decision_status"].append("agrees" if ruling["classification"] == row["classification"] else "drifted")
+        added["evidence_changed"].append(any(n != row[c] for c, n in recorded.items()))
+        added["ruled_on_counts"].append(", ".join(f"{n} {c.removesuffix('_sources')}" for c, n in recorded.items()))
+    return frame.assign(**added)

@@ -61,15 +61,17 @@ class ProblemLog(list):
         self.append(Problem("info", self.file, line, message, action, kind))
 
 
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
+    """Errors first, then warnings, then notes; within each, by file and line."""
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return sorted(problems, key=lambda p: (rank[p.severity], p.file, p.line or 0))
+
+
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
-    """One row per problem, errors first, then by file and line."""
-    frame = pd.DataFrame([asdict(p) for p in problems], columns=COLUMNS)
+    """One row per problem, in the order of sorted_problems."""
+    frame = pd.DataFrame([asdict(p) for p in sorted_problems(problems)], columns=COLUMNS)
     frame["line"] = frame["line"].astype("Int64")
-    order = frame["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
-    frame = frame.assign(_order=order).sort_values(
-        ["_order", "file", "line"], kind="stable", na_position="first"
-    )
-    return frame.drop(columns="_order").reset_index(drop=True)
+    return frame
 
 
 def count_by_severity(problems: list[Problem]) -> dict[str, int]:

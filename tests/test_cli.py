@@ -1,0 +1,92 @@
+"""The litcoder command: build, validate and init, as a user runs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+
+from conftest import ROOT
+
+
+def litcoder(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "litcoder.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, env={"COLUMNS": "120", "PATH": "/usr/bin:/bin"})
+
+
+def test_validate_bundled_review_is_clean():
+    result = litcoder("validate", ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No problems" in result.stdout
+
+
+def test_validate_prints_file_line_and_exits_1_on_errors(review_copy):
+    path = review_copy / "corpus/codings/coder-b.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[4] = lines[4].replace(",budgeting,", ",budgetting,").replace(",planning,", ",planing,")
+    lines.append("oops,only,three")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = litcoder("validate", review_copy)
+    assert result.returncode == 1
+    out = result.stdout
+    assert f"corpus/codings/coder-b.csv:{len(lines)}: error: this row has 3 cells" in out
+    assert "corpus/codings/coder-b.csv:5: error: unknown competency" in out
+    assert "errors," in out.splitlines()[-1]
+
+
+def test_validate_warnings_only_exit_0(review_copy):
+    (review_copy / "corpus/sources/Stray2020.md").write_text("A text with no entry.\n", encoding="utf-8")
+    result = litcoder("validate", review_copy)
+    assert result.returncode == 0
+    assert "corpus/sources/Stray2020.md: warning: no entry 'Stray2020' in the bibliography" in result.stdout
+
+
+def test_build_prints_summary_and_report_path(review_copy):
+    result = litcoder("build", review_copy)
+    assert result.returncode == 0, result.stderr
+    assert "12 sources (12 with text, 129 passages)" in " ".join(result.stdout.split())
+    assert "report.html" in result.stdout
+    assert "drifted" in result.stdout
+    assert (review_copy / "outputs/report.html").exists()
+
+
+def test_build_not_a_review_is_one_clear_line(tmp_path):
+    result = litcoder("build", tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("litcoder: ") and "is not a review" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_build_reports_an_unwritable_outputs_folder(review_copy):
+    (review_copy / "outputs").write_text("a file where the folder should be")
+    result = litcoder("build", review_copy)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and result.stderr.startswith("litcoder: ")
+    assert "outputs" in result.stderr and "internal error" not in result.stderr
+
+
+def test_init_then_build(tmp_path):
+    target = tmp_path / "new-review"
+    made = litcoder("init", target)
+    assert made.returncode == 0, made.stderr
+    for relative in ("references.bib", "corpus/codebook.yaml", "corpus/decisions.csv", "corpus/sources",
+                     "corpus/codings", ".gitignore", "README.md"):
+        assert (target / relative).exists(), relative
+    validated = litcoder("validate", target)
+    assert validated.returncode == 0, validated.stdout
+    built = litcoder("build", target)
+    assert built.returncode == 0, built.stderr
+    evidence = pd.read_csv(target / "outputs/tables/evidence.csv")
+    assert len(evidence) == 5 and set(evidence["classification"]) == {"insufficient"}
+
+
+def test_init_refuses_a_folder_with_files(review_copy):
+    result = litcoder("init", review_copy)
+    assert result.returncode == 2
+    assert "already holds files" in result.stderr
+
+
+def test_version():
+    result = litcoder("--version")
+    assert result.returncode == 0 and result.stdout.startswith("litcoder ")

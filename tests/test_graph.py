@@ -1,0 +1,63 @@
+"""The graph: sources → competencies → leadership/management, and its GraphML file."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from litcoder.evidence import weigh_evidence
+from litcoder.graph import review_graph, sources_framing, write_graph
+
+
+@pytest.fixture(scope="module")
+def graph(bundled):
+    return review_graph(bundled, weigh_evidence(bundled))
+
+
+def test_nodes_of_every_kind(graph, bundled):
+    kinds = nx.get_node_attributes(graph, "kind")
+    assert sum(k == "source" for k in kinds.values()) == len(bundled.sources)
+    assert sum(k == "competency" for k in kinds.values()) == len(bundled.codebook)
+    assert {n for n, k in kinds.items() if k == "category"} == {"category:leadership", "category:management"}
+    source = graph.nodes["source:Kotter1990WhatLeaders"]
+    assert (source["label"], source["year"], source["title"]) == ("Kotter, 1990", 1990, "What Leaders Really Do")
+    assert graph.nodes["competency:budgeting"]["classification"] == "management"
+
+
+def test_edges_carry_framing_passages_and_coders(graph, bundled):
+    edges = [(u, v, d) for u, v, d in graph.edges(data=True) if d["kind"] == "frames"]
+    assert len(edges) == len(bundled.codings.groupby(["citekey", "competency"]))
+    edge = graph.edges["source:Gulick1937Notes", "competency:budgeting"]
+    assert edge["framing"] == "management"
+    assert edge["coders"] == "coder-b, coder-c"
+    assert edge["passages"] and all(p.isdigit() for p in edge["passages"].split())
+    assert {d["framing"] for _, _, d in edges} <= {"leadership", "management", "both", "neither", "disputed"}
+
+
+def test_competency_to_category_weights_add_up_to_the_voices(graph):
+    to_leadership = graph.edges["competency:setting-vision", "category:leadership"]["weight"]
+    sources = [u for u, _ in graph.in_edges("competency:setting-vision")]
+    expected = sum(graph.edges[s, "competency:setting-vision"]["leadership"]
+                   + graph.edges[s, "competency:setting-vision"]["both"] / 2 for s in sources)
+    assert to_leadership == pytest.approx(expected)
+    assert not graph.has_edge("competency:budgeting", "category:leadership")
+
+
+def test_which_sources_link_a_competency_to_a_framing(graph):
+    assert sources_framing(graph, "budgeting", "leadership") == []
+    assert "Kotter1990WhatLeaders" in sources_framing(graph, "budgeting", "management")
+    assert "Bass1985Beyond" in sources_framing(graph, "charisma", "leadership")
+    with pytest.raises(KeyError, match="no competency 'budgetting'"):
+        sources_framing(graph, "budgetting", "leadership")
+
+
+def test_graphml_round_trip_keeps_kinds_and_framings(graph, tmp_path):
+    [path] = write_graph(graph, tmp_path)
+    loaded = nx.read_graphml(path)
+    assert loaded.number_of_nodes() == graph.number_of_nodes()
+    assert loaded.number_of_edges() == graph.number_of_edges()
+    assert all("kind" in data for _, data in loaded.nodes(data=True))
+    assert all(data["framing"] in {"leadership", "management", "both", "neither", "disputed"}
+               for _, _, data in loaded.edges(data=True) if data["kind"] == "frames")
+    assert loaded.nodes["source:Kotter1990WhatLeaders"]["year"] == 1990
+    assert not list(tmp_path.glob(".*.tmp"))
