@@ -5,8 +5,8 @@ frames each as leadership or management; members weigh the evidence per competen
 authors take the figures and tables into the committee's report.
 
     >>> from litcoder import Review, weigh_evidence
-    >>> review = Review.load(".")                   # doctest: +SKIP
-    >>> evidence = weigh_evidence(review)           # doctest: +SKIP
+    >>> review = Review.load(".")
+    >>> evidence = weigh_evidence(review)
 """
 
 from .evidence import weigh_evidence

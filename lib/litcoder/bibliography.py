@@ -7,8 +7,10 @@ labels and APA references; and a count of entry openings in the file against the
 entries parsed, so that an entry a parser skips without a word is still reported.
 
     >>> sources, problems, report = read_bibliography(Path("references.bib"), "references.bib")
-    >>> sources.loc[0, ["citekey", "author_year"]].tolist()      # doctest: +SKIP
+    >>> sources.loc[0, ["citekey", "author_year"]].tolist()
     ['Kotter1990WhatLeaders', 'Kotter, 1990']
+    >>> report.summary()
+    'references.bib: 12 entries found, 12 imported'
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ coding files), a label, a definition, indicators, examples and the committee's w
 classification. Problems point at the line of the competency in the YAML file; a broken
 competency is left out and the rest load.
 
-    >>> frame, groups, framings, log = read_codebook(Path("corpus/codebook.yaml"), "corpus/codebook.yaml")  # doctest: +SKIP
+    >>> frame, groups, framings, log = read_codebook(Path("corpus/codebook.yaml"), "corpus/codebook.yaml")
+    >>> frame.loc[frame.competency == "charisma", ["group", "working_classification"]].values.tolist()
+    [['disputed', 'neither']]
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ competency a classification with its uncertainty; leaving out each source in tur
 whether the classification hangs on one source (fragile); the committee's latest ruling
 is checked against the result.
 
-    >>> evidence = weigh_evidence(review)              # doctest: +SKIP
+    >>> from litcoder import Review
+    >>> evidence = weigh_evidence(Review.load("."))
     >>> evidence.loc[evidence.competency == "budgeting", "classification"].item()
     'management'
 """

@@ -6,8 +6,10 @@ that source frames the competency (its coders' agreed framing, or 'disputed'), i
 voice split over the framings, the passages and the coders. A competency → category
 edge is weighted by the sources' voices for that side.
 
-    >>> g = review_graph(review, evidence)                     # doctest: +SKIP
-    >>> sources_framing(g, "budgeting", "leadership")          # doctest: +SKIP
+    >>> from litcoder import Review, weigh_evidence
+    >>> review = Review.load(".")
+    >>> g = review_graph(review, weigh_evidence(review))
+    >>> sources_framing(g, "budgeting", "leadership")
     []
 """
 

@@ -1,8 +1,12 @@
 """A review project on disk → tidy frames and a list of problems. The one entry point.
 
-    >>> review = Review.load(".")                                  # doctest: +SKIP
-    >>> review.sources, review.passages, review.codebook, review.codings, review.decisions
-    >>> review.problems_frame()     # severity, file, line, message, action, kind
+    >>> review = Review.load(".")
+    >>> review.summary()["sources"], len(review.codebook)
+    (12, 24)
+    >>> list(review.problems_frame().columns)
+    ['severity', 'file', 'line', 'message', 'action', 'kind']
+
+The frames are review.sources, .passages, .codebook, .codings and .decisions.
 
 Loading never stops at bad input: each file's good rows are kept and every problem is
 listed with its file and line.
