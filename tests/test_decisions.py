@@ -125,10 +125,6 @@ def test_non_numeric_count_is_a_warning_and_ignored(tmp_path, bundled):
     assert len(frame) == 11
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "bug: decisions._check_row trusts str.isdigit(), which is True for '3¹' (a footnote marker "
-    "pasted from a Word table), then int('3¹') raises ValueError and read_decisions crashes "
-    "instead of warning decision-count"))
 def test_count_with_a_footnote_marker_is_a_warning_not_a_crash(tmp_path, bundled):
     frame, log = with_rows(tmp_path, bundled,
                            "directing,management,2026-12-01,full committee,From the table.,0,3¹,0,0\n")

@@ -109,7 +109,7 @@ def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
     for token in _split_concatenation(raw):
         if len(token) >= 2 and token[0] == token[-1] == '"' or token[:1] == "{" and token[-1:] == "}":
             pieces.append(token[1:-1])
-        elif token.isdigit():
+        elif token.isascii() and token.isdigit():
             pieces.append(token)
         elif token.lower() in strings:
             pieces.append(strings[token.lower()])
@@ -124,7 +124,7 @@ def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
 def month_number(value: str) -> int | None:
     """1–12 from 'jan', 'January', 'Jan.', '1' or '01'; None if not a month."""
     value = value.strip().rstrip(".").lower()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return int(value) if 1 <= int(value) <= 12 else None
     for i, name in enumerate(MONTHS, 1):
         if len(value) >= 3 and name.startswith(value):
@@ -220,7 +220,7 @@ def apa_reference(source: dict, italic=lambda s: s) -> str:
     end = "" if title[-1] in ".?!" else "."
     container = source.get("container") or ""
     edition = source.get("edition") or ""
-    edition = f" ({edition}{_ordinal(edition)} ed.)" if edition.isdigit() else (f" ({edition})" if edition else "")
+    edition = f" ({edition}{_ordinal(edition)} ed.)" if edition.isascii() and edition.isdigit() else (f" ({edition})" if edition else "")
     kind = source.get("entry_type")
     lead = f"{authors} ({date}). " if authors else ""
     if kind in ("book", "mvbook", "report", "techreport", "phdthesis", "mastersthesis", "thesis"):
@@ -333,7 +333,7 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
     month = month_number(values["month"]) if values.get("month") else None
     if values.get("month") and month is None:
         log.warning(line, f"{citekey}: month '{values['month']}' is not a month", "use jan … dec or 1 … 12", "bib-field")
-    if month is None and re.match(r"\d{4}-\d{2}", values.get("date", "")):
+    if month is None and re.match(r"[0-9]{4}-[0-9]{2}", values.get("date", "")):
         month = int(values["date"][5:7])
     day = values.get("day", "")
     if not people:
@@ -348,7 +348,7 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
         "title": title,
         "year": year,
         "month": month,
-        "day": int(day) if day.isdigit() and 1 <= int(day) <= 31 else None,
+        "day": int(day) if day.isascii() and day.isdigit() and 1 <= int(day) <= 31 else None,
         "container": next((shown[k] for k in CONTAINER_FIELDS if shown.get(k)), ""),
         "volume": values.get("volume", ""),
         "number": values.get("number", "") or values.get("issue", ""),
@@ -362,7 +362,7 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
 
 
 def _year(value: str, citekey: str, line: int, log: ProblemLog) -> int | None:
-    match = re.search(r"\b(\d{4})\b", value)
+    match = re.search(r"\b([0-9]{4})\b", value)
     if match:
         return int(match.group(1))
     if value:

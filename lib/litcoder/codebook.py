@@ -110,11 +110,20 @@ def read_codebook(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, tu
     return frame, pd.DataFrame(group_rows, columns=GROUP_COLUMNS), framings, log
 
 
+def codebook_title(path: Path) -> str:
+    """The codebook's `title:`, or '' if it has none or cannot be read (read_codebook reports why)."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return ""
+    return _text(document.get("title")) if isinstance(document, dict) else ""
+
+
 def _framings(document: dict, log: ProblemLog) -> tuple[str, ...]:
     framings = document.get("framings")
     if framings is None:
         return FRAMINGS
-    if list(framings) != list(FRAMINGS):
+    if not isinstance(framings, list) or framings != list(FRAMINGS):
         log.warning(document[_LINE], f"framings are fixed as {', '.join(FRAMINGS)}; the list given here is ignored",
                     "remove the framings key or list exactly these four", "codebook-framings")
     return FRAMINGS
@@ -179,8 +188,8 @@ def _competency_row(item: dict, group: dict, log: ProblemLog) -> dict | None:
         "group": _text(item.get("group")) or group["group"],
         "group_label": group["label"],
         "definition": definition,
-        "indicators": _strings(item.get("indicators")),
-        "examples": _strings(item.get("examples")),
+        "indicators": _strings(item.get("indicators"), f"{competency}: an indicator", line, log),
+        "examples": _strings(item.get("examples"), f"{competency}: an example", line, log),
         "working_classification": classification,
         "line": line,
     }
@@ -190,9 +199,17 @@ def _text(value) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
-def _strings(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [_text(v) for v in value if _text(v)]
-    return [_text(value)]
+def _strings(value, what: str, line: int, log: ProblemLog) -> list[str]:
+    """A list of texts; an item YAML read as a mapping (an unquoted ': ') is kept as its text."""
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    texts = []
+    for item in items:
+        if isinstance(item, dict):
+            item_line = item.pop(_LINE, line)
+            text = "; ".join(f"{k}: {v}" for k, v in item.items())
+            log.warning(item_line, f"{what} was read as a mapping ({text}), because of a ': ' inside it",
+                        "put the text in quotes", "codebook-shape")
+            item = text
+        if _text(item):
+            texts.append(_text(item))
+    return texts

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .bibliography import closest
 from .codebook import FRAMINGS
-from .files import read_csv_rows
+from .files import read_csv_rows, whole_number
 from .problems import ProblemLog
 
 REQUIRED = ["id", "citekey", "passage", "quote", "competency", "framing"]
@@ -221,10 +221,8 @@ def _anchor(coding: dict, log: ProblemLog, context: _Context) -> None:
 
 
 def _passage_number(value: str) -> int | None:
-    value = value.strip()
-    if value.endswith(".0"):  # spreadsheets turn 3 into 3.0
-        value = value[:-2]
-    return int(value) if value.isdigit() and int(value) > 0 else None
+    number = whole_number(value)
+    return number if number else None
 
 
 def _is_iso_time(value: str) -> bool:

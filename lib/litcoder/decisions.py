@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .bibliography import closest
-from .files import read_csv_rows
+from .files import read_csv_rows, whole_number
 from .problems import ProblemLog
 
 RULINGS = ("leadership", "management", "both", "neither")
@@ -62,10 +62,9 @@ def _check_row(values: dict[str, str], line: int, log: ProblemLog, known: set[st
     counts = {}
     for column in COUNT_COLUMNS:
         cell = values.get(column, "")
-        if cell and not cell.isdigit():
+        counts[column] = whole_number(cell) if cell else None
+        if cell and counts[column] is None:
             log.warning(line, f"{column} '{cell}' is not a whole number; ignored", "write a count, e.g. 3",
                         "decision-count")
-            cell = ""
-        counts[column] = int(cell) if cell else None
     return {"competency": competency, "classification": ruling, "decided_on": decided_on,
             "decided_by": values.get("decided_by", ""), "rationale": values["rationale"], **counts, "line": line}

@@ -97,8 +97,14 @@ def read_csv_rows(
                   "remove or rename the repeated column", "csv-header")
 
     rows: list[CsvRow] = []
-    offset = 0  # lines consumed before the current reader started
-    next_line = reader.line_num + 1
+
+    def reader_from(index: int):
+        return csv.reader((lines[i] for i in range(index, len(lines))), delimiter=delimiter, strict=True)
+
+    # A record that goes wrong after running over several lines is almost always an
+    # unclosed quote: report its first line and read again from the line after it, so the
+    # rows it ran into are not lost.
+    offset, next_line = 0, reader.line_num + 1
     while True:
         start = next_line
         try:
@@ -106,31 +112,41 @@ def read_csv_rows(
         except StopIteration:
             break
         except csv.Error as err:
-            if "end of data" in str(err):
-                # An unclosed quote swallowed the rest of the file: skip its line, read on.
-                log.error(start, "a quote opened on this row is never closed; the row was left out",
-                          "close the quote, or double a quote that is part of the text (\"\")", "csv-malformed")
-                offset, next_line = start, start + 1
-                reader = csv.reader(lines[offset:], delimiter=delimiter, strict=True)
-                continue
-            log.error(start, f"this row cannot be read as CSV ({err}); it was left out",
-                      "check the quotes on this line: a cell with a comma or quote must be in \"…\", "
-                      "and a quote inside it doubled (\"\")", "csv-malformed")
-            next_line = offset + reader.line_num + 1
+            end = offset + reader.line_num
+            unclosed = end > start or "end of data" in str(err)
+            log.error(start, "a quote opened on this row is never closed; the row was left out" if unclosed else
+                      f"this row cannot be read as CSV ({err}); it was left out",
+                      "a cell with a comma or quote must be in \"…\", and a quote inside it doubled (\"\")",
+                      "csv-malformed")
+            offset, next_line = (start, start + 1) if unclosed else (offset, end + 1)
+            if unclosed:
+                reader = reader_from(offset)
             continue
-        next_line = offset + reader.line_num + 1
+        end = offset + reader.line_num
+        next_line = end + 1
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
             log.error(start, f"this row has {len(cells)} cells, the header has {len(header)}; it was left out",
-                      "check for a missing or extra separator, or an unquoted comma inside a cell",
-                      "csv-malformed")
+                      "check for a missing or extra separator, an unquoted comma inside a cell, "
+                      "or a quote that is never closed", "csv-malformed")
+            if end > start:
+                offset, next_line = start, start + 1
+                reader = reader_from(offset)
             continue
         values: dict[str, str] = {}
         for name, cell in zip(header, cells):
             values.setdefault(name, cell.strip())
         rows.append(CsvRow(start, values))
     return rows
+
+
+def whole_number(cell: str) -> int | None:
+    """A cell as a whole number ≥ 0: '3', ' 3 ', and '3.0' as spreadsheets write it; else None."""
+    cell = cell.strip()
+    if cell.endswith(".0"):
+        cell = cell[:-2]
+    return int(cell) if cell.isascii() and cell.isdigit() else None
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

@@ -20,7 +20,8 @@ from .codebook import FRAMINGS
 from .evidence import CLASSIFICATIONS, METHOD, source_framings, weigh_evidence
 from .files import write_atomic
 from .graph import review_graph, write_graph
-from .review import OUTPUTS, Review
+from .codebook import codebook_title
+from .review import CODEBOOK, OUTPUTS, Review
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 
 EVIDENCE_COLUMNS = [
@@ -30,6 +31,8 @@ EVIDENCE_COLUMNS = [
     "p_leadership", "p_management", "p_both", "p_neither", "fragile", "pivotal_sources",
     "decision", "decided_on", "decision_status", "evidence_changed",
 ]
+PROBLEMS_IN_REPORT = 500
+"""Input problems listed in the report; all of them are in outputs/problems.csv."""
 SOURCES_IN_CARD = 40
 """Sources listed per evidence card; the rest are in tables/codings.csv."""
 QUOTES_PER_SOURCE = 3
@@ -113,7 +116,8 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         method=markupsafe.Markup(_method_html()),
         groups=_grouped(cards),
         fragile_count=int(evidence["fragile"].sum()),
-        problems=problems.astype(object).where(problems.notna(), None).to_dict("records"),
+        problems=problems.head(PROBLEMS_IN_REPORT).astype(object).where(problems.notna(), None).to_dict("records"),
+        problems_total=len(problems),
         references=[{"citekey": c, "html": markupsafe.Markup(h)} for c, h in
                     review.sources.sort_values(["authors", "year", "title"])[["citekey", "reference_html"]].itertuples(index=False)],
         colours={**FRAMING_COLOURS, **CLASSIFICATION_COLOURS},
@@ -122,7 +126,8 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
 
 
 def _review_title(review: Review) -> str:
-    return "Literature review: leadership and management competencies"
+    title = codebook_title(review.path / CODEBOOK)
+    return f"Literature review: {title}" if title else f"Literature review: {review.path.name}"
 
 
 def _cards(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> list[dict]:
