@@ -28,17 +28,19 @@ _LETTERS = {
 }
 _SYMBOLS = {"&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}", " ": " "}
 
-# \'e  \'{e}  \' e  \c{c}  \c c  \'\i  \'{\i}
+# \'e  \'{e}  \' e  \c{c}  \c c  \'\i  \'{\i}; a control word such as \i eats the spaces after it.
 _ACCENT = re.compile(
-    r"""\\(?:(['`^"~=.])|([uvHckrdb])(?![A-Za-z]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij](?![A-Za-z])|[A-Za-z]))"""
+    r"""\\(?:(['`^"~=.])|([uvHckrdb])(?![A-Za-z]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij](?![A-Za-z])\s*|[A-Za-z]))"""
 )
-_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])(?:\{\})?\s?")
+# \ss{} keeps the space after the braces; \ss without them eats the spaces after it.
+_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?:\{\}|(?![A-Za-z])\s*)")
+_SORT_KEY = re.compile(r"\{?\\(?:noopsort|sortnoop|SortNoop)\{[^{}]*\}\}?")
 _SYMBOL = re.compile(r"\\([&%$#_{} ])")
 
 
 def _accent(match: re.Match) -> str:
     mark = _ACCENTS[match.group(1) or match.group(2)]
-    base = match.group(3) or match.group(4)
+    base = (match.group(3) or match.group(4)).strip()
     base = {"\\i": "i", "\\j": "j"}.get(base, base)
     return unicodedata.normalize("NFC", base + mark)
 
@@ -60,9 +62,11 @@ def _pylatexenc():
 def latex_to_text(value: str) -> str:
     """Readable Unicode for a BibTeX field value (braces removed, accents composed)."""
     if "\\" in value:
-        value = _fast_decode(value)
-        if "\\" in value:
+        value = _SORT_KEY.sub("", value)  # sort keys defined in @preamble are not printed
+        decoded = _fast_decode(value)
+        if "\\" in decoded:  # something the fast path does not know: let pylatexenc read it all
             return _tidy(_pylatexenc().latex_to_text(value))
+        value = decoded
     if "{" in value or "}" in value:
         value = value.replace("{", "").replace("}", "")
     return _tidy(value.replace("~", "\u00a0").replace("---", "—").replace("--", "–"))
