@@ -47,6 +47,17 @@ SOURCE_COLUMNS = ["citekey", "entry_type", "author_year", "authors", "title", "y
 
 _OPENING = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*([{(])[ \t]*([^,\s{}()=]*)", re.MULTILINE)
 _NOT_ENTRIES = {"string", "preamble", "comment"}
+ENTRY_TYPES = {
+    "article", "book", "booklet", "inbook", "incollection", "inproceedings", "conference", "manual",
+    "mastersthesis", "phdthesis", "thesis", "misc", "online", "electronic", "www", "webpage", "report",
+    "techreport", "unpublished", "proceedings", "collection", "mvbook", "mvcollection", "periodical",
+    "dataset", "software", "patent", "suppbook", "reference", "bookinbook", "inreference", "standard",
+}
+# An entry opening in the middle of a line, e.g. "} @book{Key," after an entry pasted on one line.
+_MIDLINE_OPENING = re.compile(r"(?<=\S)[ \t]*@[ \t]*(" + "|".join(sorted(ENTRY_TYPES)) + r")[ \t]*[{(][ \t]*([^,\s{}()=]+)[ \t]*,",
+                              re.IGNORECASE)
+_COMMENT_BLOCK = re.compile(r"^[ \t]*@[ \t]*comment[ \t]*\{", re.IGNORECASE | re.MULTILINE)
+_PERCENT_LINE = re.compile(r"^[ \t]*%.*$", re.MULTILINE)
 
 
 @dataclass
@@ -73,29 +84,79 @@ class ImportReport:
 
 # ---------------------------------------------------------------- field values
 
-def _split_concatenation(raw: str) -> list[str]:
-    """Split a raw value on `#` outside braces and quotes."""
-    parts, depth, quoted, current = [], 0, False, []
-    for ch in raw:
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif ch == '"' and depth == 0:
-            quoted = not quoted
-        elif ch == "#" and depth == 0 and not quoted:
-            parts.append("".join(current).strip())
-            current = []
+_BARE = re.compile(r"[^\s#{}\",=]+")
+_FIELD_START = re.compile(r"\s*([A-Za-z][\w:.+-]*)\s*=\s*")
+
+
+def _value_tokens(raw: str) -> tuple[list[str], int]:
+    """The `#`-joined tokens of a raw value, and where the value ends.
+
+    Tokens are `{…}` (balanced), `"…"` (braces inside allowed) or a bare word (a number or a
+    macro). Anything from the returned index on is not part of a well-formed value.
+    """
+    tokens, i, n = [], 0, len(raw)
+    while True:
+        while i < n and raw[i].isspace():
+            i += 1
+        if i >= n:
+            break
+        if raw[i] in "{\"":
+            j = _closing(raw, i)
+        else:
+            match = _BARE.match(raw, i)
+            if not match:
+                break
+            j = match.end()
+        tokens.append(raw[i:j])
+        k = j
+        while k < n and raw[k].isspace():
+            k += 1
+        if k < n and raw[k] == "#":
+            i = k + 1
             continue
-        current.append(ch)
-    parts.append("".join(current).strip())
-    return parts
+        i = j
+        break
+    return tokens, i
+
+
+def _closing(raw: str, i: int) -> int:
+    """The index after the brace group or quoted string starting at raw[i] (or the end)."""
+    depth, quote = 0, raw[i] == '"'
+    for j in range(i + 1 if quote else i, len(raw)):
+        ch = raw[j]
+        if ch == "{" and raw[j - 1:j] != "\\":
+            depth += 1
+        elif ch == "}" and raw[j - 1:j] != "\\":
+            depth -= 1
+            if depth == 0 and not quote:
+                return j + 1
+        elif ch == '"' and quote and depth == 0:
+            return j + 1
+    return len(raw)
+
+
+def split_run_on(key: str, raw: str) -> list[tuple[str, str]]:
+    """A field whose value runs into the next field (a comma missing) as the fields it holds.
+
+    >>> split_run_on("author", "{Broken, Bob}\\n  title = {The Broken Entry}")
+    [('author', '{Broken, Bob}'), ('title', '{The Broken Entry}')]
+    """
+    fields = []
+    while True:
+        _, end = _value_tokens(raw)
+        match = _FIELD_START.match(raw, end) if end < len(raw) else None
+        if not match or end == 0:
+            fields.append((key, raw))
+            return fields
+        fields.append((key, raw[:end].strip()))
+        key, raw = match.group(1), raw[match.end():]
 
 
 def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
     """A raw BibTeX value as text: enclosing removed, macros and `#` resolved.
 
-    Returns the text and the names of any macros that are not defined.
+    Returns the text and the names of any macros that are not defined. Text after the end
+    of a well-formed value is kept, not dropped.
 
     >>> resolve_value('hbr # " (blog)"', {"hbr": "Harvard Business Review"})
     ('Harvard Business Review (blog)', [])
@@ -103,12 +164,11 @@ def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
     ('January', [])
     """
     raw = raw.strip()
-    if raw.startswith("{") and raw.endswith("}") and "#" not in raw:
-        return raw[1:-1], []
+    tokens, end = _value_tokens(raw)
     pieces, unknown = [], []
-    for token in _split_concatenation(raw):
-        if len(token) >= 2 and token[0] == token[-1] == '"' or token[:1] == "{" and token[-1:] == "}":
-            pieces.append(token[1:-1])
+    for token in tokens:
+        if token[0] in "{\"":
+            pieces.append(token[1:-1] if len(token) >= 2 and token[-1] == {"{": "}", '"': '"'}[token[0]] else token[1:])
         elif token.isascii() and token.isdigit():
             pieces.append(token)
         elif token.lower() in strings:
@@ -118,6 +178,8 @@ def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
         else:
             unknown.append(token)
             pieces.append(token)
+    if raw[end:].strip():
+        pieces.append(" " + raw[end:].strip())
     return "".join(pieces), unknown
 
 
@@ -143,11 +205,13 @@ class Person:
 
     @property
     def initials(self) -> str:
-        """'John P.' → 'J. P.'; 'Jean-Paul' → 'J.-P.'."""
-        out = []
-        for word in self.given.split():
-            pieces = [p for p in word.split("-") if p]
-            out.append("-".join(p[0] + "." for p in pieces))
+        """'John P.' → 'J. P.'; 'J.P.' → 'J. P.'; 'Jean-Paul' → 'J.-P.'."""
+        out: list[str] = []
+        for part in re.findall(r"-?[^\s.\-]+", self.given):
+            if part.startswith("-") and out:
+                out[-1] += f"-{part[1]}."
+            else:
+                out.append(f"{part.lstrip('-')[0]}.")
         return " ".join(out)
 
     @property
@@ -163,10 +227,19 @@ class Person:
         return name
 
 
-def split_names(raw: str) -> list[Person]:
+class People(list):
+    """The people of a name list; `and_others` when it ended in BibTeX's 'and others' (et al.)."""
+
+    and_others = False
+
+
+def split_names(raw: str) -> People:
     """People in a BibTeX name list, split before decoding so braces keep their meaning."""
-    people = []
+    people = People()
     for name in split_multiple_persons_names(raw):
+        if name.strip().lower() == "others":
+            people.and_others = True
+            continue
         try:
             parts = parse_single_name_into_parts(name)
         except InvalidNameError:
@@ -182,9 +255,9 @@ def author_label(people: list[Person], title: str) -> str:
     if not people:
         short = " ".join(title.split()[:4])
         return f"“{short}”" if short else "Anonymous"
-    if len(people) == 1:
+    if len(people) == 1 and not getattr(people, "and_others", False):
         return people[0].sort_name
-    if len(people) == 2:
+    if len(people) == 2 and not getattr(people, "and_others", False):
         return f"{people[0].sort_name} & {people[1].sort_name}"
     return f"{people[0].sort_name} et al."
 
@@ -205,12 +278,16 @@ def disambiguate_years(frame: pd.DataFrame) -> pd.Series:
 def apa_reference(source: dict, italic=lambda s: s) -> str:
     """An APA-style (7th ed.) reference for one source; `italic` marks titles of wholes."""
     people = source.get("_people") or []
-    if len(people) > 1:
+    if getattr(people, "and_others", False):
+        authors = ", ".join(p.apa() for p in people) + ", et al."
+    elif len(people) > 1:
         authors = ", ".join(p.apa() for p in people[:-1]) + ", & " + people[-1].apa()
     elif people:
         authors = people[0].apa()
     else:
         authors = ""
+    if authors and not authors.endswith("."):
+        authors += "."
     date = "n.d." if source.get("year") is None or pd.isna(source["year"]) else str(int(source["year"]))
     if source.get("month") is not None and pd.notna(source["month"]) and source.get("entry_type") in ("misc", "online", "electronic", "webpage"):
         date += ", " + MONTHS[int(source["month"]) - 1].capitalize()
@@ -244,12 +321,17 @@ def apa_reference(source: dict, italic=lambda s: s) -> str:
                 body += f", {source['pages']}"
             body += "."
     if source.get("publisher") and kind not in ("article",):
-        body += f" {source['publisher']}."
+        body += f" {_sentence(source['publisher'])}"
     if source.get("doi"):
         body += f" https://doi.org/{source['doi']}"
     elif source.get("url"):
         body += f" {source['url']}"
-    return (lead + body).replace("..", ".")
+    return lead + body
+
+
+def _sentence(text: str) -> str:
+    """text ending in a full stop (not a second one)."""
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def reference_html(source: dict) -> str:
@@ -277,7 +359,7 @@ def read_bibliography(path: Path, name: str) -> tuple[pd.DataFrame, ProblemLog, 
     if not path.exists():
         log.error(None, "the bibliography is missing", f"create {name} (export it from Zotero as BibTeX)", "bib-missing")
         return _sources_frame([]), log, report
-    text = read_text(path, log)
+    text = _without_comments(read_text(path, log), log)
     # bibtexparser logs each aborted block itself; the problems below say it better.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     library = bibtexparser.parse_string(text, parse_stack=[])
@@ -294,6 +376,48 @@ def read_bibliography(path: Path, name: str) -> tuple[pd.DataFrame, ProblemLog, 
     return _sources_frame(rows), log, report
 
 
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """text with each [start, end) span turned to spaces, line ends kept, so line numbers stay true."""
+    if not spans:
+        return text
+    pieces, last = [], 0
+    for start, end in sorted(spans):
+        pieces += [text[last:start], re.sub(r"[^\n]", " ", text[start:end])]
+        last = end
+    return "".join(pieces) + text[last:]
+
+
+def _without_comments(text: str, log: ProblemLog) -> str:
+    """Blank out @comment{…} blocks and lines starting with '%' between entries.
+
+    BibTeX itself would read an entry inside either; biber and JabRef treat @comment{…}
+    as a comment, and a '%' before an entry means someone commented it out, so both are
+    left out here, and an entry left out so is named in a warning.
+    """
+    spans = []
+    for match in _COMMENT_BLOCK.finditer(text):
+        end = _closing(text, match.end() - 1)
+        if text[end - 1:end] == "}":
+            spans.append((match.start(), end))
+    text = _blank(text, spans)
+    if "%" not in text:
+        return text
+    spans, depth, position = [], 0, 0
+    for match in _PERCENT_LINE.finditer(text):
+        depth += text.count("{", position, match.start()) - text.count("}", position, match.start())
+        position = match.end()
+        if depth > 0:
+            continue  # a '%' inside an entry's value is text
+        opening = re.search(r"@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s{}()=]*)", match.group(0))
+        if opening and opening.group(1).lower() not in _NOT_ENTRIES:
+            log.warning(text.count("\n", 0, match.start()) + 1,
+                        f"entry '{opening.group(2)}' is on a line starting with '%', so it is taken as commented out "
+                        "and left out (BibTeX itself would read it)",
+                        "delete the '%' to keep the entry, or delete the line", "bib-commented-out")
+        spans.append((match.start(), match.end()))
+    return _blank(text, spans)
+
+
 def _read_strings(library, log: ProblemLog) -> dict[str, str]:
     strings: dict[str, str] = {}
     for block in library.strings:
@@ -308,17 +432,36 @@ def _read_strings(library, log: ProblemLog) -> dict[str, str]:
 def _entry_row(entry: model.Entry, strings: dict[str, str], log: ProblemLog) -> dict:
     line = entry.start_line + 1
     values: dict[str, str] = {}
-    for f in entry.fields:
-        key = f.key.lower()
-        if key in values:  # an entry with a repeated field: the first value is kept
+    spellings: dict[str, str] = {}
+    for key, raw in _entry_fields(entry, log):
+        spelling, key = key, key.lower()
+        if key in values:  # a repeated field: the first value is kept
+            if spellings[key] != spelling:  # exact repeats are reported with the failed blocks
+                log.warning(line, f"{entry.key}: field {key} given twice ('{spellings[key]}' and '{spelling}'); "
+                            "the first value is used", "delete the repeated field", "bib-duplicate-field")
             continue
-        value, unknown = resolve_value(f.value, strings)
+        spellings[key] = spelling
+        value, unknown = resolve_value(raw, strings)
         for macro in unknown:
             log.warning(line, f"{entry.key}: field {key} uses '{macro}', which is neither an @string nor a month",
                         f"put the value in braces ({key} = {{{macro}}}) or define @string{{{macro} = \"…\"}}",
                         "bib-macro")
         values[key] = value
     return _source_row(entry.key, entry.entry_type.lower(), values, line, log)
+def _entry_fields(entry: model.Entry, log: ProblemLog) -> list[tuple[str, str]]:
+    """The entry's fields, with any fields run together by a missing comma split apart."""
+    fields = []
+    for f in entry.fields:
+        parts = split_run_on(f.key, f.value)
+        if len(parts) > 1:
+            names = " and ".join(k for k, _ in parts)
+            log.warning(entry.start_line + 1, f"{entry.key}: a comma is missing between the fields {names}; "
+                        "they were read as separate fields", f"add a comma after the {parts[0][0]} value",
+                        "bib-missing-comma")
+        fields.extend(parts)
+    return fields
+
+
 def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int, log: ProblemLog) -> dict:
     people = []
     for field_name in ("author", "editor"):
@@ -389,11 +532,18 @@ def _failed_block_problems(library, text: str, log: ProblemLog, report: ImportRe
                         "delete the repeated field", "bib-duplicate-field")
             recovered.append(entry)
         else:
-            report.failed.append(line)
-            reason = getattr(block.error, "abort_reason", "") or str(block.error)
+            reason = _plain_reason(getattr(block.error, "abort_reason", "") or str(block.error))
             opening = _OPENING.match(text, _line_offset(text, line))
+            kind = opening.group(1).lower() if opening else ""
+            if kind in _NOT_ENTRIES:
+                log.error(line, f"this @{kind} could not be read: {reason}" +
+                          ("; the fields that use it are left undefined" if kind == "string" else ""),
+                          f"write it as @{kind}{{name = \"text\"}}" if kind == "string" else "check its braces",
+                          "bib-failed")
+                continue
+            report.failed.append(line)
             what = f"entry '{opening.group(3)}'" if opening and opening.group(3) else "this entry"
-            log.error(line, f"{what} could not be read and was left out: {_plain_reason(reason)}",
+            log.error(line, f"{what} could not be read and was left out: {reason}",
                       "look for a missing comma, brace or quote in this entry", "bib-failed")
     return recovered
 
@@ -421,16 +571,15 @@ def _report_silent_gaps(library, text: str, log: ProblemLog) -> int:
     """
     accounted = {(b.start_line or 0) + 1 for b in library.entries}
     accounted |= {(b.start_line or 0) + 1 for b in library.failed_blocks}
+    keys = {b.key for b in library.entries}
     failed_spans = [((b.start_line or 0) + 1, (b.start_line or 0) + 1 + (b.raw or "").count("\n"))
                     for b in library.failed_blocks if type(b) is model.ParsingFailedBlock]
-    comment_spans = [((b.start_line or 0) + 1, (b.start_line or 0) + 1 + (b.raw or "").count("\n"))
-                     for b in library.blocks if isinstance(b, model.ExplicitComment)]
     openings = 0
     line, last = 1, 0
     for match in _OPENING.finditer(text):
         line += text.count("\n", last, match.start())
         last = match.start()
-        if match.group(1).lower() in _NOT_ENTRIES or any(a <= line <= b for a, b in comment_spans):
+        if match.group(1).lower() in _NOT_ENTRIES:
             continue
         openings += 1
         if line in accounted:
@@ -443,6 +592,12 @@ def _report_silent_gaps(library, text: str, log: ProblemLog) -> int:
         else:
             log.error(line, f"entry '{key}' was skipped by the BibTeX parser without an error",
                       "check this entry's syntax: @type{key, field = {value}, …}", "bib-skipped")
+    for match in _MIDLINE_OPENING.finditer(text):
+        openings += 1
+        if match.group(2) not in keys:
+            log.error(text.count("\n", 0, match.start()) + 1,
+                      f"entry '{match.group(2)}' starts in the middle of a line and was not read",
+                      "put each entry on lines of its own", "bib-skipped")
     return openings
 
 
