@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import beta
+from scipy.special import betainc, betaincinv
 
 from .codebook import FRAMINGS
 
@@ -131,7 +131,8 @@ def classify(L, M, B, N) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     L, M, B, N = (np.asarray(x, dtype=float) for x in (L, M, B, N))
     n = L + M + B + N
     votes = {"neither": N, "both": B, "leadership": L + B / 2, "management": M + B / 2}
-    p = {framing: beta.sf(0.5, PRIOR + v, PRIOR + n - v) for framing, v in votes.items()}
+    # P(share > ½) for share ~ Beta(a, b) is 1 − I½(a, b) = I½(b, a).
+    p = {framing: betainc(PRIOR + n - v, PRIOR + v, 0.5) for framing, v in votes.items()}
     # Unanimous: all the weight on one framing (up to rounding), so nothing is contested.
     unanimous = np.isclose(np.maximum.reduce([L, M, B, N]), n)
     result = np.select(
@@ -147,7 +148,7 @@ def leadership_share(L, M, B) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a = PRIOR + np.asarray(L, float) + np.asarray(B, float) / 2
     b = PRIOR + np.asarray(M, float) + np.asarray(B, float) / 2
     tail = (1 - INTERVAL) / 2
-    return a / (a + b), beta.ppf(tail, a, b), beta.isf(tail, a, b)
+    return a / (a + b), betaincinv(a, b, tail), betaincinv(a, b, 1 - tail)
 
 
 def _robustness(voices: pd.DataFrame, classification: pd.Series) -> pd.Series:
