@@ -405,9 +405,10 @@ def _without_comments(text: str, log: ProblemLog) -> str:
     spans, depth, position = [], 0, 0
     for match in _PERCENT_LINE.finditer(text):
         depth += text.count("{", position, match.start()) - text.count("}", position, match.start())
-        position = match.end()
+        position = match.start()
         if depth > 0:
             continue  # a '%' inside an entry's value is text
+        position = match.end()
         opening = re.search(r"@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s{}()=]*)", match.group(0))
         if opening and opening.group(1).lower() not in _NOT_ENTRIES:
             log.warning(text.count("\n", 0, match.start()) + 1,

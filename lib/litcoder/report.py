@@ -152,7 +152,8 @@ def _cards(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> list
             found = quotes[(row["competency"], v["citekey"])]
             shown.append({**v, "author_year": cite.get(v["citekey"], v["citekey"]),
                           "quotes": found[:QUOTES_PER_SOURCE], "more_quotes": max(0, len(found) - QUOTES_PER_SOURCE)})
-        cards.append({**row, "definition": codebook.at[row["competency"], "definition"],
+        pivotal = [cite.get(c, c) for c in row["pivotal_sources"].split(", ") if c]
+        cards.append({**row, "definition": codebook.at[row["competency"], "definition"], "pivotal_cited": pivotal,
                       "sources_shown": shown, "sources_hidden": max(0, len(listed) - SOURCES_IN_CARD)})
     return cards
 
