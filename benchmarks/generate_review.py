@@ -104,12 +104,16 @@ def generate(out: Path, sources: int = 2000, paragraphs: int = 20, competencies:
     coder_names = [f"coder-{chr(97 + i)}" for i in range(coders)]
     assigned = {key: rng.sample(coder_names, rng.randint(2, min(3, coders))) for key in keys}
     competency_ids = list(sides)
+    # As in a real literature, a source leans one way: it mostly writes about, and codes to,
+    # the competencies of its side (Fayol on management functions, Burns on leadership).
+    by_side = {side: [c for c in competency_ids if sides[c] == side] or competency_ids for side in set(sides.values())}
+    leaning = {key: rng.choice(["leadership", "management", "leadership", "management", "both"]) for key in keys}
     rows: dict[str, list] = {c: [] for c in coder_names}
     made = 0
     while made < codings:
         key = rng.choice(keys)
         number = rng.randrange(paragraphs) + 1
-        competency = rng.choice(competency_ids)
+        competency = rng.choice(by_side.get(leaning[key], competency_ids) if rng.random() < 0.7 else competency_ids)
         words = passages[key][number - 1].split()
         start = rng.randrange(max(1, len(words) - 8))
         quote = " ".join(words[start:start + rng.randint(4, 8)])

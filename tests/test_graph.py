@@ -51,13 +51,16 @@ def test_which_sources_link_a_competency_to_a_framing(graph):
         sources_framing(graph, "budgetting", "leadership")
 
 
-def test_graphml_round_trip_keeps_kinds_and_framings(graph, tmp_path):
-    [path] = write_graph(graph, tmp_path)
-    loaded = nx.read_graphml(path)
+@pytest.mark.parametrize("suffix, read", [(".graphml", nx.read_graphml), (".gexf", nx.read_gexf)])
+def test_exports_load_back_with_kinds_and_framings(graph, tmp_path, suffix, read):
+    written = write_graph(graph, tmp_path)
+    [path] = [p for p in written if p.suffix == suffix]
+    loaded = read(path)
     assert loaded.number_of_nodes() == graph.number_of_nodes()
     assert loaded.number_of_edges() == graph.number_of_edges()
-    assert all("kind" in data for _, data in loaded.nodes(data=True))
-    assert all(data["framing"] in {"leadership", "management", "both", "neither", "disputed"}
-               for _, _, data in loaded.edges(data=True) if data["kind"] == "frames")
-    assert loaded.nodes["source:Kotter1990WhatLeaders"]["year"] == 1990
+    kinds = {n: d["kind"] for n, d in loaded.nodes(data=True)}
+    assert kinds == {n: d["kind"] for n, d in graph.nodes(data=True)}
+    framings = {(u, v): d["framing"] for u, v, d in loaded.edges(data=True) if d["kind"] == "frames"}
+    assert framings == {(u, v): d["framing"] for u, v, d in graph.edges(data=True) if d["kind"] == "frames"}
+    assert int(loaded.nodes["source:Kotter1990WhatLeaders"]["year"]) == 1990
     assert not list(tmp_path.glob(".*.tmp"))

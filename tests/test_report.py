@@ -19,17 +19,17 @@ def built(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bundled")
     shutil.copy(ROOT / "references.bib", folder)
     shutil.copytree(ROOT / "corpus", folder / "corpus")
-    return build(folder)
+    return build(folder, images=False)
 
 
 def test_build_writes_every_output(built):
     out = built.review.path / "outputs"
-    for relative in ("tables/evidence.csv", "tables/sources.csv", "tables/codings.csv", "problems.csv",
-                     "graph/review.graphml", "report.html"):
+    expected = ["tables/evidence.csv", "tables/sources.csv", "tables/codings.csv", "problems.csv",
+                "graph/review.graphml", "graph/review.gexf", "report.html", "figures/plotly.min.js",
+                *(f"figures/{name}.html" for name in ("evidence", "network", "matrix", "years", "coverage"))]
+    for relative in expected:
         assert (out / relative).stat().st_size > 0, relative
-    assert sorted(p.relative_to(out).as_posix() for p in built.written) == sorted([
-        "tables/evidence.csv", "tables/sources.csv", "tables/codings.csv", "problems.csv",
-        "graph/review.graphml", "report.html"])
+    assert sorted(p.relative_to(out).as_posix() for p in built.written) == sorted(expected)
 
 
 def test_evidence_table_has_one_row_per_competency(built):
@@ -54,14 +54,15 @@ def test_report_shows_lists_method_cards_and_references(built):
     assert "Beta(1 + L + B/2" in html  # the method, as written in evidence.METHOD
     assert "Rulings the evidence no longer supports" in html
     assert "Bennis, W., &amp; Nanus, B. (1985). <i>Leaders: The Strategies for Taking Charge</i>." in html
-    assert "<script" not in html  # the first report needs no script at all
-    assert "http://" not in html and "https://" not in html  # nothing to fetch: works offline
+    assert html.count('<div id="figure-') == 5
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?:', html)  # nothing to fetch: works offline
+    assert html.count("plotly.js v") == 1  # plotly.js is inside, once
 
 
 def test_build_is_deterministic(built):
     out = built.review.path / "outputs"
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    build(built.review.path)
+    build(built.review.path, images=False)
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert before == after
 
@@ -81,17 +82,18 @@ def test_every_input_text_is_escaped(review_copy):
     codebook.write_text(codebook.read_text(encoding="utf-8").replace(
         "label: Budgeting", "label: 'Budgeting <b onmouseover=alert(2)>'"), encoding="utf-8")
     (review_copy / "corpus/codings/coder-z.csv").write_text(f"id,citekey\n{PAYLOAD},x\n", encoding="utf-8")
-    result = build(review_copy)
+    result = build(review_copy, images=False)
     html = result.report.read_text(encoding="utf-8")
     assert result.review.codings["id"].eq("xss-1").any()
-    assert "<script" not in html and "<img" not in html and "<b onmouseover" not in html
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert PAYLOAD not in html and "<img" not in html and "<b onmouseover" not in html
+    assert '<script>alert("x")' not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html  # shown as text in the evidence card
 
 
 def test_a_review_with_problems_still_builds(review_copy):
     (review_copy / "corpus/codings/coder-a.csv").write_text(
         "id,citekey,passage,quote,competency,framing\n1,Nobody2020,1,q,budgeting,management\n", encoding="utf-8")
-    result = build(review_copy)
+    result = build(review_copy, images=False)
     problems = pd.read_csv(review_copy / "outputs/problems.csv")
     assert problems["kind"].tolist()[0] == "coding-citekey"
     assert "coder-a" not in set(result.review.codings["coder"])

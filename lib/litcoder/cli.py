@@ -49,15 +49,19 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 
 @app.command()
 def build(path: Path = ReviewPath,
-          quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line.")) -> None:
-    """Load the review, weigh the evidence and write outputs/ (tables, graph, report.html)."""
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+          images: bool = typer.Option(True, "--images/--no-images",
+                                      help="Also export figures as PNG and SVG (needs Chrome or Chromium).")) -> None:
+    """Load the review, weigh the evidence and write outputs/ (tables, graph, figures, report.html)."""
     with console.status("", spinner="dots") as status:
         def step(name: str) -> None:
             status.update(f"{name} …")
             if not quiet:
                 console.print(f"[dim]·[/dim] {name}")
-        result = build_outputs(path, step)
+        result = build_outputs(path, step, images=images)
     review, evidence = result.review, result.evidence
+    for notice in result.notices:
+        console.print(f"[yellow]note:[/yellow] {notice}", highlight=False)
     if not quiet:
         _print_summary(review, evidence)
     counts = review.problem_counts()

@@ -236,3 +236,19 @@ def _is_iso_time(value: str) -> bool:
 def _short(quote: str, limit: int = 60) -> str:
     quote = " ".join(quote.split())
     return quote if len(quote) <= limit else quote[: limit - 1] + "…"
+
+
+def coverage(sources: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame:
+    """One row per (citekey, coder): passages coded, codings, the source's passages and the share coded.
+
+    Every source with text appears for every coder, with zeros where that coder has not
+    coded it.
+    """
+    coders = sorted(codings["coder"].unique())
+    index = pd.MultiIndex.from_product([sources["citekey"], coders], names=["citekey", "coder"])
+    grouped = codings.groupby(["citekey", "coder"])
+    frame = pd.DataFrame({"passages_coded": grouped["passage"].nunique(), "codings": grouped.size()})
+    frame = frame.reindex(index, fill_value=0).reset_index()
+    frame["passages"] = frame["citekey"].map(dict(zip(sources["citekey"], sources["passages"]))).astype(int)
+    frame["share_coded"] = (frame["passages_coded"] / frame["passages"].where(frame["passages"] > 0)).fillna(0.0)
+    return frame

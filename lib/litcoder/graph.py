@@ -74,10 +74,12 @@ def sources_framing(graph: nx.DiGraph, competency: str, framing: str) -> list[st
 
 
 def write_graph(graph: nx.DiGraph, folder: Path) -> list[Path]:
-    """Write the graph as GraphML (yEd, Cytoscape, networkx) into `folder`."""
+    """Write the graph as GraphML (yEd, Cytoscape, networkx) and GEXF (Gephi) into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "review.graphml"
-    tmp = folder / ".review.graphml.tmp"
-    nx.write_graphml(graph, tmp)
-    tmp.replace(path)
-    return [path]
+    written = []
+    for name, write in (("review.graphml", nx.write_graphml), ("review.gexf", nx.write_gexf)):
+        path, tmp = folder / name, folder / f".{name}.tmp"
+        write(graph, tmp)
+        tmp.replace(path)
+        written.append(path)
+    return written

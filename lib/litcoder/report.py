@@ -16,11 +16,14 @@ import jinja2
 import markupsafe
 import pandas as pd
 
-from .codebook import FRAMINGS
+from plotly.offline import get_plotlyjs
+
+from .charts import TITLES, review_figures
+from .codebook import FRAMINGS, codebook_title
 from .evidence import CLASSIFICATIONS, METHOD, source_framings, weigh_evidence
+from .figures import figure_html, write_figures
 from .files import write_atomic
 from .graph import review_graph, write_graph
-from .codebook import codebook_title
 from .review import CODEBOOK, OUTPUTS, Review
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 
@@ -37,7 +40,8 @@ SOURCES_IN_CARD = 40
 """Sources listed per evidence card; the rest are in tables/codings.csv."""
 QUOTES_PER_SOURCE = 3
 
-STEPS = ("load the review", "weigh the evidence", "write the tables", "write the graph", "write the report")
+STEPS = ("load the review", "weigh the evidence", "write the tables", "write the graph", "draw the figures",
+         "write the report")
 
 
 @dataclass
@@ -45,14 +49,18 @@ class BuildResult:
     review: Review
     evidence: pd.DataFrame
     written: list[Path] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def report(self) -> Path:
         return self.review.path / OUTPUTS / "report.html"
 
 
-def build(path: str | Path = ".", step=lambda name: None) -> BuildResult:
-    """Load the review at `path` and write all of outputs/. `step(name)` is called before each step."""
+def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -> BuildResult:
+    """Load the review at `path` and write all of outputs/. `step(name)` is called before each step.
+
+    With `images`, figures are also written as PNG and SVG when a Chrome is found.
+    """
     step(STEPS[0])
     review = Review.load(path)
     step(STEPS[1])
@@ -65,7 +73,12 @@ def build(path: str | Path = ".", step=lambda name: None) -> BuildResult:
     step(STEPS[3])
     result.written += write_graph(review_graph(review, evidence, voices), out / "graph")
     step(STEPS[4])
-    write_atomic(out / "report.html", render_report(review, evidence, voices))
+    figures = review_figures(review, evidence, voices)
+    written, notice = write_figures(figures, out / "figures", images)
+    result.written += written
+    result.notices += [notice] if notice else []
+    step(STEPS[5])
+    write_atomic(out / "report.html", render_report(review, evidence, voices, figures))
     result.written.append(out / "report.html")
     return result
 
@@ -99,10 +112,12 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None) -> str:
-    """The self-contained HTML report; all text from inputs is escaped."""
+def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None,
+                  figures: dict | None = None) -> str:
+    """The self-contained HTML report (plotly.js inside, once); all text from inputs is escaped."""
     template = _environment().get_template("report.html.j2")
     voices = source_framings(review.codings) if voices is None else voices
+    figures = review_figures(review, evidence, voices) if figures is None else figures
     cards = _cards(review, evidence, voices)
     lists = {c: [r for r in evidence.to_dict("records") if r["classification"] == c] for c in CLASSIFICATIONS}
     problems = review.problems_frame()
@@ -122,6 +137,9 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
                     review.sources.sort_values(["authors", "year", "title"])[["citekey", "reference_html"]].itertuples(index=False)],
         colours={**FRAMING_COLOURS, **CLASSIFICATION_COLOURS},
         labels=CLASSIFICATION_LABELS,
+        plotly_js=markupsafe.Markup(get_plotlyjs()),
+        figures=[{"name": name, "title": TITLES[name], "html": markupsafe.Markup(figure_html(fig, name, whole_page=False))}
+                 for name, fig in figures.items()],
     )
 
 

@@ -81,6 +81,18 @@ class Review:
         return cls(root, sources, passages, codebook, groups, codings, decisions, texts, text_files,
                    bib_report, problems)
 
+    @classmethod
+    def find(cls, start: str | Path = ".") -> "Review":
+        """Load the review that holds `start`: the first folder upwards with references.bib or corpus/.
+
+        Notebooks use this, so they work from notebooks/ as from the review's own folder.
+        """
+        here = Path(start).resolve()
+        for folder in (here, *here.parents):
+            if (folder / BIBLIOGRAPHY).exists() or (folder / "corpus").is_dir():
+                return cls.load(folder)
+        raise NotAReview(f"no review in {here} or the folders above it (run `litcoder init` to make one)")
+
     @property
     def coders(self) -> list[str]:
         return sorted(self.codings["coder"].unique())

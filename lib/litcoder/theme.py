@@ -2,15 +2,18 @@
 
 Leadership and management are the Okabe–Ito blue and vermillion, a pair that people
 with the common forms of colour blindness tell apart; the other framings sit between
-them in grey and purple so that the two sides stay the strongest contrast.
+them in purple and greys so that the two sides stay the strongest contrast. Disputed
+(the coders disagree) is the darkest grey, as it is what a member should look at.
 """
+
+NOT_CODED = "#F3F3F5"
 
 FRAMING_COLOURS = {
     "leadership": "#0072B2",
     "management": "#D55E00",
     "both": "#CC79A7",
-    "neither": "#8C8C8C",
-    "disputed": "#E6E6E6",
+    "neither": "#A6A6A6",
+    "disputed": "#4D4D4D",
 }
 
 CLASSIFICATION_COLOURS = {

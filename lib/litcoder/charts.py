@@ -1,0 +1,494 @@
+"""The review's figures (plotly): evidence, network, matrix, framing by year, coverage.
+
+Every figure uses one template and the framing colours of `theme`, so leadership and
+management look the same everywhere; every hover names the source author-year and, where
+there is one, quotes it. Text from the review is escaped before it reaches a hover label.
+Figures that can hold thousands of points use WebGL traces.
+
+    >>> from litcoder import Review, weigh_evidence
+    >>> review = Review.load(".")
+    >>> figures = review_figures(review, weigh_evidence(review))
+    >>> sorted(figures)
+    ['coverage', 'evidence', 'matrix', 'network', 'years']
+"""
+
+from __future__ import annotations
+
+import html
+import zlib
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.subplots import make_subplots
+
+from .codebook import FRAMINGS
+from .codings import coverage
+from .evidence import source_framings
+from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS, NOT_CODED
+
+TEMPLATE = "litcoder"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+WEBGL_FROM = 1000
+"""Points from which a trace is drawn with WebGL (Scattergl)."""
+LABELS_UP_TO = 60
+"""Nodes of one layer that get printed labels; above this, labels are on hover only."""
+QUOTE_CHARS = 160
+QUOTES_UP_TO = 5000
+"""Marks whose hover labels quote the source; above this, a figure's hovers cite without
+quoting (or quote less), which keeps a large review's report light enough to open fast."""
+
+TITLES = {
+    "evidence": "Evidence per competency: sources framing it as management ← → leadership",
+    "network": "Sources → competencies → leadership / management",
+    "matrix": "How each source frames each competency",
+    "years": "Framing by year of publication",
+    "coverage": "Coding coverage: passages coded per coder and source",
+}
+
+
+def _register_template() -> None:
+    template = go.layout.Template(pio.templates["plotly_white"])
+    template.layout.font = dict(family=FONT, size=13, color="#1d1d1f")
+    template.layout.title = dict(font=dict(size=17), x=0, xanchor="left")
+    template.layout.colorway = [FRAMING_COLOURS[f] for f in ("leadership", "management", "both", "neither")]
+    template.layout.hoverlabel = dict(font=dict(family=FONT, size=12), align="left")
+    template.layout.legend = dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0)
+    pio.templates[TEMPLATE] = template
+
+
+_register_template()
+
+
+# ---------------------------------------------------------------- shared pieces
+
+def _escape(text: str, limit: int | None = None) -> str:
+    """Review text made safe and short for a hover label (plotly reads a little HTML)."""
+    text = " ".join(str(text).split())
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(text)
+
+
+class _Context:
+    """What the figures share: citations, first quotes, the competencies in display order."""
+
+    def __init__(self, review, evidence: pd.DataFrame, voices: pd.DataFrame | None):
+        self.review = review
+        self.evidence = evidence
+        self.voices = source_framings(review.codings) if voices is None else voices
+        self.cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
+        self.year = dict(zip(review.sources["citekey"], review.sources["year"]))
+        first = review.codings.sort_values(["competency", "citekey", "passage", "coder"], kind="stable")
+        first = first.drop_duplicates(["competency", "citekey"])
+        self.quote = {(c, k): q for c, k, q in zip(first["competency"], first["citekey"], first["quote"])}
+        # competencies from management (bottom) to leadership (top)
+        self.order = evidence.sort_values(["leadership_share", "label"], kind="stable")
+        self.labels = dict(zip(evidence["competency"], evidence["label"]))
+
+    def cited_quote(self, competency: str, citekey: str, limit: int = QUOTE_CHARS) -> str:
+        quote = self.quote.get((competency, citekey), "")
+        cite = _escape(self.cite.get(citekey, citekey))
+        return f"{cite}: “{_escape(quote, limit)}”" if quote else cite
+
+
+def _layout(fig: go.Figure, name: str, height: int) -> go.Figure:
+    fig.update_layout(template=TEMPLATE, title=TITLES[name], height=height, margin=dict(l=10, r=10, t=80, b=40))
+    return fig
+
+
+def _scatter(points: int):
+    return go.Scattergl if points >= WEBGL_FROM else go.Scatter
+
+
+# ---------------------------------------------------------------- 1. evidence per competency
+
+def evidence_chart(context: _Context) -> go.Figure:
+    """Diverging counts of sources (management ← → leadership), the sources off that axis,
+    and the leadership share with its credible interval; contested and fragile marked."""
+    e = context.order
+    labels = [f"{l} †" if f else l for l, f in zip(e["label"], e["fragile"])]
+    fig = make_subplots(rows=1, cols=3, shared_yaxes=True, column_widths=[0.45, 0.15, 0.4], horizontal_spacing=0.02,
+                        subplot_titles=("sources: management ← → leadership", "neither / disputed",
+                                        "leadership share, 95% interval"))
+    by_framing = {f: context.voices[context.voices["framing"] == f].groupby("competency")["citekey"].agg(list)
+                  for f in (*FRAMINGS, "disputed")}
+
+    def hover(framing: str) -> list[str]:
+        out = []
+        for competency, label in zip(e["competency"], e["label"]):
+            keys = by_framing[framing].get(competency, [])
+            lines = [context.cited_quote(competency, k, 90) for k in keys[:6]]
+            more = f"<br>and {len(keys) - 6} more" if len(keys) > 6 else ""
+            out.append(f"<b>{_escape(label)}</b>: {len(keys)} {framing}<br>" + "<br>".join(lines) + more)
+        return out
+
+    bars = [("management", -e["management_sources"], 1), ("both", -e["both_sources"] / 2, 1),
+            ("both", e["both_sources"] / 2, 1), ("leadership", e["leadership_sources"], 1),
+            ("neither", e["neither_sources"], 2), ("disputed", e["disputed_sources"], 2)]
+    shown = set()
+    for framing, values, col in bars:
+        fig.add_trace(go.Bar(
+            y=labels, x=values, orientation="h", name=framing, legendgroup=framing, showlegend=framing not in shown,
+            marker=dict(color=FRAMING_COLOURS[framing], line=dict(width=0.5, color="#6b6b6b") if framing == "disputed" else None),
+            hovertext=hover(framing), hoverinfo="text"), row=1, col=col)
+        shown.add(framing)
+    colours = [CLASSIFICATION_COLOURS[c] for c in e["classification"]]
+    fig.add_trace(go.Scatter(
+        y=labels, x=e["leadership_share"], mode="markers", name="leadership share", showlegend=False,
+        error_x=dict(type="data", symmetric=False, array=e["share_high"] - e["leadership_share"],
+                     arrayminus=e["leadership_share"] - e["share_low"], color="#555", thickness=1.2),
+        marker=dict(size=11, color=colours, symbol=["diamond-open" if f else "circle" for f in e["fragile"]],
+                    line=dict(width=1.5, color="#1d1d1f")),
+        hovertext=[f"<b>{_escape(l)}</b>: {CLASSIFICATION_LABELS[c]}{' (fragile)' if f else ''}<br>"
+                   f"leadership share {m:.0%} ({lo:.0%}–{hi:.0%})"
+                   for l, c, f, m, lo, hi in zip(e["label"], e["classification"], e["fragile"],
+                                                e["leadership_share"], e["share_low"], e["share_high"])],
+        hoverinfo="text"), row=1, col=3)
+    for classification in CLASSIFICATION_LABELS:
+        if classification in set(e["classification"]):
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"classified {classification}",
+                                     legendgroup="classification",
+                                     marker=dict(size=10, color=CLASSIFICATION_COLOURS[classification],
+                                                 line=dict(width=1.5, color="#1d1d1f"))), row=1, col=3)
+    fig.add_vline(x=0.5, line=dict(color="#999", dash="dot"), row=1, col=3)
+    fig.add_vline(x=0, line=dict(color="#555", width=1), row=1, col=1)
+    fig.update_layout(barmode="relative", bargap=0.25,
+                      legend=dict(orientation="h", yanchor="top", y=-40 / (160 + 26 * len(e)), x=0))
+    fig.update_xaxes(row=1, col=3, range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(automargin=True, tickfont=dict(size=12))
+    fig.add_annotation(text="† fragile: leaving out one source changes the classification (◇ on the right)",
+                       xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", yshift=24, showarrow=False,
+                       font=dict(size=11, color="#5f6368"))
+    fig.update_layout(margin=dict(t=110, b=110))
+    fig = _layout(fig, "evidence", 220 + 26 * len(e))
+    fig.update_layout(margin=dict(l=10, r=10, t=110, b=110))
+    return fig
+
+
+# ---------------------------------------------------------------- 2. the network
+
+def network_layout(context: _Context) -> dict[str, tuple[float, float]]:
+    """Layers: sources (x 0), competencies (x 1), leadership / management (x 2).
+
+    Competencies are stacked by leadership share, leadership at the top; each source sits
+    at the mean height of its competencies (then spread evenly), which keeps lines short.
+    """
+    competencies = context.order["competency"].tolist()
+    n = max(len(competencies) - 1, 1)
+    position = {f"competency:{c}": (1.0, i / n) for i, c in enumerate(competencies)}
+    position["category:leadership"] = (2.0, 0.8)
+    position["category:management"] = (2.0, 0.2)
+    height = {c: position[f"competency:{c}"][1] for c in competencies}
+    voices = context.voices
+    mean = voices.assign(h=voices["competency"].map(height)).groupby("citekey")["h"].mean()
+    sources = context.review.sources["citekey"]
+    order = sorted(sources, key=lambda k: (mean.get(k, 0.5), k))
+    m = max(len(order) - 1, 1)
+    position.update({f"source:{k}": (0.0, i / m) for i, k in enumerate(order)})
+    return position
+
+
+def network_chart(context: _Context) -> go.Figure:
+    """The layered network. Hover a node for its links; click a node to keep them lit.
+
+    Nodes carry a number (customdata); layout.meta.links lists the linked pairs of numbers,
+    which the page script (NETWORK_SCRIPT) uses to light a node's links.
+    """
+    pos = network_layout(context)
+    ids = {node: i for i, node in enumerate(pos)}
+    voices = context.voices
+    fig = go.Figure()
+    edges = voices[["citekey", "competency", "framing"]].to_numpy()
+    # Many links are drawn faint, so that where they crowd shows as shade and a node's own
+    # links, lit on hover, stand out.
+    opacity = float(np.clip(120 / max(len(edges), 1), 0.06, 0.7))
+    # Links are one SVG path per framing: for tens of thousands of lines plotly's WebGL line
+    # renderer is several times slower to draw than a single path; the nodes use WebGL.
+    for framing in (*FRAMINGS, "disputed"):
+        chosen = edges[edges[:, 2] == framing]
+        xs, ys = _fans([pos[f"source:{k}"] for k in chosen[:, 0]], [pos[f"competency:{c}"] for c in chosen[:, 1]])
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"framed as {framing}", hoverinfo="skip",
+                                 line=dict(color=FRAMING_COLOURS[framing], width=1.4 if opacity > 0.3 else 0.7,
+                                           simplify=False),
+                                 opacity=opacity, legendgroup=framing))
+    sums = voices.groupby("competency")[list(FRAMINGS)].sum()
+    for category in ("leadership", "management"):
+        weight = (sums[category] + sums["both"] / 2)
+        weight = weight[weight > 0]
+        xs, ys = _segments([pos[f"competency:{c}"] for c in weight.index], [pos[f"category:{category}"]] * len(weight))
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                                 line=dict(color=FRAMING_COLOURS[category], width=1), opacity=0.35))
+    fig.add_trace(_source_nodes(context, pos, ids))
+    fig.add_trace(_competency_nodes(context, pos, ids))
+    fig.add_trace(go.Scatter(
+        x=[pos["category:leadership"][0], pos["category:management"][0]],
+        y=[pos["category:leadership"][1], pos["category:management"][1]], mode="markers+text",
+        customdata=[ids["category:leadership"], ids["category:management"]],
+        text=["<b>Leadership</b>", "<b>Management</b>"], textposition="middle right", showlegend=False,
+        marker=dict(size=26, color=[FRAMING_COLOURS["leadership"], FRAMING_COLOURS["management"]],
+                    line=dict(width=1, color="#1d1d1f")),
+        hovertext=["Leadership", "Management"], hoverinfo="text", name="categories"))
+    # Filled by the page's script with the links of the node under the pointer.
+    fig.add_trace(go.Scatter(x=[], y=[], mode="lines", name="links of the node", hoverinfo="skip",
+                             line=dict(color="#1d1d1f", width=2.2), showlegend=False))
+    fig.update_xaxes(visible=False, range=[-0.6, 2.45])
+    fig.update_yaxes(visible=False, range=[-0.04, 1.04])
+    fig.update_layout(hovermode="closest", dragmode="pan", clickmode="event",
+                      meta={"links": [[ids[a], ids[b]] for a, b in network_links(context)]})
+    fig.add_annotation(text="Hover a source or competency to light its links; click to keep them; double-click to clear.",
+                       xref="paper", yref="paper", x=0, y=-0.02, yanchor="top", showarrow=False,
+                       font=dict(size=11, color="#5f6368"))
+    n_sources = len(context.review.sources)
+    return _layout(fig, "network", int(min(1100, max(560, 28 * max(n_sources, len(context.order)) + 120))))
+
+
+def _segments(starts, ends) -> tuple[np.ndarray, np.ndarray]:
+    """Line segments as x, y arrays with a gap (NaN) after each, for one trace of many lines."""
+    count = len(starts)
+    xs = np.full(count * 3, np.nan)
+    ys = np.full(count * 3, np.nan)
+    if count:
+        a, b = np.array(starts, dtype=float), np.array(ends, dtype=float)
+        xs[0::3], ys[0::3], xs[1::3], ys[1::3] = a[:, 0], a[:, 1], b[:, 0], b[:, 1]
+    return np.round(xs, 4), np.round(ys, 4)
+
+
+def _fans(starts, ends) -> tuple[np.ndarray, np.ndarray]:
+    """Lines from each start to its ends as one polyline per start (s, e1, s, e2, s, …), with a
+    gap (NaN) only between starts: WebGL draws a few thousand gaps far faster than one per line."""
+    if not len(starts):
+        return np.array([]), np.array([])
+    a, b = np.array(starts, dtype=float), np.array(ends, dtype=float)
+    order = np.lexsort((b[:, 1], a[:, 1], a[:, 0]))
+    a, b = a[order], b[order]
+    new = np.r_[True, (a[1:] != a[:-1]).any(axis=1)]  # the first line of each start
+    points = []
+    gap = np.array([[np.nan, np.nan]])
+    starts_at = np.flatnonzero(new)
+    for i, first in enumerate(starts_at):
+        last = starts_at[i + 1] if i + 1 < len(starts_at) else len(a)
+        fan = np.empty((2 * (last - first) + 1, 2))
+        fan[0::2] = a[first]
+        fan[1::2] = b[first:last]
+        points += [fan, gap]
+    joined = np.concatenate(points[:-1])
+    return np.round(joined[:, 0], 4), np.round(joined[:, 1], 4)
+
+
+def _source_nodes(context: _Context, pos, ids) -> go.Scatter:
+    sources = context.review.sources
+    links = context.voices.groupby("citekey")["competency"].agg(list)
+    keys = sources["citekey"].tolist()
+    hover = []
+    for key, title in zip(keys, sources["title"]):
+        linked = links.get(key, [])
+        names = [_escape(context.labels.get(c, c)) for c in linked[:12]] + (["…"] if len(linked) > 12 else [])
+        names = "<br>".join(", ".join(names[i:i + 4]) for i in range(0, len(names), 4))
+        hover.append(f"<b>{_escape(context.cite[key])}</b><br>{_escape(title, 90)}<br>{len(linked)} competencies:<br>{names}")
+    small = len(keys) <= LABELS_UP_TO
+    return _scatter(len(keys))(
+        x=[pos[f"source:{k}"][0] for k in keys], y=[pos[f"source:{k}"][1] for k in keys],
+        mode="markers+text" if small else "markers", text=[context.cite[k] for k in keys] if small else None,
+        textposition="middle left", textfont=dict(size=11), name="sources", showlegend=False,
+        customdata=[ids[f"source:{k}"] for k in keys], hovertext=hover, hoverinfo="text",
+        marker=dict(size=9 if small else 5, color="#3b3b3b"))
+
+
+def _competency_nodes(context: _Context, pos, ids) -> go.Scatter:
+    e = context.order
+    small = len(e) <= LABELS_UP_TO
+    hover = [f"<b>{_escape(l)}</b>: {CLASSIFICATION_LABELS[c]}{' (fragile)' if f else ''}<br>"
+             f"{n} sources: {ls} leadership, {ms} management, {bs} both, {ns} neither, {ds} disputed"
+             for l, c, f, n, ls, ms, bs, ns, ds in zip(e["label"], e["classification"], e["fragile"], e["sources"],
+                                                       e["leadership_sources"], e["management_sources"],
+                                                       e["both_sources"], e["neither_sources"], e["disputed_sources"])]
+    return go.Scatter(
+        x=[1.0] * len(e), y=[pos[f"competency:{c}"][1] for c in e["competency"]],
+        mode="markers+text" if small else "markers", text=e["label"].tolist() if small else None,
+        textposition="middle right", textfont=dict(size=11), name="competencies", showlegend=False,
+        customdata=[ids[f"competency:{c}"] for c in e["competency"]], hovertext=hover, hoverinfo="text",
+        marker=dict(size=12 if small else 7, color=[CLASSIFICATION_COLOURS[c] for c in e["classification"]],
+                    line=dict(width=1, color="#1d1d1f")))
+
+
+NETWORK_SCRIPT = """
+(function () {
+  var gd = document.getElementById('{plot_id}');
+  var data = gd.data, lit = data.length - 1, links = {};
+  function add(a, b) { (links[a] = links[a] || []).push(b); (links[b] = links[b] || []).push(a); }
+  var where = {};
+  data.forEach(function (trace) {
+    if (!trace.customdata) return;
+    for (var i = 0; i < trace.customdata.length; i++) where[trace.customdata[i]] = [trace.x[i], trace.y[i]];
+  });
+  (gd.layout.meta && gd.layout.meta.links || []).forEach(function (e) { add(e[0], e[1]); });
+  var kept = null;
+  function light(node) {
+    var xs = [], ys = [], at = where[node];
+    (links[node] || []).forEach(function (other) {
+      var to = where[other]; if (!at || !to) return;
+      xs.push(at[0], to[0], null); ys.push(at[1], to[1], null);
+    });
+    Plotly.restyle(gd, {x: [xs], y: [ys]}, [lit]);
+  }
+  gd.on('plotly_hover', function (ev) {
+    var p = ev.points[0]; if (p && p.customdata !== undefined) light(p.customdata);
+  });
+  gd.on('plotly_unhover', function () { if (kept) light(kept); else Plotly.restyle(gd, {x: [[]], y: [[]]}, [lit]); });
+  gd.on('plotly_click', function (ev) {
+    var p = ev.points[0]; if (p && p.customdata !== undefined) { kept = p.customdata; light(kept); }
+  });
+  gd.on('plotly_doubleclick', function () { kept = null; Plotly.restyle(gd, {x: [[]], y: [[]]}, [lit]); });
+})();
+"""
+
+
+def network_links(context: _Context) -> list[list[str]]:
+    """The linked pairs of nodes, by name: source → competency, competency → category."""
+    pairs = [[f"source:{k}", f"competency:{c}"] for k, c in zip(context.voices["citekey"], context.voices["competency"])]
+    sums = context.voices.groupby("competency")[list(FRAMINGS)].sum()
+    for category in ("leadership", "management"):
+        weight = sums[category] + sums["both"] / 2
+        pairs += [[f"competency:{c}", f"category:{category}"] for c in weight.index[weight > 0]]
+    return pairs
+
+
+# ---------------------------------------------------------------- 3. source × competency matrix
+
+FRAMING_CODES = {"": 0, "management": 1, "both": 2, "neither": 3, "disputed": 4, "leadership": 5}
+
+
+def matrix_chart(context: _Context) -> go.Figure:
+    """Sources (rows, by year) × competencies (columns, management → leadership), coloured by framing."""
+    sources = context.review.sources.sort_values(["year", "author_year"], kind="stable", na_position="last")
+    keys = sources["citekey"].tolist()
+    competencies = context.order["competency"].tolist()
+    row, col = {k: i for i, k in enumerate(keys)}, {c: j for j, c in enumerate(competencies)}
+    z = np.zeros((len(keys), len(competencies)), dtype=np.int8)
+    text = np.full(z.shape, "", dtype=object)
+    v = context.voices
+    quoted = len(v) <= QUOTES_UP_TO
+    for key, competency, framing, coders in zip(v["citekey"], v["competency"], v["framing"], v["coder_framings"]):
+        i, j = row[key], col[competency]
+        z[i, j] = FRAMING_CODES[framing]
+        quote = f"<br>“{_escape(context.quote.get((competency, key), ''), 110)}”" if quoted else ""
+        text[i, j] = f"{framing}{quote}<br>{_escape(coders)}"
+    order = list(FRAMING_CODES)
+    colours = [NOT_CODED] + [FRAMING_COLOURS[f] for f in order[1:]]
+    scale = []
+    for code, colour in enumerate(colours):
+        scale += [[code / len(colours), colour], [(code + 1) / len(colours), colour]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[context.labels[c] for c in competencies], y=[context.cite[k] for k in keys], zmin=-0.5,
+        zmax=len(colours) - 0.5, colorscale=scale, xgap=1, ygap=1, text=text,
+        hovertemplate="<b>%{x}</b> — %{y}<br>%{text}<extra></extra>",
+        colorbar=dict(title="framing", tickvals=list(range(len(colours))), ticktext=["not coded", *order[1:]],
+                      thickness=14, len=min(1.0, 300 / max(300, 22 * len(keys))), y=1, yanchor="top")))
+    fig.update_yaxes(autorange="reversed", automargin=True, tickfont=dict(size=11))
+    fig.update_xaxes(tickangle=-45, automargin=True, side="top", tickfont=dict(size=11))
+    return _layout(fig, "matrix", int(min(1400, max(420, 22 * len(keys) + 260))))
+
+
+# ---------------------------------------------------------------- 4. framing by year
+
+def years_chart(context: _Context) -> go.Figure:
+    """How the literature's framing of each competency moved with the year of publication.
+
+    Up to QUOTES_UP_TO marks: one mark per source and competency at the source's year,
+    coloured by framing, its hover quoting the source. Beyond that, marks would hide one
+    another, so each competency × year cell shows the leadership share of that year's sources.
+    """
+    v = context.voices.assign(year=context.voices["citekey"].map(context.year)).dropna(subset=["year"])
+    fig = _years_marks(context, v) if len(v) <= QUOTES_UP_TO else _years_shares(context, v)
+    fig.update_xaxes(title_text="year of publication", showgrid=True, dtick=10)
+    return _layout(fig, "years", 160 + 26 * len(context.order))
+
+
+def _years_marks(context: _Context, v: pd.DataFrame) -> go.Figure:
+    height = {c: i for i, c in enumerate(context.order["competency"])}
+    fig = go.Figure()
+    for framing in ("management", "both", "neither", "disputed", "leadership"):
+        part = v[v["framing"] == framing]
+        # A small, fixed jitter (from the citekey) keeps sources of one year apart.
+        jitter = np.array([(zlib.crc32(k.encode()) % 1000) / 1000 - 0.5 for k in part["citekey"]]) * 0.5
+        fig.add_trace(_scatter(len(part))(
+            x=part["year"].astype(float) + jitter * 0.8, y=part["competency"].map(height) + jitter * 0.6,
+            mode="markers", name=framing,
+            marker=dict(size=9, color=FRAMING_COLOURS[framing], opacity=0.85,
+                        line=dict(width=0.6, color="#555" if framing == "disputed" else "#fff")),
+            hovertext=[f"<b>{_escape(context.labels[c])}</b> — {framing}<br>{context.cited_quote(c, k)}"
+                       for c, k in zip(part["competency"], part["citekey"])], hoverinfo="text"))
+    labels = context.order["label"].tolist()
+    fig.update_yaxes(tickvals=list(range(len(labels))), ticktext=labels, automargin=True,
+                     range=[-0.7, len(labels) - 0.3], tickfont=dict(size=12))
+    return fig
+
+
+def _years_shares(context: _Context, v: pd.DataFrame) -> go.Figure:
+    cells = v.groupby(["competency", "year"])[list(FRAMINGS)].sum()
+    axis = cells["leadership"] + cells["management"] + cells["both"]
+    share = ((cells["leadership"] + cells["both"] / 2) / axis.where(axis > 0)).unstack()
+    counts = cells.sum(axis=1).unstack()
+    competencies = [c for c in context.order["competency"] if c in share.index]
+    share, counts = share.reindex(competencies), counts.reindex(competencies)
+    text = [[f"{int(n)} sources, leadership share {s:.0%}" if n == n and s == s else
+             (f"{int(n)} sources, none on the leadership–management axis" if n == n else "")
+             for n, s in zip(counts.loc[c], share.loc[c])] for c in competencies]
+    fig = go.Figure(go.Heatmap(
+        z=share.to_numpy(dtype=float), x=[int(y) for y in share.columns], y=[context.labels[c] for c in competencies],
+        zmin=0, zmax=1, text=text, hovertemplate="<b>%{y}</b>, %{x}<br>%{text}<extra></extra>",
+        colorscale=[[0, FRAMING_COLOURS["management"]], [0.5, "#f2f2f2"], [1, FRAMING_COLOURS["leadership"]]],
+        colorbar=dict(title="leadership<br>share", tickformat=".0%", thickness=14)))
+    fig.update_yaxes(automargin=True, tickfont=dict(size=12))
+    return fig
+
+
+# ---------------------------------------------------------------- 5. coverage
+
+def coverage_chart(context: _Context) -> go.Figure:
+    """Passages coded per coder and source, as a share of the source's passages."""
+    review = context.review
+    sources = review.sources.sort_values(["year", "author_year"], kind="stable", na_position="last")
+    table = coverage(sources, review.codings)
+    coders = sorted(table["coder"].unique())
+    wide = {column: table.pivot(index="citekey", columns="coder", values=column).reindex(
+        index=sources["citekey"], columns=coders) for column in ("passages_coded", "codings", "share_coded")}
+    totals = sources.set_index("citekey")["passages"]
+    keys = sources["citekey"].tolist()
+    hover = [[f"<b>{_escape(c)}</b> coded {n} of {totals[k]} passages of {_escape(context.cite[k])} ({m} codings)"
+              for c, n, m in zip(coders, wide["passages_coded"].loc[k], wide["codings"].loc[k])] for k in keys]
+    few = len(keys) <= LABELS_UP_TO
+    fig = go.Figure(go.Heatmap(
+        z=wide["share_coded"].to_numpy(dtype=float), x=coders, y=[context.cite[k] for k in keys], zmin=0, zmax=1,
+        colorscale=[[0, NOT_CODED], [1, "#3b3b3b"]], xgap=2, ygap=1, hovertext=hover, hoverinfo="text",
+        text=[[f"{n}/{totals[k]}" if n else "" for n in wide["passages_coded"].loc[k]] for k in keys] if few else None,
+        texttemplate="%{text}" if few else None, textfont=dict(size=11),
+        colorbar=dict(title="share of<br>passages coded", tickformat=".0%", thickness=14)))
+    fig.update_yaxes(autorange="reversed", automargin=True, tickfont=dict(size=11))
+    fig.update_xaxes(side="top")
+    return _layout(fig, "coverage", int(min(1400, max(360, 22 * len(keys) + 200))))
+
+
+# ---------------------------------------------------------------- all of them
+
+def review_figures(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None) -> dict[str, go.Figure]:
+    """Every figure of the review, by name."""
+    context = _Context(review, evidence, voices)
+    figures = {
+        "evidence": evidence_chart(context),
+        "network": network_chart(context),
+        "matrix": matrix_chart(context),
+        "years": years_chart(context),
+        "coverage": coverage_chart(context),
+    }
+    for name, fig in figures.items():  # fixed trace ids, so exported files do not change between builds
+        for i, trace in enumerate(fig.data):
+            trace.uid = f"{name}-{i}"
+    return figures
+
+
+def figure_script(name: str) -> str:
+    """The page script a figure needs (the network's link highlighting), or ''."""
+    return NETWORK_SCRIPT if name == "network" else ""
