@@ -78,7 +78,8 @@ def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -
     result.written += written
     result.notices += [notice] if notice else []
     step(STEPS[5])
-    write_atomic(out / "report.html", render_report(review, evidence, voices, figures))
+    exported = {p.name for p in written}
+    write_atomic(out / "report.html", render_report(review, evidence, voices, figures, exported))
     result.written.append(out / "report.html")
     return result
 
@@ -113,8 +114,11 @@ def _environment() -> jinja2.Environment:
 
 
 def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None,
-                  figures: dict | None = None) -> str:
-    """The self-contained HTML report (plotly.js inside, once); all text from inputs is escaped."""
+                  figures: dict | None = None, exported: set[str] = frozenset()) -> str:
+    """The self-contained HTML report (plotly.js inside, once); all text from inputs is escaped.
+
+    `exported` names the files in outputs/figures/ that the report may link to.
+    """
     template = _environment().get_template("report.html.j2")
     voices = source_framings(review.codings) if voices is None else voices
     figures = review_figures(review, evidence, voices) if figures is None else figures
@@ -138,7 +142,8 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         colours={**FRAMING_COLOURS, **CLASSIFICATION_COLOURS},
         labels=CLASSIFICATION_LABELS,
         plotly_js=markupsafe.Markup(get_plotlyjs()),
-        figures=[{"name": name, "title": TITLES[name], "html": markupsafe.Markup(figure_html(fig, name, whole_page=False))}
+        figures=[{"name": name, "title": TITLES[name], "html": markupsafe.Markup(figure_html(fig, name, whole_page=False)),
+                  "files": [f"{name}.{kind}" for kind in ("html", "png", "svg") if f"{name}.{kind}" in exported]}
                  for name, fig in figures.items()],
     )
 
