@@ -278,7 +278,7 @@ def test_missing_folder_is_not_a_review(tmp_path):
 
 def test_bundled_summary(bundled):
     assert bundled.summary() == {"sources": 12, "sources_with_text": 12, "passages": 129, "competencies": 24,
-                                 "coders": 3, "codings": 313, "decisions": 9}
+                                 "coders": 3, "codings": 313, "decisions": 9, "finished": 29}
     assert bundled.problems == []
     assert bundled.problem_counts() == {"error": 0, "warning": 0, "info": 0}
     assert bundled.sources["passages"].sum() == 129

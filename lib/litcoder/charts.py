@@ -24,7 +24,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from .codebook import FRAMINGS
-from .codings import coverage
+from .codings import passages_coded
 from .evidence import source_framings
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS, NOT_CODED
 
@@ -44,7 +44,7 @@ TITLES = {
     "network": "Sources → competencies → leadership / management",
     "matrix": "How each source frames each competency",
     "years": "Framing by year of publication",
-    "coverage": "Coding coverage: passages coded per coder and source",
+    "coverage": "Coding coverage: passages coded per coder and source (✓ finished)",
 }
 
 
@@ -451,19 +451,22 @@ def coverage_chart(context: _Context) -> go.Figure:
     """Passages coded per coder and source, as a share of the source's passages."""
     review = context.review
     sources = review.sources.sort_values(["year", "author_year"], kind="stable", na_position="last")
-    table = coverage(sources, review.codings)
+    table = passages_coded(sources, review.codings, review.coverage)
     coders = sorted(table["coder"].unique())
     wide = {column: table.pivot(index="citekey", columns="coder", values=column).reindex(
-        index=sources["citekey"], columns=coders) for column in ("passages_coded", "codings", "share_coded")}
+        index=sources["citekey"], columns=coders) for column in ("passages_coded", "codings", "share_coded", "finished")}
     totals = sources.set_index("citekey")["passages"]
     keys = sources["citekey"].tolist()
     hover = [[f"<b>{_escape(c)}</b> coded {n} of {totals[k]} passages of {_escape(context.cite[k])} ({m} codings)"
-              for c, n, m in zip(coders, wide["passages_coded"].loc[k], wide["codings"].loc[k])] for k in keys]
+              f"<br>{'finished' if done else 'not marked finished'}"
+              for c, n, m, done in zip(coders, wide["passages_coded"].loc[k], wide["codings"].loc[k],
+                                       wide["finished"].loc[k])] for k in keys]
     few = len(keys) <= LABELS_UP_TO
     fig = go.Figure(go.Heatmap(
         z=wide["share_coded"].to_numpy(dtype=float), x=coders, y=[context.cite[k] for k in keys], zmin=0, zmax=1,
         colorscale=[[0, NOT_CODED], [1, "#3b3b3b"]], xgap=2, ygap=1, hovertext=hover, hoverinfo="text",
-        text=[[f"{n}/{totals[k]}" if n else "" for n in wide["passages_coded"].loc[k]] for k in keys] if few else None,
+        text=[[f"{n}/{totals[k]}{' ✓' if done else ''}" if n or done else ""
+               for n, done in zip(wide["passages_coded"].loc[k], wide["finished"].loc[k])] for k in keys] if few else None,
         texttemplate="%{text}" if few else None, textfont=dict(size=11),
         colorbar=dict(title="share of<br>passages coded", tickformat=".0%", thickness=14)))
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont=dict(size=11))

@@ -238,8 +238,9 @@ def _short(quote: str, limit: int = 60) -> str:
     return quote if len(quote) <= limit else quote[: limit - 1] + "…"
 
 
-def coverage(sources: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame:
-    """One row per (citekey, coder): passages coded, codings, the source's passages and the share coded.
+def passages_coded(sources: pd.DataFrame, codings: pd.DataFrame, finished: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per (citekey, coder): passages coded, codings, the source's passages, the share
+    coded and whether the coder marked the source finished (`finished`: the review's coverage).
 
     Every source with text appears for every coder, with zeros where that coder has not
     coded it.
@@ -251,4 +252,6 @@ def coverage(sources: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame:
     frame = frame.reindex(index, fill_value=0).reset_index()
     frame["passages"] = frame["citekey"].map(dict(zip(sources["citekey"], sources["passages"]))).astype(int)
     frame["share_coded"] = (frame["passages_coded"] / frame["passages"].where(frame["passages"] > 0)).fillna(0.0)
+    done = set() if finished is None else set(zip(finished["citekey"], finished["coder"]))
+    frame["finished"] = [(k, c) in done for k, c in zip(frame["citekey"], frame["coder"])]
     return frame

@@ -43,6 +43,13 @@ def read_text(path: Path, log: ProblemLog) -> str:
         return text
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines with their ends, split at \n only: a CSV cell may hold characters (\u2028, \x0c)
+    that str.splitlines would break on."""
+    lines = text.split("\n")
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
 @dataclass
 class CsvRow:
     line: int
@@ -66,9 +73,7 @@ def read_csv_rows(
     Blank rows are ignored. Cells are stripped of surrounding whitespace.
     """
     text = read_text(path, log)
-    # Split on \n only: a cell may hold other characters that str.splitlines breaks on.
-    lines = text.split("\n")
-    lines = [l + "\n" for l in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    lines = split_lines(text)
     if not text.strip():
         log.warning(1, "the file is empty: it has no header row", "add the header: " + ",".join(known), "csv-empty")
         return []

@@ -23,6 +23,7 @@ from .bibliography import ImportReport, read_bibliography
 from .codebook import read_codebook
 from .codings import read_codings
 from .corpus import missing_texts, read_corpus
+from .coverage import read_coverage
 from .decisions import read_decisions
 from .problems import Problem, count_by_severity, problems_frame
 
@@ -31,6 +32,7 @@ SOURCES = "corpus/sources"
 CODEBOOK = "corpus/codebook.yaml"
 CODINGS = "corpus/codings"
 DECISIONS = "corpus/decisions.csv"
+COVERAGE = "corpus/coverage"
 OUTPUTS = "outputs"
 
 
@@ -47,6 +49,7 @@ class Review:
     groups: pd.DataFrame
     codings: pd.DataFrame
     decisions: pd.DataFrame
+    coverage: pd.DataFrame
     texts: dict[str, str]
     text_files: dict[str, str]
     bibliography_report: ImportReport
@@ -74,11 +77,14 @@ class Review:
             problems += log
         decisions, decision_log = read_decisions(root / DECISIONS, DECISIONS, codebook)
         problems += decision_log
+        coverage, coverage_logs = read_coverage(root / COVERAGE, root, set(citekeys))
+        for log in coverage_logs:
+            problems += log
         sources = sources.drop(columns="_people").assign(
             text_file=sources["citekey"].map(text_files).fillna(""),
             passages=sources["citekey"].map(passages.groupby("citekey").size()).fillna(0).astype("int64"),
         )
-        return cls(root, sources, passages, codebook, groups, codings, decisions, texts, text_files,
+        return cls(root, sources, passages, codebook, groups, codings, decisions, coverage, texts, text_files,
                    bib_report, problems)
 
     @classmethod
@@ -113,4 +119,5 @@ class Review:
             "coders": len(self.coders),
             "codings": len(self.codings),
             "decisions": len(self.decisions),
+            "finished": len(self.coverage),
         }

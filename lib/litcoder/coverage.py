@@ -1,0 +1,75 @@
+"""Which sources each coder has finished: corpus/coverage/<coder>.csv.
+
+Coverage is explicit. A coder marks a source finished once every passage has been read
+and judged, so that a passage without a coding means "read, nothing to code" rather than
+"not read yet"; agreement counts a coder's source only once it is finished. One file per
+coder (citekey, finished_at), written with the same lock and atomic replace as codings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .bibliography import closest
+from .files import read_csv_rows
+from .problems import ProblemLog
+from .store import CoderFile, csv_line, now
+
+COLUMNS = ["citekey", "finished_at"]
+COVERAGE_COLUMNS = ["coder", "citekey", "finished_at", "file", "line"]
+
+
+def read_coverage(folder: Path, root: Path, citekeys: set[str]) -> tuple[pd.DataFrame, list[ProblemLog]]:
+    """One row per (coder, source finished); problems for unknown citekeys and repeats."""
+    rows, logs = [], []
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.csv")):
+            log = ProblemLog(path.relative_to(root).as_posix())
+            logs.append(log)
+            seen: dict[str, int] = {}
+            for row in read_csv_rows(path, log, ["citekey"], COLUMNS) or []:
+                citekey = row.values["citekey"]
+                if citekey not in citekeys:
+                    log.warning(row.line, f"unknown citekey '{citekey}'{closest(citekey, citekeys)}",
+                                "use a citekey from references.bib", "coverage-citekey")
+                    continue
+                if citekey in seen:
+                    continue  # finished twice (two merged branches): once is enough
+                seen[citekey] = row.line
+                rows.append({"coder": path.stem, "citekey": citekey, "finished_at": row.values.get("finished_at", ""),
+                             "file": log.file, "line": row.line})
+    return pd.DataFrame(rows, columns=COVERAGE_COLUMNS), logs
+
+
+class CoverageFile(CoderFile):
+    """A coder's finished sources, with the codings file's locking and atomic writes."""
+
+    def finished(self) -> set[str]:
+        return {row.get("citekey", "") for row in self.rows()} - {""}
+
+    def mark(self, citekey: str) -> None:
+        """Mark a source finished (nothing happens if it already is)."""
+        with self.lock:
+            if citekey in {row.get("citekey") for row in self._plain_rows()}:
+                return
+            if not self.path.exists() or self.path.stat().st_size == 0:
+                self._replace(csv_line(COLUMNS))
+            self._append_bytes(csv_line([citekey, now()]))
+
+    def unmark(self, citekey: str) -> None:
+        """Take a source back to unfinished."""
+        with self.lock:
+            rows = [r for r in self._plain_rows() if r.get("citekey") != citekey]
+            self._replace(csv_line(COLUMNS) + b"".join(csv_line([r.get(c, "") for c in COLUMNS]) for r in rows))
+
+    def _plain_rows(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        header, _, spans = self._read_rows()
+        return [dict(zip(header, cells)) for _, _, cells in spans]
+
+    def rows(self) -> list[dict]:
+        with self.lock:
+            return self._plain_rows()

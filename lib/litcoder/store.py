@@ -1,0 +1,224 @@
+"""Saving a coder's work: corpus/codings/<coder>.csv, written so that nothing is ever lost.
+
+- Every write holds the file's lock (`<coder>.csv.lock`, filelock), so two kernels, two
+  notebooks or an import running at once never interleave.
+- A new coding is appended with one `write` to the end of the file, then flushed to disk
+  (fsync): a save stays fast however long the file grows, and a crash leaves every earlier
+  row as it was.
+- Editing or removing a coding rewrites only that coding's lines, into a new file that
+  then replaces the old one (write, fsync, rename), so a reader sees the old file or the
+  new one, never half of either; every other row keeps its exact bytes.
+- A file whose last row was cut off (a machine that lost power mid-write) is repaired
+  before the next append: a complete last row gets its missing line end; a cut-off one is
+  moved to `<coder>.csv.torn` and the user is told, never silently dropped.
+
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> store = CoderFile(folder / "coder-a.csv")
+    >>> [coding] = store.append({"citekey": "Kotter1990WhatLeaders", "passage": 3, "quote": "plans and budgets",
+    ...                          "competency": "budgeting", "framing": "management"})
+    >>> store.update(coding["id"], framing="both")["framing"]
+    'both'
+    >>> [row["competency"] for row in store.rows()]
+    ['budgeting']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from filelock import FileLock
+
+from .files import split_lines
+
+COLUMNS = ["id", "citekey", "passage", "quote", "competency", "framing", "memo", "coded_at",
+           "start", "end", "prefix", "suffix", "page"]
+"""The columns litcoder writes, in this order; a file may hold its columns in any order."""
+
+LOCK_TIMEOUT = 30
+
+
+class CodingNotFound(KeyError):
+    """No coding with that id in the coder's file (removed in another window, perhaps)."""
+
+
+def new_id() -> str:
+    """A fresh coding id: 12 hex digits, unique without reading the file."""
+    return uuid.uuid4().hex[:12]
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def csv_line(values: list[str]) -> bytes:
+    """One CSV row, as litcoder writes rows: minimal quoting, \\n line end, UTF-8."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue().encode("utf-8")
+
+
+class CoderFile:
+    """One coder's codings file, with locked, crash-safe appends, edits and removals."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT)
+        self.notices: list[str] = []
+
+    @property
+    def coder(self) -> str:
+        return self.path.stem
+
+    # ------------------------------------------------------------ adding
+
+    def append(self, *codings: dict) -> list[dict]:
+        """Save new codings at the end of the file; returns them with their id and time.
+
+        Missing ids and times are filled in; columns not in COLUMNS are ignored.
+        """
+        rows = [{**c, "id": c.get("id") or new_id(), "coded_at": c.get("coded_at") or now()} for c in codings]
+        with self.lock:
+            header = self._ready_header()
+            data = b"".join(csv_line([_cell(row.get(name)) for name in header]) for row in rows)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+            try:
+                os.write(fd, data)  # one write: rows land whole, after every earlier row
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return rows
+
+    def _ready_header(self) -> list[str]:
+        """The file's header, after creating the file, repairing a cut-off end, or adding
+        columns litcoder writes that an older or hand-made file lacks."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            self._replace(csv_line(COLUMNS))
+            return COLUMNS
+        with open(self.path, "rb") as f:
+            first = f.readline().decode("utf-8-sig")
+            f.seek(-1, os.SEEK_END)
+            ends_with_newline = f.read(1) == b"\n"
+        header = next(csv.reader([first]))
+        header = [h.strip().lower() for h in header]
+        if not ends_with_newline:
+            self._repair_end(len(header))
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            self._add_columns(header, missing)
+            header = header + missing
+        return header
+
+    def _repair_end(self, cells: int) -> None:
+        data = self.path.read_bytes()
+        cut = data.rfind(b"\n") + 1
+        tail = data[cut:]
+        try:
+            complete = len(next(csv.reader([tail.decode("utf-8")]))) == cells
+        except (csv.Error, UnicodeDecodeError, StopIteration):
+            complete = False
+        if complete:
+            self._append_bytes(b"\n")
+            return
+        torn = self.path.with_name(self.path.name + ".torn")
+        with open(torn, "ab") as f:
+            f.write(tail + b"\n")
+        self._replace(data[:cut])
+        self.notices.append(f"{self.path.name}: its last line was cut off (a crash during a save?); "
+                            f"it was moved to {torn.name} so that you can check it")
+
+    def _add_columns(self, header: list[str], missing: list[str]) -> None:
+        """Add empty columns to every row (a rewrite, once per file)."""
+        text = self.path.read_text(encoding="utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header + missing)
+        for row in rows[1:]:
+            writer.writerow(row + [""] * len(missing) if row else row)
+        self._replace(buffer.getvalue().encode("utf-8"))
+
+    def _append_bytes(self, data: bytes) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    # ------------------------------------------------------------ changing
+
+    def update(self, coding_id: str, **changes) -> dict:
+        """Change fields of one coding (e.g. framing, memo, quote); returns the new row."""
+        with self.lock:
+            header, lines, spans = self._read_rows()
+            start, end, row = self._find(coding_id, header, lines, spans)
+            row.update({k: v for k, v in changes.items() if k in header and k != "id"})
+            new = csv_line([_cell(row.get(name)) for name in header]).decode("utf-8")
+            self._replace("".join(lines[:start] + [new] + lines[end:]).encode("utf-8"))
+        return row
+
+    def remove(self, coding_id: str) -> dict:
+        """Delete one coding; returns the row that was removed."""
+        with self.lock:
+            header, lines, spans = self._read_rows()
+            start, end, row = self._find(coding_id, header, lines, spans)
+            self._replace("".join(lines[:start] + lines[end:]).encode("utf-8"))
+        return row
+
+    def rows(self) -> list[dict]:
+        """Every row of the file as read (a consistent copy, read under the lock)."""
+        with self.lock:
+            if not self.path.exists():
+                return []
+            header, lines, spans = self._read_rows()
+            return [dict(zip(header, cells)) for _, _, cells in spans]
+
+    def _read_rows(self) -> tuple[list[str], list[str], list[tuple[int, int, list[str]]]]:
+        """Header, physical lines (with their line ends), and each row's line span and cells."""
+        text = self.path.read_text(encoding="utf-8-sig") if self.path.exists() else ""
+        lines = split_lines(text)
+        if not lines:
+            return list(COLUMNS), [], []
+        reader = csv.reader(iter(lines))
+        header = [h.strip().lower() for h in next(reader)]
+        spans, begin = [], reader.line_num
+        for cells in reader:
+            spans.append((begin, reader.line_num, cells))
+            begin = reader.line_num
+        return header, lines, spans
+
+    def _find(self, coding_id: str, header, lines, spans) -> tuple[int, int, dict]:
+        column = header.index("id")
+        for start, end, cells in spans:
+            if len(cells) > column and cells[column].strip() == coding_id:
+                return start, end, dict(zip(header, cells))
+        raise CodingNotFound(f"no coding '{coding_id}' in {self.path.name} (was it removed in another window?)")
+
+    def _replace(self, data: bytes) -> None:
+        """Write `data` as the whole file: temp file, fsync, rename."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN from a data frame
+        return ""
+    return str(value)
