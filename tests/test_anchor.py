@@ -93,7 +93,7 @@ def test_describe_records_quote_context_and_code_point_offsets():
     assert anchor.exact == "Reading groups meet on Tuesday evenings"
     assert anchor.prefix == "ated every Friday afternoon.\n\n📚 "
     assert len(anchor.prefix) == CONTEXT  # code points: the emoji is one
-    assert anchor.suffix == " in the small room upstairs. The "
+    assert anchor.suffix == " in the small room upstairs. The"
     assert len(anchor.suffix) == CONTEXT
     assert SOURCE[anchor.start:anchor.end] == anchor.exact
 
@@ -203,7 +203,7 @@ def test_emoji_before_the_quote_offsets_are_code_points():
     start, end, method = found(text, "reading")
     assert method == "exact"
     assert text[start:end] == QUOTES["reading"]
-    assert start == ANCHORS["reading"].start + len("🎉 New this term: 📚 ")
+    assert start == ANCHORS["reading"].start + len("🎉 New this term: 📚")
     # code points, not UTF-16 units as a browser would count: each emoji counts one
     assert len(text[:start].encode("utf-16-le")) // 2 == start + text[:start].count("📚") + text[:start].count("🎉")
 
@@ -212,7 +212,9 @@ def test_text_converted_to_nfc_quote_stored_nfd_normalized():
     text = unicodedata.normalize("NFC", SOURCE)
     assert text != SOURCE
     assert found(text, "renee") == (*span(text, "Renée Marchand, chairs the group"), "normalized")
-    assert found(text, "reading")[2] == "exact"  # unaccented quotes do not care
+    assert found(text, "reading")[2] == "position"  # before the name: offsets unchanged
+    assert found(text, "choices") == (*span(text, QUOTES["choices"]), "exact")  # after it: one code point less
+    assert found(text, "choices")[0] == ANCHORS["choices"].start - 1
 
 
 def test_quote_stored_nfc_while_text_is_nfd_normalized():
@@ -221,12 +223,18 @@ def test_quote_stored_nfc_while_text_is_nfd_normalized():
     assert (match.start, match.end, match.method) == (*span(SOURCE, "The head\nlibrarian, Rene\u0301e Marchand,"),
                                                       "normalized")
     assert SOURCE[match.start:match.end].endswith("Rene\u0301e Marchand,")
-    # the whole source converted to NFD: the accented name and the rest still found
-    text = unicodedata.normalize("NFD", SOURCE.replace("Rene\u0301e", "Renée"))
-    assert found(text, "renee") == (*span(text, QUOTES["renee"]), "exact")
-    nfc_anchor = describe(unicodedata.normalize("NFC", SOURCE), *span(unicodedata.normalize("NFC", SOURCE), "Renée"))
-    match = locate(text + "", nfc_anchor)
-    assert (match.start, match.end, match.method) == (*span(text, "Rene\u0301e"), "normalized")
+
+
+def test_text_converted_nfc_to_nfd_normalized():
+    composed = unicodedata.normalize("NFC", SOURCE)
+    anchors = {name: describe(composed, *span(composed, quote)) for name, quote in
+               [("name", "Renée"), ("renee", "Renée Marchand, chairs the group"), ("choices", QUOTES["choices"])]}
+    assert anchors["name"].exact == "Ren\u00e9e"
+    text = unicodedata.normalize("NFD", composed)  # == SOURCE
+    for name, words in [("name", "Rene\u0301e"), ("renee", "Rene\u0301e Marchand, chairs the group")]:
+        match = locate(text, anchors[name])
+        assert (match.start, match.end, match.method) == (*span(text, words), "normalized"), name
+    assert locate(text, anchors["choices"]) == Match(*span(text, QUOTES["choices"]), "exact", 1.0)
 
 
 def test_crlf_line_ends_in_the_new_text():
@@ -281,9 +289,10 @@ def test_short_quote_that_is_gone_orphan_never_a_fuzzy_hit():
     assert locate(text, ANCHORS["dewey"]) is None
     # a near miss of a short quote is not taken either
     assert locate(SOURCE, Anchor(exact="Dewy number")) is None
-    assert locate(SOURCE, Anchor(exact="Tuesday evenin")) is None  # 14 characters, not a word: fuzzy may try
-    assert locate(SOURCE, Anchor(exact="Tusday evenings", prefix="meet on ")) == Match(
-        *span(SOURCE, "Tuesday evenings"), "fuzzy", locate(SOURCE, Anchor(exact="Tusday evenings", prefix="meet on ")).score)
+    assert locate(SOURCE, Anchor(exact="Tusday eve", prefix="meet on ")) is None
+    # from 12 characters on, a near miss is a fuzzy match
+    match = locate(SOURCE, Anchor(exact="Tusday evenings", prefix="meet on "))
+    assert (match.start, match.end, match.method) == (*span(SOURCE, "Tuesday evenings"), "fuzzy")
 
 
 def test_empty_quote_is_an_orphan():

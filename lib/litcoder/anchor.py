@@ -48,6 +48,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 CONTEXT = 32
 MIN_FUZZY = 12  # normalised quotes shorter than this are never fuzzy-matched
@@ -115,7 +116,7 @@ def locate(text: str, anchor: Anchor, threshold: float = 0.75) -> Match | None:
 
     >>> anchor = describe("we recieve new stock on Mondays", 3, 31)
     >>> locate("we receive new stock on Mondays", anchor)
-    Match(start=3, end=31, method='fuzzy', score=0.978571)
+    Match(start=3, end=31, method='fuzzy', score=0.957143)
     """
     exact = anchor.exact
     if not exact:
@@ -278,9 +279,14 @@ def _fuzzy(text: str, anchor: Anchor, threshold: float) -> Match | None:
     normal = _normalize(text)
     haystack = normal.text
     prefix, suffix = _norm(anchor.prefix), _norm(anchor.suffix)
+    exact = anchor.exact
+    # A quote that begins or ends inside a word (its context runs on into the same word)
+    # may do so again; any other quote is snapped to whole words.
+    cut = (bool(prefix) and _is_word(prefix[-1]) and _is_word(exact[0]),
+           bool(suffix) and _is_word(suffix[0]) and _is_word(exact[-1]))
     best = None
-    for start, end in _candidates(quote, haystack, threshold):
-        similarity = fuzz.ratio(quote, haystack[start:end]) / 100
+    for start, end in _candidates(quote, haystack, threshold, cut):
+        similarity = Levenshtein.normalized_similarity(quote, haystack[start:end])
         if similarity < threshold:
             continue
         original_start, original_end = normal.original(start, end)
@@ -296,7 +302,8 @@ def _fuzzy(text: str, anchor: Anchor, threshold: float) -> Match | None:
     return best[1] if best else None
 
 
-def _candidates(quote: str, haystack: str, threshold: float) -> list[tuple[int, int]]:
+def _candidates(quote: str, haystack: str, threshold: float,
+                cut: tuple[bool, bool] = (False, False)) -> list[tuple[int, int]]:
     """Spans of `haystack` (word-aligned) that may be the edited quote, best alignment first.
 
     The best partial-ratio alignment of the quote in the text is one candidate; the text
@@ -317,13 +324,17 @@ def _candidates(quote: str, haystack: str, threshold: float) -> list[tuple[int, 
         start, end = low + alignment.dest_start, low + alignment.dest_end
         if end <= start:
             continue
-        found.add(_snap(quote, haystack, start, end))
+        found.add(_snap(quote, haystack, start, end, cut))
         regions += [(low, start), (end, high)]
     return sorted(found)
 
 
-def _snap(quote: str, haystack: str, start: int, end: int) -> tuple[int, int]:
-    """The word-aligned span near haystack[start:end] most like the quote."""
+def _snap(quote: str, haystack: str, start: int, end: int, cut: tuple[bool, bool]) -> tuple[int, int]:
+    """The word-aligned span near haystack[start:end] most like the quote.
+
+    Its start (end) may also fall inside a word, near the alignment's, when `cut` says
+    the quote's did.
+    """
     slack = min(_MAX_SLACK, max(8, len(quote) // 4))
     low, high = max(0, start - slack), min(len(haystack), end + slack)
     while low > 0 and _is_word(haystack[low - 1]) and _is_word(haystack[low]):
@@ -334,6 +345,10 @@ def _snap(quote: str, haystack: str, start: int, end: int) -> tuple[int, int]:
     for token in _TOKEN.finditer(haystack, low, high):
         starts.add(token.start())
         ends.add(token.end())
+    if cut[0]:
+        starts.update(range(max(0, start - 3), min(len(haystack), start + 4)))
+    if cut[1]:
+        ends.update(range(max(1, end - 3), min(len(haystack), end + 3) + 1))
     starts = sorted(s for s in starts if abs(s - start) <= slack) or [start]
     ends = sorted(e for e in ends if abs(e - end) <= slack) or [end]
     best = None
@@ -341,7 +356,7 @@ def _snap(quote: str, haystack: str, start: int, end: int) -> tuple[int, int]:
         for e in ends:
             if e <= s:
                 continue
-            key = (-fuzz.ratio(quote, haystack[s:e]), abs(s - start) + abs(e - end), s, e)
+            key = (-Levenshtein.normalized_similarity(quote, haystack[s:e]), abs(s - start) + abs(e - end), s, e)
             if best is None or key < best:
                 best = key
     return (best[2], best[3]) if best else (start, end)

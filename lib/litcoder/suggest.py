@@ -95,13 +95,16 @@ def stem(word: str) -> str:
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
-    # 2. -ied → -y, -eed → -ee, else -ingly, -edly, -ing, -ed, -ly when a stem with a vowel is left.
+    # 2. -ied → -y, -eed → -ee, else -ingly, -edly, -ing, -ed, -ly when a stem with a vowel is left
+    #    (-ly only after four letters, and not in -ply).
     if w.endswith("ied") and len(w) > 4:
         w = w[:-3] + "y"
     elif w.endswith("eed"):
         w = w[:-1]
     else:
         for suffix in ("ingly", "edly", "ing", "ed", "ly"):
+            if suffix == "ly" and (len(w) < 6 or w.endswith("ply")):  # apply, supply, early: not adverbs
+                continue
             if w.endswith(suffix) and _stem_ok(w[: -len(suffix)], 3):
                 w = w[: -len(suffix)]
                 if w.endswith("at"):  # motivat(ing) → motivate, which meets motivation at step 3
@@ -189,9 +192,9 @@ class BM25:
     documents, and floors it at ε times the mean idf; Lucene also drops the constant
     factor k1 + 1, which changes no ranking.)
 
-    >>> bm25 = BM25([["budget", "cost"], ["vision"]])
-    >>> bm25.scores(["vision"]).round(4).tolist()
-    [0.0, 0.6931]
+    >>> bm25 = BM25([["budget", "cost"], ["vision"]])  # vision: idf ln 2, |D| = 1, avgdl = 1.5
+    >>> bm25.scores(["vision"]).round(4).tolist()    # ln 2 · 2.5 / (1 + 1.5 · (0.25 + 0.75 / 1.5))
+    [0.0, 0.8155]
     """
 
     def __init__(self, documents, k1: float = K1, b: float = B):
