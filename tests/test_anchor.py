@@ -129,8 +129,9 @@ def test_typo_fixed_outside_the_quote_shifts_offsets_exact():
 def test_typo_fixed_inside_the_quote_fuzzy_covers_the_corrected_words():
     text = edit(SOURCE, "A good manger\nplans", "A good manager\nplans")
     match = locate(text, ANCHORS["manger"])
-    assert (match.start, match.end, match.method) == (*span(text, "A good manager\nplans the weeding; a good leader explains"), "fuzzy")
-    assert text[match.start:match.end] == "A good manager\nplans the weeding; a good leader explains"
+    corrected = "A good manager\nplans the weeding; a good leader explains"
+    assert (match.start, match.end, match.method) == (*span(text, corrected), "fuzzy")
+    assert text[match.start:match.end] == corrected
     assert 0.9 < match.score < 1.0
     assert found(text, "explains") == (*span(text, QUOTES["explains"]), "exact")  # shifted by one
 
@@ -253,7 +254,8 @@ def test_curly_apostrophe_straightened_in_the_text_normalized():
 def test_straight_apostrophe_in_the_quote_curly_in_the_text_normalized():
     anchor = Anchor(exact="the group's choices should stretch", prefix="she says ")
     match = locate(SOURCE, anchor)
-    assert (match.start, match.end, match.method) == (*span(SOURCE, "the group’s choices should stretch"), "normalized")
+    words = "the group’s choices should stretch"
+    assert (match.start, match.end, match.method) == (*span(SOURCE, words), "normalized")
 
 
 def test_en_dash_typed_as_a_hyphen_in_the_quote_normalized():
@@ -354,3 +356,29 @@ def test_property_text_inserted_before_the_span_shifts_it(case, inserted):
     edited = text[:start] + inserted + text[start:]
     assume(occurrences(edited, anchor.exact) == 1)
     assert locate(edited, anchor) == Match(start + len(inserted), end + len(inserted), "exact", 1.0)
+
+
+WORDS = ["the", "branch", "library", "group’s", "60–40", "Rene\u0301e", "loans", "📚", "catalogue", "staff"]
+BREAKS = [" ", "\n", "\r\n", "  \n  ", "\u00a0"]
+
+
+@given(st.lists(st.sampled_from(WORDS), min_size=2, max_size=40), st.data())
+@settings(max_examples=300, deadline=None)
+def test_property_rewrapped_text_gives_the_same_words_normalized(words, data):
+    """Words re-joined by other whitespace (line breaks, CRLF, no-break spaces): the same words are found."""
+    first = data.draw(st.integers(0, len(words) - 1))
+    last = data.draw(st.integers(first + 1, len(words)))
+    text = " ".join(words)
+    quote = " ".join(words[first:last])
+    assume(occurrences(text, quote) == 1)
+    start = len(" ".join(words[:first])) + (1 if first else 0)
+    anchor = describe(text, start, start + len(quote))
+    breaks = data.draw(st.lists(st.sampled_from(BREAKS), min_size=len(words) - 1, max_size=len(words) - 1))
+    rewrapped = words[0] + "".join(b + w for b, w in zip(breaks, words[1:]))
+    new_start = len("".join(w + b for w, b in zip(words[:first], breaks[:first])))
+    inside = words[first] + "".join(b + w for b, w in zip(breaks[first:last - 1], words[first + 1:last]))
+    new_end = new_start + len(inside)
+    match = locate(rewrapped, anchor)
+    assert match is not None
+    assert (match.start, match.end) == (new_start, new_end)
+    assert match.method in ("position", "exact", "normalized")

@@ -146,7 +146,7 @@ def test_quote_in_another_passage_is_moved_there(review_copy):
     assert triples(review, file) == [("warning", 3, "coding-moved")]
     problem = problems_of(review, file=file)[0]
     assert "not in passage 4 but in passage 5" in problem.message
-    assert problem.action == "set passage to 5"
+    assert problem.action == "run `litcoder reanchor` (or set passage to 5)"
     moved = rows_of(review, coder).loc["m2"]
     assert (moved["passage"], moved["passage_id"], moved["anchored"]) == (5, "Kotter1990WhatLeaders/5", True)
     text = review.texts["Kotter1990WhatLeaders"]

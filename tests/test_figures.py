@@ -80,7 +80,7 @@ def test_review_text_in_hovers_is_escaped(bundled, evidence):
     codings = bundled.codings.copy()
     codings.loc[0, "quote"] = "<img src=x onerror=alert(1)>"
     review = type("R", (), {})()
-    for name in ("sources", "codebook", "passages", "decisions", "coders"):
+    for name in ("sources", "codebook", "passages", "decisions", "coders", "coverage"):
         setattr(review, name, getattr(bundled, name))
     review.codings = codings
     fig = review_figures(review, evidence)["matrix"]

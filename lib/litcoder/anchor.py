@@ -20,16 +20,25 @@ decide between candidates. It tries, in order, and stops at the first that answe
    start, then the first);
 3. ``normalized``: the same search with both sides normalised so that these do not
    count: runs of whitespace and line breaks (re-wrapped text, CRLF), typographic quotes,
-   apostrophes and dashes, non-breaking and zero-width spaces, soft hyphens and words
-   hyphenated across a line end ("lead-⏎ers" is "leaders"), and Unicode composition
-   (NFC and NFD). The span returned is in the *original* text;
+   apostrophes and dashes, non-breaking and zero-width spaces, soft hyphens, hyphens
+   inside a word and words hyphenated across a line end ("lead-⏎ers" is "leaders"), and
+   Unicode composition (NFC and NFD). The span returned is in the *original* text, from
+   the first matched character to the last (whitespace around the quote is not part of
+   it);
 4. ``fuzzy``: an approximate search for quotes whose words were edited (a typo fixed,
-   a word changed), only for quotes of at least `MIN_FUZZY` characters. Candidates come
-   from rapidfuzz's partial-ratio alignment, are snapped to word boundaries, and are
-   scored ``0.6 × quote similarity + 0.3 × context similarity + 0.1 × closeness to the
-   old position``; the best whose quote similarity reaches `threshold` is taken.
+   a word changed), only for quotes of at least `MIN_FUZZY` normalised characters.
+   Candidates come from rapidfuzz's partial-ratio alignment (the best alignment, then
+   the best before and after it, and so on), are moved to the nearby word boundaries
+   that make them most like the quote, and are scored ``0.6 × quote similarity + 0.3 ×
+   context similarity + 0.1 × closeness to the old position``, where quote similarity
+   is the normalised Levenshtein similarity (1 − edits / length), context similarity
+   the rapidfuzz ratio of prefix and suffix with the text around the candidate, and
+   closeness 1 − distance / length of the text. The best-scored candidate whose quote
+   similarity reaches `threshold` is taken; `Match.score` is its score.
 
-Otherwise the quote is an orphan and `locate` returns None.
+Otherwise the quote is an orphan and `locate` returns None. Steps 1 and 2 work on the
+text as it is; a normalised copy of a text and its map back to the original's offsets
+are made only when they fail, and are kept for the last few texts seen.
 
 >>> text = "Managers plan budgets.\\nLeaders set a direction."
 >>> anchor = describe(text, 23, 30)
@@ -68,7 +77,7 @@ _FOLD = str.maketrans({
 # Pieces of a (folded) text that normalising changes. Single spaces are left alone, so
 # ordinary prose yields one match per line break, not one per word.
 _WS = r"(?P<ws>[^\S ]\s*| \s+)"
-_HYPHEN = r"(?P<hy>(?<=[\w\u0300-\u036f])-(?:[ \t]*\r?\n\s*)?(?=\w))"  # lead-⏎ers, lead-ers → leaders
+_HYPHEN = r"(?P<hy>(?<=[\w\u0300-\u036f])-(?:[ \t]*\r?\n[ \t]*)?(?=\w))"  # lead-⏎ers, lead-ers → leaders
 _INVISIBLE = r"(?P<zw>[\u00ad\u200b\u2060\ufeff]+)"  # soft hyphen, zero-width spaces, BOM
 _NON_ASCII = r"(?P<nfc>[!-~]?[^\x00-\x7f\s\u00ad\u200b\u2060\ufeff]+)"  # an ASCII base and what may compose with it
 _SPECIAL = re.compile("|".join([_WS, _HYPHEN, _INVISIBLE]))
@@ -228,14 +237,27 @@ class _Normalized:
 
 def _recompose(chunk: str, offset: int) -> list[tuple[str, int, int]]:
     """NFC of a run of non-ASCII characters, as (piece, original start, original end) per letter where possible."""
-    whole = unicodedata.normalize("NFC", chunk)
+    whole = _nfc(chunk)
     if whole == chunk:
         return [(chunk, offset, offset + len(chunk))]
-    bounds = [0] + [i for i in range(1, len(chunk)) if not unicodedata.combining(chunk[i])] + [len(chunk)]
-    pieces = [(unicodedata.normalize("NFC", chunk[a:b]), offset + a, offset + b) for a, b in zip(bounds, bounds[1:])]
+    # letters: a character that does not combine, with the combining marks after it;
+    # letters that still compose with each other (Hangul jamo) are kept together
+    bounds = [0]
+    for i in range(1, len(chunk)):
+        if unicodedata.combining(chunk[i]):
+            continue
+        before, letter = chunk[bounds[-1]:i], chunk[i:i + 1]
+        if _nfc(before + letter) == _nfc(before) + _nfc(letter):
+            bounds.append(i)
+    bounds.append(len(chunk))
+    pieces = [(_nfc(chunk[a:b]), offset + a, offset + b) for a, b in zip(bounds, bounds[1:])]
     if "".join(piece for piece, _, _ in pieces) == whole:
         return pieces
-    return [(whole, offset, offset + len(chunk))]  # e.g. Hangul jamo composing across letters
+    return [(whole, offset, offset + len(chunk))]
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 @functools.lru_cache(maxsize=16)
@@ -280,10 +302,10 @@ def _fuzzy(text: str, anchor: Anchor, threshold: float) -> Match | None:
     haystack = normal.text
     prefix, suffix = _norm(anchor.prefix), _norm(anchor.suffix)
     exact = anchor.exact
-    # A quote that begins or ends inside a word (its context runs on into the same word)
-    # may do so again; any other quote is snapped to whole words.
-    cut = (bool(prefix) and _is_word(prefix[-1]) and _is_word(exact[0]),
-           bool(suffix) and _is_word(suffix[0]) and _is_word(exact[-1]))
+    # A quote that begins or ends inside a word, or a hyphenated compound (normalising
+    # joins "problem-solving"), may do so again; any other quote is snapped to whole words.
+    cut = (bool(prefix) and (_is_word(prefix[-1]) or prefix[-1] == "-") and _is_word(exact[0]),
+           bool(suffix) and (_is_word(suffix[0]) or suffix[0] == "-") and _is_word(exact[-1]))
     best = None
     for start, end in _candidates(quote, haystack, threshold, cut):
         similarity = Levenshtein.normalized_similarity(quote, haystack[start:end])

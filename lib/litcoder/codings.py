@@ -21,6 +21,7 @@ import pandas as pd
 
 from .bibliography import closest
 from .codebook import FRAMINGS
+from .anchor import Anchor, locate
 from .files import read_csv_rows, whole_number
 from .problems import ProblemLog
 
@@ -28,7 +29,9 @@ REQUIRED = ["id", "citekey", "passage", "quote", "competency", "framing"]
 KNOWN = REQUIRED + ["memo", "coded_at", "start", "end", "prefix", "suffix", "page"]
 
 CODING_COLUMNS = ["coder", "id", "citekey", "passage", "passage_id", "quote", "competency", "framing",
-                  "memo", "coded_at", "start", "end", "anchored", "file", "line"]
+                  "memo", "coded_at", "start", "end", "anchored", "anchor", "file", "line"]
+"""`anchor` says how the quote was placed: position (where it was saved), passage (found in
+its passage), exact / normalized / fuzzy (re-anchored in the edited text), '' (an orphan)."""
 
 # Typographic variants a quote typed by hand may differ in; one character for one, so
 # offsets in the folded text are offsets in the original.
@@ -180,44 +183,64 @@ def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, c
     coding = {"coder": coder, "id": coding_id, "citekey": citekey, "passage": passage,
               "quote": values["quote"], "competency": competency, "framing": framing,
               "memo": values.get("memo", ""), "coded_at": coded_at, "line": line}
-    _anchor(coding, log, context)
+    _anchor(coding, _stored_anchor(values), log, context)
     coding["passage_id"] = f"{citekey}/{coding['passage']}"
     return coding
 
 
-def _anchor(coding: dict, log: ProblemLog, context: _Context) -> None:
-    """Place the quote in its source: in its passage, else elsewhere, else an orphan."""
+def _stored_anchor(values: dict[str, str]) -> Anchor:
+    """The selector saved with a coding (quote, context, position), as far as the row has one."""
+    start, end = whole_number(values.get("start", "")), whole_number(values.get("end", ""))
+    return Anchor(exact=values["quote"], prefix=values.get("prefix", ""), suffix=values.get("suffix", ""),
+                  start=start, end=end if start is not None else None)
+
+
+def _anchor(coding: dict, stored: Anchor, log: ProblemLog, context: _Context) -> None:
+    """Place the quote in its source: where it was saved, else in its passage, else by
+    re-anchoring on quote, context and position (the source was edited), else an orphan."""
     citekey, number, quote, line = coding["citekey"], coding["passage"], coding["quote"], coding["line"]
-    coding.update(start=None, end=None, anchored=False)
+    coding.update(start=None, end=None, anchored=False, anchor="")
     text = context.texts.get(citekey)
     if text is None:
         return  # the source has no text; that is reported once, for the source
     span = context.passages.get((citekey, number))
     if not quote:
         if span:
-            coding.update(start=span[0], end=span[1], anchored=True)
+            coding.update(start=span[0], end=span[1], anchored=True, anchor="passage")
             log.warning(line, f"no quote: the whole of passage {number} is taken as the quote",
                         "copy the words that show the competency into the quote column", "coding-no-quote")
         else:
             log.warning(line, f"{citekey} has no passage {number} and the coding has no quote, so it is not placed",
                         "fix the passage number and add a quote", "coding-orphan")
         return
-    if span:
-        found = locate_quote(quote, text[span[0]:span[1]])
-        if found:
-            coding.update(start=span[0] + found[0], end=span[0] + found[1], anchored=True)
-            return
-    found = locate_quote(quote, text)
-    elsewhere = context.passage_at(citekey, found[0]) if found else None
-    if elsewhere is not None:
-        where = f"passage {number}" if span else f"passage {number} (the source has no passage {number})"
-        log.warning(line, f"the quote is not in {where} but in passage {elsewhere}; it is counted there",
-                    f"set passage to {elsewhere}", "coding-moved")
-        coding.update(passage=elsewhere, start=found[0], end=found[1], anchored=True)
+    if stored.start is not None and stored.end is not None and text[stored.start:stored.end] == quote:
+        found, method = (stored.start, stored.end), "position"
+    elif span and (inside := locate_quote(quote, text[span[0]:span[1]])):
+        found, method = (span[0] + inside[0], span[0] + inside[1]), "passage"
+    else:
+        hint = stored if stored.start is not None else Anchor(quote, stored.prefix, stored.suffix,
+                                                              span[0] if span else None)
+        match = locate(text, hint)
+        found, method = ((match.start, match.end), match.method) if match else (None, "")
+        if match and match.method == "fuzzy":
+            log.warning(line, f"the quote is no longer word for word in {citekey} (edited?); it now matches "
+                        f"“{_short(text[match.start:match.end])}” ({match.score:.0%})",
+                        "check the coding; `litcoder reanchor` records the new place", "coding-fuzzy")
+    if found is None:
+        log.warning(line, f"orphan: the quote “{_short(quote)}” is not in {citekey}"
+                    + ("" if span else f" (which has no passage {number})") + "; the coding is kept and still counted",
+                    "copy the quote again from the source text, or fix the source if it was edited", "coding-orphan")
         return
-    log.warning(line, f"orphan: the quote “{_short(quote)}” is not in {citekey}"
-                + ("" if span else f" (which has no passage {number})") + "; the coding is kept and still counted",
-                "copy the quote again from the source text, or fix the source if it was edited", "coding-orphan")
+    now_in = context.passage_at(citekey, found[0])
+    if now_in is None:
+        log.warning(line, f"orphan: the quote falls between the passages of {citekey}; the coding is kept and counted",
+                    "quote words from one passage", "coding-orphan")
+        return
+    coding.update(start=found[0], end=found[1], anchored=True, anchor=method, passage=now_in)
+    if now_in != number:
+        where = f"passage {number}" if span else f"passage {number} (the source has no passage {number})"
+        log.warning(line, f"the quote is not in {where} but in passage {now_in}; it is counted there",
+                    f"run `litcoder reanchor` (or set passage to {now_in})", "coding-moved")
 
 
 def _passage_number(value: str) -> int | None:

@@ -39,7 +39,7 @@ def init_review(directory: Path) -> list[Path]:
         DECISIONS: ",".join(DECISION_COLUMNS) + "\n",
         f"{SOURCES}/.gitkeep": "",
         f"{CODINGS}/.gitkeep": "",
-        ".gitignore": "/outputs/\n.ipynb_checkpoints/\n",
+        ".gitignore": "/outputs/\n.ipynb_checkpoints/\n/.litcoder/\n*.lock\n",
         "README.md": README.format(name=directory.resolve().name),
     }
     made = []

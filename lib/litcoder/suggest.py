@@ -447,7 +447,10 @@ def evaluate(review, ranker: str = "lexical") -> dict:
                 suggestion = suggester.framing(text, competency)
                 pairs += 1
                 framed += suggestion is not None and suggestion[0] in majority
-    share = lambda hits, n: hits / n if n else float("nan")  # noqa: E731
-    return {"passages": passages, "codings": len(codings), "precision_at_1": share(at_1, passages),
-            "precision_at_3": share(at_3, passages), "framing_accuracy": share(framed, pairs),
+    return {"passages": passages, "codings": len(codings), "precision_at_1": _share(at_1, passages),
+            "precision_at_3": _share(at_3, passages), "framing_accuracy": _share(framed, pairs),
             "ranker": ranker, "pairs": pairs}
+
+
+def _share(hits: int, n: int) -> float:
+    return hits / n if n else float("nan")
