@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 import shutil
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 
 from conftest import ROOT
 from litcoder.report import build
+from litcoder.store import CoderFile
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
@@ -95,10 +95,9 @@ def test_an_xss_payload_in_the_inputs_runs_no_script(browser, review_copy):
     source = review_copy / "corpus/sources/Kotter1990WhatLeaders.md"
     source.write_text(source.read_text(encoding="utf-8") + f"\n\nA passage holding {PAYLOAD} as text.\n",
                       encoding="utf-8")
-    with open(review_copy / "corpus/codings/coder-a.csv", "a", newline="", encoding="utf-8") as f:
-        csv.writer(f, lineterminator="\n").writerow(
-            ["xss-1", "Kotter1990WhatLeaders", 13, f"holding {PAYLOAD} as text", "budgeting", "management",
-             f"memo {PAYLOAD}", ""])
+    CoderFile(review_copy / "corpus/codings/coder-a.csv").append(
+        {"id": "xss-1", "citekey": "Kotter1990WhatLeaders", "passage": 13, "quote": f"holding {PAYLOAD} as text",
+         "competency": "budgeting", "framing": "management", "memo": f"memo {PAYLOAD}"})
     codebook = review_copy / "corpus/codebook.yaml"
     codebook.write_text(codebook.read_text(encoding="utf-8").replace(
         "label: Budgeting", "label: '<img src=x onerror=\"window.__xss=1\">Budgeting'"), encoding="utf-8")

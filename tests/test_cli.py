@@ -24,14 +24,15 @@ def test_validate_bundled_review_is_clean():
 def test_validate_prints_file_line_and_exits_1_on_errors(review_copy):
     path = review_copy / "corpus/codings/coder-b.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines[4] = lines[4].replace(",budgeting,", ",budgetting,").replace(",planning,", ",planing,")
+    mistyped = next(i for i, line in enumerate(lines) if ",planning,management," in line)
+    lines[mistyped] = lines[mistyped].replace(",planning,", ",planing,")
     lines.append("oops,only,three")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = litcoder("validate", review_copy)
     assert result.returncode == 1
     out = result.stdout
     assert f"corpus/codings/coder-b.csv:{len(lines)}: error: this row has 3 cells" in out
-    assert "corpus/codings/coder-b.csv:5: error: unknown competency" in out
+    assert f"corpus/codings/coder-b.csv:{mistyped + 1}: error: unknown competency 'planing' (did you mean planning?)" in out
     assert "errors," in out.splitlines()[-1]
 
 

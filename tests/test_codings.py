@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, problems_of
+from litcoder.store import CoderFile
 from litcoder import Review
 from litcoder.codings import locate_quote
 
@@ -157,11 +158,12 @@ def test_quote_in_another_passage_is_moved_there(review_copy):
 
 def test_quote_in_a_passage_that_does_not_exist_is_moved(review_copy):
     path = review_copy / "corpus/codings/coder-a.csv"
-    with path.open("a", encoding="utf-8", newline="") as f:
-        f.write("coder-a-9999,Kotter1990WhatLeaders,99,finding qualified people to fill the posts,"
-                "staffing,management,,2026-10-01T10:00:00+00:00\n")
+    CoderFile(path).append({"id": "coder-a-9999", "citekey": "Kotter1990WhatLeaders", "passage": 99,
+                            "quote": "finding qualified people to fill the posts", "competency": "staffing",
+                            "framing": "management"})
+    line = path.read_text(encoding="utf-8").count("\n")  # the row just appended is the last line
     review = Review.load(review_copy)
-    assert triples(review, "corpus/codings/coder-a.csv") == [("warning", 122, "coding-moved")]
+    assert triples(review, "corpus/codings/coder-a.csv") == [("warning", line, "coding-moved")]
     assert "the source has no passage 99" in review.problems[0].message
     assert rows_of(review, "coder-a").loc["coder-a-9999", "passage"] == 5
 

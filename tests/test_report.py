@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import re
 
 import pandas as pd
 import pytest
 
 from litcoder.report import EVIDENCE_COLUMNS, build
+from litcoder.store import CoderFile
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +74,9 @@ def test_every_input_text_is_escaped(review_copy):
     source = review_copy / "corpus/sources/Kotter1990WhatLeaders.md"
     source.write_text(source.read_text(encoding="utf-8") + f"\n\nInjected {PAYLOAD} passage.\n", encoding="utf-8")
     number = len(re.split(r"\n\s*\n", source.read_text(encoding="utf-8").strip())) - 1
-    with open(review_copy / "corpus/codings/coder-a.csv", "a", newline="", encoding="utf-8") as f:
-        csv.writer(f, lineterminator="\n").writerow(
-            ["xss-1", "Kotter1990WhatLeaders", number, f"Injected {PAYLOAD} passage.", "budgeting",
-             "management", f"memo {PAYLOAD}", ""])
+    CoderFile(review_copy / "corpus/codings/coder-a.csv").append(
+        {"id": "xss-1", "citekey": "Kotter1990WhatLeaders", "passage": number, "quote": f"Injected {PAYLOAD} passage.",
+         "competency": "budgeting", "framing": "management", "memo": f"memo {PAYLOAD}"})
     codebook = review_copy / "corpus/codebook.yaml"
     codebook.write_text(codebook.read_text(encoding="utf-8").replace(
         "label: Budgeting", "label: 'Budgeting <b onmouseover=alert(2)>'"), encoding="utf-8")

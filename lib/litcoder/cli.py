@@ -113,6 +113,72 @@ def validate(path: Path = ReviewPath) -> None:
 
 
 @app.command()
+def reanchor(path: Path = ReviewPath) -> None:
+    """Write each coding's current place in its (edited) source back to the coder files."""
+    from .codings import reanchor as reanchor_codings
+
+    review = Review.load(path)
+    for summary in reanchor_codings(review):
+        console.print(f"{summary['file']}: {summary['codings']} codings, {summary['updated']} updated "
+                      f"({summary['moved']} re-anchored after edits), {summary['orphans']} orphans kept", markup=False)
+    orphans = [p for p in review.problems if p.kind == "coding-orphan"]
+    for problem in orphans:
+        console.print(f"  {problem}", markup=False, soft_wrap=True)
+
+
+@app.command("import-sheet")
+def import_sheet_command(
+        sheet: Path = typer.Argument(..., help="A CSV or XLSX sheet: citekey, quote, competency, framing, memo, page."),
+        coder: str = typer.Option(..., "--coder", help="Whose codings these are (the coder file to add them to)."),
+        path: Path = typer.Option(Path("."), "--review", help="The review's folder.")) -> None:
+    """Add a spreadsheet of codings to a coder's file; rows already imported are skipped."""
+    from .sheet import import_sheet
+
+    result = import_sheet(Review.load(path), sheet, coder)
+    console.print(f"{sheet.name}: {result.rows} rows; {result.added} codings added to corpus/codings/{coder}.csv, "
+                  f"{result.already_there} already there", markup=False)
+    for problem in result.problems:
+        console.print(f"  {problem}", markup=False, soft_wrap=True)
+    if any(p.severity == "error" for p in result.problems):
+        raise typer.Exit(1)
+
+
+@app.command()
+def suggest(path: Path = ReviewPath,
+            evaluate: bool = typer.Option(False, "--evaluate", help="Measure the suggestions against the human codings."),
+            ranker: str = typer.Option("lexical", help="lexical (BM25), or semantic (needs the [semantic] extra)."),
+            source: str = typer.Option("", help="Show suggestions for this source's passages (a citekey)."),
+            top: int = typer.Option(3, help="How many competencies to suggest per passage.")) -> None:
+    """Suggest competencies and framings for passages, or evaluate the suggester (--evaluate)."""
+    from .suggest import Suggester, evaluate as evaluate_suggestions
+
+    review = Review.load(path)
+    if evaluate:
+        try:
+            figures = evaluate_suggestions(review, ranker)
+        except RuntimeError as err:
+            errors.print(f"litcoder: {err}", markup=False)
+            raise typer.Exit(2)
+        console.print(f"{ranker} ranker, leave one source out: {figures['passages']} coded passages, "
+                      f"{figures['codings']} codings")
+        console.print(f"  precision@1 {figures['precision_at_1']:.3f}   precision@3 {figures['precision_at_3']:.3f}   "
+                      f"framing accuracy {figures['framing_accuracy']:.3f}")
+        return
+    passages = review.passages[review.passages["citekey"] == source] if source else review.passages.head(5)
+    if passages.empty:
+        errors.print(f"litcoder: no source text for '{source}'", markup=False)
+        raise typer.Exit(2)
+    suggester = Suggester(review.codebook, review.passages, review.codings, ranker=ranker)
+    for passage in passages.itertuples():
+        ranked = suggester.competencies(passage.text, top)
+        shown = []
+        for competency, score in ranked:
+            framing = suggester.framing(passage.text, competency)
+            shown.append(f"{competency}" + (f" ({framing[0]})" if framing else ""))
+        console.print(f"{passage.passage_id}: " + ", ".join(shown), markup=False)
+
+
+@app.command()
 def init(directory: Path = typer.Argument(..., help="Folder for the new review (must not exist or be empty).")) -> None:
     """Make a new, empty review with a starter codebook."""
     made = init_review(directory)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .bibliography import closest
 from .codebook import FRAMINGS
-from .anchor import Anchor, locate
+from .anchor import Anchor, describe, locate
 from .files import read_csv_rows, whole_number
 from .problems import ProblemLog
 
@@ -278,3 +278,32 @@ def passages_coded(sources: pd.DataFrame, codings: pd.DataFrame, finished: pd.Da
     done = set() if finished is None else set(zip(finished["citekey"], finished["coder"]))
     frame["finished"] = [(k, c) in done for k, c in zip(frame["citekey"], frame["coder"])]
     return frame
+
+
+def reanchor(review) -> list[dict]:
+    """Write each placed coding's current position back to its coder's file.
+
+    For every coding that could be placed, the passage, start, end, prefix and suffix in
+    the file are set to where the quote is now; rows already right are left untouched, and
+    orphans are kept as they are. Returns one summary per coder file.
+    """
+    from .store import CoderFile
+
+    summaries = []
+    for file, codings in review.codings.groupby("file", sort=True):
+        store = CoderFile(review.path / file)
+        stored = {row.get("id", ""): row for row in store.rows()}
+        changes = {}
+        for coding in codings[codings["anchored"]].itertuples(index=False):
+            text = review.texts[coding.citekey]
+            anchor = describe(text, int(coding.start), int(coding.end))
+            now = {"passage": str(coding.passage), "start": str(anchor.start), "end": str(anchor.end),
+                   "prefix": anchor.prefix, "suffix": anchor.suffix}
+            before = stored.get(coding.id, {})
+            if any((before.get(k) or "").strip() != v.strip() for k, v in now.items()):
+                changes[coding.id] = now
+        updated = store.update_many(changes) if changes else 0
+        summaries.append({"file": file, "codings": len(codings), "updated": updated,
+                          "moved": int(codings["anchor"].isin(["exact", "normalized", "fuzzy"]).sum()),
+                          "orphans": int((~codings["anchored"]).sum())})
+    return summaries

@@ -169,6 +169,32 @@ class CoderFile:
             self._replace((text[:start] + text[end:]).encode("utf-8"))
         return row
 
+    def update_many(self, changes: dict[str, dict]) -> int:
+        """Change fields of many codings in one rewrite; returns how many rows changed.
+
+        Ids not in the file are skipped (removed meanwhile); other rows keep their bytes.
+        """
+        with self.lock:
+            self._ready_header()  # gains the columns litcoder writes, if an older file lacks them
+            header, lines, spans = self._read_rows()
+            column = header.index("id")
+            out, changed, done = [], 0, 0
+            for start, end, cells in spans:
+                out.extend(lines[done:start])
+                coding_id = cells[column].strip() if len(cells) > column else ""
+                if coding_id in changes:
+                    row = dict(zip(header, cells))
+                    row.update({k: v for k, v in changes[coding_id].items() if k in header and k != "id"})
+                    out.append(csv_line([_cell(row.get(name)) for name in header]).decode("utf-8"))
+                    changed += 1
+                else:
+                    out.extend(lines[start:end])
+                done = end
+            out.extend(lines[done:])
+            if changed:
+                self._replace("".join(out).encode("utf-8"))
+        return changed
+
     def _locate_row(self, coding_id: str) -> tuple[str, list[str], int, int, dict]:
         """The file's text, header, and the character span and cells of the coding's row.
 
