@@ -41,6 +41,10 @@ def ensure_environment() -> None:
     print("Installing litcoder and its dependencies into .venv/ …", flush=True)
     _run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     _run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]")
+    # A kernel that runs this environment's Python wherever JupyterLab is started from
+    # (the default kernel runs whatever `python` is first on the PATH).
+    _run(BIN / "python", "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3",
+         "--display-name", "Python 3 (litcoder)")
     STAMP.write_text(wanted + "\n")
 
 
