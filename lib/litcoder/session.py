@@ -63,6 +63,7 @@ class CodingSession:
         self._codings: list[dict] = mine.to_dict("records")
         self._finished = set(review.coverage.loc[review.coverage["coder"] == coder, "citekey"])
         self._suggester = None
+        self._suggested_for: tuple = ()
         self.citekey: str | None = None
         self.number = 1
         remember_coder(review.path, coder)
@@ -157,7 +158,7 @@ class CodingSession:
 
     def save(self, competency: str, framing: str, quote: str | None = None, memo: str = "") -> dict:
         """Save a coding of the current passage at once; returns it as saved."""
-        coding = self._checked(competency, framing, quote, memo)
+        coding = self._checked(self.citekey, self.number, competency, framing, quote, memo)
         [saved] = self.store.append(coding)
         saved = {**saved, "coder": self.coder, "passage_id": f"{self.citekey}/{self.number}", "anchored": True,
                  "file": f"{CODINGS}/{self.coder}.csv"}
@@ -169,12 +170,9 @@ class CodingSession:
              quote: str | None = None, memo: str | None = None) -> dict:
         """Change one of this coder's codings of the current source."""
         old = self._mine(coding_id)
-        number, self.number = self.number, old["passage"]
-        try:
-            checked = self._checked(competency or old["competency"], framing or old["framing"],
-                                    old["quote"] if quote is None else quote, old.get("memo", "") if memo is None else memo)
-        finally:
-            self.number = number
+        checked = self._checked(old["citekey"], old["passage"], competency or old["competency"],
+                                framing or old["framing"], old["quote"] if quote is None else quote,
+                                (old.get("memo") or "") if memo is None else memo)
         changes = {k: checked[k] for k in ("competency", "framing", "quote", "memo", "start", "end", "prefix", "suffix")}
         self.store.update(coding_id, **changes)
         old.update(changes)
@@ -193,20 +191,26 @@ class CodingSession:
                 return coding
         raise CodingError(f"'{coding_id}' is not one of {self.coder}'s codings")
 
-    def _checked(self, competency: str, framing: str, quote: str | None, memo: str) -> dict:
+    def _checked(self, citekey: str, number: int, competency: str, framing: str, quote: str | None,
+                 memo: str) -> dict:
+        """The coding as it will be saved, its quote placed in the passage; CodingError if it cannot be."""
         if competency not in set(self.review.codebook["competency"]):
             raise CodingError(f"'{competency}' is not a competency of the codebook")
         if framing not in FRAMINGS:
             raise CodingError(f"choose a framing: {', '.join(FRAMINGS)}")
-        passage = self.passage
-        text = self.review.texts[self.citekey]
+        passages = self.review.passages
+        chosen = passages[(passages["citekey"] == citekey) & (passages["passage"] == number)]
+        if chosen.empty:
+            raise CodingError(f"{citekey} has no passage {number} any more (the text was edited?)")
+        passage = chosen.iloc[0].to_dict()
+        text = self.review.texts[citekey]
         quote = (quote or "").strip() or passage["text"]
         found = locate_quote(quote, passage["text"])
         if found is None:
             raise CodingError("the quote is not in this passage: narrow it by deleting words, not by retyping")
         start, end = passage["start"] + found[0], passage["start"] + found[1]
         anchor = describe(text, start, end)
-        return {"citekey": self.citekey, "passage": self.number, "quote": text[start:end], "competency": competency,
+        return {"citekey": citekey, "passage": number, "quote": text[start:end], "competency": competency,
                 "framing": framing, "memo": memo.strip(), "start": start, "end": end,
                 "prefix": anchor.prefix, "suffix": anchor.suffix}
 
@@ -234,10 +238,15 @@ class CodingSession:
         """One-click choices for the current passage: competency, label, framing, score."""
         from .suggest import Suggester
 
-        if self._suggester is None:
+        # Blind coding holds for suggestions too: other coders' codings of this source are
+        # left out until this coder has finished it.
+        if self._suggester is None or self._suggested_for != (self.citekey, self.is_finished()):
+            others = self.review.codings[self.review.codings["coder"] != self.coder]
+            if not self.is_finished():
+                others = others[others["citekey"] != self.citekey]
             self._suggester = Suggester(self.review.codebook, self.review.passages,
-                                        pd.concat([self.review.codings[self.review.codings["coder"] != self.coder],
-                                                   pd.DataFrame(self._codings)], ignore_index=True))
+                                        pd.concat([others, pd.DataFrame(self._codings)], ignore_index=True))
+            self._suggested_for = (self.citekey, self.is_finished())
         labels = dict(zip(self.review.codebook["competency"], self.review.codebook["label"]))
         text = self.passage["text"]
         out = []

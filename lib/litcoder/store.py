@@ -56,10 +56,10 @@ def now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def csv_line(values: list[str]) -> bytes:
-    """One CSV row, as litcoder writes rows: minimal quoting, \\n line end, UTF-8."""
+def csv_line(values: list[str], end: str = "\n") -> bytes:
+    """One CSV row, as litcoder writes rows: minimal quoting, the file's line end, UTF-8."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(values)
+    csv.writer(buffer, lineterminator=end).writerow(values)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -85,7 +85,8 @@ class CoderFile:
         rows = [{**c, "id": c.get("id") or new_id(), "coded_at": c.get("coded_at") or now()} for c in codings]
         with self.lock:
             header = self._ready_header()
-            data = b"".join(csv_line([_cell(row.get(name)) for name in header]) for row in rows)
+            end = self._line_end()
+            data = b"".join(csv_line([_cell(row.get(name)) for name in header], end) for row in rows)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
             try:
                 os.write(fd, data)  # one write: rows land whole, after every earlier row
@@ -104,8 +105,7 @@ class CoderFile:
             first = f.readline().decode("utf-8-sig")
             f.seek(-1, os.SEEK_END)
             ends_with_newline = f.read(1) == b"\n"
-        header = next(csv.reader([first]))
-        header = [h.strip().lower() for h in header]
+        header = _header(first)
         if not ends_with_newline:
             self._repair_end(len(header))
         missing = [c for c in COLUMNS if c not in header]
@@ -123,7 +123,7 @@ class CoderFile:
         except (csv.Error, UnicodeDecodeError, StopIteration):
             complete = False
         if complete:
-            self._append_bytes(b"\n")
+            self._append_bytes(self._line_end().encode())
             return
         torn = self.path.with_name(self.path.name + ".torn")
         with open(torn, "ab") as f:
@@ -133,15 +133,27 @@ class CoderFile:
                             f"it was moved to {torn.name} so that you can check it")
 
     def _add_columns(self, header: list[str], missing: list[str]) -> None:
-        """Add empty columns to every row (a rewrite, once per file)."""
-        text = self.path.read_text(encoding="utf-8-sig")
+        """Add empty columns to every row (a rewrite, once per file), keeping its line ends."""
+        text = self._text()
+        bom, text = ("\ufeff", text[1:]) if text.startswith("\ufeff") else ("", text)
         rows = list(csv.reader(io.StringIO(text, newline="")))
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator=self._line_end())
         writer.writerow(header + missing)
         for row in rows[1:]:
             writer.writerow(row + [""] * len(missing) if row else row)
-        self._replace(buffer.getvalue().encode("utf-8"))
+        self._replace((bom + buffer.getvalue()).encode("utf-8"))
+
+    def _text(self) -> str:
+        """The file's text exactly: line ends and a byte-order mark as they are."""
+        return self.path.read_bytes().decode("utf-8") if self.path.exists() else ""
+
+    def _line_end(self) -> str:
+        """The line end the file uses (\\r\\n for a file from Windows or Excel), else \\n."""
+        if not self.path.exists():
+            return "\n"
+        with open(self.path, "rb") as f:
+            return "\r\n" if f.readline().endswith(b"\r\n") else "\n"
 
     def _append_bytes(self, data: bytes) -> None:
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
@@ -158,7 +170,7 @@ class CoderFile:
         with self.lock:
             text, header, start, end, row = self._locate_row(coding_id)
             row.update({k: v for k, v in changes.items() if k in header and k != "id"})
-            new = csv_line([_cell(row.get(name)) for name in header]).decode("utf-8")
+            new = csv_line([_cell(row.get(name)) for name in header], self._line_end()).decode("utf-8")
             self._replace((text[:start] + new + text[end:]).encode("utf-8"))
         return row
 
@@ -178,6 +190,7 @@ class CoderFile:
             self._ready_header()  # gains the columns litcoder writes, if an older file lacks them
             header, lines, spans = self._read_rows()
             column = header.index("id")
+            line_end = self._line_end()
             out, changed, done = [], 0, 0
             for start, end, cells in spans:
                 out.extend(lines[done:start])
@@ -185,7 +198,7 @@ class CoderFile:
                 if coding_id in changes:
                     row = dict(zip(header, cells))
                     row.update({k: v for k, v in changes[coding_id].items() if k in header and k != "id"})
-                    out.append(csv_line([_cell(row.get(name)) for name in header]).decode("utf-8"))
+                    out.append(csv_line([_cell(row.get(name)) for name in header], line_end).decode("utf-8"))
                     changed += 1
                 else:
                     out.extend(lines[start:end])
@@ -201,9 +214,9 @@ class CoderFile:
         Rows whose id is the first cell (as litcoder writes them) are found by a text search,
         which keeps an edit quick in a file of 100,000 codings; otherwise the file is parsed.
         """
-        text = self.path.read_text(encoding="utf-8-sig") if self.path.exists() else ""
+        text = self._text()
         first_line = text[: text.find("\n") + 1 or len(text)]
-        header = [h.strip().lower() for h in next(csv.reader([first_line]), [])]
+        header = _header(first_line)
         if header[:1] == ["id"]:
             at = text.find("\n" + coding_id + ",")
             while at >= 0:
@@ -233,12 +246,11 @@ class CoderFile:
 
     def _read_rows(self) -> tuple[list[str], list[str], list[tuple[int, int, list[str]]]]:
         """Header, physical lines (with their line ends), and each row's line span and cells."""
-        text = self.path.read_text(encoding="utf-8-sig") if self.path.exists() else ""
-        lines = split_lines(text)
+        lines = split_lines(self._text())
         if not lines:
             return list(COLUMNS), [], []
         reader = csv.reader(iter(lines))
-        header = [h.strip().lower() for h in next(reader)]
+        header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
         spans, begin = [], reader.line_num
         for cells in reader:
             spans.append((begin, reader.line_num, cells))
@@ -259,6 +271,10 @@ class CoderFile:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _header(first_line: str) -> list[str]:
+    return [h.strip().lower().lstrip("\ufeff") for h in next(csv.reader([first_line.lstrip("\ufeff")]), [])]
 
 
 def _one_record(text: str, start: int) -> tuple[int, list[str]]:

@@ -48,6 +48,7 @@ class CodingScreen(w.VBox):
         self.review = review
         self.session: CodingSession | None = None
         self.editing: str | None = None
+        self._quiet = False  # set while the screen itself changes a widget, so observers keep still
         labels = review.codebook
         self.choices = {f"{l} — {g}": c for l, g, c in zip(labels["label"], labels["group_label"], labels["competency"])}
         self.choice_of = {c: k for k, c in self.choices.items()}
@@ -109,15 +110,14 @@ class CodingScreen(w.VBox):
         except CodingError as err:
             self._say(str(err), error=True)
             return
-        self.source.options = self._source_options()
+        self._quietly(lambda: setattr(self.source, "options", self._source_options()))
         self.source.disabled = False
         self.workspace.layout.display = "flex"
         unfinished = self.session.sources()
         unfinished = unfinished[~unfinished["finished"]]
         first = unfinished["citekey"].iloc[0] if len(unfinished) else self.source.options[0][1]
-        if self.source.value == first:
-            self._open(first)
-        self.source.value = first
+        self._quietly(lambda: setattr(self.source, "value", first))
+        self._open(first)
 
     def _source_options(self) -> list[tuple[str, str]]:
         table = self.session.sources()
@@ -126,12 +126,21 @@ class CodingScreen(w.VBox):
                                             table["passages"], table["coded"], table["finished"])]
 
     def _open(self, citekey: str | None) -> None:
-        if not citekey or self.session is None:
+        if self._quiet or not citekey or self.session is None:
             return
         self.session.open(citekey)
-        self.number.max = len(self.session.passages)
+        self._quietly(lambda: setattr(self.number, "max", len(self.session.passages)))
         self._clear_form()
         self._draw()
+
+    def _quietly(self, change) -> None:
+        """Change widgets without their observers acting (a new options list resets a Dropdown's
+        value, a lower maximum clamps a number box: neither is the user moving)."""
+        self._quiet = True
+        try:
+            change()
+        finally:
+            self._quiet = False
 
     def _move(self, step) -> None:
         if not step():
@@ -140,7 +149,7 @@ class CodingScreen(w.VBox):
         self._draw()
 
     def _go(self, number: int) -> None:
-        if self.session and number != self.session.number:
+        if not self._quiet and self.session and number != self.session.number:
             self.session.go(number)
             self._clear_form()
             self._draw()
@@ -215,7 +224,7 @@ class CodingScreen(w.VBox):
     def _draw(self) -> None:
         s = self.session
         before, text, after = s.context()
-        self.number.value = s.number
+        self._quietly(lambda: setattr(self.number, "value", s.number))
         p = s.progress()
         finished = s.is_finished()
         self.progress.value = (f"Passage {s.number} of {p['passages_total']} · coded {p['passages_coded']} of "
@@ -231,8 +240,11 @@ class CodingScreen(w.VBox):
         if not finished:
             self.show_others.value = False
         self._draw_others()
-        self.source.options = self._source_options()
-        self.source.value = s.citekey
+
+        def refresh_sources():
+            self.source.options = self._source_options()
+            self.source.value = s.citekey
+        self._quietly(refresh_sources)
 
     def _marked(self, text: str) -> str:
         """The passage with this coder's quotes highlighted (escaped first)."""
