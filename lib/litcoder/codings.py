@@ -213,9 +213,11 @@ def _anchor(coding: dict, stored: Anchor, log: ProblemLog, context: _Context) ->
             log.warning(line, f"{citekey} has no passage {number} and the coding has no quote, so it is not placed",
                         "fix the passage number and add a quote", "coding-orphan")
         return
-    if stored.start is not None and stored.end is not None and text[stored.start:stored.end] == quote:
+    saved_at = stored.start is not None and stored.end is not None
+    if saved_at and _same_words(text[stored.start:stored.end], quote):
         found, method = (stored.start, stored.end), "position"
-    elif span and (inside := locate_quote(quote, text[span[0]:span[1]])):
+    elif not saved_at and span and (inside := locate_quote(quote, text[span[0]:span[1]])):
+        # A hand-made row (no saved place): its passage number says where to look first.
         found, method = (span[0] + inside[0], span[0] + inside[1]), "passage"
     else:
         hint = stored if stored.start is not None else Anchor(quote, stored.prefix, stored.suffix,
@@ -241,6 +243,11 @@ def _anchor(coding: dict, stored: Anchor, log: ProblemLog, context: _Context) ->
         where = f"passage {number}" if span else f"passage {number} (the source has no passage {number})"
         log.warning(line, f"the quote is not in {where} but in passage {now_in}; it is counted there",
                     f"run `litcoder reanchor` (or set passage to {now_in})", "coding-moved")
+
+
+def _same_words(text: str, quote: str) -> bool:
+    """The same words, whatever the line breaks and typographic quotes and dashes."""
+    return text == quote or text.translate(_FOLD).split() == quote.translate(_FOLD).split()
 
 
 def _passage_number(value: str) -> int | None:
@@ -299,8 +306,10 @@ def reanchor(review) -> list[dict]:
             anchor = describe(text, int(coding.start), int(coding.end))
             now = {"passage": str(coding.passage), "start": str(anchor.start), "end": str(anchor.end),
                    "prefix": anchor.prefix, "suffix": anchor.suffix}
+            if coding.anchor == "fuzzy":  # the words were edited: the quote follows the text
+                now["quote"] = anchor.exact
             before = stored.get(coding.id, {})
-            if any((before.get(k) or "").strip() != v.strip() for k, v in now.items()):
+            if any((before.get(k) or "") != v for k, v in now.items()):
                 changes[coding.id] = now
         updated = store.update_many(changes) if changes else 0
         summaries.append({"file": file, "codings": len(codings), "updated": updated,

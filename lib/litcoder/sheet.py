@@ -55,7 +55,9 @@ def _read_xlsx(path: Path, log: ProblemLog) -> list[tuple[int, dict[str, str]]]:
         log.error(None, f"cannot open it as an Excel workbook ({type(err).__name__})",
                   "save it again from Excel or LibreOffice as .xlsx, or as .csv", "sheet-file")
         return []
-    rows = book.worksheets[0].iter_rows(values_only=True)
+    sheet = book.worksheets[0]
+    sheet.reset_dimensions()  # some programs write a wrong size record; read what is there
+    rows = sheet.iter_rows(values_only=True)
     header, number = None, 0
     for number, cells in enumerate(rows, 1):
         if any(c not in (None, "") for c in cells):
@@ -86,9 +88,10 @@ def _cell_text(cell) -> str:
     return str(cell).strip()
 
 
-def sheet_id(citekey: str, quote: str, competency: str, framing: str) -> str:
-    """The id a sheet row gets: the same row always gets the same id."""
-    key = "\x1f".join([citekey, " ".join(quote.split()).lower(), competency, framing])
+def sheet_id(citekey: str, place: str, competency: str, framing: str) -> str:
+    """The id a sheet row gets, from where its quote is in the source: the same row, or the
+    same row with a slip in its quote corrected, always gets the same id."""
+    key = "\x1f".join([citekey, place, competency, framing])
     return "sheet-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
 
 
@@ -109,9 +112,10 @@ def import_sheet(review: Review, path: Path, coder: str) -> SheetImport:
     existing = {row.get("id", "") for row in store.rows()}
     rows = read_sheet(path, log)
     result.rows = len(rows)
+    unit = "row" if path.suffix.lower() in (".xlsx", ".xlsm") else "line"  # a CSV cell may span lines
     new = []
     for number, values in rows:
-        coding = _coding(review, number, values, log)
+        coding = _coding(review, f"{unit} {number}", number, values, log)
         if coding is None:
             continue
         if coding["id"] in existing:
@@ -126,10 +130,9 @@ def import_sheet(review: Review, path: Path, coder: str) -> SheetImport:
     return result
 
 
-def _coding(review: Review, number: int, values: dict[str, str], log: ProblemLog) -> dict | None:
+def _coding(review: Review, where: str, number: int, values: dict[str, str], log: ProblemLog) -> dict | None:
     citekey, quote = values.get("citekey", ""), values.get("quote", "")
     competency, framing = values.get("competency", ""), values.get("framing", "").lower()
-    where = f"row {number}"
     competencies = set(review.codebook["competency"])
     if citekey not in review.texts:
         known = citekey in set(review.sources["citekey"])
@@ -156,9 +159,9 @@ def _coding(review: Review, number: int, values: dict[str, str], log: ProblemLog
                   "copy the quote again from the source text", "sheet-unmatched")
         return None
     passages = review.passages[review.passages["citekey"] == citekey]
-    inside = passages[(passages["start"] <= match.start) & (match.start < passages["end"])]
+    inside = passages[(passages["start"] <= match.start) & (match.end <= passages["end"])]
     if inside.empty:
-        log.error(number, f"{where}: the quote falls between passages of {citekey}", "quote words from one passage",
+        log.error(number, f"{where}: the quote runs over two passages of {citekey}", "quote words from one passage",
                   "sheet-unmatched")
         return None
     if match.method == "fuzzy":
@@ -166,7 +169,7 @@ def _coding(review: Review, number: int, values: dict[str, str], log: ProblemLog
                  "check the coding in the coding screen", "sheet-fuzzy")
     anchor = describe(text, match.start, match.end)
     page = values.get("page", "")
-    return {"id": sheet_id(citekey, quote, competency, framing), "citekey": citekey,
+    return {"id": sheet_id(citekey, f"{match.start}:{match.end}", competency, framing), "citekey": citekey,
             "passage": int(inside["passage"].iloc[0]), "quote": text[match.start:match.end], "competency": competency,
             "framing": framing, "memo": values.get("memo", ""), "start": match.start, "end": match.end,
             "prefix": anchor.prefix, "suffix": anchor.suffix,
