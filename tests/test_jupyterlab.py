@@ -76,11 +76,18 @@ def test_a_coding_made_by_clicks_and_keys_is_saved(jupyterlab, tmp_path):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{url}/lab/tree/notebooks/02-code.ipynb?reset&token={TOKEN}")
         page.wait_for_selector(".jp-Notebook", timeout=60_000)
-        # run the screen's cell: click into it, then Shift+Enter (queued until the kernel is up)
+        # once the kernel is idle, run the screen's cell: click into it, then Shift+Enter
+        page.wait_for_function("document.querySelector('#jp-main-statusbar')?.innerText.includes('| Idle')",
+                               timeout=90_000)
         page.locator(".jp-CodeCell .jp-InputArea-editor").nth(0).click()
         page.keyboard.press("Shift+Enter")
         coder = page.get_by_placeholder("your coder name")
-        coder.wait_for(timeout=90_000)
+        try:
+            coder.wait_for(timeout=90_000)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "no-screen.png"))
+            raise AssertionError(f"the coding screen did not appear; see {tmp_path / 'no-screen.png'}: "
+                                 + page.inner_text("body")[:3000])
         coder.fill("coder-t")
         coder.press("Tab")
         page.get_by_role("button", name="Start coding").click()
