@@ -77,7 +77,7 @@ class _Context:
     def __init__(self, review, evidence: pd.DataFrame, voices: pd.DataFrame | None):
         self.review = review
         self.evidence = evidence
-        self.voices = source_framings(review.codings) if voices is None else voices
+        self.voices = source_framings(review.counted_codings) if voices is None else voices
         self.cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
         self.year = dict(zip(review.sources["citekey"], review.sources["year"]))
         first = review.codings.sort_values(["competency", "citekey", "passage", "coder"], kind="stable")

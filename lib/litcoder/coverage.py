@@ -15,7 +15,7 @@ import pandas as pd
 from .bibliography import closest
 from .files import read_csv_rows
 from .problems import ProblemLog
-from .store import CoderFile, csv_line, now
+from .store import CsvFile, csv_line, now
 
 COLUMNS = ["citekey", "finished_at"]
 COVERAGE_COLUMNS = ["coder", "citekey", "finished_at", "file", "line"]
@@ -43,20 +43,19 @@ def read_coverage(folder: Path, root: Path, citekeys: set[str]) -> tuple[pd.Data
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS), logs
 
 
-class CoverageFile(CoderFile):
+class CoverageFile(CsvFile):
     """A coder's finished sources, with the codings file's locking and atomic writes."""
+
+    def __init__(self, path: Path):
+        super().__init__(path, COLUMNS)
 
     def finished(self) -> set[str]:
         return {row.get("citekey", "") for row in self.rows()} - {""}
 
     def mark(self, citekey: str) -> None:
         """Mark a source finished (nothing happens if it already is)."""
-        with self.lock:
-            if citekey in {row.get("citekey") for row in self._plain_rows()}:
-                return
-            if not self.path.exists() or self.path.stat().st_size == 0:
-                self._replace(csv_line(COLUMNS))
-            self._append_bytes(csv_line([citekey, now()]))
+        if citekey not in self.finished():
+            self.append_rows({"citekey": citekey, "finished_at": now()})
 
     def unmark(self, citekey: str) -> None:
         """Take a source back to unfinished."""
@@ -73,3 +72,9 @@ class CoverageFile(CoderFile):
     def rows(self) -> list[dict]:
         with self.lock:
             return self._plain_rows()
+
+
+def finished_passages(review) -> pd.DataFrame:
+    """One row per (passage, coder) for every passage of a source the coder finished."""
+    finished = review.coverage[["coder", "citekey"]]
+    return review.passages[["passage_id", "citekey", "passage"]].merge(finished, on="citekey")

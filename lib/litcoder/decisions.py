@@ -19,7 +19,7 @@ from .problems import ProblemLog
 RULINGS = ("leadership", "management", "both", "neither")
 COUNT_COLUMNS = ["leadership_sources", "management_sources", "both_sources", "neither_sources"]
 REQUIRED = ["competency", "classification", "decided_on", "rationale"]
-KNOWN = REQUIRED + ["decided_by"] + COUNT_COLUMNS
+KNOWN = ["competency", "classification", "decided_on", "decided_by", "rationale", *COUNT_COLUMNS]
 DECISION_COLUMNS = ["competency", "classification", "decided_on", "decided_by", "rationale",
                     *COUNT_COLUMNS, "line"]
 
@@ -68,3 +68,18 @@ def _check_row(values: dict[str, str], line: int, log: ProblemLog, known: set[st
                         "decision-count")
     return {"competency": competency, "classification": ruling, "decided_on": decided_on,
             "decided_by": values.get("decided_by", ""), "rationale": values["rationale"], **counts, "line": line}
+
+
+def record_decision(review_path: Path, competency: str, classification: str, rationale: str, decided_by: str,
+                    counts: dict[str, int]) -> dict:
+    """Append a ruling to corpus/decisions.csv (under its lock), with the evidence counts it
+    was made on; returns the row written."""
+    from .store import CsvFile
+
+    if classification not in RULINGS:
+        raise ValueError(f"a ruling is one of: {', '.join(RULINGS)}")
+    row = {"competency": competency, "classification": classification, "decided_on": date.today().isoformat(),
+           "decided_by": decided_by.strip(), "rationale": rationale.strip(),
+           **{column: int(counts.get(column, 0)) for column in COUNT_COLUMNS}}
+    CsvFile(Path(review_path) / "corpus" / "decisions.csv", KNOWN).append_rows(row)
+    return row

@@ -163,9 +163,9 @@ def _robustness(voices: pd.DataFrame, classification: pd.Series) -> pd.Series:
 def weigh_evidence(review, voices: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per competency in the codebook: its evidence, classification and decision status.
 
-    `voices` is `source_framings(review.codings)`, if already computed.
+    `voices` is `source_framings(review.counted_codings)`, if already computed.
     """
-    codebook, codings = review.codebook, review.codings
+    codebook, codings = review.codebook, review.counted_codings
     voices = source_framings(codings) if voices is None else voices
     sums = voices.groupby("competency")[list(FRAMINGS)].sum().reindex(codebook["competency"], fill_value=0.0)
     counts = (voices.groupby(["competency", "framing"]).size().unstack(fill_value=0)

@@ -29,7 +29,7 @@ CATEGORIES = ("leadership", "management")
 def review_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None) -> nx.DiGraph:
     """A directed graph of the review, with attributes that GraphML and GEXF can hold.
 
-    `voices` is `source_framings(review.codings)`, if already computed.
+    `voices` is `source_framings(review.counted_codings)`, if already computed.
     """
     graph = nx.DiGraph(name="litcoder review")
     for s in review.sources.itertuples(index=False):
@@ -45,7 +45,7 @@ def review_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = N
                        leadership_share=float(e.leadership_share), fragile=bool(e.fragile))
     for category in CATEGORIES:
         graph.add_node(f"category:{category}", kind="category", label=category.capitalize())
-    voices = source_framings(review.codings) if voices is None else voices
+    voices = source_framings(review.counted_codings) if voices is None else voices
     for v in voices.itertuples(index=False):
         graph.add_edge(f"source:{v.citekey}", f"competency:{v.competency}", kind="frames", framing=v.framing,
                        coders=v.coders, coder_framings=v.coder_framings, passages=v.passage_list,

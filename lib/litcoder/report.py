@@ -64,7 +64,7 @@ def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -
     step(STEPS[0])
     review = Review.load(path)
     step(STEPS[1])
-    voices = source_framings(review.codings)
+    voices = source_framings(review.counted_codings)
     evidence = weigh_evidence(review, voices)
     result = BuildResult(review, evidence)
     out = review.path / OUTPUTS
@@ -120,7 +120,7 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
     `exported` names the files in outputs/figures/ that the report may link to.
     """
     template = _environment().get_template("report.html.j2")
-    voices = source_framings(review.codings) if voices is None else voices
+    voices = source_framings(review.counted_codings) if voices is None else voices
     figures = review_figures(review, evidence, voices) if figures is None else figures
     cards = _cards(review, evidence, voices)
     lists = {c: [r for r in evidence.to_dict("records") if r["classification"] == c] for c in CLASSIFICATIONS}

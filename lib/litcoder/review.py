@@ -26,6 +26,7 @@ from .corpus import missing_texts, read_corpus
 from .coverage import read_coverage
 from .decisions import read_decisions
 from .problems import Problem, count_by_severity, problems_frame
+from .settle import SETTLEMENTS, apply_settlements, read_settlements
 
 BIBLIOGRAPHY = "references.bib"
 SOURCES = "corpus/sources"
@@ -50,6 +51,7 @@ class Review:
     codings: pd.DataFrame
     decisions: pd.DataFrame
     coverage: pd.DataFrame
+    settlements: pd.DataFrame
     texts: dict[str, str]
     text_files: dict[str, str]
     bibliography_report: ImportReport
@@ -80,12 +82,15 @@ class Review:
         coverage, coverage_logs = read_coverage(root / COVERAGE, root, set(citekeys))
         for log in coverage_logs:
             problems += log
+        settlements, settlement_log = read_settlements(root / SETTLEMENTS, SETTLEMENTS,
+                                                       set(codebook["competency"]), set(citekeys))
+        problems += settlement_log
         sources = sources.drop(columns="_people").assign(
             text_file=sources["citekey"].map(text_files).fillna(""),
             passages=sources["citekey"].map(passages.groupby("citekey").size()).fillna(0).astype("int64"),
         )
-        return cls(root, sources, passages, codebook, groups, codings, decisions, coverage, texts, text_files,
-                   bib_report, problems)
+        return cls(root, sources, passages, codebook, groups, codings, decisions, coverage, settlements, texts,
+                   text_files, bib_report, problems)
 
     @classmethod
     def find(cls, start: str | Path = ".") -> "Review":
@@ -98,6 +103,12 @@ class Review:
             if (folder / BIBLIOGRAPHY).exists() or (folder / "corpus").is_dir():
                 return cls.load(folder)
         raise NotAReview(f"no review in {here} or the folders above it (run `litcoder init` to make one)")
+
+    @property
+    def counted_codings(self) -> pd.DataFrame:
+        """The codings as the evidence counts them: with the committee's settlements of
+        disagreements applied (see settle.apply_settlements)."""
+        return apply_settlements(self.codings, self.settlements)
 
     @property
     def coders(self) -> list[str]:

@@ -63,26 +63,22 @@ def csv_line(values: list[str], end: str = "\n") -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-class CoderFile:
-    """One coder's codings file, with locked, crash-safe appends, edits and removals."""
+class CsvFile:
+    """A CSV file people also edit by hand, with locked, crash-safe appends, edits and removals.
 
-    def __init__(self, path: Path):
+    `columns` are the columns litcoder writes (a file may hold them in any order, and more).
+    """
+
+    def __init__(self, path: Path, columns: list[str] | None = None):
         self.path = Path(path)
+        self.columns = list(columns or COLUMNS)
         self.lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT)
         self.notices: list[str] = []
 
-    @property
-    def coder(self) -> str:
-        return self.path.stem
-
     # ------------------------------------------------------------ adding
 
-    def append(self, *codings: dict) -> list[dict]:
-        """Save new codings at the end of the file; returns them with their id and time.
-
-        Missing ids and times are filled in; columns not in COLUMNS are ignored.
-        """
-        rows = [{**c, "id": c.get("id") or new_id(), "coded_at": c.get("coded_at") or now()} for c in codings]
+    def append_rows(self, *rows: dict) -> list[dict]:
+        """Add rows at the end of the file (values by column; other keys are ignored)."""
         with self.lock:
             header = self._ready_header()
             end = self._line_end()
@@ -99,8 +95,8 @@ class CoderFile:
         """The file's header, after creating the file, repairing a cut-off end, or adding
         columns litcoder writes that an older or hand-made file lacks."""
         if not self.path.exists() or self.path.stat().st_size == 0:
-            self._replace(csv_line(COLUMNS))
-            return COLUMNS
+            self._replace(csv_line(self.columns))
+            return list(self.columns)
         with open(self.path, "rb") as f:
             first = f.readline().decode("utf-8-sig")
             f.seek(-1, os.SEEK_END)
@@ -108,7 +104,7 @@ class CoderFile:
         header = _header(first)
         if not ends_with_newline:
             self._repair_end(len(header))
-        missing = [c for c in COLUMNS if c not in header]
+        missing = [c for c in self.columns if c not in header]
         if missing:
             self._add_columns(header, missing)
             header = header + missing
@@ -248,7 +244,7 @@ class CoderFile:
         """Header, physical lines (with their line ends), and each row's line span and cells."""
         lines = split_lines(self._text())
         if not lines:
-            return list(COLUMNS), [], []
+            return list(self.columns), [], []
         reader = csv.reader(iter(lines))
         header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
         spans, begin = [], reader.line_num
@@ -271,6 +267,25 @@ class CoderFile:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+class CoderFile(CsvFile):
+    """One coder's codings file (corpus/codings/<coder>.csv)."""
+
+    def __init__(self, path: Path):
+        super().__init__(path, COLUMNS)
+
+    @property
+    def coder(self) -> str:
+        return self.path.stem
+
+    def append(self, *codings: dict) -> list[dict]:
+        """Save new codings at the end of the file; returns them with their id and time.
+
+        Missing ids and times are filled in; columns not in COLUMNS are ignored.
+        """
+        return self.append_rows(*({**c, "id": c.get("id") or new_id(), "coded_at": c.get("coded_at") or now()}
+                                  for c in codings))
 
 
 def _header(first_line: str) -> list[str]:

@@ -1,0 +1,114 @@
+"""The review's agreement: which units the coders judged, and how far they agree.
+
+Coverage is explicit: a coder's judgement of a source counts only once that coder marked
+the source finished; an unfinished source is missing data, not disagreement.
+
+- Presence, per competency: the unit is a passage of a source finished by two or more
+  coders; the value is whether the coder coded the passage with that competency (1) or
+  not (0). Pooled over competencies, the unit is a (passage, competency) pair.
+- Framing: the unit is a (source, competency) pair coded by two or more coders; the value
+  is the coder's framing of it there (nominal). A coder whose codings of one source split
+  evenly between framings has no single framing for it: that value is missing.
+- Per coder pair: the same two measures for each pair of coders, on the units both judged.
+
+    >>> from litcoder import Review
+    >>> table = agreement_table(Review.load("."), resamples=200)
+    >>> sorted(set(table["measure"]))
+    ['framing', 'presence']
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from .agreement import cohen_kappa, coefficients, krippendorff_alpha
+from .codebook import FRAMINGS
+from .coverage import finished_passages
+from .evidence import coder_votes
+
+ALL = "all competencies"
+FRAMING_CODES = {f: i for i, f in enumerate(FRAMINGS)}
+TABLE_COLUMNS = ["measure", "competency", "label", "coefficient", "value", "low", "high", "units", "coders", "level"]
+
+
+def presence_matrix(review, competency: str | None = None) -> pd.DataFrame:
+    """Units × coders of 1 (coded with the competency) / 0 (not) / NaN (source not finished).
+
+    With `competency` None, the units are every (passage, competency) pair, pooled. Only
+    units judged by two or more coders are kept.
+    """
+    judged = finished_passages(review)
+    coders = sorted(judged["coder"].unique())
+    readers = judged.pivot_table(index="passage_id", columns="coder", aggfunc="size").reindex(columns=coders)
+    readers = readers[readers.notna().sum(axis=1) >= 2]
+    competencies = [competency] if competency else list(review.codebook["competency"])
+    passages, coder_at = list(readers.index), {c: i for i, c in enumerate(coders)}
+    # values[p, c, k]: 0 where coder k read passage p, NaN where not; then 1 where k coded p with c
+    read = np.where(readers.notna().to_numpy(), 0.0, np.nan)
+    values = np.repeat(read[:, None, :], len(competencies), axis=1)
+    codings = review.codings[review.codings["competency"].isin(competencies)
+                             & review.codings["passage_id"].isin(readers.index) & review.codings["coder"].isin(coders)]
+    if len(codings):
+        p = pd.Index(passages).get_indexer(codings["passage_id"])
+        c = pd.Index(competencies).get_indexer(codings["competency"])
+        k = codings["coder"].map(coder_at).to_numpy()
+        read_it = ~np.isnan(values[p, c, k])
+        values[p[read_it], c[read_it], k[read_it]] = 1.0
+    index = pd.MultiIndex.from_product([passages, competencies], names=["passage_id", "competency"])
+    return pd.DataFrame(values.reshape(len(passages) * len(competencies), len(coders)), index=index, columns=coders)
+
+
+def framing_matrix(review, competency: str | None = None) -> pd.DataFrame:
+    """(source, competency) units × coders of framing codes (see FRAMING_CODES); NaN where a
+    coder did not code the pair or split evenly between framings. Units with ≥ 2 values."""
+    codings = review.codings if competency is None else review.codings[review.codings["competency"] == competency]
+    if codings.empty:
+        return pd.DataFrame(columns=sorted(review.codings["coder"].unique()))
+    votes = coder_votes(codings)
+    votes = votes[votes["main_framing"] != "mixed"]
+    wide = votes.pivot_table(index=["citekey", "competency"], columns="coder", values="main_framing",
+                             aggfunc="first")
+    wide = wide.reindex(columns=sorted(review.codings["coder"].unique()))
+    codes = wide.apply(lambda column: column.map(FRAMING_CODES)).astype(float)
+    return codes[codes.notna().sum(axis=1) >= 2]
+
+
+def agreement_table(review, resamples: int = 1000, seed: int = 20261127) -> pd.DataFrame:
+    """Every coefficient with its bootstrap interval: presence and framing, per competency and overall."""
+    labels = dict(zip(review.codebook["competency"], review.codebook["label"]))
+    frames = []
+    for measure, matrix_of, categories in (("presence", presence_matrix, [0.0, 1.0]),
+                                           ("framing", framing_matrix, list(map(float, FRAMING_CODES.values())))):
+        for competency in [None, *review.codebook["competency"]]:
+            matrix = matrix_of(review, competency)
+            if len(matrix) == 0 or matrix.shape[1] < 2:
+                continue
+            table = coefficients(matrix.to_numpy(dtype=float), "nominal", resamples, seed, categories=categories)
+            frames.append(table.assign(measure=measure, competency=competency or ALL,
+                                       label=labels.get(competency, ALL)))
+    if not frames:
+        return pd.DataFrame(columns=TABLE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]
+
+
+def pair_table(review) -> pd.DataFrame:
+    """For each pair of coders: units both judged, and Krippendorff's alpha and Cohen's kappa
+    for presence (pooled) and framing."""
+    rows = []
+    presence, framing = presence_matrix(review), framing_matrix(review)
+    coders = sorted(set(presence.columns) | set(framing.columns))
+    for a, b in combinations(coders, 2):
+        row = {"coder_a": a, "coder_b": b}
+        for measure, matrix in (("presence", presence), ("framing", framing)):
+            if a in matrix and b in matrix:
+                both = matrix[[a, b]].dropna().to_numpy(dtype=float)
+            else:
+                both = np.empty((0, 2))
+            row[f"{measure}_units"] = len(both)
+            row[f"{measure}_alpha"] = krippendorff_alpha(both, "nominal") if len(both) else np.nan
+            row[f"{measure}_kappa"] = cohen_kappa(both) if len(both) else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)

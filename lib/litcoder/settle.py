@@ -1,0 +1,175 @@
+"""Disagreements between coders, and the committee's settlements of them.
+
+Two kinds of disagreement, on the units agreement is measured on:
+
+- presence: in a passage of a source two or more coders finished, some coded a competency
+  and others did not; settled as `present` (the passage shows it) or `absent`;
+- framing: coders who coded a competency in a source frame it differently; settled with
+  the framing the source gives it (leadership, management, both, neither).
+
+A member settles an item in the settling screen or by adding a row to
+`corpus/settlements.csv` (item, resolution, rationale, settled_by, settled_on). The
+evidence then uses the settlement: an absent competency's codings of that passage are left
+out, and a settled framing becomes the source's one voice. The latest row for an item wins.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from .bibliography import closest
+from .coverage import finished_passages
+from .codebook import FRAMINGS
+from .evidence import coder_votes
+from .files import read_csv_rows
+from .problems import ProblemLog
+from .store import CsvFile
+
+SETTLEMENTS = "corpus/settlements.csv"
+COLUMNS = ["item", "resolution", "rationale", "settled_by", "settled_on"]
+RESOLUTIONS = {"presence": ("present", "absent"), "framing": FRAMINGS}
+SETTLEMENT_COLUMNS = ["item", "kind", "citekey", "passage", "competency", "resolution", "rationale", "settled_by",
+                      "settled_on", "line"]
+
+
+def item_key(kind: str, citekey: str, competency: str, passage: int | None = None) -> str:
+    """The stable name of a disagreement: presence:<citekey>/<passage>:<competency> or framing:<citekey>:<competency>."""
+    return f"presence:{citekey}/{passage}:{competency}" if kind == "presence" else f"framing:{citekey}:{competency}"
+
+
+def parse_key(key: str) -> dict | None:
+    kind, _, rest = key.partition(":")
+    if kind == "presence" and "/" in rest and ":" in rest:
+        where, competency = rest.rsplit(":", 1)
+        citekey, _, passage = where.rpartition("/")
+        return {"kind": kind, "citekey": citekey, "passage": int(passage) if passage.isdigit() else None,
+                "competency": competency}
+    if kind == "framing" and ":" in rest:
+        citekey, competency = rest.split(":", 1)
+        return {"kind": kind, "citekey": citekey, "passage": None, "competency": competency}
+    return None
+
+
+def read_settlements(path: Path, name: str, competencies: set[str], citekeys: set[str]) -> tuple[pd.DataFrame, ProblemLog]:
+    """The usable settlements (latest per item) and the problems met."""
+    log = ProblemLog(name)
+    rows = []
+    for row in (read_csv_rows(path, log, ["item", "resolution"], COLUMNS) or []) if path.exists() else []:
+        item = parse_key(row.values["item"])
+        resolution = row.values["resolution"].lower()
+        if item is None:
+            log.error(row.line, f"'{row.values['item']}' does not name a disagreement",
+                      "write presence:<citekey>/<passage>:<competency> or framing:<citekey>:<competency>",
+                      "settlement-item")
+            continue
+        if item["citekey"] not in citekeys or item["competency"] not in competencies:
+            unknown = item["citekey"] if item["citekey"] not in citekeys else item["competency"]
+            known = citekeys if item["citekey"] not in citekeys else competencies
+            log.error(row.line, f"unknown source or competency '{unknown}'{closest(unknown, known)}",
+                      "copy the item from the disagreement list", "settlement-item")
+            continue
+        if resolution not in RESOLUTIONS[item["kind"]]:
+            log.error(row.line, f"'{row.values['resolution']}' cannot settle a {item['kind']} disagreement",
+                      f"use one of: {', '.join(RESOLUTIONS[item['kind']])}", "settlement-resolution")
+            continue
+        rows.append({"item": row.values["item"], **item, "resolution": resolution,
+                     "rationale": row.values.get("rationale", ""), "settled_by": row.values.get("settled_by", ""),
+                     "settled_on": row.values.get("settled_on", ""), "line": row.line})
+    frame = pd.DataFrame(rows, columns=SETTLEMENT_COLUMNS)
+    return frame.drop_duplicates("item", keep="last").reset_index(drop=True), log
+
+
+def settle(review_path: Path, item: str, resolution: str, rationale: str, settled_by: str) -> dict:
+    """Record a settlement (appended under the file's lock); returns the row written."""
+    parsed = parse_key(item)
+    if parsed is None or resolution not in RESOLUTIONS[parsed["kind"]]:
+        raise ValueError(f"'{resolution}' cannot settle '{item}'")
+    row = {"item": item, "resolution": resolution, "rationale": rationale.strip(), "settled_by": settled_by.strip(),
+           "settled_on": date.today().isoformat()}
+    CsvFile(Path(review_path) / SETTLEMENTS, COLUMNS).append_rows(row)
+    return row
+
+
+def apply_settlements(codings: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataFrame:
+    """The codings the evidence should count: a competency settled absent from a passage
+    loses its codings there; a settled framing replaces every coder's framing of that
+    competency in that source (so the source speaks with one voice)."""
+    if settlements is None or settlements.empty or codings.empty:
+        return codings
+    absent = settlements[(settlements["kind"] == "presence") & (settlements["resolution"] == "absent")]
+    drop = set(zip(absent["citekey"] + "/" + absent["passage"].astype(str), absent["competency"]))
+    kept = codings[[(p, c) not in drop for p, c in zip(codings["passage_id"], codings["competency"])]]
+    framed = settlements[settlements["kind"] == "framing"]
+    settled = dict(zip(zip(framed["citekey"], framed["competency"]), framed["resolution"]))
+    if not settled:
+        return kept
+    new = [settled.get((k, c), f) for k, c, f in zip(kept["citekey"], kept["competency"], kept["framing"])]
+    return kept.assign(framing=new)
+
+
+def disagreements(review) -> pd.DataFrame:
+    """Every unit where the coders differ, open or settled.
+
+    Columns: item, kind, citekey, author_year, passage, competency, label, positions (one line
+    per coder: framing or 'not coded', quote, memo), status (open / settled), resolution,
+    rationale, settled_by, settled_on.
+    """
+    items = pd.concat([_presence_items(review), _framing_items(review)], ignore_index=True)
+    if items.empty:
+        return pd.DataFrame(columns=["item", "kind", "citekey", "author_year", "passage", "competency", "label",
+                                     "positions", "status", "resolution", "rationale", "settled_by", "settled_on"])
+    settlements = review.settlements.set_index("item") if len(review.settlements) else pd.DataFrame(
+        columns=["resolution", "rationale", "settled_by", "settled_on"])
+    for column in ("resolution", "rationale", "settled_by", "settled_on"):
+        items[column] = items["item"].map(settlements[column]).fillna("") if len(settlements) else ""
+    items["status"] = ["settled" if r else "open" for r in items["resolution"]]
+    items["author_year"] = items["citekey"].map(dict(zip(review.sources["citekey"], review.sources["author_year"])))
+    items["label"] = items["competency"].map(dict(zip(review.codebook["competency"], review.codebook["label"])))
+    return items.sort_values(["status", "kind", "competency", "citekey", "passage"], kind="stable",
+                             na_position="first").reset_index(drop=True)
+
+
+def _presence_items(review) -> pd.DataFrame:
+    judged = finished_passages(review)
+    readers = judged.groupby("passage_id")["coder"].agg(lambda s: sorted(set(s)))
+    readers = readers[readers.map(len) >= 2]
+    codings = review.codings[review.codings["passage_id"].isin(readers.index)]
+    rows = []
+    for (passage_id, competency), group in codings.groupby(["passage_id", "competency"], sort=True):
+        coded = set(group["coder"])
+        judges = readers[passage_id]
+        if not (set(judges) - coded) or not (coded & set(judges)):
+            continue
+        positions = [_position(group[group["coder"] == c]) if c in coded else f"{c}: not coded" for c in judges]
+        citekey, passage = passage_id.rsplit("/", 1)
+        rows.append({"item": item_key("presence", citekey, competency, int(passage)), "kind": "presence",
+                     "citekey": citekey, "passage": int(passage), "competency": competency,
+                     "positions": "\n".join(positions)})
+    return pd.DataFrame(rows)
+
+
+def _framing_items(review) -> pd.DataFrame:
+    if review.codings.empty:
+        return pd.DataFrame()
+    votes = coder_votes(review.codings)
+    rows = []
+    for (competency, citekey), group in votes.groupby(["competency", "citekey"], sort=True):
+        if len(group) < 2 or group["main_framing"].nunique() == 1 and group["main_framing"].iloc[0] != "mixed":
+            continue
+        codings = review.codings[(review.codings["citekey"] == citekey) & (review.codings["competency"] == competency)]
+        positions = [_position(codings[codings["coder"] == c]) for c in sorted(group["coder"])]
+        rows.append({"item": item_key("framing", citekey, competency), "kind": "framing", "citekey": citekey,
+                     "passage": pd.NA, "competency": competency, "positions": "\n".join(positions)})
+    return pd.DataFrame(rows)
+
+
+def _position(codings: pd.DataFrame) -> str:
+    """One coder's codings of a unit, on one line: framing, passage, quote, memo."""
+    parts = []
+    for c in codings.sort_values("passage").itertuples():
+        memo = f" (memo: {c.memo})" if c.memo else ""
+        parts.append(f"{c.framing}, passage {c.passage}: “{c.quote}”{memo}")
+    return f"{codings['coder'].iloc[0]}: " + "; ".join(parts)
