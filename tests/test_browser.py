@@ -55,10 +55,10 @@ def bundled_report(tmp_path_factory):
 
 def test_report_draws_every_figure_without_errors(browser, bundled_report, tmp_path):
     page, seen = open_report(browser, bundled_report)
-    assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == 5
+    assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == 7
     assert seen["errors"] == []
     # every figure has drawn its marks, not just its axes
-    for name in ("evidence", "network", "matrix", "years", "coverage"):
+    for name in ("evidence", "network", "matrix", "years", "coverage", "agreement", "pairs"):
         marks = page.evaluate(f"document.querySelector('#figure-{name}').querySelectorAll('.trace, .hm, canvas').length")
         assert marks > 0, name
     shot = tmp_path / "report.png"

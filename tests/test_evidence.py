@@ -113,7 +113,7 @@ class _Review:
     """The parts of a Review that weigh_evidence reads."""
 
     def __init__(self, codings, competencies, decisions=None):
-        self.codings = codings
+        self.codings = self.counted_codings = codings
         self.codebook = pd.DataFrame({"competency": competencies, "label": competencies, "group": "g",
                                       "group_label": "G", "working_classification": "contested"})
         self.decisions = decisions if decisions is not None else pd.DataFrame(

@@ -82,7 +82,7 @@ def test_review_text_in_hovers_is_escaped(bundled, evidence):
     review = type("R", (), {})()
     for name in ("sources", "codebook", "passages", "decisions", "coders", "coverage"):
         setattr(review, name, getattr(bundled, name))
-    review.codings = codings
+    review.codings = review.counted_codings = codings
     fig = review_figures(review, evidence)["matrix"]
     text = " ".join(str(t) for row in fig.data[0].text for t in row)
     assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text

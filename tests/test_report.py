@@ -25,8 +25,10 @@ def built(tmp_path_factory):
 def test_build_writes_every_output(built):
     out = built.review.path / "outputs"
     expected = ["tables/evidence.csv", "tables/sources.csv", "tables/codings.csv", "problems.csv",
+                "tables/agreement.csv", "tables/agreement_pairs.csv", "tables/disagreements.csv",
                 "graph/review.graphml", "graph/review.gexf", "report.html", "figures/plotly.min.js",
-                *(f"figures/{name}.html" for name in ("evidence", "network", "matrix", "years", "coverage"))]
+                *(f"figures/{name}.html" for name in ("evidence", "network", "matrix", "years", "coverage",
+                                                      "agreement", "pairs"))]
     for relative in expected:
         assert (out / relative).stat().st_size > 0, relative
     assert sorted(p.relative_to(out).as_posix() for p in built.written) == sorted(expected)
@@ -54,7 +56,9 @@ def test_report_shows_lists_method_cards_and_references(built):
     assert "Beta(1 + L + B/2" in html  # the method, as written in evidence.METHOD
     assert "Rulings the evidence no longer supports" in html
     assert "Bennis, W., &amp; Nanus, B. (1985). <i>Leaders: The Strategies for Taking Charge</i>." in html
-    assert html.count('<div id="figure-') == 5
+    assert html.count('<div id="figure-') == 7
+    assert 'id="agreement"' in html and "Krippendorff&#39;s alpha" in html
+    assert "Disagreements: " in html and "settled" in html
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?:', html)  # nothing to fetch: works offline
     assert html.count("plotly.js v") == 1  # plotly.js is inside, once
 

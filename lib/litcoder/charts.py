@@ -39,6 +39,8 @@ QUOTES_UP_TO = 5000
 """Marks whose hover labels quote the source; above this, a figure's hovers cite without
 quoting (or quote less), which keeps a large review's report light enough to open fast."""
 
+ALL_LABEL = "all competencies"  # the pooled row of the agreement table (reliability.ALL)
+
 TITLES = {
     "evidence": "Evidence per competency: sources framing it as management ← → leadership",
     "network": "Sources → competencies → leadership / management",
@@ -476,8 +478,9 @@ def coverage_chart(context: _Context) -> go.Figure:
 
 # ---------------------------------------------------------------- all of them
 
-def review_figures(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None) -> dict[str, go.Figure]:
-    """Every figure of the review, by name."""
+def review_figures(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None,
+                   agreement: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None) -> dict[str, go.Figure]:
+    """Every figure of the review, by name (the agreement ones when its tables are given)."""
     context = _Context(review, evidence, voices)
     figures = {
         "evidence": evidence_chart(context),
@@ -486,6 +489,10 @@ def review_figures(review, evidence: pd.DataFrame, voices: pd.DataFrame | None =
         "years": years_chart(context),
         "coverage": coverage_chart(context),
     }
+    if agreement is not None and len(agreement):
+        figures["agreement"] = agreement_chart(agreement)
+    if pairs is not None and len(pairs):
+        figures["pairs"] = pairs_chart(pairs)
     for name, fig in figures.items():  # fixed trace ids, so exported files do not change between builds
         for i, trace in enumerate(fig.data):
             trace.uid = f"{name}-{i}"
@@ -495,3 +502,60 @@ def review_figures(review, evidence: pd.DataFrame, voices: pd.DataFrame | None =
 def figure_script(name: str) -> str:
     """The page script a figure needs (the network's link highlighting), or ''."""
     return NETWORK_SCRIPT if name == "network" else ""
+
+
+# ---------------------------------------------------------------- 6–7. agreement
+
+RELIABLE, TENTATIVE = 0.800, 0.667
+"""Krippendorff's (2004) thresholds: alpha ≥ .800 for reliable data, ≥ .667 for tentative conclusions."""
+
+TITLES.update({
+    "agreement": "Agreement per competency: Krippendorff's alpha with 95% bootstrap intervals",
+    "pairs": "Agreement per pair of coders (Krippendorff's alpha)",
+})
+
+
+def agreement_chart(table: pd.DataFrame) -> go.Figure:
+    """A forest plot: alpha per competency (and over all), for presence and framing."""
+    alpha = table[table["coefficient"] == "Krippendorff's alpha"]
+    labels = [ALL_LABEL] + [l for l in dict.fromkeys(alpha.loc[alpha["label"] != ALL_LABEL, "label"])][::-1]
+    position = {label: i for i, label in enumerate(labels[::-1])}
+    fig = go.Figure()
+    for offset, (measure, colour) in zip((0.18, -0.18), (("presence", "#3b3b3b"), ("framing", "#009E73"))):
+        part = alpha[alpha["measure"] == measure]
+        y = [position[l] + offset for l in part["label"]]
+        fig.add_trace(go.Scatter(
+            x=part["value"], y=y, mode="markers", name=f"{measure}", marker=dict(size=9, color=colour),
+            error_x=dict(type="data", symmetric=False, array=(part["high"] - part["value"]).clip(lower=0),
+                         arrayminus=(part["value"] - part["low"]).clip(lower=0), color=colour, thickness=1.2),
+            hovertext=[f"<b>{_escape(l)}</b> — {measure}<br>alpha {v:.3f} ({lo:.3f} to {hi:.3f}), {int(n)} units"
+                       for l, v, lo, hi, n in zip(part["label"], part["value"], part["low"], part["high"], part["units"])],
+            hoverinfo="text"))
+    for x, name in ((RELIABLE, "reliable (.800)"), (TENTATIVE, "tentative (.667)")):
+        fig.add_vline(x=x, line=dict(color="#999", dash="dot"), annotation_text=name, annotation_position="top")
+    fig.update_yaxes(tickvals=list(position.values()), ticktext=[f"<b>{l}</b>" if l == ALL_LABEL else l
+                                                                  for l in position], automargin=True)
+    fig.update_xaxes(title_text="Krippendorff's alpha (nominal)", range=[-0.5, 1.02])
+    return _layout(fig, "agreement", 160 + 26 * len(labels))
+
+
+def pairs_chart(pairs: pd.DataFrame) -> go.Figure:
+    """Alpha for each pair of coders, presence and framing side by side."""
+    coders = sorted(set(pairs["coder_a"]) | set(pairs["coder_b"]))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("presence of competencies", "framing"),
+                        horizontal_spacing=0.12)
+    for col, measure in ((1, "presence"), (2, "framing")):
+        z = np.full((len(coders), len(coders)), np.nan)
+        text = np.full(z.shape, "", dtype=object)
+        for row in pairs.itertuples(index=False):
+            i, j = coders.index(row.coder_a), coders.index(row.coder_b)
+            value, units = getattr(row, f"{measure}_alpha"), getattr(row, f"{measure}_units")
+            kappa = getattr(row, f"{measure}_kappa")
+            for a, b in ((i, j), (j, i)):
+                z[a, b] = value
+                text[a, b] = f"{coders[i]} × {coders[j]}<br>alpha {value:.3f}, Cohen's kappa {kappa:.3f}<br>{units} units"
+        fig.add_trace(go.Heatmap(z=z, x=coders, y=coders, zmin=0, zmax=1, text=text, hoverinfo="text",
+                                 texttemplate="%{z:.2f}", colorscale=[[0, "#f2f2f2"], [1, "#3b3b3b"]],
+                                 showscale=col == 2, colorbar=dict(title="alpha", thickness=14)), row=1, col=col)
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, "pairs", 220 + 50 * len(coders))

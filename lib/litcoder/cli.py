@@ -179,6 +179,88 @@ def suggest(path: Path = ReviewPath,
 
 
 @app.command()
+def agreement(path: Path = ReviewPath,
+              matrix: Path = typer.Option(None, "--matrix", help="Any reliability data matrix (CSV: a header naming "
+                                          "the coders, one row per unit, a blank cell for a missing value)."),
+              level: str = typer.Option("nominal", help="nominal, ordinal, interval or ratio (with --matrix)."),
+              as_json: bool = typer.Option(False, "--json", help="Print the coefficients as JSON (with --matrix)."),
+              resamples: int = typer.Option(1000, help="Bootstrap resamples for the intervals."),
+              seed: int = typer.Option(20261127, help="Seed of the bootstrap, so intervals can be reproduced.")) -> None:
+    """How far the coders agree: every coefficient with its 95% bootstrap interval."""
+    from .agreement import LEVELS, coefficients
+    from .reliability import agreement_table, pair_table, read_matrix
+
+    if matrix is not None:
+        if level not in LEVELS:
+            errors.print(f"litcoder: --level must be one of {', '.join(LEVELS)}", markup=False)
+            raise typer.Exit(2)
+        data, coders, categories, problems = read_matrix(matrix, level)
+        for problem in problems:
+            errors.print(str(problem), markup=False)
+        if data.size == 0:
+            raise typer.Exit(1)
+        table = coefficients(data, level, resamples, seed)
+        if as_json:
+            import json
+
+            print(json.dumps({"file": str(matrix), "level": level, "coders": coders, "units": int(len(data)),
+                              "resamples": resamples, "seed": seed,
+                              "coefficients": json.loads(table.to_json(orient="records"))}, indent=2))
+            return
+        console.print(f"{matrix.name}: {len(data)} units × {len(coders)} coders, {level}; "
+                      f"95% intervals from {resamples} bootstrap resamples of units (seed {seed})", markup=False)
+        _print_coefficients(table)
+        return
+    review = Review.load(path)
+    table = agreement_table(review, resamples, seed)
+    pairs = pair_table(review)
+    from .settle import disagreements
+
+    queue = disagreements(review)
+    out = review.path / "outputs" / "tables"
+    from .files import write_atomic
+
+    for name, frame in (("agreement.csv", table), ("agreement_pairs.csv", pairs), ("disagreements.csv", queue)):
+        write_atomic(out / name, frame.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
+    overall = table[table["competency"] == "all competencies"]
+    for measure in ("presence", "framing"):
+        console.print(f"\n[bold]{measure.capitalize()}[/bold], all competencies", highlight=False)
+        _print_coefficients(overall[overall["measure"] == measure])
+    alpha = table[(table["coefficient"] == "Krippendorff's alpha") & (table["competency"] != "all competencies")]
+    wide = Table(title="Krippendorff's alpha per competency, with its 95% interval and units",
+                 title_justify="left", show_edge=False)
+    for column in ("competency", "presence", "n", "framing", "n "):
+        wide.add_column(column, justify="left" if column in ("competency",) else "right")
+    for label, group in alpha.groupby("label", sort=False):
+        cells = {m: (_alpha_cell(v, lo, hi), str(n)) for m, v, lo, hi, n in
+                 zip(group["measure"], group["value"], group["low"], group["high"], group["units"])}
+        wide.add_row(label, *cells.get("presence", ("–", "0")), *cells.get("framing", ("–", "0")))
+    console.print(wide)
+    console.print("one value: every coder gave the same value, so alpha is undefined (no variation to agree on)",
+                  style="dim")
+    counts = queue["status"].value_counts()
+    console.print(f"Disagreements: {counts.get('open', 0)} open, {counts.get('settled', 0)} settled. "
+                  f"Tables in {os.path.relpath(out)}: agreement.csv, agreement_pairs.csv, disagreements.csv", markup=False)
+
+
+def _alpha_cell(value: float, low: float, high: float) -> str:
+    if value != value:
+        return "one value"
+    interval = "" if low != low else f" [{low:.2f}, {high:.2f}]"
+    return f"{value:.3f}{interval}"
+
+
+def _print_coefficients(table) -> None:
+    shown = Table(show_edge=False)
+    for column in ("coefficient", "value", "95% interval", "units"):
+        shown.add_column(column, justify="left" if column == "coefficient" else "right")
+    for row in table.itertuples():
+        interval = "–" if row.low != row.low else f"{row.low:.3f} to {row.high:.3f}"
+        shown.add_row(row.coefficient, "–" if row.value != row.value else f"{row.value:.3f}", interval, str(row.units))
+    console.print(shown)
+
+
+@app.command()
 def init(directory: Path = typer.Argument(..., help="Folder for the new review (must not exist or be empty).")) -> None:
     """Make a new, empty review with a starter codebook."""
     made = init_review(directory)

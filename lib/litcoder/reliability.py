@@ -112,3 +112,54 @@ def pair_table(review) -> pd.DataFrame:
             row[f"{measure}_kappa"] = cohen_kappa(both) if len(both) else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def read_matrix(path, level: str = "nominal"):
+    """A reliability data matrix from a CSV file: a header naming the coders, one row per
+    unit, one column per coder, a blank cell for a missing value.
+
+    Nominal values may be any text (each distinct text is a category); other levels need
+    numbers. Returns (matrix, coders, categories, problems); a bad cell is a problem with its
+    line and is read as missing, so the rest of the matrix still counts.
+    """
+    from pathlib import Path
+
+    from .files import read_text
+    from .problems import ProblemLog
+    import csv
+
+    path = Path(path)
+    log = ProblemLog(path.name)
+    lines = read_text(path, log).splitlines()
+    rows = list(csv.reader(lines, delimiter=";" if lines and lines[0].count(";") > lines[0].count(",") else ","))
+    if not rows:
+        log.error(1, "the file is empty", "put the coders' names in the first row", "matrix-empty")
+        return np.empty((0, 0)), [], [], list(log)
+    coders = [c.strip() or f"coder {i + 1}" for i, c in enumerate(rows[0])]
+    cells, texts = [], set()
+    for number, row in enumerate(rows[1:], 2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) > len(coders):
+            log.error(number, f"{len(row)} values but {len(coders)} coders; the extra ones are ignored",
+                      "one column per coder", "matrix-row")
+        row = [c.strip() for c in row[:len(coders)]] + [""] * (len(coders) - len(row))
+        cells.append((number, row))
+        texts.update(c for c in row if c)
+    numeric = all(_is_number(t) for t in texts)
+    categories = sorted(texts, key=float) if numeric else sorted(texts)
+    code = {t: (float(t) if numeric else float(i)) for i, t in enumerate(categories)}
+    if level != "nominal" and not numeric:
+        log.error(None, f"the {level} level needs numbers, and some values are not numbers",
+                  "use --level nominal, or code the values as numbers", "matrix-level")
+        return np.empty((0, len(coders))), coders, categories, list(log)
+    matrix = np.array([[code[c] if c else np.nan for c in row] for _, row in cells], dtype=float)
+    return matrix.reshape(len(cells), len(coders)), coders, categories, list(log)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False

@@ -24,7 +24,9 @@ from .evidence import CLASSIFICATIONS, METHOD, source_framings, weigh_evidence
 from .figures import figure_html, write_figures
 from .files import write_atomic
 from .graph import review_graph, write_graph
+from .reliability import ALL, agreement_table, pair_table
 from .review import CODEBOOK, OUTPUTS, Review
+from .settle import disagreements
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 
 EVIDENCE_COLUMNS = [
@@ -40,8 +42,8 @@ SOURCES_IN_CARD = 40
 """Sources listed per evidence card; the rest are in tables/codings.csv."""
 QUOTES_PER_SOURCE = 3
 
-STEPS = ("load the review", "weigh the evidence", "write the tables", "write the graph", "draw the figures",
-         "write the report")
+STEPS = ("load the review", "weigh the evidence", "measure agreement", "write the tables", "write the graph",
+         "draw the figures", "write the report")
 
 
 @dataclass
@@ -50,6 +52,10 @@ class BuildResult:
     evidence: pd.DataFrame
     written: list[Path] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+
+    agreement: pd.DataFrame | None = None
+    pairs: pd.DataFrame | None = None
+    disagreements: pd.DataFrame | None = None
 
     @property
     def report(self) -> Path:
@@ -69,28 +75,35 @@ def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -
     result = BuildResult(review, evidence)
     out = review.path / OUTPUTS
     step(STEPS[2])
-    result.written += write_tables(review, evidence, out)
+    result.agreement, result.pairs = agreement_table(review), pair_table(review)
+    result.disagreements = disagreements(review)
     step(STEPS[3])
-    result.written += write_graph(review_graph(review, evidence, voices), out / "graph")
+    result.written += write_tables(review, evidence, out, result)
     step(STEPS[4])
-    figures = review_figures(review, evidence, voices)
+    result.written += write_graph(review_graph(review, evidence, voices), out / "graph")
+    step(STEPS[5])
+    figures = review_figures(review, evidence, voices, result.agreement, result.pairs)
     written, notice = write_figures(figures, out / "figures", images)
     result.written += written
     result.notices += [notice] if notice else []
-    step(STEPS[5])
+    step(STEPS[6])
     exported = {p.name for p in written}
-    write_atomic(out / "report.html", render_report(review, evidence, voices, figures, exported))
+    write_atomic(out / "report.html", render_report(review, evidence, voices, figures, exported, result))
     result.written.append(out / "report.html")
     return result
 
 
-def write_tables(review: Review, evidence: pd.DataFrame, out: Path) -> list[Path]:
+def write_tables(review: Review, evidence: pd.DataFrame, out: Path, result: "BuildResult | None" = None) -> list[Path]:
     tables = {
         out / "tables" / "evidence.csv": evidence[EVIDENCE_COLUMNS],
         out / "tables" / "sources.csv": review.sources.drop(columns="reference_html"),
         out / "tables" / "codings.csv": codings_table(review),
         out / "problems.csv": review.problems_frame(),
     }
+    if result is not None and result.agreement is not None:
+        tables.update({out / "tables" / "agreement.csv": result.agreement,
+                       out / "tables" / "agreement_pairs.csv": result.pairs,
+                       out / "tables" / "disagreements.csv": result.disagreements})
     for path, frame in tables.items():
         write_atomic(path, frame.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
     return list(tables)
@@ -114,7 +127,7 @@ def _environment() -> jinja2.Environment:
 
 
 def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None,
-                  figures: dict | None = None, exported: set[str] = frozenset()) -> str:
+                  figures: dict | None = None, exported: set[str] = frozenset(), result: "BuildResult | None" = None) -> str:
     """The self-contained HTML report (plotly.js inside, once); all text from inputs is escaped.
 
     `exported` names the files in outputs/figures/ that the report may link to.
@@ -142,6 +155,8 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         colours={**FRAMING_COLOURS, **CLASSIFICATION_COLOURS},
         labels=CLASSIFICATION_LABELS,
         plotly_js=markupsafe.Markup(get_plotlyjs()),
+        agreement=_agreement_summary(result),
+        disagreements=_disagreement_lists(result),
         figures=[{"name": name, "title": TITLES[name], "html": markupsafe.Markup(figure_html(fig, name, whole_page=False)),
                   "files": [f"{name}.{kind}" for kind in ("html", "png", "svg") if f"{name}.{kind}" in exported]}
                  for name, fig in figures.items()],
@@ -179,6 +194,30 @@ def _cards(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> list
         cards.append({**row, "definition": codebook.at[row["competency"], "definition"], "pivotal_cited": pivotal,
                       "sources_shown": shown, "sources_hidden": max(0, len(listed) - SOURCES_IN_CARD)})
     return cards
+
+
+OPEN_ITEMS_IN_REPORT = 200
+"""Open disagreements listed in the report; all are in outputs/tables/disagreements.csv."""
+
+
+def _agreement_summary(result) -> list[dict]:
+    """The pooled coefficients per measure, for the report's agreement table."""
+    if result is None or result.agreement is None or result.agreement.empty:
+        return []
+    pooled = result.agreement[result.agreement["competency"] == ALL]
+    return pooled.astype(object).where(pooled.notna(), None).to_dict("records")
+
+
+def _disagreement_lists(result) -> dict:
+    if result is None or result.disagreements is None:
+        return {"open": [], "settled": [], "open_total": 0}
+    items = result.disagreements
+    records = items.astype(object).where(items.notna(), None).to_dict("records")
+    for record in records:
+        record["positions"] = record["positions"].split("\n")
+    open_items = [r for r in records if r["status"] == "open"]
+    return {"open": open_items[:OPEN_ITEMS_IN_REPORT], "open_total": len(open_items),
+            "settled": [r for r in records if r["status"] == "settled"]}
 
 
 def _grouped(cards: list[dict]) -> list[dict]:
