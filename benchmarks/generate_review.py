@@ -131,6 +131,12 @@ def generate(out: Path, sources: int = 2000, paragraphs: int = 20, competencies:
                 writer.writerow([f"{coder}-{i:06d}", key, number, quote, competency, framing,
                                  "close call" if i % 50 == 0 else "", f"2026-10-{1 + i % 28:02d}T10:{i % 60:02d}:00+00:00"])
 
+    (out / "corpus" / "coverage").mkdir(exist_ok=True)
+    for coder in coder_names:  # most of their sources finished, a few still in progress
+        finished = [k for k in keys if coder in assigned[k] and rng.random() < 0.9]
+        (out / "corpus" / "coverage" / f"{coder}.csv").write_text(
+            "citekey,finished_at\n" + "".join(f"{k},2026-11-01T12:00:00+00:00\n" for k in finished), encoding="utf-8")
+
     with open(out / "corpus" / "decisions.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["competency", "classification", "decided_on", "decided_by", "rationale"])

@@ -169,9 +169,12 @@ class _Table:
     finish: Callable[[np.ndarray], np.ndarray]
 
 
-def _value(table: _Table) -> float:
-    """The coefficient of the data itself."""
-    sums = np.asarray(table.columns.sum(axis=0), dtype=float).reshape(1, -1)
+def _value(table: _Table, counts: np.ndarray | None = None) -> float:
+    """The coefficient of the data itself (of the patterns, `counts` units each, if given)."""
+    if counts is None:
+        sums = np.asarray(table.columns.sum(axis=0), dtype=float).reshape(1, -1)
+    else:
+        sums = _weighted_sums(table, counts.reshape(1, -1))
     return float(_finish(table, sums)[0])
 
 
@@ -550,25 +553,52 @@ def bootstrap_interval(statistic, data, resamples: int = 1000, seed: int = SEED,
                        level: float = 0.95) -> tuple[float, float]:
     """The percentile bootstrap interval of `statistic(data)`, resampling units.
 
-    Each resample draws as many units as the data have, with replacement, from
-    numpy.random.default_rng(seed): the same seed gives the same interval. Resamples where
-    the statistic is undefined (NaN, or a ValueError or ZeroDivisionError raised) are
-    skipped; if fewer than half are defined the interval is (nan, nan).
+    Each resample draws as many units as the data have, with replacement, using
+    numpy.random.default_rng(seed): the same seed gives the same interval. Units with the
+    same values are drawn as one pattern with its share (a multinomial draw over the
+    patterns) for this module's coefficients, which is the same distribution as drawing
+    units one by one and keeps a review of millions of (passage, competency) units fast. Resamples where the statistic
+    is undefined (NaN, or a ValueError or ZeroDivisionError raised) are skipped; if fewer
+    than half are defined the interval is (nan, nan).
 
     The coefficients of this module, and functools.partial of them with keywords (e.g.
-    `partial(krippendorff_alpha, level="ordinal")`), are resampled from per-unit sums, which
-    is fast; any other statistic is recomputed on each resample.
+    `partial(krippendorff_alpha, level="ordinal")`), are resampled from per-pattern sums,
+    which is fast; any other statistic is recomputed on each resample.
     """
     data = _matrix(data)
     _check_bootstrap(resamples, level)
-    table = _known_table(statistic, data)
+    patterns, counts = _patterns(data)
+    table = _known_table(statistic, patterns)
     if table is not None:
-        estimates = _resampled([table], len(data), resamples, seed)[0]
+        estimates = _resampled([table], counts, resamples, seed)[0]
     else:
         statistic(data)  # a statistic that fails on the data itself fails here, not silently per resample
-        estimates = np.array([_defined(statistic, data[indices])
-                              for chunk in _draws(len(data), resamples, seed) for indices in chunk])
+        order = np.random.default_rng([seed, 1])  # the drawn units in random order, as if drawn one by one
+        estimates = np.array([_defined(statistic, order.permutation(np.repeat(patterns, drawn.astype(int), axis=0)))
+                              for chunk in _draws(counts, resamples, seed) for drawn in chunk])
     return _percentile_interval(estimates, level)
+
+
+def _patterns(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct units (rows, missing values alike) and how many units have each.
+
+    Rows are hashed, not sorted: each value becomes a small code (missing included), a row
+    becomes one integer in base (codes + 1), and the integers are grouped — linear in the
+    size of the data, where sorting a million rows would not be.
+    """
+    if len(data) == 0:
+        return data, np.zeros(0)
+    codes, _ = pd.factorize(data.ravel(), use_na_sentinel=True)  # missing → -1
+    codes = codes.reshape(data.shape) + 1
+    base = int(codes.max()) + 1
+    if base ** data.shape[1] >= 2 ** 62:  # too many distinct values for one integer per row
+        rows, counts = np.unique(np.where(np.isnan(data), np.inf, data), axis=0, return_counts=True)
+        return np.where(np.isinf(rows), np.nan, rows), counts.astype(float)
+    keys = codes.astype(np.int64) @ (base ** np.arange(data.shape[1], dtype=np.int64))
+    groups, distinct = pd.factorize(keys)
+    first = np.full(len(distinct), len(keys))
+    np.minimum.at(first, groups, np.arange(len(keys)))
+    return data[first], np.bincount(groups).astype(float)
 
 
 def _check_bootstrap(resamples: int, level: float) -> None:
@@ -596,33 +626,27 @@ def _known_table(statistic, data: np.ndarray) -> _Table | None:
     return None if builder is None else builder(data, **keywords)
 
 
-def _draws(units: int, resamples: int, seed: int):
-    """The resamples' unit indices, in chunks of (resamples, units), from one seeded generator."""
+def _draws(counts: np.ndarray, resamples: int, seed: int):
+    """How often each pattern is drawn in each resample: chunks of (resamples, patterns) floats,
+    from one seeded generator (a resample draws as many units as there are, with replacement)."""
     rng = np.random.default_rng(seed)
-    chunk = max(1, min(resamples, _DRAW_CELLS // max(units, 1)))
+    units = counts.sum()
+    chunk = max(1, min(resamples, _DRAW_CELLS // max(len(counts), 1)))
     for start in range(0, resamples, chunk):
-        yield rng.integers(0, units, size=(min(chunk, resamples - start), units))
+        yield rng.multinomial(int(units), counts / units, size=min(chunk, resamples - start)).astype(float)
 
 
-def _multiplicities(indices: np.ndarray, units: int) -> np.ndarray:
-    """How often each unit was drawn in each resample: (resamples, units) floats."""
-    count = len(indices)
-    offsets = (np.arange(count) * units)[:, None]
-    drawn = np.bincount((indices + offsets).ravel(), minlength=count * units)
-    return drawn.reshape(count, units).astype(float)
-
-
-def _resampled(tables: list[_Table], units: int, resamples: int, seed: int) -> np.ndarray:
-    """Each table's coefficient on each resample, (tables, resamples); all tables see the same resamples."""
+def _resampled(tables: list[_Table], counts: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+    """Each table's coefficient on each resample, (tables, resamples); all tables see the same
+    resamples. The tables are built on the distinct patterns, `counts` units each."""
     estimates = np.full((len(tables), resamples), np.nan)
-    if units == 0:
+    if len(counts) == 0:
         return estimates
     done = 0
-    for indices in _draws(units, resamples, seed):
-        weights = _multiplicities(indices, units)
+    for weights in _draws(counts, resamples, seed):
         for row, table in enumerate(tables):
-            estimates[row, done:done + len(indices)] = _finish(table, _weighted_sums(table, weights))
-        done += len(indices)
+            estimates[row, done:done + len(weights)] = _finish(table, _weighted_sums(table, weights))
+        done += len(weights)
     return estimates
 
 
@@ -655,13 +679,14 @@ def coefficients(data, level: str = "nominal", resamples: int = 1000, seed: int 
     """
     data = _matrix(data)
     _check_bootstrap(resamples, 0.95)
-    rows = _applicable(data, level, categories)
-    estimates = _resampled([table for _, table, _ in rows], len(data), resamples, seed)
+    patterns, counts = _patterns(data)
+    rows = _applicable(patterns, level, categories)
+    estimates = _resampled([table for _, table, _ in rows], counts, resamples, seed)
     pairable = int(((~np.isnan(data)).sum(axis=1) >= 2).sum())
     records = []
     for (name, table, treated_as), resampled in zip(rows, estimates):
         low, high = _percentile_interval(resampled, 0.95)
-        records.append({"coefficient": name, "value": _value(table), "low": low, "high": high,
+        records.append({"coefficient": name, "value": _value(table, counts), "low": low, "high": high,
                         "units": pairable, "coders": data.shape[1], "level": treated_as})
     return pd.DataFrame(records, columns=["coefficient", "value", "low", "high", "units", "coders", "level"])
 

@@ -80,11 +80,12 @@ def agreement_table(review, resamples: int = 1000, seed: int = 20261127) -> pd.D
     """Every coefficient with its bootstrap interval: presence and framing, per competency and overall."""
     labels = dict(zip(review.codebook["competency"], review.codebook["label"]))
     frames = []
-    for measure, matrix_of, categories in (("presence", presence_matrix, [0.0, 1.0]),
-                                           ("framing", framing_matrix, list(map(float, FRAMING_CODES.values())))):
+    for measure, pooled, categories in (("presence", presence_matrix(review), [0.0, 1.0]),
+                                        ("framing", framing_matrix(review), list(map(float, FRAMING_CODES.values())))):
+        by_competency = dict(tuple(pooled.groupby(level="competency", sort=False))) if len(pooled) else {}
         for competency in [None, *review.codebook["competency"]]:
-            matrix = matrix_of(review, competency)
-            if len(matrix) == 0 or matrix.shape[1] < 2:
+            matrix = pooled if competency is None else by_competency.get(competency)
+            if matrix is None or len(matrix) == 0 or matrix.shape[1] < 2:
                 continue
             table = coefficients(matrix.to_numpy(dtype=float), "nominal", resamples, seed, categories=categories)
             frames.append(table.assign(measure=measure, competency=competency or ALL,

@@ -117,59 +117,74 @@ def disagreements(review) -> pd.DataFrame:
     per coder: framing or 'not coded', quote, memo), status (open / settled), resolution,
     rationale, settled_by, settled_on.
     """
-    items = pd.concat([_presence_items(review), _framing_items(review)], ignore_index=True)
-    if items.empty:
-        return pd.DataFrame(columns=["item", "kind", "citekey", "author_year", "passage", "competency", "label",
-                                     "positions", "status", "resolution", "rationale", "settled_by", "settled_on"])
-    settlements = review.settlements.set_index("item") if len(review.settlements) else pd.DataFrame(
-        columns=["resolution", "rationale", "settled_by", "settled_on"])
+    positions = _Positions(review.codings)
+    items = pd.DataFrame(_presence_items(review, positions) + _framing_items(review, positions),
+                         columns=["item", "kind", "citekey", "passage", "competency", "positions"])
+    settled = review.settlements.set_index("item") if len(review.settlements) else None
     for column in ("resolution", "rationale", "settled_by", "settled_on"):
-        items[column] = items["item"].map(settlements[column]).fillna("") if len(settlements) else ""
+        items[column] = items["item"].map(settled[column]).fillna("") if settled is not None else ""
     items["status"] = ["settled" if r else "open" for r in items["resolution"]]
     items["author_year"] = items["citekey"].map(dict(zip(review.sources["citekey"], review.sources["author_year"])))
     items["label"] = items["competency"].map(dict(zip(review.codebook["competency"], review.codebook["label"])))
+    items["passage"] = items["passage"].astype("Int64")
     return items.sort_values(["status", "kind", "competency", "citekey", "passage"], kind="stable",
                              na_position="first").reset_index(drop=True)
 
 
-def _presence_items(review) -> pd.DataFrame:
+class _Positions:
+    """Each coder's codings of a competency, as one line, by passage and by source."""
+
+    def __init__(self, codings: pd.DataFrame):
+        self.in_passage: dict[tuple, list[str]] = {}
+        self.in_source: dict[tuple, list[str]] = {}
+        ordered = codings.sort_values(["citekey", "competency", "coder", "passage"], kind="stable")
+        for c in ordered[["citekey", "passage", "passage_id", "competency", "coder", "framing", "quote",
+                          "memo"]].itertuples(index=False):
+            memo = f" (memo: {c.memo})" if c.memo else ""
+            text = f"{c.framing}, passage {c.passage}: “{c.quote}”{memo}"
+            self.in_passage.setdefault((c.passage_id, c.competency, c.coder), []).append(text)
+            self.in_source.setdefault((c.citekey, c.competency, c.coder), []).append(text)
+
+    @staticmethod
+    def line(coder: str, texts: list[str] | None) -> str:
+        return f"{coder}: " + ("; ".join(texts) if texts else "not coded")
+
+
+def _presence_items(review, positions: _Positions) -> list[dict]:
+    """Passages where, among the coders who finished the source, some coded a competency and some did not."""
     judged = finished_passages(review)
     readers = judged.groupby("passage_id")["coder"].agg(lambda s: sorted(set(s)))
     readers = readers[readers.map(len) >= 2]
-    codings = review.codings[review.codings["passage_id"].isin(readers.index)]
-    rows = []
-    for (passage_id, competency), group in codings.groupby(["passage_id", "competency"], sort=True):
-        coded = set(group["coder"])
+    coded = review.codings[["passage_id", "competency", "coder"]].drop_duplicates()
+    coded = coded[coded["passage_id"].isin(readers.index)]
+    reading = set(zip(judged["passage_id"], judged["coder"]))
+    coded = coded[[(p, c) in reading for p, c in zip(coded["passage_id"], coded["coder"])]]
+    by_unit = coded.groupby(["passage_id", "competency"])["coder"].agg(set)
+    items = []
+    for (passage_id, competency), coders in by_unit.items():
         judges = readers[passage_id]
-        if not (set(judges) - coded) or not (coded & set(judges)):
-            continue
-        positions = [_position(group[group["coder"] == c]) if c in coded else f"{c}: not coded" for c in judges]
+        if len(coders) == len(judges):
+            continue  # every coder who read it coded it
         citekey, passage = passage_id.rsplit("/", 1)
-        rows.append({"item": item_key("presence", citekey, competency, int(passage)), "kind": "presence",
-                     "citekey": citekey, "passage": int(passage), "competency": competency,
-                     "positions": "\n".join(positions)})
-    return pd.DataFrame(rows)
+        lines = [positions.line(c, positions.in_passage.get((passage_id, competency, c))) for c in judges]
+        items.append({"item": item_key("presence", citekey, competency, int(passage)), "kind": "presence",
+                      "citekey": citekey, "passage": int(passage), "competency": competency,
+                      "positions": "\n".join(lines)})
+    return items
 
 
-def _framing_items(review) -> pd.DataFrame:
+def _framing_items(review, positions: _Positions) -> list[dict]:
+    """(source, competency) pairs whose coders' main framings differ (or one coder's split evenly)."""
     if review.codings.empty:
-        return pd.DataFrame()
+        return []
     votes = coder_votes(review.codings)
-    rows = []
-    for (competency, citekey), group in votes.groupby(["competency", "citekey"], sort=True):
-        if len(group) < 2 or group["main_framing"].nunique() == 1 and group["main_framing"].iloc[0] != "mixed":
-            continue
-        codings = review.codings[(review.codings["citekey"] == citekey) & (review.codings["competency"] == competency)]
-        positions = [_position(codings[codings["coder"] == c]) for c in sorted(group["coder"])]
-        rows.append({"item": item_key("framing", citekey, competency), "kind": "framing", "citekey": citekey,
-                     "passage": pd.NA, "competency": competency, "positions": "\n".join(positions)})
-    return pd.DataFrame(rows)
-
-
-def _position(codings: pd.DataFrame) -> str:
-    """One coder's codings of a unit, on one line: framing, passage, quote, memo."""
-    parts = []
-    for c in codings.sort_values("passage").itertuples():
-        memo = f" (memo: {c.memo})" if c.memo else ""
-        parts.append(f"{c.framing}, passage {c.passage}: “{c.quote}”{memo}")
-    return f"{codings['coder'].iloc[0]}: " + "; ".join(parts)
+    grouped = votes.groupby(["competency", "citekey"], sort=True)
+    summary = grouped["main_framing"].agg(coders="size", framings="nunique", first="first")
+    summary = summary[(summary["coders"] >= 2) & ((summary["framings"] > 1) | (summary["first"] == "mixed"))]
+    coders_of = grouped["coder"].agg(sorted)
+    items = []
+    for (competency, citekey) in summary.index:
+        lines = [positions.line(c, positions.in_source.get((citekey, competency, c))) for c in coders_of[(competency, citekey)]]
+        items.append({"item": item_key("framing", citekey, competency), "kind": "framing", "citekey": citekey,
+                      "passage": None, "competency": competency, "positions": "\n".join(lines)})
+    return items
