@@ -42,6 +42,8 @@ def presence_matrix(review, competency: str | None = None) -> pd.DataFrame:
     """
     judged = finished_passages(review)
     coders = sorted(judged["coder"].unique())
+    if judged.empty:
+        return pd.DataFrame(columns=coders, index=pd.MultiIndex.from_tuples([], names=["passage_id", "competency"]))
     readers = judged.pivot_table(index="passage_id", columns="coder", aggfunc="size").reindex(columns=coders)
     readers = readers[readers.notna().sum(axis=1) >= 2]
     competencies = [competency] if competency else list(review.codebook["competency"])

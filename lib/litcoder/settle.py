@@ -153,6 +153,8 @@ class _Positions:
 def _presence_items(review, positions: _Positions) -> list[dict]:
     """Passages where, among the coders who finished the source, some coded a competency and some did not."""
     judged = finished_passages(review)
+    if judged.empty or review.codings.empty:
+        return []
     readers = judged.groupby("passage_id")["coder"].agg(lambda s: sorted(set(s)))
     readers = readers[readers.map(len) >= 2]
     coded = review.codings[["passage_id", "competency", "coder"]].drop_duplicates()
