@@ -178,6 +178,19 @@ def _value(table: _Table, counts: np.ndarray | None = None) -> float:
     return float(_finish(table, sums)[0])
 
 
+PATTERNS_FROM = 50_000
+"""Units from which a coefficient is computed over the distinct units (patterns) with their
+counts: the same sums, in far less time and memory when many units look alike."""
+
+
+def _computed(builder, data: np.ndarray, *arguments) -> float:
+    """The coefficient `builder` makes the table of, on `data`."""
+    if len(data) < PATTERNS_FROM:
+        return _value(builder(data, *arguments))
+    patterns, counts = _patterns(data)
+    return _value(builder(patterns, *arguments), counts)
+
+
 def _finish(table: _Table, sums: np.ndarray) -> np.ndarray:
     # 0/0 is how an undefined coefficient shows up; each finish turns it into NaN itself.
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -243,7 +256,7 @@ def krippendorff_alpha(data, level: str = "nominal") -> float:
     package raises an error), and when no unit has two values (one coder, all missing, no
     units). A single unit with two different values is defined (alpha = 0).
     """
-    return _value(_alpha_table(_matrix(data), level))
+    return _computed(_alpha_table, _matrix(data), level)
 
 
 def _alpha_table(data: np.ndarray, level: str = "nominal") -> _Table:
@@ -382,7 +395,7 @@ def percent_agreement(data) -> float:
     and `brennan_prediger`, averages per unit instead; the two differ only when units have
     different numbers of values.)
     """
-    return _value(_agreement_table(_matrix(data)))
+    return _computed(_agreement_table, _matrix(data))
 
 
 def _agreement_table(data: np.ndarray) -> _Table:
@@ -404,7 +417,7 @@ def cohen_kappa(data) -> float:
     have two columns. NaN when no unit was coded by both, or when p_e = 1 (both coders gave
     one and the same category throughout).
     """
-    return _value(_cohen_table(_matrix(data)))
+    return _computed(_cohen_table, _matrix(data))
 
 
 def _two_coders(data: np.ndarray, name: str) -> None:
@@ -480,7 +493,7 @@ def fleiss_kappa(data) -> float:
 
     NaN when no unit has two values, or when p_e = 1 (a single category throughout).
     """
-    return _value(_gwet_table(_matrix(data), "fleiss"))
+    return _computed(_gwet_table, _matrix(data), "fleiss")
 
 
 def gwet_ac1(data, categories=None) -> float:
@@ -491,7 +504,7 @@ def gwet_ac1(data, categories=None) -> float:
     chosen any of them), else the number of categories observed. NaN when no unit has two
     values, or when q < 2 (a single category observed and no `categories` given).
     """
-    return _value(_gwet_table(_matrix(data), "ac1", categories))
+    return _computed(_gwet_table, _matrix(data), "ac1", categories)
 
 
 def brennan_prediger(data, categories=None) -> float:
@@ -502,7 +515,7 @@ def brennan_prediger(data, categories=None) -> float:
     coded every unit is the plain share of units they agree on. NaN when no unit has two
     values, or when q < 2.
     """
-    return _value(_gwet_table(_matrix(data), "uniform", categories))
+    return _computed(_gwet_table, _matrix(data), "uniform", categories)
 
 
 PREVALENCE_KEYS = ("prevalence_index", "bias_index", "pabak")

@@ -78,12 +78,17 @@ def framing_matrix(review, competency: str | None = None) -> pd.DataFrame:
     return codes[codes.notna().sum(axis=1) >= 2]
 
 
-def agreement_table(review, resamples: int = 1000, seed: int = 20261127) -> pd.DataFrame:
-    """Every coefficient with its bootstrap interval: presence and framing, per competency and overall."""
+def agreement_table(review, resamples: int = 1000, seed: int = 20261127,
+                    matrices: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Every coefficient with its bootstrap interval: presence and framing, per competency and overall.
+
+    `matrices` are (presence_matrix(review), framing_matrix(review)), if already made.
+    """
     labels = dict(zip(review.codebook["competency"], review.codebook["label"]))
+    presence, framing = matrices or (presence_matrix(review), framing_matrix(review))
     frames = []
-    for measure, pooled, categories in (("presence", presence_matrix(review), [0.0, 1.0]),
-                                        ("framing", framing_matrix(review), list(map(float, FRAMING_CODES.values())))):
+    for measure, pooled, categories in (("presence", presence, [0.0, 1.0]),
+                                        ("framing", framing, list(map(float, FRAMING_CODES.values())))):
         by_competency = dict(tuple(pooled.groupby(level="competency", sort=False))) if len(pooled) else {}
         for competency in [None, *review.codebook["competency"]]:
             matrix = pooled if competency is None else by_competency.get(competency)
@@ -97,11 +102,11 @@ def agreement_table(review, resamples: int = 1000, seed: int = 20261127) -> pd.D
     return pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]
 
 
-def pair_table(review) -> pd.DataFrame:
+def pair_table(review, matrices: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """For each pair of coders: units both judged, and Krippendorff's alpha and Cohen's kappa
-    for presence (pooled) and framing."""
+    for presence (pooled) and framing. `matrices` as for agreement_table."""
     rows = []
-    presence, framing = presence_matrix(review), framing_matrix(review)
+    presence, framing = matrices or (presence_matrix(review), framing_matrix(review))
     coders = sorted(set(presence.columns) | set(framing.columns))
     for a, b in combinations(coders, 2):
         row = {"coder_a": a, "coder_b": b}

@@ -24,7 +24,7 @@ from .evidence import CLASSIFICATIONS, METHOD, source_framings, weigh_evidence
 from .figures import figure_html, write_figures
 from .files import write_atomic
 from .graph import review_graph, write_graph
-from .reliability import ALL, agreement_table, pair_table
+from .reliability import ALL, agreement_table, framing_matrix, pair_table, presence_matrix
 from .review import CODEBOOK, OUTPUTS, Review
 from .settle import disagreements
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
@@ -75,7 +75,8 @@ def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -
     result = BuildResult(review, evidence)
     out = review.path / OUTPUTS
     step(STEPS[2])
-    result.agreement, result.pairs = agreement_table(review), pair_table(review)
+    matrices = presence_matrix(review), framing_matrix(review)
+    result.agreement, result.pairs = agreement_table(review, matrices=matrices), pair_table(review, matrices)
     result.disagreements = disagreements(review)
     step(STEPS[3])
     result.written += write_tables(review, evidence, out, result)

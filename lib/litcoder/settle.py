@@ -138,12 +138,13 @@ class _Positions:
         self.in_passage: dict[tuple, list[str]] = {}
         self.in_source: dict[tuple, list[str]] = {}
         ordered = codings.sort_values(["citekey", "competency", "coder", "passage"], kind="stable")
-        for c in ordered[["citekey", "passage", "passage_id", "competency", "coder", "framing", "quote",
-                          "memo"]].itertuples(index=False):
-            memo = f" (memo: {c.memo})" if c.memo else ""
-            text = f"{c.framing}, passage {c.passage}: “{c.quote}”{memo}"
-            self.in_passage.setdefault((c.passage_id, c.competency, c.coder), []).append(text)
-            self.in_source.setdefault((c.citekey, c.competency, c.coder), []).append(text)
+        columns = [ordered[c].tolist() for c in ("citekey", "passage", "passage_id", "competency", "coder",
+                                                  "framing", "quote", "memo")]
+        for citekey, passage, passage_id, competency, coder, framing, quote, memo in zip(*columns):
+            memo = f" (memo: {memo})" if memo else ""
+            text = f"{framing}, passage {passage}: “{quote}”{memo}"
+            self.in_passage.setdefault((passage_id, competency, coder), []).append(text)
+            self.in_source.setdefault((citekey, competency, coder), []).append(text)
 
     @staticmethod
     def line(coder: str, texts: list[str] | None) -> str:
@@ -155,16 +156,18 @@ def _presence_items(review, positions: _Positions) -> list[dict]:
     judged = finished_passages(review)
     if judged.empty or review.codings.empty:
         return []
-    readers = judged.groupby("passage_id")["coder"].agg(lambda s: sorted(set(s)))
-    readers = readers[readers.map(len) >= 2]
-    coded = review.codings[["passage_id", "competency", "coder"]].drop_duplicates()
-    coded = coded[coded["passage_id"].isin(readers.index)]
-    reading = set(zip(judged["passage_id"], judged["coder"]))
-    coded = coded[[(p, c) in reading for p, c in zip(coded["passage_id"], coded["coder"])]]
-    by_unit = coded.groupby(["passage_id", "competency"])["coder"].agg(set)
+    readers: dict[str, set] = {}
+    for passage_id, coder in zip(judged["passage_id"].tolist(), judged["coder"].tolist()):
+        readers.setdefault(passage_id, set()).add(coder)
+    by_unit: dict[tuple, set] = {}
+    codings = review.codings
+    for passage_id, competency, coder in zip(codings["passage_id"].tolist(), codings["competency"].tolist(),
+                                             codings["coder"].tolist()):
+        if coder in readers.get(passage_id, ()) and len(readers[passage_id]) >= 2:
+            by_unit.setdefault((passage_id, competency), set()).add(coder)
     items = []
-    for (passage_id, competency), coders in by_unit.items():
-        judges = readers[passage_id]
+    for (passage_id, competency), coders in sorted(by_unit.items()):
+        judges = sorted(readers[passage_id])
         if len(coders) == len(judges):
             continue  # every coder who read it coded it
         citekey, passage = passage_id.rsplit("/", 1)
@@ -183,10 +186,13 @@ def _framing_items(review, positions: _Positions) -> list[dict]:
     grouped = votes.groupby(["competency", "citekey"], sort=True)
     summary = grouped["main_framing"].agg(coders="size", framings="nunique", first="first")
     summary = summary[(summary["coders"] >= 2) & ((summary["framings"] > 1) | (summary["first"] == "mixed"))]
-    coders_of = grouped["coder"].agg(sorted)
+    coders_of: dict[tuple, list] = {}
+    for competency, citekey, coder in zip(votes["competency"].tolist(), votes["citekey"].tolist(), votes["coder"].tolist()):
+        coders_of.setdefault((competency, citekey), []).append(coder)
     items = []
     for (competency, citekey) in summary.index:
-        lines = [positions.line(c, positions.in_source.get((citekey, competency, c))) for c in coders_of[(competency, citekey)]]
+        lines = [positions.line(c, positions.in_source.get((citekey, competency, c)))
+                 for c in sorted(coders_of[(competency, citekey)])]
         items.append({"item": item_key("framing", citekey, competency), "kind": "framing", "citekey": citekey,
                       "passage": None, "competency": competency, "positions": "\n".join(lines)})
     return items
