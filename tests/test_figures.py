@@ -60,7 +60,7 @@ def test_matrix_codes_each_source_and_competency(bundled, figures):
     heat = figures["matrix"].data[0]
     assert heat.z.shape == (len(bundled.sources), len(bundled.codebook))
     coded = (heat.z > 0).sum()
-    assert coded == len(bundled.codings.groupby(["citekey", "competency"]))
+    assert coded == len(bundled.counted_codings.groupby(["citekey", "competency"]))  # settlements applied
     assert set(heat.z.flatten()) <= set(FRAMING_CODES.values())
 
 

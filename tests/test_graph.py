@@ -26,7 +26,7 @@ def test_nodes_of_every_kind(graph, bundled):
 
 def test_edges_carry_framing_passages_and_coders(graph, bundled):
     edges = [(u, v, d) for u, v, d in graph.edges(data=True) if d["kind"] == "frames"]
-    assert len(edges) == len(bundled.codings.groupby(["citekey", "competency"]))
+    assert len(edges) == len(bundled.counted_codings.groupby(["citekey", "competency"]))
     edge = graph.edges["source:Gulick1937Notes", "competency:budgeting"]
     assert edge["framing"] == "management"
     assert edge["coders"] == "coder-b, coder-c"

@@ -251,9 +251,6 @@ def test_framing_matrix_of_one_competency(toy):
     assert planning.iloc[0].tolist() == [M, M, L]
 
 
-@pytest.mark.xfail(strict=True, reason="framing_matrix counts codings of sources the coder has not finished, "
-                                       "although the module says a coder's judgement of a source counts only once "
-                                       "the coder marked it finished")
 def test_framing_leaves_out_a_source_the_coder_has_not_finished(tmp_path):
     """bob codes C2003 (which only ann finished) as leadership. The reliability module's rule
     (and notebook 03 / the report's note): 'a coder's judgement of a source counts only once
@@ -481,8 +478,6 @@ def test_read_matrix_non_numeric_cell_at_interval_level():
     assert problems == [] and categories == ["1", "2", "3", "high"] and nominal.shape == (3, 2)
 
 
-@pytest.mark.xfail(strict=True, reason="read_matrix reports a non-numeric cell at a numeric level without its line "
-                                       "(line None), though its docstring says a bad cell is a problem with its line")
 def test_read_matrix_non_numeric_cell_names_its_line():
     _, _, _, problems = read_matrix(MATRICES / "non-numeric-interval.csv", "interval")
     assert [p.line for p in problems] == [3]  # "2,high" is on line 3

@@ -78,3 +78,10 @@ def finished_passages(review) -> pd.DataFrame:
     """One row per (passage, coder) for every passage of a source the coder finished."""
     finished = review.coverage[["coder", "citekey"]]
     return review.passages[["passage_id", "citekey", "passage"]].merge(finished, on="citekey")
+
+
+def finished_codings(review) -> pd.DataFrame:
+    """The codings of sources their coder has finished (what agreement compares)."""
+    done = set(zip(review.coverage["coder"], review.coverage["citekey"]))
+    codings = review.codings
+    return codings[[(c, k) in done for c, k in zip(codings["coder"].tolist(), codings["citekey"].tolist())]]

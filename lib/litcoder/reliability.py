@@ -6,9 +6,10 @@ the source finished; an unfinished source is missing data, not disagreement.
 - Presence, per competency: the unit is a passage of a source finished by two or more
   coders; the value is whether the coder coded the passage with that competency (1) or
   not (0). Pooled over competencies, the unit is a (passage, competency) pair.
-- Framing: the unit is a (source, competency) pair coded by two or more coders; the value
-  is the coder's framing of it there (nominal). A coder whose codings of one source split
-  evenly between framings has no single framing for it: that value is missing.
+- Framing: the unit is a (source, competency) pair coded by two or more coders who finished
+  the source; the value is the coder's framing of it there (nominal). A coder whose codings
+  of one source split evenly between framings has no single framing for it: that value is
+  missing.
 - Per coder pair: the same two measures for each pair of coders, on the units both judged.
 
     >>> from litcoder import Review
@@ -26,7 +27,7 @@ import pandas as pd
 
 from .agreement import cohen_kappa, coefficients, krippendorff_alpha
 from .codebook import FRAMINGS
-from .coverage import finished_passages
+from .coverage import finished_codings, finished_passages
 from .evidence import coder_votes
 
 ALL = "all competencies"
@@ -66,7 +67,8 @@ def presence_matrix(review, competency: str | None = None) -> pd.DataFrame:
 def framing_matrix(review, competency: str | None = None) -> pd.DataFrame:
     """(source, competency) units × coders of framing codes (see FRAMING_CODES); NaN where a
     coder did not code the pair or split evenly between framings. Units with ≥ 2 values."""
-    codings = review.codings if competency is None else review.codings[review.codings["competency"] == competency]
+    codings = finished_codings(review)
+    codings = codings if competency is None else codings[codings["competency"] == competency]
     if codings.empty:
         return pd.DataFrame(columns=sorted(review.codings["coder"].unique()))
     votes = coder_votes(codings)
@@ -127,8 +129,9 @@ def read_matrix(path, level: str = "nominal"):
     unit, one column per coder, a blank cell for a missing value.
 
     Nominal values may be any text (each distinct text is a category); other levels need
-    numbers. Returns (matrix, coders, categories, problems); a bad cell is a problem with its
-    line and is read as missing, so the rest of the matrix still counts.
+    numbers, and a cell that is not one is an error naming its line (no matrix is given, as
+    a coefficient on the other cells would not be the one asked for). Returns (matrix,
+    coders, categories, problems).
     """
     from pathlib import Path
 
@@ -158,8 +161,11 @@ def read_matrix(path, level: str = "nominal"):
     categories = sorted(texts, key=float) if numeric else sorted(texts)
     code = {t: (float(t) if numeric else float(i)) for i, t in enumerate(categories)}
     if level != "nominal" and not numeric:
-        log.error(None, f"the {level} level needs numbers, and some values are not numbers",
-                  "use --level nominal, or code the values as numbers", "matrix-level")
+        for number, row in cells:
+            bad = [c for c in row if c and not _is_number(c)]
+            if bad:
+                log.error(number, f"'{bad[0]}' is not a number, and the {level} level needs numbers",
+                          "use --level nominal, or code the values as numbers", "matrix-level")
         return np.empty((0, len(coders))), coders, categories, list(log)
     matrix = np.array([[code[c] if c else np.nan for c in row] for _, row in cells], dtype=float)
     return matrix.reshape(len(cells), len(coders)), coders, categories, list(log)

@@ -4,8 +4,8 @@ Two kinds of disagreement, on the units agreement is measured on:
 
 - presence: in a passage of a source two or more coders finished, some coded a competency
   and others did not; settled as `present` (the passage shows it) or `absent`;
-- framing: coders who coded a competency in a source frame it differently; settled with
-  the framing the source gives it (leadership, management, both, neither).
+- framing: coders who finished a source and coded a competency in it frame it differently;
+  settled with the framing the source gives it (leadership, management, both, neither).
 
 A member settles an item in the settling screen or by adding a row to
 `corpus/settlements.csv` (item, resolution, rationale, settled_by, settled_on). The
@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from .bibliography import closest
-from .coverage import finished_passages
+from .coverage import finished_codings, finished_passages
 from .codebook import FRAMINGS
 from .evidence import coder_votes
 from .files import read_csv_rows
@@ -60,6 +60,10 @@ def read_settlements(path: Path, name: str, competencies: set[str], citekeys: se
     for row in (read_csv_rows(path, log, ["item", "resolution"], COLUMNS) or []) if path.exists() else []:
         item = parse_key(row.values["item"])
         resolution = row.values["resolution"].lower()
+        if item is not None and item["kind"] == "presence" and item["passage"] is None:
+            log.error(row.line, f"'{row.values['item']}': the passage is not a number",
+                      "write presence:<citekey>/<passage number>:<competency>", "settlement-item")
+            continue
         if item is None:
             log.error(row.line, f"'{row.values['item']}' does not name a disagreement",
                       "write presence:<citekey>/<passage>:<competency> or framing:<citekey>:<competency>",
@@ -79,6 +83,7 @@ def read_settlements(path: Path, name: str, competencies: set[str], citekeys: se
                      "rationale": row.values.get("rationale", ""), "settled_by": row.values.get("settled_by", ""),
                      "settled_on": row.values.get("settled_on", ""), "line": row.line})
     frame = pd.DataFrame(rows, columns=SETTLEMENT_COLUMNS)
+    frame["passage"] = frame["passage"].astype("Int64")  # framing items have none
     return frame.drop_duplicates("item", keep="last").reset_index(drop=True), log
 
 
@@ -100,7 +105,7 @@ def apply_settlements(codings: pd.DataFrame, settlements: pd.DataFrame) -> pd.Da
     if settlements is None or settlements.empty or codings.empty:
         return codings
     absent = settlements[(settlements["kind"] == "presence") & (settlements["resolution"] == "absent")]
-    drop = set(zip(absent["citekey"] + "/" + absent["passage"].astype(str), absent["competency"]))
+    drop = {(f"{k}/{int(p)}", c) for k, p, c in zip(absent["citekey"], absent["passage"], absent["competency"])}
     kept = codings[[(p, c) not in drop for p, c in zip(codings["passage_id"], codings["competency"])]]
     framed = settlements[settlements["kind"] == "framing"]
     settled = dict(zip(zip(framed["citekey"], framed["competency"]), framed["resolution"]))
@@ -180,9 +185,10 @@ def _presence_items(review, positions: _Positions) -> list[dict]:
 
 def _framing_items(review, positions: _Positions) -> list[dict]:
     """(source, competency) pairs whose coders' main framings differ (or one coder's split evenly)."""
-    if review.codings.empty:
+    codings = finished_codings(review)
+    if codings.empty:
         return []
-    votes = coder_votes(review.codings)
+    votes = coder_votes(codings)
     grouped = votes.groupby(["competency", "citekey"], sort=True)
     summary = grouped["main_framing"].agg(coders="size", framings="nunique", first="first")
     summary = summary[(summary["coders"] >= 2) & ((summary["framings"] > 1) | (summary["first"] == "mixed"))]
