@@ -551,9 +551,14 @@ def pairs_chart(pairs: pd.DataFrame) -> go.Figure:
             i, j = coders.index(row.coder_a), coders.index(row.coder_b)
             value, units = getattr(row, f"{measure}_alpha"), getattr(row, f"{measure}_units")
             kappa = getattr(row, f"{measure}_kappa")
+            paradox = ""
+            if measure == "presence":
+                paradox = (f"<br>prevalence index {row.presence_prevalence_index:.2f}, bias index "
+                           f"{row.presence_bias_index:.2f}, PABAK {row.presence_pabak:.3f}")
             for a, b in ((i, j), (j, i)):
                 z[a, b] = value
-                text[a, b] = f"{coders[i]} × {coders[j]}<br>alpha {value:.3f}, Cohen's kappa {kappa:.3f}<br>{units} units"
+                text[a, b] = (f"{coders[i]} × {coders[j]}<br>alpha {value:.3f}, Cohen's kappa {kappa:.3f}"
+                              f"{paradox}<br>{units} units")
         fig.add_trace(go.Heatmap(z=z, x=coders, y=coders, zmin=0, zmax=1, text=text, hoverinfo="text",
                                  texttemplate="%{z:.2f}", colorscale=[[0, "#f2f2f2"], [1, "#3b3b3b"]],
                                  showscale=col == 2, colorbar=dict(title="alpha", thickness=14)), row=1, col=col)

@@ -25,7 +25,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from .agreement import cohen_kappa, coefficients, krippendorff_alpha
+from .agreement import PREVALENCE_KEYS, cohen_kappa, coefficients, krippendorff_alpha, prevalence_bias
 from .codebook import FRAMINGS
 from .coverage import finished_codings, finished_passages
 from .evidence import coder_votes
@@ -120,6 +120,12 @@ def pair_table(review, matrices: tuple[pd.DataFrame, pd.DataFrame] | None = None
             row[f"{measure}_units"] = len(both)
             row[f"{measure}_alpha"] = krippendorff_alpha(both, "nominal") if len(both) else np.nan
             row[f"{measure}_kappa"] = cohen_kappa(both) if len(both) else np.nan
+        # The kappa paradox: a rare competency gives high agreement and low kappa; the
+        # prevalence and bias indices (Byrt, Bishop & Carlin 1993) show which is at work.
+        both = presence[[a, b]].dropna().to_numpy(dtype=float) if a in presence and b in presence else np.empty((0, 2))
+        indices = prevalence_bias(both, categories=[0.0, 1.0]) if len(both) else {}
+        for key in PREVALENCE_KEYS:
+            row[f"presence_{key}"] = indices.get(key, np.nan)
         rows.append(row)
     return pd.DataFrame(rows)
 
