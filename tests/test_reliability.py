@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from litcoder import Review
-from litcoder.agreement import cohen_kappa, coefficients, krippendorff_alpha, percent_agreement
+from litcoder.agreement import prevalence_bias, cohen_kappa, coefficients, krippendorff_alpha, percent_agreement
 from litcoder.charts import agreement_chart, pairs_chart
 from litcoder.reliability import (ALL, FRAMING_CODES, TABLE_COLUMNS, agreement_table, framing_matrix, pair_table,
                                   presence_matrix, read_matrix)
@@ -277,7 +277,15 @@ def test_pair_table_of_the_toy_review(toy):
     """
     pairs = pair_table(toy)
     assert list(pairs.columns) == ["coder_a", "coder_b", "presence_units", "presence_alpha", "presence_kappa",
-                                   "framing_units", "framing_alpha", "framing_kappa"]
+                                   "framing_units", "framing_alpha", "framing_kappa", "presence_prevalence_index",
+                                   "presence_bias_index", "presence_pabak"]
+    # the prevalence indices of each pair's presence table (Byrt, Bishop & Carlin 1993)
+    presence = presence_matrix(toy)
+    for row in pairs.itertuples():
+        both = presence[[row.coder_a, row.coder_b]].dropna().to_numpy()
+        expected_indices = prevalence_bias(both, categories=[0.0, 1.0])
+        assert row.presence_pabak == pytest.approx(expected_indices["pabak"])
+        assert row.presence_prevalence_index == pytest.approx(expected_indices["prevalence_index"])
     expected = pd.DataFrame({
         "coder_a": ["ann", "ann", "bob"], "coder_b": ["bob", "cat", "cat"],
         "presence_units": [15, 9, 9],
