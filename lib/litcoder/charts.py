@@ -518,8 +518,8 @@ TITLES.update({
 def agreement_chart(table: pd.DataFrame) -> go.Figure:
     """A forest plot: alpha per competency (and over all), for presence and framing."""
     alpha = table[table["coefficient"] == "Krippendorff's alpha"]
-    labels = [ALL_LABEL] + [l for l in dict.fromkeys(alpha.loc[alpha["label"] != ALL_LABEL, "label"])][::-1]
-    position = {label: i for i, label in enumerate(labels[::-1])}
+    labels = [ALL_LABEL] + list(dict.fromkeys(alpha.loc[alpha["label"] != ALL_LABEL, "label"]))
+    position = {label: len(labels) - 1 - i for i, label in enumerate(labels)}  # codebook order, top down
     fig = go.Figure()
     for offset, (measure, colour) in zip((0.18, -0.18), (("presence", "#3b3b3b"), ("framing", "#009E73"))):
         part = alpha[alpha["measure"] == measure]
@@ -531,8 +531,8 @@ def agreement_chart(table: pd.DataFrame) -> go.Figure:
             hovertext=[f"<b>{_escape(l)}</b> — {measure}<br>alpha {v:.3f} ({lo:.3f} to {hi:.3f}), {int(n)} units"
                        for l, v, lo, hi, n in zip(part["label"], part["value"], part["low"], part["high"], part["units"])],
             hoverinfo="text"))
-    for x, name in ((RELIABLE, "reliable (.800)"), (TENTATIVE, "tentative (.667)")):
-        fig.add_vline(x=x, line=dict(color="#999", dash="dot"), annotation_text=name, annotation_position="top")
+    for x, name, side in ((RELIABLE, "reliable (.800)", "top right"), (TENTATIVE, "tentative (.667)", "top left")):
+        fig.add_vline(x=x, line=dict(color="#999", dash="dot"), annotation_text=name, annotation_position=side)
     fig.update_yaxes(tickvals=list(position.values()), ticktext=[f"<b>{l}</b>" if l == ALL_LABEL else l
                                                                   for l in position], automargin=True)
     fig.update_xaxes(title_text="Krippendorff's alpha (nominal)", range=[-0.5, 1.02])
