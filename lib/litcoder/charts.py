@@ -533,8 +533,9 @@ def agreement_chart(table: pd.DataFrame) -> go.Figure:
             hoverinfo="text"))
     for x, name, side in ((RELIABLE, "reliable (.800)", "top right"), (TENTATIVE, "tentative (.667)", "top left")):
         fig.add_vline(x=x, line=dict(color="#999", dash="dot"), annotation_text=name, annotation_position=side)
-    fig.update_yaxes(tickvals=list(position.values()), ticktext=[f"<b>{l}</b>" if l == ALL_LABEL else l
-                                                                  for l in position], automargin=True)
+    bottom_up = sorted(position, key=position.get)
+    fig.update_yaxes(tickvals=[position[l] for l in bottom_up], automargin=True,
+                     ticktext=[f"<b>{l}</b>" if l == ALL_LABEL else l for l in bottom_up])
     fig.update_xaxes(title_text="Krippendorff's alpha (nominal)", range=[-0.5, 1.02])
     return _layout(fig, "agreement", 160 + 26 * len(labels))
 
