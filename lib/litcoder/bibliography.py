@@ -16,6 +16,7 @@ entries parsed, so that an entry a parser skips without a word is still reported
 from __future__ import annotations
 
 import difflib
+import functools
 import html
 import logging
 import re
@@ -25,7 +26,7 @@ from pathlib import Path
 import bibtexparser
 import pandas as pd
 from bibtexparser import model
-from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts, split_multiple_persons_names
+from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
 
 from .files import read_text
 from .latex import latex_to_text
@@ -119,19 +120,41 @@ def _value_tokens(raw: str) -> tuple[list[str], int]:
     return tokens, i
 
 
+_DELIMITER = re.compile(r'(?<!\\)[{}"]')
+
+
+_NOT_BRACES = re.compile(r"[^{}]+")
+
+
+def _one_braced_value(raw: str) -> bool:
+    """Whether raw is a single {…} group: its first brace closes only at its end."""
+    if raw[:1] != "{" or raw[-1:] != "}":
+        return False
+    if raw.count("{") == 1:
+        return True
+    if "\\{" in raw or "\\}" in raw or '"' in raw:
+        return _closing(raw, 0) == len(raw)
+    depth = 0
+    for brace in _NOT_BRACES.sub("", raw)[:-1]:  # the braces alone, bar the last
+        depth += 1 if brace == "{" else -1
+        if depth == 0:
+            return False
+    return True
+
+
 def _closing(raw: str, i: int) -> int:
     """The index after the brace group or quoted string starting at raw[i] (or the end)."""
     depth, quote = 0, raw[i] == '"'
-    for j in range(i + 1 if quote else i, len(raw)):
-        ch = raw[j]
-        if ch == "{" and raw[j - 1:j] != "\\":
+    for match in _DELIMITER.finditer(raw, i + 1 if quote else i):  # only the delimiters, not every character
+        ch = match.group()
+        if ch == "{":
             depth += 1
-        elif ch == "}" and raw[j - 1:j] != "\\":
+        elif ch == "}":
             depth -= 1
             if depth == 0 and not quote:
-                return j + 1
-        elif ch == '"' and quote and depth == 0:
-            return j + 1
+                return match.end()
+        elif quote and depth == 0:
+            return match.end()
     return len(raw)
 
 
@@ -141,6 +164,8 @@ def split_run_on(key: str, raw: str) -> list[tuple[str, str]]:
     >>> split_run_on("author", "{Broken, Bob}\\n  title = {The Broken Entry}")
     [('author', '{Broken, Bob}'), ('title', '{The Broken Entry}')]
     """
+    if _one_braced_value(raw.rstrip()):
+        return [(key, raw)]  # as nearly every field is
     fields = []
     while True:
         _, end = _value_tokens(raw)
@@ -164,6 +189,10 @@ def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
     ('January', [])
     """
     raw = raw.strip()
+    if _one_braced_value(raw):
+        return raw[1:-1], []  # as nearly every field is
+    if raw.isascii() and raw.isdigit():
+        return raw, []
     tokens, end = _value_tokens(raw)
     pieces, unknown = [], []
     for token in tokens:
@@ -203,7 +232,7 @@ class Person:
     von: str = ""
     suffix: str = ""
 
-    @property
+    @functools.cached_property
     def initials(self) -> str:
         """'John P.' → 'J. P.'; 'J.P.' → 'J. P.'; 'Jean-Paul' → 'J.-P.'."""
         out: list[str] = []
@@ -214,7 +243,7 @@ class Person:
                 out.append(f"{part.lstrip('-')[0]}.")
         return " ".join(out)
 
-    @property
+    @functools.cached_property
     def sort_name(self) -> str:
         return " ".join(p for p in (self.von, self.family) if p)
 
@@ -235,19 +264,49 @@ class People(list):
 
 def split_names(raw: str) -> People:
     """People in a BibTeX name list, split before decoding so braces keep their meaning."""
-    people = People()
-    for name in split_multiple_persons_names(raw):
-        if name.strip().lower() == "others":
-            people.and_others = True
+    people, and_others = _split_names(raw)
+    split = People(people)
+    split.and_others = and_others
+    return split
+
+
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+
+
+def _split_on_and(raw: str) -> list[str]:
+    """A BibTeX name list split at each ' and ' outside braces ('{Barnes and Noble}' is one name)."""
+    parts, last, depth, position = [], 0, 0, 0
+    for match in _AND.finditer(raw):
+        depth += raw.count("{", position, match.start()) - raw.count("}", position, match.start())
+        position = match.start()
+        if depth == 0:
+            parts.append(raw[last:match.start()])
+            last = match.end()
+    parts.append(raw[last:])
+    return parts
+
+
+def _split_names(raw: str) -> tuple[list, bool]:
+    people, and_others = [], False
+    for name in _split_on_and(raw.strip()):
+        if not name.strip():
             continue
-        try:
-            parts = parse_single_name_into_parts(name)
-        except InvalidNameError:
-            parts = parse_single_name_into_parts(name, strict=False)
-        family = latex_to_text(" ".join(parts.last))
-        people.append(Person(family=family, given=latex_to_text(" ".join(parts.first)),
-                             von=latex_to_text(" ".join(parts.von)), suffix=latex_to_text(" ".join(parts.jr))))
-    return people
+        if name.strip().lower() == "others":
+            and_others = True
+            continue
+        people.append(_person(name))
+    return people, and_others
+
+
+@functools.lru_cache(maxsize=65536)
+def _person(name: str) -> Person:
+    """One name split and decoded, remembered: the same people recur across a bibliography."""
+    try:
+        parts = parse_single_name_into_parts(name)
+    except InvalidNameError:
+        parts = parse_single_name_into_parts(name, strict=False)
+    return Person(family=latex_to_text(" ".join(parts.last)), given=latex_to_text(" ".join(parts.first)),
+                  von=latex_to_text(" ".join(parts.von)), suffix=latex_to_text(" ".join(parts.jr)))
 
 
 def author_label(people: list[Person], title: str) -> str:
@@ -264,15 +323,17 @@ def author_label(people: list[Person], title: str) -> str:
 
 def disambiguate_years(frame: pd.DataFrame) -> pd.Series:
     """'Kotter, 1990' — with 1990a, 1990b where one author label has two works in one year."""
-    year = frame["year"].map(lambda y: "n.d." if y is None or pd.isna(y) else str(int(y)))
-    key = frame["_author"] + "|" + year
-    labels = frame["_author"] + ", " + year
-    for _, group in frame.groupby(key, sort=False):
-        if len(group) > 1:
-            ordered = group.sort_values("title", kind="stable").index
-            for i, idx in enumerate(ordered):
-                labels[idx] = f"{frame.at[idx, '_author']}, {year[idx]}{'-' if year[idx] == 'n.d.' else ''}{chr(97 + i)}"
-    return labels
+    authors, titles = frame["_author"].tolist(), frame["title"].tolist()
+    years = ["n.d." if y is None or pd.isna(y) else str(int(y)) for y in frame["year"].tolist()]
+    labels = [f"{a}, {y}" for a, y in zip(authors, years)]
+    shared: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        shared.setdefault(label, []).append(i)
+    for label, rows in shared.items():
+        if len(rows) > 1:
+            for letter, i in enumerate(sorted(rows, key=lambda i: titles[i])):
+                labels[i] = f"{authors[i]}, {years[i]}{'-' if years[i] == 'n.d.' else ''}{chr(97 + letter)}"
+    return pd.Series(labels, index=frame.index)
 
 
 def apa_reference(source: dict, italic=lambda s: s) -> str:
@@ -336,7 +397,14 @@ def _sentence(text: str) -> str:
 
 def reference_html(source: dict) -> str:
     """The APA reference as escaped HTML, titles of wholes in <i>."""
-    marked = apa_reference(source, italic=lambda s: f"\x00{s}\x01")
+    return _marked_html(apa_reference(source, italic=_MARK))
+
+
+def _MARK(text: str) -> str:
+    return f"\x00{text}\x01"
+
+
+def _marked_html(marked: str) -> str:
     return html.escape(marked).replace("\x00", "<i>").replace("\x01", "</i>")
 
 
@@ -434,7 +502,8 @@ def _entry_row(entry: model.Entry, strings: dict[str, str], log: ProblemLog) -> 
     line = entry.start_line + 1
     values: dict[str, str] = {}
     spellings: dict[str, str] = {}
-    for key, raw in _entry_fields(entry, log):
+    fields, spelling_value = _entry_fields(entry, log)
+    for key, raw in fields:
         spelling, key = key, key.lower()
         if key in values:  # a repeated field: the first value is kept
             if spellings[key] != spelling:  # exact repeats are reported with the failed blocks
@@ -442,6 +511,9 @@ def _entry_row(entry: model.Entry, strings: dict[str, str], log: ProblemLog) -> 
                             "the first value is used", "delete the repeated field", "bib-duplicate-field")
             continue
         spellings[key] = spelling
+        if raw is None:  # one braced value, already unwrapped by _entry_fields
+            values[key] = spelling_value.pop(spelling)
+            continue
         value, unknown = resolve_value(raw, strings)
         for macro in unknown:
             log.warning(line, f"{entry.key}: field {key} uses '{macro}', which is neither an @string nor a month",
@@ -449,10 +521,19 @@ def _entry_row(entry: model.Entry, strings: dict[str, str], log: ProblemLog) -> 
                         "bib-macro")
         values[key] = value
     return _source_row(entry.key, entry.entry_type.lower(), values, line, log)
-def _entry_fields(entry: model.Entry, log: ProblemLog) -> list[tuple[str, str]]:
-    """The entry's fields, with any fields run together by a missing comma split apart."""
-    fields = []
+def _entry_fields(entry: model.Entry, log: ProblemLog) -> tuple[list[tuple[str, str | None]], dict[str, str]]:
+    """The entry's fields, with any fields run together by a missing comma split apart.
+
+    A field that is one braced value (nearly all) comes as (key, None) with its text in the
+    returned dict, so it is not scanned twice.
+    """
+    fields, simple = [], {}
     for f in entry.fields:
+        raw = f.value.strip()
+        if _one_braced_value(raw) and f.key not in simple:
+            fields.append((f.key, None))
+            simple[f.key] = raw[1:-1]
+            continue
         parts = split_run_on(f.key, f.value)
         if len(parts) > 1:
             names = " and ".join(k for k, _ in parts)
@@ -460,7 +541,7 @@ def _entry_fields(entry: model.Entry, log: ProblemLog) -> list[tuple[str, str]]:
                         "they were read as separate fields", f"add a comma after the {parts[0][0]} value",
                         "bib-missing-comma")
         fields.extend(parts)
-    return fields
+    return fields, simple
 
 
 def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int, log: ProblemLog) -> dict:
@@ -617,9 +698,9 @@ def _sources_frame(rows: list[dict]) -> pd.DataFrame:
         return pd.DataFrame(columns=SOURCE_COLUMNS + ["reference_html", "_people"])
     frame = pd.DataFrame(rows)
     frame["author_year"] = disambiguate_years(frame)
-    records = frame.to_dict("records")
-    frame["reference"] = [apa_reference(r) for r in records]
-    frame["reference_html"] = [reference_html(r) for r in records]
+    marked = [apa_reference(r, italic=_MARK) for r in rows]  # once, then plain and HTML from it
+    frame["reference"] = [m.replace("\x00", "").replace("\x01", "") for m in marked]
+    frame["reference_html"] = [_marked_html(m) for m in marked]
     for column in ("year", "month", "day", "line"):
         frame[column] = frame[column].astype("Int64")
     frame = frame[SOURCE_COLUMNS + ["reference_html", "_people"]]

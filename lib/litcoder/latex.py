@@ -59,6 +59,7 @@ def _pylatexenc():
     return LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 
 
+@lru_cache(maxsize=1 << 16)
 def latex_to_text(value: str) -> str:
     """Readable Unicode for a BibTeX field value (braces removed, accents composed)."""
     if "\\" in value:

@@ -1,0 +1,943 @@
+"""RIS and CSL-JSON files → the same source rows as references.bib, and duplicates across them.
+
+A review's works come from Zotero, from library databases (Scopus, Web of Science, EBSCO,
+ProQuest, EndNote) and from hand-made files. Each reader here turns one file into rows
+made by the BibTeX reader's own `bibliography._source_row`, so the sources table is one
+table whatever the files: build a BibTeX-like `values` dict (author as "Last, First and
+Last, First", title, journal or booktitle, year, month, day, volume, number, pages "12--34",
+publisher, address, edition, doi, url, isbn) and the BibTeX entry type, then call it. Each
+row has two keys more: `file` (the name given) and `line` (RIS: the record's `TY` line;
+CSL-JSON: the line of the record's opening brace). `bibliography._sources_frame(rows)`
+makes the sources table from them (author-year labels, APA references).
+
+Like the BibTeX reader, each reader returns its rows with a ProblemLog and an ImportReport
+that counts the records found in the text (RIS: `TY` lines; CSL-JSON: the elements of the
+top-level list) against the records read, so that a record left out is always named with
+its line.
+
+RIS. rispy reads the fields of each record; the text is first split into records here,
+because rispy 0.10 loses records on real exports (see `read_ris`).
+
+Citekeys. A record's own key is used when it has one (RIS `ID`, as EndNote writes it;
+CSL-JSON `citation-key`, else `id`, as Better CSL JSON writes them). Otherwise the key is
+made as Better BibTeX's default formula `[auth:lower][shorttitle3_3][year]` makes it (see
+`better_bibtex_key`):
+
+    >>> from litcoder.bibliography import split_names
+    >>> taken = set()
+    >>> better_bibtex_key(split_names("Kotter, John P."), "What Leaders Really Do", 1990, taken)
+    'kotterWhatLeadersReally1990'
+    >>> better_bibtex_key(split_names("Kotter, John P."), "What leaders really do.", 1990, taken)
+    'kotterWhatLeadersReally1990a'
+    >>> better_bibtex_key(split_names("van der Berg, Anna"), "The Art of Management", None, set())
+    'vanderbergArtManagement'
+
+Duplicates. `find_duplicates` pairs rows (from any files) that are the same work: the same
+DOI, else the same title, year and first author — never two editions, nor a reprint in
+another year.
+
+    >>> normalise_doi("https://doi.org/10.4037/CCN2009366")
+    '10.4037/ccn2009366'
+    >>> normalise_title("Managers and Leaders: Are They Different?")
+    'managers and leaders are they different'
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import rispy
+from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING
+
+from .bibliography import ImportReport, _source_row, author_label, month_number, read_bibliography
+from .files import read_text
+from .latex import latex_to_text
+from .problems import ProblemLog
+
+__all__ = ["read_ris", "read_csl_json", "read_references", "better_bibtex_key", "find_duplicates",
+           "normalise_doi", "normalise_title", "RIS_TYPES", "CSL_TYPES"]
+
+# ---------------------------------------------------------------- types
+
+RIS_TYPES = {
+    # journal-like
+    "JOUR": "article", "JFULL": "article", "EJOUR": "article", "MGZN": "article", "NEWS": "article",
+    "ABST": "article", "INPR": "article",
+    # books and parts of them
+    "BOOK": "book", "EBOOK": "book", "EDBOOK": "book", "CLSWK": "book",
+    "CHAP": "incollection", "ECHAP": "incollection", "ENCYC": "incollection", "DICT": "incollection",
+    "CONF": "inproceedings", "CPAPER": "inproceedings",
+    "THES": "phdthesis",
+    "RPRT": "techreport", "GOVDOC": "techreport",
+    "ELEC": "online", "BLOG": "online", "WEB": "online", "ICOMM": "online",
+    "UNPB": "unpublished", "UNPD": "unpublished", "MANSCPT": "unpublished",
+    "DATA": "dataset", "COMP": "software", "PAT": "patent", "STAND": "standard",
+    "GEN": "misc",
+}
+"""RIS `TY` → BibTeX entry type; any other type is read as misc."""
+
+CSL_TYPES = {
+    "article-journal": "article", "article-magazine": "article", "article-newspaper": "article",
+    "article": "article", "review": "article", "review-book": "article",
+    "book": "book", "classic": "book",
+    "chapter": "incollection", "entry": "incollection", "entry-dictionary": "incollection",
+    "entry-encyclopedia": "incollection",
+    "paper-conference": "inproceedings",
+    "thesis": "phdthesis",
+    "report": "techreport",
+    "post-weblog": "online", "webpage": "online", "post": "online",
+    "manuscript": "unpublished", "dataset": "dataset", "software": "software", "patent": "patent",
+    "standard": "standard",
+}
+"""CSL `type` → BibTeX entry type; any other type is read as misc."""
+
+# Where a record's container goes in the BibTeX-like values, by entry type; any field of
+# bibliography.CONTAINER_FIELDS becomes the row's container.
+_CONTAINER_FIELD = {"article": "journal", "incollection": "booktitle", "inproceedings": "booktitle"}
+_BOOKLIKE = {"book", "phdthesis", "mastersthesis", "techreport"}
+
+# A key usable as a citekey (it names corpus/sources/<citekey>.md): BibTeX's own rule, and
+# no path separator.
+_KEY = re.compile(r"[^\s,{}()\"#%'=\\~/]+")
+
+# ---------------------------------------------------------------- Better BibTeX keys
+
+# Better BibTeX's default `skipWords` preference, word for word.
+SKIP_WORDS = frozenset(
+    "a,ab,aboard,about,above,across,after,against,al,along,amid,among,an,and,anti,around,as,at,before,"
+    "behind,below,beneath,beside,besides,between,beyond,but,by,d,da,das,de,del,dell,dello,dei,degli,"
+    "della,dell,delle,dem,den,der,des,despite,die,do,down,du,during,ein,eine,einem,einen,einer,eines,el,"
+    "en,et,except,for,from,gli,i,il,in,inside,into,is,l,la,las,le,les,like,lo,los,near,nor,of,off,on,"
+    "onto,or,over,past,per,plus,round,save,since,so,some,sur,than,the,through,to,toward,towards,un,una,"
+    "unas,under,underneath,une,unlike,uno,unos,until,up,upon,versus,via,von,while,with,within,without,"
+    "yet,zu,zum".split(","))
+
+# Letters that Unicode decomposition does not fold to ASCII.
+_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
+                       "đ": "d", "Đ": "D", "þ": "th", "Þ": "TH", "œ": "oe", "Œ": "OE", "ı": "i",
+                       "ð": "d", "Ð": "D", "ŋ": "n", "Ŋ": "N"})
+
+
+def fold(text: str) -> str:
+    """text in ASCII where it has an ASCII spelling: 'Müller' → 'Muller', 'Straße' → 'Strasse'."""
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def better_bibtex_key(people, title: str, year: int | None, taken: set[str]) -> str:
+    """A citekey as Better BibTeX's default formula `[auth:lower][shorttitle3_3][year]` makes it.
+
+    - auth: the first person's last name, particles included (`van der Berg` → `vanderberg`,
+      as Better BibTeX does unless told to drop them; see its issue #3295), folded to ASCII
+      (`Müller` → `muller`), lower case, letters only; empty when there is no person;
+    - shorttitle3_3: the first three words of the title that are not in Better BibTeX's
+      `skipWords` (a, an, the, of, on, in, and, is, …), each capitalised, folded to ASCII,
+      letters and digits only (apostrophes dropped, other punctuation splits words);
+    - year: the four digits, or nothing.
+
+    `people` are `bibliography.Person`s (anything with `.family` and `.von`). A key already in
+    `taken` (compared ignoring case, as file names on Windows and macOS are) gets a, b, …, z,
+    aa, ab, … as Better BibTeX's postfix does: `kotterWhatLeadersReally1990a`. The key
+    returned is added to `taken`. With no person, title words or year the key is `anonymous`.
+    """
+    auth = ""
+    if people:
+        first = people[0]
+        auth = re.sub(r"[^a-z]", "", fold(f"{getattr(first, 'von', '')}{first.family}").lower())
+    words = []
+    for word in re.split(r"[^A-Za-z0-9]+", re.sub(r"['’]", "", fold(title or ""))):
+        if word and word.lower() not in SKIP_WORDS:
+            words.append(word[0].upper() + word[1:])
+            if len(words) == 3:
+                break
+    base = auth + "".join(words) + (str(year) if year is not None else "") or "anonymous"
+    lowered = {key.lower() for key in taken}
+    key, n = base, 0
+    while key.lower() in lowered:
+        n += 1
+        key = base + _letters(n)
+    taken.add(key)
+    return key
+
+
+def _letters(n: int) -> str:
+    """1 → a, 26 → z, 27 → aa, 28 → ab …"""
+    out = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        out = chr(97 + rest) + out
+    return out
+
+
+# ---------------------------------------------------------------- shared helpers
+
+_RICH_TEXT = re.compile(r"</?(?:i|b|em|strong|sup|sub|sc|span)(?:\s[^<>]*)?>", re.IGNORECASE)
+_DASHES = "\u002d\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_RANGE = re.compile(rf"^\s*([^\s{_DASHES}]+)\s*[{_DASHES}]+\s*([^\s{_DASHES}]+)\s*$")
+
+
+def _plain(text) -> str:
+    """A field's value as one line of plain text: Zotero's rich-text tags and HTML entities gone."""
+    if text is None:
+        return ""
+    if isinstance(text, list):  # CSL-JSON from some sources gives titles as lists
+        text = next((t for t in text if t), "")
+    text = str(text)
+    if "<" in text:
+        text = _RICH_TEXT.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return " ".join(text.split())
+
+
+def _pages(first: str, last: str = "") -> str:
+    """'61', '69' → '61--69'; '61-69' or '61–69' → '61--69'; a single page stays as it is."""
+    first, last = first.strip(), last.strip()
+    if first and last:
+        return f"{first}--{last}" if first != last else first
+    match = _RANGE.match(first or last)
+    return f"{match.group(1)}--{match.group(2)}" if match else (first or last)
+
+
+def _bibtex_name(family: str, given: str = "", suffix: str = "", von: str = "") -> str:
+    """One person as BibTeX writes them: 'von Last, Jr, First'; braces keep a comma or 'and' in."""
+    def protect(part: str) -> str:
+        return f"{{{part}}}" if ("," in part or re.search(r"\band\b", part, re.IGNORECASE)) else part
+
+    last = " ".join(p for p in (von, protect(family)) if p)
+    parts = [last] + ([protect(suffix)] if suffix else []) + ([protect(given)] if given else [])
+    if len(parts) == 1 and not von and " " in family:
+        return "{" + family.replace("{", "").replace("}", "") + "}"
+    return ", ".join(parts)
+
+
+def _date_parts(text: str) -> tuple[int | None, int | None, int | None]:
+    """Year, month and day of a date as exports write it.
+
+    '1990', '1990///', '1990/05/01/', '2013/01/09', '1990/2/27', '2013-01-09' (RIS and ISO);
+    'MAY', 'MAY-JUN' (Web of Science's DA: a month, no year); 'May 1990', 'Spring 1985'.
+    """
+    text = text.strip()
+    match = re.fullmatch(r"(\d{4})(?:\s*[/-]\s*(\d{0,2}))?(?:\s*[/-]\s*(\d{0,2}))?(?:\s*[/-].*)?", text)
+    if match:
+        year = int(match.group(1))
+        month = int(match.group(2)) if match.group(2) else None
+        day = int(match.group(3)) if match.group(3) else None
+    else:
+        found = re.search(r"(?<!\d)(\d{4})(?!\d)", text)
+        year = int(found.group(1)) if found else None
+        month = next((m for m in (month_number(w) for w in re.findall(r"[A-Za-z]{3,}", text)) if m), None)
+        day = None
+    if month is not None and not 1 <= month <= 12:
+        month, day = None, None
+    if day is not None and not 1 <= day <= 31:
+        day = None
+    return year, month, (day if month else None)
+
+
+def _put_date(values: dict, year: int | None, month: int | None, day: int | None, raw: str) -> None:
+    """Year, month and day into BibTeX-like values; a date with no year is kept as written,
+    so that `_source_row` names it in its warning."""
+    if year is not None:
+        values["year"] = str(year)
+        if month:
+            values["month"] = str(month)
+            if day:
+                values["day"] = str(day)
+    elif raw:
+        values["year"] = raw
+
+
+def _citekey(value) -> str:
+    """A record's own key, as a string, if it can be a citekey; else ''."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return ""
+    value = str(value).strip()
+    return value if _KEY.fullmatch(value) else ""
+
+
+def _finish(records: list[tuple[int, str, str, dict, str]], log: ProblemLog, report: ImportReport, name: str,
+            taken: set[str] | None, kind: str) -> list[dict]:
+    """Rows for records read as (line, own key, entry type, values, what the key came from).
+
+    Own keys are claimed first, in file order, so that a made key never takes one a later
+    record brings; a key used twice is an error and its later record is left out, as in the
+    BibTeX reader. Made keys follow Better BibTeX.
+    """
+    taken = set() if taken is None else taken
+    claimed: dict[str, int] = {}
+    keep = []
+    for line, key, entry_type, values, source in records:
+        if key:
+            first = claimed.get(key.lower())
+            if first is not None:
+                report.duplicates.append(line)
+                log.error(line, f"duplicate citekey '{key}' (first used on line {first}); this record was left out",
+                          f"give one of the two records another {source}, or delete the repeat", f"{kind}-duplicate-key")
+                continue
+            claimed[key.lower()] = line
+            taken.add(key)
+        keep.append((line, key, entry_type, values))
+    rows = []
+    for line, key, entry_type, values in keep:
+        if not key:
+            people = _people(values)
+            title = latex_to_text(values.get("title", ""))
+            year = re.search(r"\b([0-9]{4})\b", values.get("year", ""))
+            key = better_bibtex_key(people, title, int(year.group(1)) if year else None, taken)
+        row = _source_row(key, entry_type, values, line, log)
+        row["file"] = name
+        rows.append(row)
+    report.imported = len(rows)
+    return rows
+
+
+def _people(values: dict):
+    from .bibliography import split_names
+
+    for field in ("author", "editor"):
+        if values.get(field):
+            return split_names(values[field])
+    return []
+
+
+# ---------------------------------------------------------------- RIS
+
+# Tags that are RIS (in the RIS specification, or written by EndNote, Zotero and the
+# databases) that rispy's mapping lacks; read without a warning, mostly not used.
+_MORE_TAGS = {"BT": "book_title", "CT": "caption_title", "ED": "editors", "CR": "rights", "SV": "series_volume",
+              "M2": "misc2", "U1": "user1", "U2": "user2", "U3": "user3", "U4": "user4", "U5": "user5",
+              "H1": "location1", "H2": "location2", "A5": "fifth_authors", "A6": "sixth_authors",
+              "AV": "availability", "Y3": "date3", "RD": "retrieved_date", "LK": "link", "CP": "city_or_issue"}
+_MAPPING = {**TAG_KEY_MAPPING, **_MORE_TAGS}
+_LIST_TAGS = [*LIST_TYPE_TAGS, "ED"]
+_PARSER = rispy.RisParser(mapping=_MAPPING, list_tags=_LIST_TAGS)
+_LOOSE_TY = re.compile(r"^TY[ \t]?-(?:[ \t]|$)")
+_LOOSE_ER = re.compile(r"^ER[ \t]?-[ \t]*$")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def read_ris(path: Path, name: str, *, taken: set[str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
+    """Source rows from one RIS file, the problems met, and the import report.
+
+    What real exports do, and what is done about it (rispy 0.10 on its own loses the
+    record named in brackets):
+
+    - a UTF-8 byte-order mark (Zotero, Windows tools): removed before reading [the first
+      record: rispy's start test is `line.startswith("TY")`];
+    - CRLF line ends (the RIS specification's own, Zotero's): read as line ends; CR alone
+      (old Mac EndNote) too [every record, with CR alone];
+    - a header before the first record (`Provider: …`, `Database: …`, blank lines, as EBSCO,
+      JSTOR and other databases write): skipped, lines up to the first `TY  - ` line; a line
+      that merely starts with "TY" is not taken as a record [rispy does take it];
+    - a record without `ER  - `: read up to the next `TY  - ` line or the end of the file,
+      with a warning [the last record; a record in the middle swallows the next one];
+    - the end tag is exactly `ER  -` (two spaces, a hyphen): a note or abstract line that
+      starts with "ER of …" or "ERIC database" continues the field (rispy agrees);
+    - a line without a tag continues the field above it (AB and TI joined with a space);
+      text before any tag in a record is reported;
+    - repeated tags: every AU/A1 is an author (in the order of the first of the two tags
+      used); a repeated PY/Y1 with another year is reported and the first is used;
+    - PY as "1990", "1990///" or "1990/05/01/"; DA as "2013/01/09", "2013/01/09/" or a month
+      ("MAY", "MAY-JUN", as Web of Science writes it): the year comes from PY (else Y1,
+      else DA), month and day from PY when it has them, else from DA when DA's year (if
+      any) is the same;
+    - pages as SP and EP (a range in SP alone too) → "12--34"; SP of a whole book is its
+      number of pages and is not read as pages;
+    - the container: JF, T2, JO, JA, J2 for journals (the first given); BT/T2 for chapters;
+      C3 (proceedings title) or T2 for conference papers; T2 for web pages and blog posts;
+    - DO with "https://doi.org/" or "doi:" in front: the prefix is removed;
+    - ID (EndNote) is the citekey when it can be one; otherwise a Better BibTeX key is made;
+    - a tag rispy does not know is reported with its line; a record with no title (TI, T1,
+      CT, BT of a book, ST) is reported and left out; a record rispy cannot read is reported
+      and left out; tag lines outside any record (no `TY  - ` above them) are reported;
+    - "TY - JOUR" with one space is not RIS (nor does rispy read it): each such line is
+      counted as a record found and reported as not read.
+
+    `taken`: keys already used elsewhere (e.g. by references.bib), which made keys avoid;
+    the keys of this file are added to it.
+    """
+    log = ProblemLog(name)
+    report = ImportReport(name)
+    if not path.exists():
+        log.error(None, "the RIS file is missing", f"export the references again as RIS to {name}", "ris-missing")
+        return [], log, report
+    text = read_text(path, log).lstrip("\ufeff")
+    lines = _LINE_END.split(text)
+    records = _ris_records(lines, log, report)
+    read = []
+    for record in records:
+        parsed = _ris_record(record, log, report)
+        if parsed:
+            read.append(parsed)
+    if not report.openings:
+        _no_records(text, log)
+    return _finish(read, log, report, name, taken, "ris"), log, report
+
+
+def _ris_records(lines: list[str], log: ProblemLog, report: ImportReport) -> list[list[tuple[int, str]]]:
+    """The records of the file, each as its (line number, text) lines from TY to before ER."""
+    records: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] | None = None
+    stray: list[tuple[int, str]] = []
+
+    def flush_stray():
+        if stray:
+            tags = ", ".join(dict.fromkeys(tag for _, tag in stray))
+            where = f"lines {stray[0][0]}–{stray[-1][0]}" if len(stray) > 1 else f"line {stray[0][0]}"
+            log.error(stray[0][0], f"{where} hold RIS tags ({tags}) outside any record: no 'TY  - ' line "
+                      "starts their record, so they were left out",
+                      "add a 'TY  - JOUR' (or the right type) line above them", "ris-outside")
+            stray.clear()
+
+    def close(next_line: int | None):
+        if current is None:
+            return
+        loose_end = next((n for n, t in current if _LOOSE_ER.match(t)), None)
+        hint = (f"; its end line {loose_end} needs two spaces before the hyphen ('ER  - ')" if loose_end else "")
+        if next_line:
+            log.warning(current[0][0], f"this record has no end line 'ER  - '; it was read up to the next record "
+                        f"on line {next_line}" + hint, "add a line 'ER  - ' after the record", "ris-no-end")
+        else:
+            log.warning(current[0][0], "the last record has no end line 'ER  - '; it was read to the end of the "
+                        "file" + hint, "check that the file is complete (not cut short), and end the record "
+                        "with 'ER  - '", "ris-no-end")
+        records.append(current)
+
+    for number, line in enumerate(lines, 1):
+        tag, _ = _PARSER.parse_line(line)
+        if tag == "TY":
+            flush_stray()
+            close(number)
+            current = [(number, line)]
+            report.openings += 1
+        elif tag is None and _LOOSE_TY.match(line):
+            flush_stray()
+            close(number)
+            current = None
+            report.openings += 1
+            report.failed.append(number)
+            log.error(number, f"'{line.strip()}' starts a record, but a RIS tag needs two spaces before the hyphen "
+                      "('TY  - '); this record was not read", "write the tags as 'XX  - value'", "ris-failed")
+        elif current is None:
+            if tag is not None and tag != "ER":
+                stray.append((number, tag))
+        elif tag == "ER":
+            records.append(current)
+            current = None
+        else:
+            current.append((number, line))
+    flush_stray()
+    close(None)
+    return records
+
+
+def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportReport):
+    """(line, own key, entry type, values, key source) for one record, or None if left out."""
+    line = record[0][0]
+    # What each line holds, for the problems (rispy gives no lines) and for repeated tags.
+    tags: list[tuple[int, str, str]] = []
+    for number, text in record[1:]:
+        tag, value = _PARSER.parse_line(text)
+        if tag is None:
+            if value and not tags:
+                log.warning(number, f"text before any tag in the record starting on line {line} was not read: "
+                            f"'{_short(value)}'", "start the line with its tag, e.g. 'N1  - '", "ris-text")
+            continue
+        tags.append((number, tag, value))
+        if tag not in _MAPPING:
+            log.warning(number, f"'{tag}' is not a RIS tag; this line was not read: '{_short(text.strip())}'",
+                        "correct the tag, or delete the line", "ris-tag")
+    body = "\n".join(text for _, text in record if text.strip())
+    try:
+        fields = _PARSER.parse(body + "\nER  - \n")[0]
+    except Exception as err:  # rispy has failed on odd input before; never lose a record silently
+        report.failed.append(line)
+        log.error(line, f"this record could not be read ({type(err).__name__}: {err}) and was left out",
+                  "check the record's tag lines ('XX  - value')", "ris-failed")
+        return None
+
+    def first(*names: str) -> str:
+        for field in names:
+            value = fields.get(field)
+            if isinstance(value, list):
+                value = next((v for v in value if v and v.strip()), "")
+            if value and str(value).strip():
+                return _plain(value)
+        return ""
+
+    ty = first("type_of_reference").upper()
+    entry_type = RIS_TYPES.get(ty, "misc")
+    if ty and ty not in RIS_TYPES and ty not in rispy.config.TYPE_OF_REFERENCE_MAPPING:
+        log.warning(line, f"'{ty}' is not a RIS type; the record was read as misc", "use a RIS type such as JOUR or BOOK",
+                    "ris-type")
+    if entry_type == "phdthesis" and "master" in first("type_of_work").lower():
+        entry_type = "mastersthesis"
+
+    title = first("title", "primary_title", "caption_title") or \
+        (first("book_title") if entry_type == "book" else "") or first("short_title")
+    if not title:
+        report.failed.append(line)
+        log.error(line, "this record has no title (TI or T1) and was left out", "add a line 'TI  - <title>'",
+                  "ris-no-title")
+        return None
+
+    values: dict[str, str] = {"title": title}
+    authors = _ris_people(fields, tags)
+    if authors:
+        values["author"] = authors
+    editor_fields = ["editors"] + (["secondary_authors"] if entry_type in ("incollection", "inproceedings") else []) + \
+        (["tertiary_authors"] if entry_type == "book" else [])
+    for field in editor_fields:
+        names = [n for n in fields.get(field) or [] if n.strip()]
+        if names:
+            values["editor"] = " and ".join(_ris_name(n) for n in names)
+            break
+
+    if entry_type == "article":
+        container = first("alternate_title3", "secondary_title", "journal_name", "alternate_title2", "alternate_title1")
+    elif entry_type == "incollection":
+        container = first("book_title", "secondary_title")
+    elif entry_type == "inproceedings":
+        container = first("custom3", "secondary_title", "book_title")
+    elif entry_type in _BOOKLIKE:
+        container = ""
+        if first("secondary_title"):
+            values["series"] = first("secondary_title")
+    else:
+        container = first("secondary_title", "alternate_title3", "journal_name", "book_title")
+    if container:
+        values[_CONTAINER_FIELD.get(entry_type, "howpublished")] = container
+
+    _ris_date(values, tags, line, log)
+    for key, field in (("volume", "volume"), ("number", "number"), ("edition", "edition"), ("address", "place_published"),
+                       ("isbn", "issn")):
+        if first(field):
+            values[key] = first(field)
+    publisher = first("publisher")
+    if publisher:
+        values[{"phdthesis": "school", "mastersthesis": "school", "techreport": "institution"}.get(entry_type, "publisher")] = \
+            publisher
+    if entry_type not in ("book", "phdthesis", "mastersthesis"):  # SP of a whole book is its number of pages
+        pages = _pages(first("start_page"), first("end_page"))
+        if pages:
+            values["pages"] = pages
+    doi = first("doi")
+    if not doi and re.search(r"\b10\.\d{4,9}/\S+", first("type_of_work")):  # some exports put the DOI in M3
+        doi = re.search(r"\b10\.\d{4,9}/\S+", first("type_of_work")).group(0)
+    if doi:
+        values["doi"] = doi
+    url = first("urls")
+    if url:
+        values["url"] = url
+
+    own = first("id")
+    key = _citekey(own)
+    if own and not key:
+        log.warning(line, f"ID '{own}' cannot be a citekey (it has a space or one of , {{ }} ( ) \" # % ' = \\ ~ /); "
+                    "a key was made instead", "change the ID, or delete it", "ris-id")
+    return line, key, entry_type, values, "ID"
+
+
+def _ris_people(fields: dict, tags: list[tuple[int, str, str]]) -> str:
+    """AU and A1 people as a BibTeX name list, in the order of whichever tag comes first."""
+    order = [t for t in dict.fromkeys(tag for _, tag, _ in tags if tag in ("AU", "A1"))]
+    names: list[str] = []
+    for tag in order:
+        for name in fields.get({"AU": "authors", "A1": "first_authors"}[tag]) or []:
+            name = name.strip()
+            if name and name not in names:
+                names.append(name)
+    return " and ".join(_ris_name(n) for n in names)
+
+
+def _ris_name(name: str) -> str:
+    """A RIS name ('Last, First', 'Last, First, Suffix', 'Last,F.M.', an institution) as BibTeX writes it."""
+    name = _plain(name)
+    if name.lower().rstrip(".") in ("et al", "others"):
+        return "others"
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) == 1:
+        return _bibtex_name(parts[0])
+    if len(parts) == 2:
+        return _bibtex_name(parts[0], parts[1])
+    return _bibtex_name(parts[0], parts[1], ", ".join(parts[2:]))
+
+
+def _ris_date(values: dict, tags: list[tuple[int, str, str]], line: int, log: ProblemLog) -> None:
+    primary = [(n, v) for n, t, v in tags if t in ("PY", "Y1") and v]
+    dates = [(n, v) for n, t, v in tags if t == "DA" and v]
+    parsed = [(n, v, _date_parts(v)) for n, v in primary]
+    with_year = [p for p in parsed if p[2][0] is not None]
+    years = list(dict.fromkeys(p[2][0] for p in with_year))
+    if len(years) > 1:
+        log.warning(with_year[1][0], f"the record starting on line {line} gives two years ({years[0]} and {years[1]}); "
+                    f"{years[0]} is used", "keep one PY line", "ris-date")
+    if with_year:
+        number, raw, (year, month, day) = with_year[0]
+    elif dates:
+        number, raw = dates[0]
+        year, month, day = _date_parts(raw)
+    elif parsed:
+        raw, year, month, day = parsed[0][1], None, None, None
+    else:
+        return
+    if year is not None and not month:
+        for _, da in dates:
+            da_year, da_month, da_day = _date_parts(da)
+            if da_month and da_year in (None, year):
+                month, day = da_month, da_day
+                break
+    _put_date(values, year, month, day, raw)
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _no_records(text: str, log: ProblemLog) -> None:
+    if not text.strip():
+        log.info(None, "the file is empty: it has no records", "export the references as RIS", "ris-empty")
+    elif re.search(r"^PT [A-Z]\s*$", text, re.MULTILINE) and re.search(r"^ER\s*$", text, re.MULTILINE):
+        log.error(None, "this is Web of Science's tagged plain-text format, not RIS: nothing was read",
+                  "export from Web of Science as 'RIS (other reference software)'", "ris-format")
+    else:
+        log.error(None, "no RIS record found: no line starts with 'TY  - '; nothing was read",
+                  "check that this is a RIS file (each record starts 'TY  - JOUR' or another type)", "ris-format")
+
+
+# ---------------------------------------------------------------- CSL-JSON
+
+def read_csl_json(path: Path, name: str, *, taken: set[str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
+    """Source rows from one CSL-JSON file (a JSON list of records), the problems met, and the report.
+
+    As Zotero ('CSL JSON') and Better BibTeX ('Better CSL JSON') export it, and as people
+    write it by hand:
+
+    - the citekey is `citation-key`, else `id` when it can be a citekey (Better CSL JSON's
+      `id` is the citekey; Zotero's web API gives ids such as '12047273/KC6WFG78', which
+      cannot be one, and then a Better BibTeX key is made);
+    - `author` (else `editor`): [{"family", "given"}] with particles and suffix, or
+      [{"literal": "American Nurses Association"}] for an institution;
+    - `issued`: {"date-parts": [[2013, 1, 9]]} (parts may be strings, as Zotero writes the
+      year), {"raw": "2013-01-09"}, {"literal": "Spring 1985"}, or "2013" / 2013 as
+      hand-made files have it;
+    - container-title (a string, or a list as some services give it), volume, issue, page
+      ("61-69" → "61--69"), DOI, URL, publisher, publisher-place, edition, ISBN;
+    - malformed JSON: one error with its line and column, nothing read; a top level that is
+      not a list: an error; a record that is not an object, or has no title: an error with
+      its line, and the others are still read.
+
+    A record's line is the line of its opening brace.
+    """
+    log = ProblemLog(name)
+    report = ImportReport(name)
+    if not path.exists():
+        log.error(None, "the CSL-JSON file is missing", f"export the references again as CSL JSON to {name}", "csl-missing")
+        return [], log, report
+    text = read_text(path, log).lstrip("\ufeff")
+    if not text.strip():
+        log.info(None, "the file is empty: it has no records", "export the references as CSL JSON", "csl-empty")
+        return [], log, report
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        log.error(err.lineno, f"this is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno}); "
+                  "nothing in the file was read", "look for a missing comma, quote or bracket there "
+                  "(a JSON validator shows it)", "csl-json")
+        return [], log, report
+    if not isinstance(data, list):
+        what = "an object" if isinstance(data, dict) else type(data).__name__
+        log.error(1, f"the file holds {what}, not a list of records; nothing was read",
+                  "a CSL-JSON file is a list: [ {…record…}, {…record…} ]", "csl-json")
+        return [], log, report
+    lines = _element_lines(text)
+    report.openings = len(data)
+    read = []
+    for position, (item, line) in enumerate(zip(data, lines), 1):
+        parsed = _csl_record(item, position, line, log, report)
+        if parsed:
+            read.append(parsed)
+    if not data:
+        log.info(None, "the file has no records (an empty list)", "export the references as CSL JSON", "csl-empty")
+    return _finish(read, log, report, name, taken, "csl"), log, report
+
+
+def _element_lines(text: str) -> list[int]:
+    """The 1-based line on which each element of the (valid) top-level JSON list starts."""
+    decoder = json.JSONDecoder()
+    space = re.compile(r"\s*")
+    i = space.match(text, 0).end() + 1  # after '['
+    lines, line, last = [], 1, 0
+    while True:
+        i = space.match(text, i).end()
+        if text[i] == "]":
+            return lines
+        line += text.count("\n", last, i)
+        last = i
+        lines.append(line)
+        _, i = decoder.raw_decode(text, i)
+        i = space.match(text, i).end()
+        if text[i] == ",":
+            i += 1
+
+
+def _csl_record(item, position: int, line: int, log: ProblemLog, report: ImportReport):
+    if not isinstance(item, dict):
+        report.failed.append(line)
+        what = {list: "a list", str: "a string"}.get(type(item), type(item).__name__)
+        log.error(line, f"record {position} is {what}, not an object; it was left out",
+                  "each record is an object: {\"id\": …, \"type\": …, \"title\": …}", "csl-record")
+        return None
+    label = f"record {position}" + (f" ('{item['id']}')" if isinstance(item.get("id"), (str, int)) else "")
+    title = _plain(item.get("title"))
+    if not title:
+        report.failed.append(line)
+        log.error(line, f"{label} has no title and was left out", "add \"title\": \"…\"", "csl-no-title")
+        return None
+    csl_type = str(item.get("type") or "")
+    entry_type = CSL_TYPES.get(csl_type, "misc")
+    if entry_type == "phdthesis" and "master" in str(item.get("genre", "")).lower():
+        entry_type = "mastersthesis"
+    values: dict[str, str] = {"title": title}
+    for field in ("author", "editor"):
+        names = _csl_names(item.get(field), field, label, line, log)
+        if names:
+            values[field] = names
+    _csl_date(values, item.get("issued"), label, line, log)
+
+    def text(field: str) -> str:
+        value = item.get(field)
+        return _plain(value) if isinstance(value, (str, int, float, list)) and not isinstance(value, bool) else ""
+
+    container = text("container-title")
+    if container:
+        values[_CONTAINER_FIELD.get(entry_type, "howpublished" if entry_type not in _BOOKLIKE else "series")] = container
+    if text("collection-title") and "series" not in values:
+        values["series"] = text("collection-title")
+    publisher = text("publisher")
+    if publisher:
+        values[{"phdthesis": "school", "mastersthesis": "school", "techreport": "institution"}.get(entry_type, "publisher")] = \
+            publisher
+    for key, field in (("volume", "volume"), ("number", "issue"), ("address", "publisher-place"),
+                       ("edition", "edition"), ("doi", "DOI"), ("url", "URL"), ("isbn", "ISBN")):
+        if text(field):
+            values[key] = text(field)
+    if "number" not in values and entry_type == "techreport" and text("number"):
+        values["number"] = text("number")
+    if text("page"):
+        values["pages"] = _pages(text("page"))
+    own = item.get("citation-key")
+    key = _citekey(own)
+    if own is not None and not key:
+        log.warning(line, f"{label}: citation-key '{own}' cannot be a citekey; a key was made instead",
+                    "change the citation-key", "csl-id")
+    if not key:
+        key = _citekey(item.get("id"))
+    return line, key, entry_type, values, "id"
+
+
+def _csl_names(people, field: str, label: str, line: int, log: ProblemLog) -> str:
+    if not people:
+        return ""
+    if isinstance(people, dict):
+        people = [people]
+    if not isinstance(people, list):
+        log.warning(line, f"{label}: {field} is not a list of names; it was not read",
+                    f"write \"{field}\": [{{\"family\": \"…\", \"given\": \"…\"}}]", "csl-name")
+        return ""
+    names = []
+    for n, person in enumerate(people, 1):
+        if isinstance(person, dict) and _plain(person.get("literal")):
+            names.append("{" + _plain(person["literal"]).replace("{", "").replace("}", "") + "}")
+        elif isinstance(person, dict) and (_plain(person.get("family")) or _plain(person.get("given"))):
+            family, given = _plain(person.get("family")), _plain(person.get("given"))
+            von = " ".join(p for p in (_plain(person.get("dropping-particle")),
+                                       _plain(person.get("non-dropping-particle"))) if p)
+            if not family:  # a single name written as given ("Plato")
+                family, given = given, ""
+            names.append(_bibtex_name(family, given, _plain(person.get("suffix")), von))
+        else:
+            log.warning(line, f"{label}: {field} {n} is not a name ({json.dumps(person)[:40]}); it was left out",
+                        "write {\"family\": \"…\", \"given\": \"…\"} or {\"literal\": \"…\"}", "csl-name")
+    return " and ".join(names)
+
+
+def _csl_date(values: dict, issued, label: str, line: int, log: ProblemLog) -> None:
+    if issued is None or issued == "" or issued == {}:
+        return
+    if isinstance(issued, bool):
+        issued = None
+    if isinstance(issued, int):
+        issued = str(issued)
+    if isinstance(issued, str):
+        _put_date(values, *_date_parts(issued), issued.strip())
+        return
+    if isinstance(issued, dict):
+        parts = issued.get("date-parts")
+        if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+            numbers = []
+            for part in parts[0][:3]:
+                if isinstance(part, bool):
+                    break
+                try:
+                    numbers.append(int(str(part).strip()))
+                except ValueError:
+                    break
+            if numbers:
+                year, month, day = (numbers + [None, None])[:3]
+                if month is not None and not 1 <= month <= 12:  # 21–24 are seasons
+                    month, day = None, None
+                _put_date(values, year, month, day, str(parts[0][0]))
+                return
+        for key in ("raw", "literal"):
+            if isinstance(issued.get(key), (str, int)) and str(issued[key]).strip():
+                _put_date(values, *_date_parts(str(issued[key])), str(issued[key]).strip())
+                return
+    log.warning(line, f"{label}: the date 'issued' is not understood ({json.dumps(issued)[:60]}); cited as n.d.",
+                "write \"issued\": {\"date-parts\": [[1990, 5]]}", "csl-date")
+
+
+# ---------------------------------------------------------------- any file
+
+def read_references(path: Path, name: str, *, taken: set[str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
+    """Source rows from a reference file of any kind litcoder reads, chosen by its suffix.
+
+    .bib and .bibtex: BibTeX (`bibliography.read_bibliography`, its rows as `_source_row`
+    makes them); .ris and .txt: RIS; .json: CSL-JSON. Any other suffix is an error.
+    """
+    suffix = path.suffix.lower()
+    if suffix in (".bib", ".bibtex"):
+        frame, log, report = read_bibliography(path, name)
+        rows = [_bib_row(record, name) for record in frame.to_dict("records")]
+        if taken is not None:
+            taken.update(row["citekey"] for row in rows)
+        return rows, log, report
+    if suffix in (".ris", ".txt"):
+        return read_ris(path, name, taken=taken)
+    if suffix == ".json":
+        return read_csl_json(path, name, taken=taken)
+    log = ProblemLog(name)
+    log.error(None, f"'{path.suffix or path.name}' is not a kind of reference file litcoder reads; nothing was read",
+              "export the references as BibTeX (.bib), RIS (.ris, .txt) or CSL JSON (.json)", "ref-format")
+    return [], log, ImportReport(name)
+
+
+def _bib_row(record: dict, name: str) -> dict:
+    """A row of the BibTeX reader's frame as `_source_row` made it, plus `file`."""
+    def number(value):
+        return None if value is None or value is _NA or (isinstance(value, float) and value != value) else int(value)
+
+    people = record["_people"]
+    return {
+        "citekey": record["citekey"], "entry_type": record["entry_type"], "_people": people,
+        "_author": author_label(people, record["title"]), "authors": record["authors"], "title": record["title"],
+        "year": number(record["year"]), "month": number(record["month"]), "day": number(record["day"]),
+        "container": record["container"], "volume": record["volume"], "number": record["number"],
+        "pages": record["pages"], "publisher": record["publisher"], "edition": record["edition"],
+        "doi": record["doi"], "url": record["url"], "line": number(record["line"]), "file": name,
+    }
+
+
+try:
+    from pandas import NA as _NA
+except ImportError:  # pragma: no cover
+    _NA = object()
+
+
+# ---------------------------------------------------------------- duplicates
+
+_DOI_PREFIX = re.compile(r"^\s*(?:(?:https?://)?(?:dx\.)?doi\.org/|doi\s*:?\s*)", re.IGNORECASE)
+
+
+def normalise_doi(doi) -> str:
+    """A DOI for comparing: lower case, without 'https://doi.org/', 'http://dx.doi.org/', 'doi:'."""
+    if not doi or not isinstance(doi, str):
+        return ""
+    return _DOI_PREFIX.sub("", doi.strip()).strip().lower()
+
+
+def normalise_title(title) -> str:
+    """A title for comparing: accents stripped, case folded, punctuation and spaces collapsed."""
+    if not title or not isinstance(title, str):
+        return ""
+    text = re.sub(r"['’]", "", fold(title).casefold())
+    return " ".join(re.split(r"[\W_]+", text)).strip()
+
+
+def _family(row: dict) -> str:
+    people = row.get("_people") or []
+    if not people:
+        return ""
+    first = people[0]
+    return re.sub(r"[\W_\d]+", "", fold(f"{first.von}{first.family}").casefold())
+
+
+_ORDINALS = {w: i for i, w in enumerate(["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                                         "ninth", "tenth", "eleventh", "twelfth"], 1)}
+
+
+def _edition(value) -> str:
+    """'9', '9th', '9th ed.', 'Ninth edition' → '9'; '' when none; other text case-folded."""
+    if not value or not isinstance(value, str):
+        return ""
+    text = value.strip().casefold()
+    digits = re.search(r"\d+", text)
+    if digits:
+        return str(int(digits.group(0)))
+    word = re.search(r"[a-z]+", text)
+    if word and word.group(0) in _ORDINALS:
+        return str(_ORDINALS[word.group(0)])
+    return " ".join(text.split())
+
+
+def find_duplicates(rows: list[dict]) -> list[tuple[dict, dict, str]]:
+    """Pairs of rows that are the same work, each later row with the first one it repeats.
+
+    Two rows are the same work when they have the same DOI (lower case, without
+    'https://doi.org/' or 'doi:'); else when they have the same title (accents stripped,
+    case folded, punctuation and spaces collapsed), the same year and the same first
+    author's last name, and do not give different editions. So a reprint in another year,
+    or another edition, is another work; so is a record that gives the same edition under
+    another year (e.g. Northouse's 7th edition, 2016, often cited as 2015): compare such
+    pairs by eye. Nothing is merged; the reason says why each pair was matched.
+    """
+    pairs = []
+    by_doi: dict[str, dict] = {}
+    by_title: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        doi = normalise_doi(row.get("doi"))
+        if doi and doi in by_doi:
+            pairs.append((by_doi[doi], row, f"same DOI {doi}"))
+            continue
+        if doi:
+            by_doi[doi] = row
+        title = normalise_title(row.get("title"))
+        if not title:
+            continue
+        key = (title, _family(row))
+        earlier = by_title.setdefault(key, [])
+        for other in earlier:
+            if _year(other) != _year(row):
+                continue
+            a, b = _edition(other.get("edition")), _edition(row.get("edition"))
+            if a and b and a != b:
+                continue
+            reason = "same title, year and first author"
+            other_doi = normalise_doi(other.get("doi"))
+            if doi and other_doi and doi != other_doi:
+                reason += f" (their DOIs differ: {other_doi}, {doi})"
+            pairs.append((other, row, reason))
+            break
+        else:
+            earlier.append(row)
+    return pairs
+
+
+def _year(row: dict):
+    year = row.get("year")
+    return None if year is None or year is _NA or (isinstance(year, float) and year != year) else int(year)
