@@ -149,16 +149,29 @@ def _read(path: Path, name: str) -> bytes | Extracted:
         return Extracted("", None, log, KINDS[path.suffix.lower()])
 
 
+def _sniff(data: bytes) -> str | None:
+    """What the bytes are, whatever the file's name says: 'pdf', 'docx' or None."""
+    if data[:1024].lstrip().startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
+        return "docx"
+    return None
+
+
 def _extract_data(data: bytes, suffix: str, name: str) -> Extracted:
     kind = KINDS[suffix]
     log = ProblemLog(name)
+    real = _sniff(data)
+    if real and real != kind:
+        log.warning(None, f"this is a {'PDF' if real == 'pdf' else 'Word (.docx) file'} named {suffix}; read as one",
+                    f"rename it to .{real}", "source-format")
+        kind = real
     pages: list[int] | None = [] if kind == "pdf" else None
-    if not data.strip() or (kind == "text" and not _decode_text(data)[0].strip()):
-        log.warning(None, "empty: no text to code", "save the source's text (or your notes on it) into the file",
-                    "source-empty")
-        return Extracted(_decode_text(data)[0] if kind == "text" else "", pages, log, kind)
+    text = ""
     try:
-        if kind == "text":
+        if not data.strip():
+            pass
+        elif kind == "text":
             text = _text_file(data, log)
         elif kind == "html":
             text = _html_file(data, log)
@@ -167,11 +180,12 @@ def _extract_data(data: bytes, suffix: str, name: str) -> Extracted:
         else:
             text, pages = _pdf_file(data, log)
     except Exception as err:  # a reader's bug on a strange file must not stop the review loading
-        log.error(None, f"could not be read ({type(err).__name__}: {err})",
+        log.error(None, f"could not be read ({type(err).__name__}: {_short(err)})",
                   "re-export or re-save the file, or save its text as .md beside it", "source-unreadable")
         text, pages = "", ([] if kind == "pdf" else None)
-    if kind != "text" and not text.strip() and not any(p.severity == "error" for p in log):
-        log.warning(None, "empty: no text to code", "check the file opens and shows text; else save its text as .md",
+    if not text.strip() and not any(p.severity == "error" for p in log):
+        log.warning(None, "empty: no text to code", "put the source's text (or your notes on it) in the file"
+                    if kind == "text" else "check that the file opens and shows text; else save its text as .md",
                     "source-empty")
     return Extracted(text, pages, log, kind)
 
@@ -285,8 +299,10 @@ def _decode_text(data: bytes) -> tuple[str, str | None, int | None, int]:
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
     # Notes pasted together from several programs: mostly UTF-8, with a few Windows bytes.
+    # (Bytes of a legacy encoding form a valid UTF-8 sequence now and then, e.g. Mac Roman
+    # "’é": only Latin letters and typographic marks count as signs of real UTF-8.)
     loose = data.decode("utf-8", errors="replace")
-    if any(ord(c) > 127 and c != "\ufffd" for c in loose) and data.count(0) == 0:
+    if any(0xA0 <= ord(c) <= 0x17F or 0x2000 <= ord(c) != 0xFFFD for c in loose) and data.count(0) == 0:
         bad = loose.count("\ufffd")
         return data.decode("utf-8", errors="litcoder-cp1252"), None, line, bad
     codec = _detect(data)
@@ -310,17 +326,26 @@ def _detect(data: bytes) -> str:
     codec = codecs.lookup(best.encoding).name
     if codec.startswith("utf"):
         return codec
-    if codec in ("mac-iceland", "mac-latin2") and best.language not in _CENTRAL:
-        # charset-normalizer offers Mac Icelandic where Mac Roman reads the same letters
-        return "mac-roman"
+    if best.language in _CENTRAL:
+        return codec
+    # Western text. charset-normalizer ranks code pages that read these bytes the same way
+    # (Windows-1250 and -1252, Mac Icelandic and Mac Roman) in an arbitrary order, and a
+    # DOS code page now and then above them: take the commonest Western one that fits.
     low = min(m.chaos for m in results)
-    close = {codecs.lookup(m.encoding).name for m in results if m.chaos <= low + 0.02}
-    if best.language not in _CENTRAL:
-        # Western text: charset-normalizer ties Windows-1250 and -1252 and picks the first
-        for western in ("cp1252", "iso8859-1", "iso8859-15"):
-            if western in close:
+    groups = [best] + [m for m in results if m.chaos <= low + 0.02]
+    for match in groups:
+        fits = {_codec_name(name) for name in [match.encoding, *match.could_be_from_charset]}
+        for western in ("cp1252", "mac-roman", "iso8859-1", "iso8859-15"):
+            if western in fits:
                 return western
     return codec
+
+
+def _codec_name(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name
 
 
 def _decode_report(log: ProblemLog, encoding: str | None, line: int | None, bad: int) -> None:
@@ -336,8 +361,24 @@ def _decode_report(log: ProblemLog, encoding: str | None, line: int | None, bad:
 # ---------------------------------------------------------------- .txt, .md
 
 
+def _binary(text: str, data: bytes, log: ProblemLog) -> bool:
+    """Whether the file is not text at all (an old .doc, an image, …), reporting it."""
+    control = len(_CONTROL.findall(text[:100_000]))
+    if control <= max(8, 0.01 * min(len(text), 100_000)):
+        return False
+    what = "an old Word .doc or other Office file" if data[:4] == b"\xd0\xcf\x11\xe0" else "binary"
+    log.error(None, f"not a text file: it is {what}, so it cannot be read as text",
+              "open it in the program that made it and save it as .docx, .pdf or .md", "source-format")
+    return True
+
+
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
+
+
 def _text_file(data: bytes, log: ProblemLog) -> str:
     text, encoding, line, bad = _decode_text(data)
+    if _binary(text, data, log):
+        return ""
     _decode_report(log, encoding, line, bad)
     # Classic Mac OS ended lines with CR alone; as LF, blank lines separate passages. One
     # character for one, so offsets into the text stay where they were.
@@ -350,12 +391,13 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _COMMENTS_START = re.compile(
     r"^(#+ )?(\d+|one|two|three|no)\s+(responses?|comments?|replies|reply|thoughts?)\s+(to|on)\b"
-    r"|^(#+ )?(leave a (reply|comment)|post a comment|add a comment|comments( \(\d+\))?|responses)\s*:?$"
-    r"|^(#+ )?(trackbacks?|pingbacks?)( and pingbacks)?\s*:?$", re.I)
+    r"|^(#+ )?(leave a (reply|comment)|post a comment|add a comment|join the discussion)\s*:?$"
+    r"|^(#+ )?(trackbacks?|pingbacks?)( and (trackbacks|pingbacks))?\s*:?$", re.I)
 _CHROME = re.compile(
-    r"^(share (this|on|via)\b.*|share:?|(pingback|trackback):.*|related( posts| articles)?:?|"
-    r"you (may|might) also like:?|like this:?|like loading\.{3}|(click|tweet) to (share|tweet).*|"
-    r"print( this)?( page)?|email this|tags?:.*|categor(y|ies):.*)$", re.I)
+    r"^(share( this( post| article| page)?)?:?|share (on|via) (facebook|twitter|x|linkedin|email|whatsapp|reddit|"
+    r"pinterest|mastodon|bluesky)|(pingback|trackback):.*|related( posts| articles)?:?|you (may|might) also like:?|"
+    r"like this:?|like loading\.{3}|click to (share|print|email).*|print( this( page)?)?|email this( page)?|"
+    r"tags?:.*|categor(y|ies):.*)$", re.I)
 
 
 def _html_decode(data: bytes, log: ProblemLog) -> str:
@@ -393,12 +435,16 @@ def _html_file(data: bytes, log: ProblemLog) -> str:
     import trafilatura
     from lxml import etree
 
-    html = _XML_DECLARATION.sub("", _html_decode(data, log), count=1)
+    html = _html_decode(data, log)
+    if _binary(html, data, log):
+        return ""
+    html = _XML_DECLARATION.sub("", html, count=1)
     blocks: list[str] = []
     with _quiet("trafilatura", "htmldate", "courlan", "justext"):
         try:
             xml = trafilatura.extract(html, include_comments=False, include_tables=True, include_images=False,
-                                      output_format="xml", favor_precision=False, deduplicate=False)
+                                      output_format="xml", favor_precision=False, deduplicate=False,
+                                      with_metadata=True)
         except Exception:  # trafilatura gives up on some broken markup: fall back, below
             xml = None
     if xml:
@@ -406,6 +452,9 @@ def _html_file(data: bytes, log: ProblemLog) -> str:
             root = etree.fromstring(xml.encode("utf-8"))
             main = root.find("main")
             blocks = list(_xml_blocks(main if main is not None else root))
+            title = _words(root.get("title") or "")
+            if blocks and title and not any(b.startswith("#") and b.lstrip("# ") == title for b in blocks[:3]):
+                blocks.insert(0, "# " + title)  # the page's title, as the heading of what follows
         except etree.XMLSyntaxError:
             blocks = []
     if not blocks:
@@ -474,36 +523,43 @@ def _list_lines(el, depth: int = 0) -> list[str]:
 
 def _xml_blocks(el):
     """Paragraph-level blocks of trafilatura's XML: headings as `# …`."""
+    loose = _words(el.text or "")
+    if loose:
+        yield loose  # text straight inside <main>, as trafilatura leaves a very short page
     for child in el:
-        tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        if tag == "head":
-            text = _inline(child).replace("\n", " ")
-            level = child.get("rend", "h1")[1:]
-            if text:
-                yield "#" * (int(level) if level.isdigit() and 1 <= int(level) <= 6 else 1) + " " + text
-        elif tag == "list":
-            lines = _list_lines(child)
-            if lines:
-                yield "\n".join(lines)
-        elif tag == "table":
-            rows = []
-            for row in child.iter("row"):
-                cells = [_inline(cell).replace("\n", " ") for cell in row if cell.tag == "cell"]
-                if any(cells):
-                    rows.append(" | ".join(c for c in cells if c))
-            if rows:
-                yield "\n".join(rows)
-        elif tag in ("quote", "div", "main", "body") and any(c.tag in ("p", "list", "head", "table", "quote")
-                                                             for c in child):
-            yield from _xml_blocks(child)
-        elif tag in ("graphic", "comments"):
-            continue
-        else:
-            text = _inline(child)
-            if text:
-                yield text
+        if isinstance(child.tag, str):
+            yield from _xml_block(child)
+        loose = _words(child.tail or "")
+        if loose:
+            yield loose
+
+
+def _xml_block(child):
+    tag = child.tag
+    if tag == "head":
+        text = _inline(child).replace("\n", " ")
+        level = child.get("rend", "h1")[1:]
+        if text:
+            yield "#" * (int(level) if level.isdigit() and 1 <= int(level) <= 6 else 1) + " " + text
+    elif tag == "list":
+        lines = _list_lines(child)
+        if lines:
+            yield "\n".join(lines)
+    elif tag == "table":
+        rows = []
+        for row in child.iter("row"):
+            cells = [_inline(cell).replace("\n", " ") for cell in row if cell.tag == "cell"]
+            if any(cells):
+                rows.append(" | ".join(c for c in cells if c))
+        if rows:
+            yield "\n".join(rows)
+    elif tag in ("quote", "div", "main", "body") and any(c.tag in ("p", "list", "head", "table", "quote")
+                                                         for c in child):
+        yield from _xml_blocks(child)
+    elif tag not in ("graphic", "comments"):
+        text = _inline(child)
+        if text:
+            yield text
 
 
 _INVISIBLE = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object", "embed", "canvas",
@@ -602,18 +658,22 @@ def _docx_file(data: bytes, log: ProblemLog) -> str:
                 if text:
                     out.append(text)
             elif child.tag == TBL:
-                for tr in child.iter(TR):
-                    if tr.getparent() is not child:
-                        continue  # a nested table's rows come with their cell
+                rows: list[str] = []  # the table's simple rows, one block of "cell | cell" lines
+                for tr in child.iterchildren(TR):
                     cells = [cell_paragraphs(tc) for tc in tr.iterchildren(TC)]
                     if any(len(c) > 1 or sum(map(len, c)) > 200 for c in cells):
                         # a table used for layout: its cells hold paragraphs of their own
+                        if rows:
+                            out.append("\n".join(rows))
+                            rows = []
                         for c in cells:
                             out.extend(c)
                     else:
                         row = [" ".join(c).replace("\n", " ") for c in cells]
                         if any(row):
-                            out.append(" | ".join(r for r in row if r))
+                            rows.append(" | ".join(r for r in row if r))
+                if rows:
+                    out.append("\n".join(rows))
             elif child.tag == SDT:
                 content = child.find(qn("w:sdtContent"))
                 if content is not None:
@@ -697,6 +757,10 @@ def _pdf_file(data: bytes, log: ProblemLog) -> tuple[str, list[int]]:
                 page_lines.append(None)
     broken = [i + 1 for i, lines in enumerate(page_lines) if lines is None]
     pages = [lines or [] for lines in page_lines]
+    if not any(pages) and not broken and repaired:
+        log.error(None, f"damaged: no text could be read (pypdf: {_short(repaired[-1])})",
+                  "re-download or re-export the PDF", "source-pdf-damaged")
+        return "", [0] * count
     if not any(pages) and not broken:
         log.error(None, f"no text layer (a scan): none of its {count} page(s) has text to read",
                   "run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`, and put the result in its place",
@@ -746,16 +810,18 @@ def _page_list(numbers: list[int]) -> str:
 
 
 def _page_lines(page) -> list[_Line]:
-    """The page's lines in the order pypdf reads them, each with where it starts, its font
-    size and whether it is all bold."""
+    """The page's lines in the order pypdf reads them, each with where it starts, the font
+    size of most of its characters and whether they are bold."""
     lines: list[_Line] = []
-    current: list = []  # [parts, x, y, size, bold]
+    current: list = []  # [parts, x, y, characters by size, bold characters]
 
     def close():
-        if current and "".join(current[0]).strip():
+        if current:
             text = " ".join("".join(current[0]).translate(_LIGATURES).split())
             if text:
-                lines.append(_Line(text, current[1], current[2], current[3], current[4]))
+                sizes, bold = current[3], current[4]
+                size = max(sizes, key=sizes.get)
+                lines.append(_Line(text, current[1], current[2], size, bold >= 0.9 * sum(sizes.values())))
         current.clear()
 
     def visit(text, cm, tm, font, size):
@@ -765,20 +831,21 @@ def _page_lines(page) -> list[_Line]:
         for k, piece in enumerate(pieces):
             if k:
                 close()
-            if not piece:
+            if not piece.strip():
+                if piece and current:
+                    current[0].append(piece)
                 continue
+            a, b, c, d = (tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3],
+                          tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3])
+            height = round((size or 10) * ((c * c + d * d) ** 0.5 or 1.0), 1)
             if not current:
-                if not piece.strip():
-                    continue
-                a, b, c, d, e, f = (tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3],
-                                    tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3],
-                                    tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
-                scale = (c * c + d * d) ** 0.5 or 1.0
-                current.extend([[piece], e, f, round((size or 10) * scale, 1), _is_bold(font)])
-            else:
-                current[0].append(piece)
-                if piece.strip():
-                    current[4] = current[4] and _is_bold(font)
+                current.extend([[], tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5],
+                                Counter(), 0])
+            current[0].append(piece)
+            chars = len(piece) - piece.count(" ")
+            current[3][height] += chars
+            if _is_bold(font):
+                current[4] += chars
 
     page.extract_text(visitor_text=visit)
     close()
@@ -794,27 +861,45 @@ def _page_lines(page) -> list[_Line]:
     return merged
 
 
+@functools.lru_cache(maxsize=256)
+def _bold_name(name: str) -> bool:
+    return any(mark in name.lower() for mark in ("bold", "black", "heavy", "semibold"))
+
+
 def _is_bold(font) -> bool:
     try:
         name = str(font.get("/BaseFont", "")) if font is not None else ""
     except Exception:
         return False
-    return any(mark in name.lower() for mark in ("bold", "black", "heavy", "semibold"))
+    return _bold_name(name)
 
 
 def _drop_running_lines(pages: list[list[_Line]]) -> None:
     """Leave out page numbers, and running heads and feet: the same line (numbers aside)
-    at the top or bottom of every page, or most pages of a longer document."""
+    at the top or bottom of three pages or more (of every page in a shorter document), or
+    a line there that starts or ends with the page's printed number."""
     with_text = [lines for lines in pages if lines]
     count: Counter = Counter()
-    for lines in with_text:
-        count.update({_running_key(line.text) for line in _edge_lines(lines)})
-    needed = max(2, 0.5 * len(with_text)) if len(with_text) >= 3 else len(with_text)
+    folios: Counter = Counter()
+    for index, lines in enumerate(pages):
+        edge = _edge_lines(lines)
+        count.update({_running_key(line.text) for line in edge})
+        folios.update({number - index for number in (_folio(line.text) for line in edge) if number is not None})
+    needed = 3 if len(with_text) >= 3 else len(with_text)
     repeated = {key for key, n in count.items() if len(with_text) >= 2 and n >= needed}
-    for lines in pages:
+    offsets = {offset for offset, n in folios.items() if n >= 3}
+    for index, lines in enumerate(pages):
         for line in _edge_lines(lines):
-            if _PAGE_NUMBER.match(line.text) or _running_key(line.text) in repeated:
+            folio = _folio(line.text)
+            if (_PAGE_NUMBER.match(line.text) or _running_key(line.text) in repeated
+                    or (folio is not None and folio - index in offsets)):
                 lines.remove(line)
+
+
+def _folio(text: str) -> int | None:
+    """The number a running head or foot starts or ends with, if any."""
+    found = re.match(r"^(\d{1,4})\s+\S", text) or re.search(r"\S\s+(\d{1,4})$", text)
+    return int(found.group(1)) if found else None
 
 
 def _edge_lines(lines: list[_Line]) -> list[_Line]:
@@ -854,7 +939,6 @@ def _paragraphs(lines: list[_Line], body: float, leading: float) -> list[list[_L
     if not lines:
         return []
     body_lines = [line for line in lines if abs(line.size - body) < 0.6] or lines
-    margin = Counter(round(line.x) for line in body_lines).most_common(1)[0][0]
     lengths = sorted(len(line.text) for line in body_lines)
     full = lengths[len(lengths) * 3 // 4] if len(lengths) >= 4 else None
     groups: list[list[_Line]] = [[lines[0]]]
@@ -863,8 +947,7 @@ def _paragraphs(lines: list[_Line], body: float, leading: float) -> list[list[_L
         group = groups[-1]
         em = max(line.size, 1.0)
         dy = prev.y - line.y
-        indented = line.x - margin > 0.8 * em
-        prev_at_margin = abs(prev.x - margin) < 0.5 * em
+        step = line.x - prev.x  # indents are judged against the lines around, so columns do not matter
         next_line = lines[i + 1] if i + 1 < len(lines) else None
         new = (
             dy > 1.35 * leading + 0.5
@@ -872,9 +955,13 @@ def _paragraphs(lines: list[_Line], body: float, leading: float) -> list[list[_L
             or abs(line.size - prev.size) > 0.12 * body
             or (prev.bold and not line.bold and len(prev.text) < 100)
             or (line.bold and not prev.bold and not prev.text.endswith(("-", ",")))
-            or (indented and prev_at_margin and line.x - margin < 12 * em
-                and (next_line is None or abs(next_line.x - margin) < 0.5 * em or next_line.x < line.x - 0.5 * em))
-            or (not indented and len(group) >= 2 and all(g.x - margin > 0.8 * em for g in group))
+            # a first-line indent: further in than the lines before and after it
+            or (0.8 * em < step < 12 * em and not _BULLET.match(group[0].text)
+                and (next_line is None or next_line.x < line.x - 0.5 * em))
+            # back out after an indented block (a quotation)
+            or (step < -0.8 * em and len(group) >= 2 and len(groups) >= 2
+                and all(abs(g.x - prev.x) < 0.5 * em for g in group)
+                and abs(group[0].x - groups[-2][-1].x) > 0.8 * em)
             or _BULLET.match(line.text) is not None
             or (full is not None and prev.text.endswith(_TERMINAL) and len(prev.text) < 0.7 * full)
         )
@@ -901,6 +988,10 @@ def _join(left: str, right: str, words: Counter) -> str:
 
 
 def _assemble(pages: list[list[_Line]]) -> tuple[str, list[int]]:
+    """The document's text, paragraphs separated by blank lines, and where each page starts.
+
+    Pages are separated by a blank line too, except where a paragraph plainly runs on: the
+    page before ends mid-sentence and this one starts in lower case."""
     body, leading = _body_metrics(pages)
     words: Counter = Counter(w.lower() for lines in pages for line in lines for w in _WORD.findall(line.text))
     text = ""
@@ -908,8 +999,9 @@ def _assemble(pages: list[list[_Line]]) -> tuple[str, list[int]]:
     last_open = False  # the text so far ends inside a paragraph that may go on
     for lines in pages:
         groups = _paragraphs(lines, body, leading)
-        if not groups:
+        if not groups:  # a page without text (a scanned page?) ends the paragraph before it
             starts.append(len(text) + (2 if text else 0))
+            last_open = False
             continue
         paragraphs = []
         for g in groups:

@@ -50,10 +50,11 @@ import re
 import unicodedata
 from pathlib import Path
 
+import pandas as pd
 import rispy
-from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING
+from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING, TYPE_OF_REFERENCE_MAPPING
 
-from .bibliography import ImportReport, _source_row, author_label, month_number, read_bibliography
+from .bibliography import ImportReport, _source_row, author_label, month_number, read_bibliography, split_names
 from .files import read_text
 from .latex import latex_to_text
 from .problems import ProblemLog
@@ -99,6 +100,8 @@ CSL_TYPES = {
 # bibliography.CONTAINER_FIELDS becomes the row's container.
 _CONTAINER_FIELD = {"article": "journal", "incollection": "booktitle", "inproceedings": "booktitle"}
 _BOOKLIKE = {"book", "phdthesis", "mastersthesis", "techreport"}
+# Where the publisher goes: a thesis's university and a report's institution are its container.
+_PUBLISHER_FIELD = {"phdthesis": "school", "mastersthesis": "school", "techreport": "institution"}
 
 # A key usable as a citekey (it names corpus/sources/<citekey>.md): BibTeX's own rule, and
 # no path separator.
@@ -176,16 +179,16 @@ def _letters(n: int) -> str:
 # ---------------------------------------------------------------- shared helpers
 
 _RICH_TEXT = re.compile(r"</?(?:i|b|em|strong|sup|sub|sc|span)(?:\s[^<>]*)?>", re.IGNORECASE)
-_DASHES = "\u002d\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_DASHES = "\\-\u00ad\u2010-\u2015\u2212"  # for a character class: hyphen, soft hyphen, ‐ … ―, minus
 _RANGE = re.compile(rf"^\s*([^\s{_DASHES}]+)\s*[{_DASHES}]+\s*([^\s{_DASHES}]+)\s*$")
 
 
 def _plain(text) -> str:
     """A field's value as one line of plain text: Zotero's rich-text tags and HTML entities gone."""
-    if text is None:
-        return ""
     if isinstance(text, list):  # CSL-JSON from some sources gives titles as lists
-        text = next((t for t in text if t), "")
+        text = next((t for t in text if isinstance(t, str) and t.strip()), "")
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        return ""
     text = str(text)
     if "<" in text:
         text = _RICH_TEXT.sub("", text)
@@ -266,20 +269,27 @@ def _finish(records: list[tuple[int, str, str, dict, str]], log: ProblemLog, rep
 
     Own keys are claimed first, in file order, so that a made key never takes one a later
     record brings; a key used twice is an error and its later record is left out, as in the
-    BibTeX reader. Made keys follow Better BibTeX.
+    BibTeX reader, and keys that differ only in case are reported. Made keys follow Better
+    BibTeX and clash with no key, whatever its case.
     """
     taken = set() if taken is None else taken
     claimed: dict[str, int] = {}
+    by_case: dict[str, tuple[str, int]] = {}
     keep = []
     for line, key, entry_type, values, source in records:
         if key:
-            first = claimed.get(key.lower())
-            if first is not None:
+            if key in claimed:
                 report.duplicates.append(line)
-                log.error(line, f"duplicate citekey '{key}' (first used on line {first}); this record was left out",
-                          f"give one of the two records another {source}, or delete the repeat", f"{kind}-duplicate-key")
+                log.error(line, f"duplicate citekey '{key}' (first used on line {claimed[key]}); this record was left "
+                          "out", f"give one of the two records another {source}, or delete the repeat",
+                          f"{kind}-duplicate-key")
                 continue
-            claimed[key.lower()] = line
+            other = by_case.setdefault(key.lower(), (key, line))
+            if other[0] != key:
+                log.warning(line, f"citekeys '{other[0]}' (line {other[1]}) and '{key}' differ only in case; their "
+                            "text files would clash on Windows and macOS", f"change one of the two {source}s",
+                            f"{kind}-key-case")
+            claimed[key] = line
             taken.add(key)
         keep.append((line, key, entry_type, values))
     rows = []
@@ -297,8 +307,6 @@ def _finish(records: list[tuple[int, str, str, dict, str]], log: ProblemLog, rep
 
 
 def _people(values: dict):
-    from .bibliography import split_names
-
     for field in ("author", "editor"):
         if values.get(field):
             return split_names(values[field])
@@ -321,27 +329,34 @@ _LOOSE_ER = re.compile(r"^ER[ \t]?-[ \t]*$")
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-def read_ris(path: Path, name: str, *, taken: set[str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
+def read_ris(path: Path, name: str, *,
+             taken: set[str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
     """Source rows from one RIS file, the problems met, and the import report.
 
-    What real exports do, and what is done about it (rispy 0.10 on its own loses the
-    record named in brackets):
+    What real exports do, and what is done about it (in brackets: what rispy 0.10 does on
+    its own, as tests/test_references.py pins it):
 
     - a UTF-8 byte-order mark (Zotero, Windows tools): removed before reading [the first
-      record: rispy's start test is `line.startswith("TY")`];
+      record is lost: rispy's start test is `line.startswith("TY")`];
     - CRLF line ends (the RIS specification's own, Zotero's): read as line ends; CR alone
-      (old Mac EndNote) too [every record, with CR alone];
-    - a header before the first record (`Provider: …`, `Database: …`, blank lines, as EBSCO,
-      JSTOR and other databases write): skipped, lines up to the first `TY  - ` line; a line
-      that merely starts with "TY" is not taken as a record [rispy does take it];
+      (old Mac files) too [CRLF is read; with CR alone every record is lost];
+    - a header before the first record (`Provider: …`, `Database: …`, blank lines, as
+      downloads from EBSCO, JSTOR and other databases can begin): the lines up to the first
+      `TY  - ` line are skipped; a line that merely starts with "TY" is not taken as a
+      record [rispy takes it for the first record's start, and that record's type becomes
+      the line's text];
     - a record without `ER  - `: read up to the next `TY  - ` line or the end of the file,
-      with a warning [the last record; a record in the middle swallows the next one];
+      with a warning [the last record is lost; a record in the middle swallows the ones
+      after it up to the next `ER  - `, and their fields are dropped];
     - the end tag is exactly `ER  -` (two spaces, a hyphen): a note or abstract line that
       starts with "ER of …" or "ERIC database" continues the field (rispy agrees);
     - a line without a tag continues the field above it (AB and TI joined with a space);
       text before any tag in a record is reported;
     - repeated tags: every AU/A1 is an author (in the order of the first of the two tags
-      used); a repeated PY/Y1 with another year is reported and the first is used;
+      used); a repeated PY/Y1 with another year is reported and the first is used [rispy
+      keeps the first of a repeated tag without a word; with enforce_list_tags=False it
+      keeps all, but raises TypeError when a line without a tag follows the repeat, so the
+      default is used and repeats are read from the lines here];
     - PY as "1990", "1990///" or "1990/05/01/"; DA as "2013/01/09", "2013/01/09/" or a month
       ("MAY", "MAY-JUN", as Web of Science writes it): the year comes from PY (else Y1,
       else DA), month and day from PY when it has them, else from DA when DA's year (if
@@ -350,13 +365,16 @@ def read_ris(path: Path, name: str, *, taken: set[str] | None = None) -> tuple[l
       number of pages and is not read as pages;
     - the container: JF, T2, JO, JA, J2 for journals (the first given); BT/T2 for chapters;
       C3 (proceedings title) or T2 for conference papers; T2 for web pages and blog posts;
-    - DO with "https://doi.org/" or "doi:" in front: the prefix is removed;
+    - DO with "https://doi.org/", "doi:" or "DOI " in front: the prefix is removed; with no
+      DO, a DOI in M3 or a doi.org link in UR is taken;
     - ID (EndNote) is the citekey when it can be one; otherwise a Better BibTeX key is made;
     - a tag rispy does not know is reported with its line; a record with no title (TI, T1,
       CT, BT of a book, ST) is reported and left out; a record rispy cannot read is reported
       and left out; tag lines outside any record (no `TY  - ` above them) are reported;
-    - "TY - JOUR" with one space is not RIS (nor does rispy read it): each such line is
-      counted as a record found and reported as not read.
+    - "TY - JOUR" with one space is not RIS [rispy reads nothing]: each such line is counted
+      as a record found and reported as not read; an end line "ER -" with one space ends the
+      record, with a warning [rispy takes it for text and reads on].
+    - Web of Science's own plain-text format (PT J … ER) is named as such, not read.
 
     `taken`: keys already used elsewhere (e.g. by references.bib), which made keys avoid;
     the keys of this file are added to it.
@@ -397,15 +415,13 @@ def _ris_records(lines: list[str], log: ProblemLog, report: ImportReport) -> lis
     def close(next_line: int | None):
         if current is None:
             return
-        loose_end = next((n for n, t in current if _LOOSE_ER.match(t)), None)
-        hint = (f"; its end line {loose_end} needs two spaces before the hyphen ('ER  - ')" if loose_end else "")
         if next_line:
-            log.warning(current[0][0], f"this record has no end line 'ER  - '; it was read up to the next record "
-                        f"on line {next_line}" + hint, "add a line 'ER  - ' after the record", "ris-no-end")
+            log.warning(current[0][0], "this record has no end line 'ER  - '; it was read up to the next record "
+                        f"on line {next_line}", "add a line 'ER  - ' after the record", "ris-no-end")
         else:
             log.warning(current[0][0], "the last record has no end line 'ER  - '; it was read to the end of the "
-                        "file" + hint, "check that the file is complete (not cut short), and end the record "
-                        "with 'ER  - '", "ris-no-end")
+                        "file", "check that the file is complete (not cut short), and end the record with 'ER  - '",
+                        "ris-no-end")
         records.append(current)
 
     for number, line in enumerate(lines, 1):
@@ -427,6 +443,11 @@ def _ris_records(lines: list[str], log: ProblemLog, report: ImportReport) -> lis
             if tag is not None and tag != "ER":
                 stray.append((number, tag))
         elif tag == "ER":
+            records.append(current)
+            current = None
+        elif tag is None and _LOOSE_ER.match(line):
+            log.warning(number, f"'{line.strip()}' is taken as the end of the record starting on line {current[0][0]}, "
+                        "though the end tag needs two spaces before the hyphen", "write it 'ER  - '", "ris-end-tag")
             records.append(current)
             current = None
         else:
@@ -472,9 +493,9 @@ def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportRe
 
     ty = first("type_of_reference").upper()
     entry_type = RIS_TYPES.get(ty, "misc")
-    if ty and ty not in RIS_TYPES and ty not in rispy.config.TYPE_OF_REFERENCE_MAPPING:
-        log.warning(line, f"'{ty}' is not a RIS type; the record was read as misc", "use a RIS type such as JOUR or BOOK",
-                    "ris-type")
+    if ty and ty not in RIS_TYPES and ty not in TYPE_OF_REFERENCE_MAPPING:
+        log.warning(line, f"'{ty}' is not a RIS type; the record was read as misc",
+                    "use a RIS type such as JOUR or BOOK", "ris-type")
     if entry_type == "phdthesis" and "master" in first("type_of_work").lower():
         entry_type = "mastersthesis"
 
@@ -514,24 +535,26 @@ def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportRe
         values[_CONTAINER_FIELD.get(entry_type, "howpublished")] = container
 
     _ris_date(values, tags, line, log)
-    for key, field in (("volume", "volume"), ("number", "number"), ("edition", "edition"), ("address", "place_published"),
-                       ("isbn", "issn")):
+    for key, field in (("volume", "volume"), ("number", "number"), ("edition", "edition"),
+                       ("address", "place_published")):
         if first(field):
             values[key] = first(field)
-    publisher = first("publisher")
-    if publisher:
-        values[{"phdthesis": "school", "mastersthesis": "school", "techreport": "institution"}.get(entry_type, "publisher")] = \
-            publisher
+    if first("issn") and entry_type in ("book", "incollection", "inproceedings"):  # SN: a book's ISBN, else ISSN
+        values["isbn"] = first("issn")
+    if first("publisher"):
+        values[_PUBLISHER_FIELD.get(entry_type, "publisher")] = first("publisher")
     if entry_type not in ("book", "phdthesis", "mastersthesis"):  # SP of a whole book is its number of pages
         pages = _pages(first("start_page"), first("end_page"))
         if pages:
             values["pages"] = pages
-    doi = first("doi")
-    if not doi and re.search(r"\b10\.\d{4,9}/\S+", first("type_of_work")):  # some exports put the DOI in M3
-        doi = re.search(r"\b10\.\d{4,9}/\S+", first("type_of_work")).group(0)
-    if doi:
-        values["doi"] = doi
     url = first("urls")
+    doi = first("doi")
+    for elsewhere in ("type_of_work", "urls"):  # some exports put the DOI in M3, or only a doi.org link in UR
+        found = None if doi else re.search(r"\b10\.\d{4,9}/\S+", first(elsewhere))
+        if found and (elsewhere == "type_of_work" or _DOI_PREFIX.match(url)):
+            doi = found.group(0)
+    if doi:
+        values["doi"] = _DOI_PREFIX.sub("", doi).strip()
     if url:
         values["url"] = url
 
@@ -556,11 +579,18 @@ def _ris_people(fields: dict, tags: list[tuple[int, str, str]]) -> str:
 
 
 def _ris_name(name: str) -> str:
-    """A RIS name ('Last, First', 'Last, First, Suffix', 'Last,F.M.', an institution) as BibTeX writes it."""
+    """A RIS name as BibTeX writes it.
+
+    'Last, First'; 'Last, First, Suffix' (the RIS specification's order); 'Last,F.M.'; 'Kotter, JP'
+    (Web of Science's initials, read as 'J. P.'); a name without a comma is an institution
+    ('World Health Organization') and kept whole, as RIS writes people 'Last, First'.
+    """
     name = _plain(name)
     if name.lower().rstrip(".") in ("et al", "others"):
         return "others"
     parts = [p.strip() for p in name.split(",")]
+    if len(parts) > 1 and re.fullmatch(r"[A-Z]{1,3}", parts[1]):  # Web of Science: 'Kotter, JP'
+        parts[1] = " ".join(f"{letter}." for letter in parts[1])
     if len(parts) == 1:
         return _bibtex_name(parts[0])
     if len(parts) == 2:
@@ -612,7 +642,8 @@ def _no_records(text: str, log: ProblemLog) -> None:
 
 # ---------------------------------------------------------------- CSL-JSON
 
-def read_csl_json(path: Path, name: str, *, taken: set[str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
+def read_csl_json(path: Path, name: str, *,
+                  taken: set[str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
     """Source rows from one CSL-JSON file (a JSON list of records), the problems met, and the report.
 
     As Zotero ('CSL JSON') and Better BibTeX ('Better CSL JSON') export it, and as people
@@ -637,7 +668,8 @@ def read_csl_json(path: Path, name: str, *, taken: set[str] | None = None) -> tu
     log = ProblemLog(name)
     report = ImportReport(name)
     if not path.exists():
-        log.error(None, "the CSL-JSON file is missing", f"export the references again as CSL JSON to {name}", "csl-missing")
+        log.error(None, "the CSL-JSON file is missing", f"export the references again as CSL JSON to {name}",
+                  "csl-missing")
         return [], log, report
     text = read_text(path, log).lstrip("\ufeff")
     if not text.strip():
@@ -716,17 +748,17 @@ def _csl_record(item, position: int, line: int, log: ProblemLog, report: ImportR
 
     container = text("container-title")
     if container:
-        values[_CONTAINER_FIELD.get(entry_type, "howpublished" if entry_type not in _BOOKLIKE else "series")] = container
+        values[_CONTAINER_FIELD.get(entry_type, "series" if entry_type in _BOOKLIKE else "howpublished")] = container
     if text("collection-title") and "series" not in values:
         values["series"] = text("collection-title")
-    publisher = text("publisher")
-    if publisher:
-        values[{"phdthesis": "school", "mastersthesis": "school", "techreport": "institution"}.get(entry_type, "publisher")] = \
-            publisher
+    if text("publisher"):
+        values[_PUBLISHER_FIELD.get(entry_type, "publisher")] = text("publisher")
     for key, field in (("volume", "volume"), ("number", "issue"), ("address", "publisher-place"),
                        ("edition", "edition"), ("doi", "DOI"), ("url", "URL"), ("isbn", "ISBN")):
         if text(field):
             values[key] = text(field)
+    if values.get("doi"):
+        values["doi"] = _DOI_PREFIX.sub("", values["doi"]).strip()
     if "number" not in values and entry_type == "techreport" and text("number"):
         values["number"] = text("number")
     if text("page"):
@@ -734,8 +766,9 @@ def _csl_record(item, position: int, line: int, log: ProblemLog, report: ImportR
     own = item.get("citation-key")
     key = _citekey(own)
     if own is not None and not key:
-        log.warning(line, f"{label}: citation-key '{own}' cannot be a citekey; a key was made instead",
-                    "change the citation-key", "csl-id")
+        log.warning(line, f"{label}: citation-key '{own}' cannot be a citekey (it has a space or one of "
+                    ", { } ( ) \" # % ' = \\ ~ /); the id, or a made key, is used instead", "change the citation-key",
+                    "csl-id")
     if not key:
         key = _citekey(item.get("id"))
     return line, key, entry_type, values, "id"
@@ -804,7 +837,8 @@ def _csl_date(values: dict, issued, label: str, line: int, log: ProblemLog) -> N
 
 # ---------------------------------------------------------------- any file
 
-def read_references(path: Path, name: str, *, taken: set[str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
+def read_references(path: Path, name: str, *,
+                    taken: set[str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
     """Source rows from a reference file of any kind litcoder reads, chosen by its suffix.
 
     .bib and .bibtex: BibTeX (`bibliography.read_bibliography`, its rows as `_source_row`
@@ -829,9 +863,7 @@ def read_references(path: Path, name: str, *, taken: set[str] | None = None) -> 
 
 def _bib_row(record: dict, name: str) -> dict:
     """A row of the BibTeX reader's frame as `_source_row` made it, plus `file`."""
-    def number(value):
-        return None if value is None or value is _NA or (isinstance(value, float) and value != value) else int(value)
-
+    number = _whole
     people = record["_people"]
     return {
         "citekey": record["citekey"], "entry_type": record["entry_type"], "_people": people,
@@ -843,10 +875,9 @@ def _bib_row(record: dict, name: str) -> dict:
     }
 
 
-try:
-    from pandas import NA as _NA
-except ImportError:  # pragma: no cover
-    _NA = object()
+def _whole(value) -> int | None:
+    """An Int64 cell (or a plain value) as int, or None when missing."""
+    return None if value is None or pd.isna(value) else int(value)
 
 
 # ---------------------------------------------------------------- duplicates
@@ -914,30 +945,30 @@ def find_duplicates(rows: list[dict]) -> list[tuple[dict, dict, str]]:
         if doi and doi in by_doi:
             pairs.append((by_doi[doi], row, f"same DOI {doi}"))
             continue
-        if doi:
-            by_doi[doi] = row
         title = normalise_title(row.get("title"))
-        if not title:
-            continue
-        key = (title, _family(row))
-        earlier = by_title.setdefault(key, [])
-        for other in earlier:
-            if _year(other) != _year(row):
-                continue
-            a, b = _edition(other.get("edition")), _edition(row.get("edition"))
-            if a and b and a != b:
-                continue
-            reason = "same title, year and first author"
-            other_doi = normalise_doi(other.get("doi"))
-            if doi and other_doi and doi != other_doi:
-                reason += f" (their DOIs differ: {other_doi}, {doi})"
-            pairs.append((other, row, reason))
-            break
-        else:
+        earlier = by_title.setdefault((title, _family(row)), []) if title else []
+        first = next((other for other in earlier if _same_work(other, row)), None)
+        if first is None:
             earlier.append(row)
+            first = row
+        else:
+            reason = "same title, year and first author"
+            first_doi = normalise_doi(first.get("doi"))
+            if doi and first_doi and doi != first_doi:
+                reason += f" (their DOIs differ: {first_doi}, {doi})"
+            pairs.append((first, row, reason))
+        if doi:
+            by_doi[doi] = first  # a later row with this DOI pairs with the first of the work
     return pairs
 
 
-def _year(row: dict):
-    year = row.get("year")
-    return None if year is None or year is _NA or (isinstance(year, float) and year != year) else int(year)
+def _same_work(first: dict, row: dict) -> bool:
+    """Rows with the same title and first author: the same year, and no two different editions."""
+    if _year(first) != _year(row):
+        return False
+    a, b = _edition(first.get("edition")), _edition(row.get("edition"))
+    return not (a and b and a != b)
+
+
+def _year(row: dict) -> int | None:
+    return _whole(row.get("year"))
