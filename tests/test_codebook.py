@@ -7,9 +7,7 @@ it reproduces; its first lines say what it reproduces and where.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import pytest
 
 from conftest import FIXTURES, ROOT, problems_of
 from litcoder import Review

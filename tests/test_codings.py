@@ -11,7 +11,6 @@ import shutil
 import unicodedata
 
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -7,7 +7,6 @@ checks that the nine good rulings still load.
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from conftest import ROOT, problems_of
 from litcoder import Review

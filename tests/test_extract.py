@@ -54,11 +54,15 @@ def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
 # ---------------------------------------------------------------- PDF fixtures
 
 
-def make_pdf(path: Path, pages: list[list[tuple[str, object]]], running_head: str | None = "Journal of Branch "
-             "Library Practice", page_numbers: bool = True, indent: bool = False, gap: float = 4.0) -> Path:
+RUNNING_HEAD = "Journal of Branch Library Practice"
+
+
+def make_pdf(path: Path, pages: list[list[tuple[str, object]]], running_head: str | None = RUNNING_HEAD,
+             page_numbers: bool = True, indent: bool = False, gap: float = 4.0) -> Path:
     """A PDF laid out line by line, as a typesetter did: ("h", text) is a heading,
-    ("p", [lines]) a paragraph, ("img", None) a scanned-looking image, ("rect", None) a
-    drawn box. Running head at the top, page number at the foot of every page."""
+    ("p", [lines]) a paragraph, ("cont", [lines]) the rest of a paragraph from the page
+    before, ("img", None) a scanned-looking image, ("rect", None) a drawn box. A running
+    head at the top and the page number at the foot of every page."""
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(False)
     for number, items in enumerate(pages, 1):
@@ -213,10 +217,11 @@ def test_mostly_utf8_notes_with_one_pasted_windows_quote(tmp_path):
     ("empty.pdf", b""),
     ("empty.docx", b""),
     ("empty.html", b"\n"),
+    ("headings-only.md", b"# Notes\n\n## To do\n"),
 ])
 def test_empty_file_is_a_warning(tmp_path, name, data):
     result = extract(write(tmp_path, name, data), name)
-    assert not result.text.strip() and split_passages(result.text) == []
+    assert split_passages(result.text) == []
     problem = only(result, "source-empty")
     assert problem.severity == "warning" and problem.message == "empty: no text to code"
 
@@ -351,7 +356,7 @@ def test_pdf_lines_become_paragraphs_with_pages_hyphens_and_running_heads(essay_
     assert result.kind == "pdf" and list(result.problems) == []
     text = result.text
     # running head and page numbers are left out
-    assert "Journal of Branch Library Practice" not in text
+    assert RUNNING_HEAD not in text
     passages = split_passages(text)
     assert [p["text"] for p in passages] == [
         "Library leadership is not the same as library management, and a director who confuses the two will "
@@ -371,7 +376,7 @@ def test_pdf_lines_become_paragraphs_with_pages_hyphens_and_running_heads(essay_
     assert text[result.pages[1]:].startswith("week demands")
     assert text[result.pages[2]:].startswith("# Conclusion")
     assert [result.page_at(p["start"]) for p in passages] == [1, 1, 2, 3]
-    assert result.page_at(text.index("week demands")) == 2 and result.page_at(text.index("as the week") ) == 1
+    assert result.page_at(text.index("week demands")) == 2 and result.page_at(text.index("as the week")) == 1
 
 
 def test_pdf_paragraphs_marked_only_by_first_line_indents(tmp_path):
@@ -391,6 +396,66 @@ def test_pdf_without_page_numbers_or_running_head(tmp_path):
     result = extract(make_pdf(tmp_path / "one.pdf", pages, running_head=None, page_numbers=False), "one.pdf")
     assert result.text == "A single page with one paragraph about the library council.\n"
     assert result.pages == [0]
+
+
+def test_pdf_two_columns_with_a_paragraph_running_into_the_second(tmp_path):
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    columns = [[["Left column, first paragraph about the", "rota and the budget of the branch."],
+                ["Left column, second paragraph that runs", "on into the right column, because the"]],
+               [["column is full, and ends there."],
+                ["Right column, its own paragraph about", "the vision of the library board."]]]
+    for c, column in enumerate(columns):
+        y = 30
+        for lines in column:
+            for line in lines:
+                pdf.text(20 + 95 * c, y, line)
+                y += 5
+            y += 3
+    pdf.output(str(tmp_path / "columns.pdf"))
+    result = extract(tmp_path / "columns.pdf", "columns.pdf")
+    assert paragraphs(result.text) == [
+        "Left column, first paragraph about the rota and the budget of the branch.",
+        "Left column, second paragraph that runs on into the right column, because the column is full, and ends there.",
+        "Right column, its own paragraph about the vision of the library board."]
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@pytest.mark.skipif(not DEJAVU.exists(), reason="needs the DejaVu font (Debian's fonts-dejavu-core)")
+def test_pdf_typographic_ligatures_and_quotes(tmp_path):
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("DejaVu", "", str(DEJAVU))
+    pdf.set_font("DejaVu", size=11)
+    pdf.text(20, 30, "The staff’s \ufb01rst “vision” for the café, in a \ufb02at hierarchy.")
+    pdf.output(str(tmp_path / "typeset.pdf"))
+    result = extract(tmp_path / "typeset.pdf", "typeset.pdf")
+    # the ﬁ and ﬂ ligatures become two letters, so a search or a quote for "first" finds them
+    assert result.text == "The staff’s first “vision” for the café, in a flat hierarchy.\n"
+
+
+def test_pdf_with_a_wrong_cross_reference_offset_is_repaired_with_a_note(tmp_path, essay_pdf, capsys):
+    import re
+
+    data = re.sub(rb"startxref\s+\d+", b"startxref\n999", essay_pdf.read_bytes())
+    result = extract(write(tmp_path, "moved.pdf", data), "moved.pdf")
+    assert "good leadership asks" in result.text
+    problem = only(result, "source-pdf-repaired")
+    assert problem.severity == "info" and "startxref" in problem.message
+    assert "startxref" not in capsys.readouterr().err  # pypdf's own warnings are not printed
+
+
+def test_pdf_text_layer_of_unmapped_glyphs_is_garbled(essay_pdf, monkeypatch):
+    garbled = [extract_module._Line("\ue001\ue002\ue003 \ue004\ue005 \ue006\ue007\ue008", 72, 700 - 14 * i, 11, False)
+               for i in range(10)]
+    monkeypatch.setattr(extract_module, "_page_lines", lambda page: list(garbled))
+    result = extract(essay_pdf, "essay.pdf")
+    problem = only(result, "source-pdf-garbled")
+    assert problem.severity == "warning" and "ocrmypdf --force-ocr" in problem.action
 
 
 def test_pdf_encrypted_with_a_password_is_an_error(tmp_path):

@@ -18,7 +18,7 @@ import rispy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from litcoder.bibliography import SOURCE_COLUMNS, _source_row, _sources_frame, read_bibliography, split_names
+from litcoder.bibliography import SOURCE_COLUMNS, _source_row, sources_frame, read_bibliography, split_names
 from litcoder.problems import ProblemLog
 from litcoder.references import (
     better_bibtex_key,
@@ -120,7 +120,7 @@ def test_rows_are_what_the_bibtex_reader_makes():
     for row in rows:
         assert list(row.keys()) == ROW_KEYS
         assert row["file"] == "zotero-export-bom-crlf.ris"
-    frame = _sources_frame(rows)
+    frame = sources_frame(rows)
     assert list(frame.columns) == SOURCE_COLUMNS + ["reference_html", "_people"]
     assert frame["author_year"].tolist() == ["Kotter, 1990", "Kotter, 2013", "Schmalenberg & Kramer, 2009"]
 
@@ -217,7 +217,7 @@ def test_bundled_review_as_ris_round_trips():
     bib, bib_log, _ = read_bibliography(ROOT / "references.bib", "references.bib")
     rows, log, report = load("bundled-review.ris")
     assert list(log) == [] and (report.openings, report.imported) == (12, 12)
-    ris = _sources_frame(rows)
+    ris = sources_frame(rows)
     columns = ["author_year", "title", "year", "container"]
     expected = {normalise_title(r["title"]): [r[c] for c in columns] for r in bib.to_dict("records")}
     got = {normalise_title(r["title"]): [r[c] for c in columns] for r in ris.to_dict("records")}

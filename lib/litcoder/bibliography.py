@@ -44,7 +44,7 @@ NAME_FIELDS = ["author", "editor", "translator"]
 
 SOURCE_COLUMNS = ["citekey", "entry_type", "author_year", "authors", "title", "year", "month", "day",
                   "container", "volume", "number", "pages", "publisher", "edition", "doi", "url",
-                  "reference", "line"]
+                  "reference", "file", "line"]
 
 _OPENING = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*([{(])[ \t]*([^,\s{}()=]*)", re.MULTILINE)
 _NOT_ENTRIES = {"string", "preamble", "comment"}
@@ -422,11 +422,17 @@ def read_bibliography(path: Path, name: str) -> tuple[pd.DataFrame, ProblemLog, 
 
     `name` is how the file is named in problems (its path relative to the review).
     """
+    rows, log, report = read_bibtex_rows(path, name)
+    return sources_frame(rows), log, report
+
+
+def read_bibtex_rows(path: Path, name: str) -> tuple[list[dict], ProblemLog, ImportReport]:
+    """The rows of a .bib file's sources (before they become a frame), problems, import report."""
     log = ProblemLog(name)
     report = ImportReport(name)
     if not path.exists():
         log.error(None, "the bibliography is missing", f"create {name} (export it from Zotero as BibTeX)", "bib-missing")
-        return _sources_frame([]), log, report
+        return [], log, report
     text = _without_comments(read_text(path, log), log)
     # bibtexparser logs each aborted block itself; the problems below say it better.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
@@ -435,13 +441,15 @@ def read_bibliography(path: Path, name: str) -> tuple[pd.DataFrame, ProblemLog, 
     entries = list(library.entries) + _failed_block_problems(library, text, log, report)
     entries.sort(key=lambda e: e.start_line or 0)
     rows = [_entry_row(entry, strings, log) for entry in entries]
+    for row in rows:
+        row["file"] = name
     report.openings = _report_silent_gaps(library, text, log)
     report.unaccounted = [p.line for p in log if p.kind in ("bib-skipped", "bib-swallowed")]
     report.imported = len(rows)
     _report_case_clashes(rows, log)
     if not rows and not report.openings:
         log.info(None, "the bibliography has no entries yet", "add the review's works, e.g. export them from Zotero", "bib-empty")
-    return _sources_frame(rows), log, report
+    return rows, log, report
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -693,10 +701,13 @@ def _report_case_clashes(rows: list[dict], log: ProblemLog) -> None:
                         "rename one of them", "bib-key-case")
 
 
-def _sources_frame(rows: list[dict]) -> pd.DataFrame:
+def sources_frame(rows: list[dict]) -> pd.DataFrame:
+    """The sources table of rows from any reference files (author-year labels across all of them)."""
     if not rows:
         return pd.DataFrame(columns=SOURCE_COLUMNS + ["reference_html", "_people"])
     frame = pd.DataFrame(rows)
+    if "file" not in frame:
+        frame["file"] = ""
     frame["author_year"] = disambiguate_years(frame)
     marked = [apa_reference(r, italic=_MARK) for r in rows]  # once, then plain and HTML from it
     frame["reference"] = [m.replace("\x00", "").replace("\x01", "") for m in marked]

@@ -20,7 +20,7 @@ from rich.table import Table
 from . import __version__
 from .evidence import CLASSIFICATIONS
 from .project import ProjectExists, init_review
-from .report import STEPS, build as build_outputs
+from .report import build as build_outputs
 from .problems import sorted_problems
 from .review import NotAReview, Review
 from .theme import CLASSIFICATION_LABELS

@@ -81,7 +81,7 @@ def read_codebook(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, tu
         log.error(1, "the codebook must be a mapping with a 'groups' list", "see docs/review-format.md", "codebook-shape")
         return empty
     framings = _framings(document, log)
-    groups, competencies = [], []
+    groups = []
     for group in _list(document, "groups", log):
         groups.append(group)
     if "competencies" in document:  # an ungrouped codebook is fine too

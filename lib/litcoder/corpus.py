@@ -113,14 +113,15 @@ def read_corpus(
     return _passages_frame(rows), texts, paths, problems
 
 
-def missing_texts(citekeys: list[str], lines: dict[str, int], texts: dict[str, str], bib_name: str) -> ProblemLog:
-    """A problem for each source in the bibliography with no text to code."""
-    log = ProblemLog(bib_name)
-    for citekey in citekeys:
+def missing_texts(sources: pd.DataFrame, texts: dict[str, str]) -> list[ProblemLog]:
+    """A problem for each source in the bibliography with no text to code, at its record."""
+    logs: dict[str, ProblemLog] = {}
+    for citekey, file, line in zip(sources["citekey"], sources["file"], sources["line"]):
         if citekey not in texts:
-            log.warning(lines.get(citekey), f"{citekey} has no text in corpus/sources, so it cannot be coded",
+            log = logs.setdefault(file, ProblemLog(file))
+            log.warning(None if pd.isna(line) else int(line), f"{citekey} has no text in corpus/sources, so it cannot be coded",
                         f"add corpus/sources/{citekey}.md with its text or your reading notes", "source-no-text")
-    return log
+    return list(logs.values())
 
 
 def _passages_frame(rows: list[dict]) -> pd.DataFrame:

@@ -6,20 +6,25 @@ paragraphs are separated by blank lines (and whose headings are `# …` lines), 
 `corpus.split_passages` then splits exactly as it splits a `.md` file:
 
 - `.md`, `.txt`: the text as it is, decoded: UTF-8 (with or without a byte-order mark),
-  else UTF-16/32 with a byte-order mark, else the encoding detected (Windows-1252,
-  Latin-1, Mac Roman, …; a warning says which). Nothing else changes, so offsets count
-  code points in the file's text (old Mac line ends, a lone CR, become LF: same length);
-- `.html`, `.htm`: the page's main text only (trafilatura): menus, headers and footers,
-  share buttons, comment sections and trackbacks, scripts and styles are left out;
-- `.pdf`: the text layer page by page (pypdf), lines joined into paragraphs, words broken
-  at a line end by a hyphen joined again, running headers, footers and page numbers left
-  out; `pages` gives where each page starts in the text;
-- `.docx`: paragraphs, headings (as `# …`), and tables (python-docx).
+  else UTF-16/32 with a byte-order mark, else mostly UTF-8 with a few Windows-1252 bytes
+  pasted in, else the encoding detected (Windows-1252, Latin-1, Mac Roman, UTF-16
+  without a mark, …; a warning says which). Nothing else changes, so offsets count code
+  points in the file's text (a lone CR, the old Mac line end, becomes LF: one for one);
+- `.html`, `.htm`: the page's main text only (trafilatura), headings as `# …`: menus,
+  headers and footers, share buttons, comment sections and trackbacks, scripts and
+  styles are left out; a page without an article falls back to all its visible text;
+- `.pdf`: the text layer page by page (pypdf), lines joined into paragraphs (by the gaps
+  between lines, first-line indents, font changes), words broken at a line end by a
+  hyphen joined again, running heads and feet and page numbers left out, a paragraph that
+  runs on to the next page kept whole; `pages` gives where each page starts in the text;
+- `.docx`: paragraphs, headings (as `# …`) and tables (python-docx); no pages.
 
+A file whose bytes are a PDF or a Word file is read as one, whatever its suffix says.
 What goes wrong (an encrypted, damaged or scanned PDF, a Word file that is not one, an
 empty file) or was guessed (an encoding) is a problem in `Extracted.problems`, naming the
 file and what to do; the function never raises for a bad file. A file that cannot be read
-at all gives an `Extracted` with empty text and an error.
+at all gives an `Extracted` with empty text and an error; a suffix not in READABLE gives
+None (the caller says what to do with the file).
 
 `extract_cached` keeps each result in a cache folder under the hash of the file's bytes,
 so an unchanged source is not read again:
@@ -183,11 +188,20 @@ def _extract_data(data: bytes, suffix: str, name: str) -> Extracted:
         log.error(None, f"could not be read ({type(err).__name__}: {_short(err)})",
                   "re-export or re-save the file, or save its text as .md beside it", "source-unreadable")
         text, pages = "", ([] if kind == "pdf" else None)
-    if not text.strip() and not any(p.severity == "error" for p in log):
+    if not _has_passages(text) and not any(p.severity == "error" for p in log):
         log.warning(None, "empty: no text to code", "put the source's text (or your notes on it) in the file"
                     if kind == "text" else "check that the file opens and shows text; else save its text as .md",
                     "source-empty")
     return Extracted(text, pages, log, kind)
+
+
+_HEADING_BLOCK = re.compile(r"#{1,6}[ \t]+[^\n]*")
+
+
+def _has_passages(text: str) -> bool:
+    """Whether some block of the text is more than a heading (as corpus.split_passages sees it)."""
+    return any(block.strip() and not _HEADING_BLOCK.fullmatch(block.strip())
+               for block in re.split(r"\n[ \t\r]*\n", text))
 
 
 def _load_entry(entry: Path, name: str) -> Extracted | None:
@@ -686,8 +700,8 @@ def _docx_file(data: bytes, log: ProblemLog) -> str:
 # ---------------------------------------------------------------- .pdf
 
 _TERMINAL = tuple(".!?:\"”’»)]…")
-_PAGE_NUMBER = re.compile(r"^[-–—\s]*((page|p\.|seite)\s*)?(\d{1,4}|[ivxlcdm]{1,7})(\s*(of|/|von)\s*\d{1,4})?[-–—\s]*$",
-                          re.I)
+_PAGE_NUMBER = re.compile(
+    r"^[-–—\s]*((page|p\.|seite)\s*)?(\d{1,4}|[ivxlcdm]{1,7})(\s*(of|/|von)\s*\d{1,4})?[-–—\s]*$", re.I)
 _BULLET = re.compile(r"^([•◦▪‣∙·●○■□➢►*–—-]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\([ivx]{1,4}\))\s")
 _WORD_TAIL = re.compile(r"([^\W\d_]+)[-\u2010\u00ad]$")
 _WORD_HEAD = re.compile(r"^([^\W\d_]+)")
@@ -835,8 +849,8 @@ def _page_lines(page) -> list[_Line]:
                 if piece and current:
                     current[0].append(piece)
                 continue
-            a, b, c, d = (tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3],
-                          tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3])
+            # the font's height on the page: its size, scaled by the text and graphics matrices
+            c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
             height = round((size or 10) * ((c * c + d * d) ** 0.5 or 1.0), 1)
             if not current:
                 current.extend([[], tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5],
@@ -885,7 +899,7 @@ def _drop_running_lines(pages: list[list[_Line]]) -> None:
         edge = _edge_lines(lines)
         count.update({_running_key(line.text) for line in edge})
         folios.update({number - index for number in (_folio(line.text) for line in edge) if number is not None})
-    needed = 3 if len(with_text) >= 3 else len(with_text)
+    needed = min(3, len(with_text))
     repeated = {key for key, n in count.items() if len(with_text) >= 2 and n >= needed}
     offsets = {offset for offset, n in folios.items() if n >= 3}
     for index, lines in enumerate(pages):

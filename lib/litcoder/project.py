@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .decisions import KNOWN as DECISION_COLUMNS
 from .review import BIBLIOGRAPHY, CODEBOOK, CODINGS, DECISIONS, SOURCES
+from .settings import SETTINGS_FILE, SETTINGS_TEMPLATE
 
 
 class ProjectExists(Exception):
@@ -50,59 +51,3 @@ def init_review(directory: Path) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         made.append(path)
     return made
-
-
-# ---------------------------------------------------------------- litcoder.toml
-
-SETTINGS_FILE = "litcoder.toml"
-DEFAULT_SETTINGS = {"references": {"files": ["references.bib"]}}
-SETTINGS_TEMPLATE = """\
-# litcoder.toml: what this review reads. Everything here is optional.
-
-[references]
-# The bibliography files, read in this order: BibTeX (.bib), RIS (.ris, from library
-# databases and EndNote) or CSL-JSON (.json, from Zotero). A citekey in two files is
-# reported, and the first file wins.
-files = ["references.bib"]
-"""
-
-
-def read_settings(root: Path):
-    """The review's settings from litcoder.toml (defaults where it is missing), and problems."""
-    import tomllib
-
-    from .problems import ProblemLog
-
-    log = ProblemLog(SETTINGS_FILE)
-    settings = {"references": dict(DEFAULT_SETTINGS["references"])}
-    path = Path(root) / SETTINGS_FILE
-    if not path.exists():
-        return settings, log
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        line = getattr(err, "lineno", None) or _toml_line(str(err))
-        log.error(line, f"not valid TOML ({err}); the defaults are used", "fix the line, e.g. strings need quotes",
-                  "settings-toml")
-        return settings, log
-    for section in sorted(set(document) - set(DEFAULT_SETTINGS)):
-        log.warning(None, f"section [{section}] is not used", "known sections: [references]", "settings-key")
-    references = document.get("references", {})
-    files = references.get("files", settings["references"]["files"])
-    if isinstance(files, str):
-        files = [files]
-    if not isinstance(files, list) or not all(isinstance(f, str) and f for f in files):
-        log.error(None, "references.files must be a list of file names", 'write files = ["references.bib"]',
-                  "settings-references")
-    else:
-        settings["references"]["files"] = files
-    for key in sorted(set(references) - {"files"}):
-        log.warning(None, f"references.{key} is not used", "known: references.files", "settings-key")
-    return settings, log
-
-
-def _toml_line(message: str) -> int | None:
-    import re
-
-    match = re.search(r"line (\d+)", message)
-    return int(match.group(1)) if match else None

@@ -7,7 +7,7 @@ table whatever the files: build a BibTeX-like `values` dict (author as "Last, Fi
 Last, First", title, journal or booktitle, year, month, day, volume, number, pages "12--34",
 publisher, address, edition, doi, url, isbn) and the BibTeX entry type, then call it. Each
 row has two keys more: `file` (the name given) and `line` (RIS: the record's `TY` line;
-CSL-JSON: the line of the record's opening brace). `bibliography._sources_frame(rows)`
+CSL-JSON: the line of the record's opening brace). `bibliography.sources_frame(rows)`
 makes the sources table from them (author-year labels, APA references).
 
 Like the BibTeX reader, each reader returns its rows with a ProblemLog and an ImportReport
@@ -54,7 +54,7 @@ import pandas as pd
 import rispy
 from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING, TYPE_OF_REFERENCE_MAPPING
 
-from .bibliography import ImportReport, _source_row, author_label, month_number, read_bibliography, split_names
+from .bibliography import ImportReport, _source_row, month_number, read_bibtex_rows, split_names
 from .files import read_text
 from .latex import latex_to_text
 from .problems import ProblemLog
@@ -841,13 +841,12 @@ def read_references(path: Path, name: str, *,
                     taken: set[str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
     """Source rows from a reference file of any kind litcoder reads, chosen by its suffix.
 
-    .bib and .bibtex: BibTeX (`bibliography.read_bibliography`, its rows as `_source_row`
+    .bib and .bibtex: BibTeX (`bibliography.read_bibtex_rows`, its rows as `_source_row`
     makes them); .ris and .txt: RIS; .json: CSL-JSON. Any other suffix is an error.
     """
     suffix = path.suffix.lower()
     if suffix in (".bib", ".bibtex"):
-        frame, log, report = read_bibliography(path, name)
-        rows = [_bib_row(record, name) for record in frame.to_dict("records")]
+        rows, log, report = read_bibtex_rows(path, name)
         if taken is not None:
             taken.update(row["citekey"] for row in rows)
         return rows, log, report
@@ -859,20 +858,6 @@ def read_references(path: Path, name: str, *,
     log.error(None, f"'{path.suffix or path.name}' is not a kind of reference file litcoder reads; nothing was read",
               "export the references as BibTeX (.bib), RIS (.ris, .txt) or CSL JSON (.json)", "ref-format")
     return [], log, ImportReport(name)
-
-
-def _bib_row(record: dict, name: str) -> dict:
-    """A row of the BibTeX reader's frame as `_source_row` made it, plus `file`."""
-    number = _whole
-    people = record["_people"]
-    return {
-        "citekey": record["citekey"], "entry_type": record["entry_type"], "_people": people,
-        "_author": author_label(people, record["title"]), "authors": record["authors"], "title": record["title"],
-        "year": number(record["year"]), "month": number(record["month"]), "day": number(record["day"]),
-        "container": record["container"], "volume": record["volume"], "number": record["number"],
-        "pages": record["pages"], "publisher": record["publisher"], "edition": record["edition"],
-        "doi": record["doi"], "url": record["url"], "line": number(record["line"]), "file": name,
-    }
 
 
 def _whole(value) -> int | None:

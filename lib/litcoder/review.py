@@ -19,13 +19,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .bibliography import ImportReport, read_bibliography
+from .bibliography import ImportReport, sources_frame
+from .settings import read_settings
+from .references import find_duplicates, read_references
 from .codebook import read_codebook
 from .codings import read_codings
 from .corpus import missing_texts, read_corpus
 from .coverage import read_coverage
 from .decisions import read_decisions
-from .problems import Problem, count_by_severity, problems_frame
+from .problems import Problem, ProblemLog, count_by_severity, problems_frame
 from .settle import SETTLEMENTS, apply_settlements, read_settlements
 
 BIBLIOGRAPHY = "references.bib"
@@ -35,6 +37,46 @@ CODINGS = "corpus/codings"
 DECISIONS = "corpus/decisions.csv"
 COVERAGE = "corpus/coverage"
 OUTPUTS = "outputs"
+
+
+class ReferenceReports(list):
+    """The import report of each reference file, in the order read."""
+
+    def summary(self) -> str:
+        return "\n".join(report.summary() for report in self)
+
+
+def read_sources(root: Path, files: list[str]):
+    """The sources table from every reference file, the problems met and the import reports.
+
+    A citekey already read from an earlier file is reported and left out; two records that
+    look like the same work (same DOI, or same title, year and first author) are reported
+    with both places, and both kept: a reprint or another edition may be a work of its own.
+    """
+    rows, logs, reports, taken = [], [], [], set()
+    first: dict[str, dict] = {}
+    for name in files:
+        file_rows, log, report = read_references(root / name, name, taken=set(taken))
+        logs.append(log)
+        reports.append(report)
+        for row in file_rows:
+            if row["citekey"] in first:
+                earlier = first[row["citekey"]]
+                log.error(row["line"], f"citekey '{row['citekey']}' is already used in {earlier['file']} "
+                          f"(line {earlier['line']}); this record was left out",
+                          "give one of them another citekey, or remove the repeat", "ref-duplicate-key")
+                continue
+            first[row["citekey"]] = row
+            taken.add(row["citekey"])
+            rows.append(row)
+    duplicates = ProblemLog(files[0] if files else BIBLIOGRAPHY)
+    for one, other, reason in find_duplicates(rows):
+        duplicates.warning(None, f"{other['citekey']} ({other['file']}:{other['line']}) and {one['citekey']} "
+                           f"({one['file']}:{one['line']}) look like the same work: {reason}",
+                           "if they are, keep one and move its codings; a reprint or another edition can stay",
+                           "ref-duplicate")
+    logs.append(duplicates)
+    return sources_frame(rows), logs, reports
 
 
 class NotAReview(Exception):
@@ -54,7 +96,7 @@ class Review:
     settlements: pd.DataFrame
     texts: dict[str, str]
     text_files: dict[str, str]
-    bibliography_report: ImportReport
+    bibliography_report: "ReferenceReports"
     problems: list[Problem] = field(default_factory=list)
 
     @classmethod
@@ -65,13 +107,17 @@ class Review:
             raise NotAReview(f"{root} is not a review: it has neither {BIBLIOGRAPHY} nor corpus/ "
                              "(run `litcoder init` to make one)")
         problems: list[Problem] = []
-        sources, bib_log, bib_report = read_bibliography(root / BIBLIOGRAPHY, BIBLIOGRAPHY)
-        problems += bib_log
+        settings, settings_log = read_settings(root)
+        problems += settings_log
+        sources, reference_logs, reports = read_sources(root, settings["references"]["files"])
+        for log in reference_logs:
+            problems += log
         citekeys = sources["citekey"].tolist()
         passages, texts, text_files, corpus_logs = read_corpus(root / SOURCES, citekeys, root)
         for log in corpus_logs:
             problems += log
-        problems += missing_texts(citekeys, dict(zip(sources["citekey"], sources["line"])), texts, BIBLIOGRAPHY)
+        for log in missing_texts(sources, texts):
+            problems += log
         codebook, groups, _, codebook_log = read_codebook(root / CODEBOOK, CODEBOOK)
         problems += codebook_log
         codings, coding_logs = read_codings(root / CODINGS, root, sources, passages, texts, codebook)
@@ -90,7 +136,7 @@ class Review:
             passages=sources["citekey"].map(passages.groupby("citekey").size()).fillna(0).astype("int64"),
         )
         return cls(root, sources, passages, codebook, groups, codings, decisions, coverage, settlements, texts,
-                   text_files, bib_report, problems)
+                   text_files, ReferenceReports(reports), problems)
 
     @classmethod
     def find(cls, start: str | Path = ".") -> "Review":
