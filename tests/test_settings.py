@@ -1,0 +1,56 @@
+"""litcoder.toml, and a review whose references come from several files of several kinds."""
+
+from __future__ import annotations
+
+import shutil
+
+from conftest import FIXTURES, problems_of
+from litcoder import Review
+from litcoder.settings import read_settings
+
+REFERENCES = FIXTURES / "references"
+
+
+def test_without_the_file_a_review_reads_references_bib(tmp_path):
+    settings, log = read_settings(tmp_path)
+    assert settings == {"references": {"files": ["references.bib"]}} and list(log) == []
+
+
+def test_invalid_toml_is_an_error_with_its_line_and_the_defaults_are_used(tmp_path):
+    (tmp_path / "litcoder.toml").write_text('[references]\nfiles = ["a.bib",\n  b.ris]\n', encoding="utf-8")
+    settings, log = read_settings(tmp_path)
+    assert settings["references"]["files"] == ["references.bib"]
+    assert [(p.severity, p.kind) for p in log] == [("error", "settings-toml")]
+    assert log[0].line == 3
+
+
+def test_unknown_keys_and_a_bad_files_value(tmp_path):
+    (tmp_path / "litcoder.toml").write_text('[references]\nfiles = 3\nstyle = "apa"\n[output]\nx = 1\n', encoding="utf-8")
+    settings, log = read_settings(tmp_path)
+    assert settings["references"]["files"] == ["references.bib"]
+    assert sorted(p.kind for p in log) == ["settings-key", "settings-key", "settings-references"]
+
+
+def test_a_single_file_name_is_taken_as_a_list(tmp_path):
+    (tmp_path / "litcoder.toml").write_text('[references]\nfiles = "zotero.json"\n', encoding="utf-8")
+    assert read_settings(tmp_path)[0]["references"]["files"] == ["zotero.json"]
+
+
+def test_references_from_bibtex_ris_and_csl_json_make_one_sources_table(review_copy):
+    shutil.copy(REFERENCES / "editions-and-reprints.ris", review_copy / "more.ris")
+    shutil.copy(REFERENCES / "zotero-export.json", review_copy / "zotero.json")
+    (review_copy / "litcoder.toml").write_text(
+        '[references]\nfiles = ["references.bib", "more.ris", "zotero.json", "missing.ris"]\n', encoding="utf-8")
+    review = Review.load(review_copy)
+    files = review.sources.groupby("file").size().to_dict()
+    assert files["references.bib"] == 12 and files["more.ris"] > 0 and files["zotero.json"] > 0
+    assert review.sources["citekey"].is_unique
+    assert len(review.bibliography_report) == 4
+    assert "references.bib: 12 entries found, 12 imported" in review.bibliography_report.summary()
+    # the works the other files share with references.bib are reported, with both places
+    duplicates = problems_of(review, "ref-duplicate")
+    assert duplicates and all("look like the same work" in p.message and "references.bib:" in p.message
+                              for p in duplicates if "references.bib" in p.message)
+    # a listed file that does not exist is an error, the rest still loads
+    assert [p.file for p in review.problems if p.severity == "error"] == ["missing.ris"]
+    assert len(review.codings) == 313
