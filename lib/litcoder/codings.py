@@ -22,15 +22,18 @@ import pandas as pd
 from .bibliography import closest
 from .codebook import FRAMINGS
 from .anchor import Anchor, describe, locate
+from .extract import page_of
 from .files import read_csv_rows, whole_number
 from .problems import ProblemLog
 
 REQUIRED = ["id", "citekey", "passage", "quote", "competency", "framing"]
 KNOWN = REQUIRED + ["memo", "coded_at", "start", "end", "prefix", "suffix", "page"]
 
-CODING_COLUMNS = ["coder", "id", "citekey", "passage", "passage_id", "quote", "competency", "framing",
+CODING_COLUMNS = ["coder", "id", "citekey", "passage", "passage_id", "page", "quote", "competency", "framing",
                   "memo", "coded_at", "start", "end", "anchored", "anchor", "file", "line"]
-"""`anchor` says how the quote was placed: position (where it was saved), passage (found in
+"""`page` is the page the quote starts on when the source has pages (a PDF), else the page
+the coder gave (a sheet's page column, for notes on a printed work), else empty.
+`anchor` says how the quote was placed: position (where it was saved), passage (found in
 its passage), exact / normalized / fuzzy (re-anchored in the edited text), '' (an orphan)."""
 
 # Typographic variants a quote typed by hand may differ in; one character for one, so
@@ -88,10 +91,11 @@ class _Context:
     """What a coding row is checked against."""
 
     def __init__(self, sources: pd.DataFrame, passages: pd.DataFrame, texts: dict[str, str],
-                 competencies: pd.DataFrame):
+                 competencies: pd.DataFrame, pages: dict[str, list[int]] | None = None):
         self.citekeys = set(sources["citekey"])
         self.competencies = set(competencies["competency"])
         self.texts = texts
+        self.pages = pages or {}
         self.passages = {(c, n): (s, e) for c, n, s, e in
                          zip(passages["citekey"], passages["passage"], passages["start"], passages["end"])}
         self.passage_starts: dict[str, list[tuple[int, int, int]]] = {}
@@ -106,9 +110,10 @@ class _Context:
 
 
 def read_codings(codings_dir: Path, root: Path, sources: pd.DataFrame, passages: pd.DataFrame,
-                 texts: dict[str, str], competencies: pd.DataFrame) -> tuple[pd.DataFrame, list[ProblemLog]]:
+                 texts: dict[str, str], competencies: pd.DataFrame, pages: dict[str, list[int]] | None = None
+                 ) -> tuple[pd.DataFrame, list[ProblemLog]]:
     """Every coder's usable codings, and the problems met, one log per file."""
-    context = _Context(sources, passages, texts, competencies)
+    context = _Context(sources, passages, texts, competencies, pages)
     rows, logs = [], []
     if not codings_dir.is_dir():
         return pd.DataFrame(columns=CODING_COLUMNS), logs
@@ -123,7 +128,7 @@ def read_codings(codings_dir: Path, root: Path, sources: pd.DataFrame, passages:
             continue
         rows.extend(read_coder_file(path, log, context))
     frame = pd.DataFrame(rows, columns=CODING_COLUMNS)
-    for column in ("passage", "start", "end", "line"):
+    for column in ("passage", "page", "start", "end", "line"):
         frame[column] = frame[column].astype("Int64")
     frame["anchored"] = frame["anchored"].astype(bool)
     return frame, logs
@@ -185,6 +190,9 @@ def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, c
               "memo": values.get("memo", ""), "coded_at": coded_at, "line": line}
     _anchor(coding, _stored_anchor(values), log, context)
     coding["passage_id"] = f"{citekey}/{coding['passage']}"
+    pages = context.pages.get(citekey)
+    coding["page"] = page_of(pages, coding["start"]) if pages and coding["anchored"] else (
+        whole_number(values.get("page", "")) or None)
     return coding
 
 

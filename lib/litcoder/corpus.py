@@ -1,10 +1,12 @@
 """Source texts → passages, the unit of coding.
 
-A source's text is `corpus/sources/<citekey>.md` (or `.txt`). It is split into passages at
-blank lines; a block that is only a Markdown heading names the section of the passages
-after it instead of being a passage. Passages are numbered from 1 within their source;
-offsets count Unicode code points in the text as read (after decoding, before any
-change), so `text[start:end]` is the passage exactly.
+A source's text is `corpus/sources/<citekey>.<ext>`: .md or .txt notes, a PDF, a saved web
+page or a Word file (extract.py turns each into plain text, and says what went wrong).
+The text is split into passages at blank lines; a block that is only a Markdown heading
+names the section of the passages after it instead of being a passage. Passages are
+numbered from 1 within their source; offsets count Unicode code points in the extracted
+text, so `text[start:end]` is the passage exactly, and a PDF's passages keep the page they
+start on.
 
     >>> [p["text"] for p in split_passages("# Notes\\n\\nFirst one.\\n\\nSecond\\none.\\n")]
     ['First one.', 'Second\\none.']
@@ -13,17 +15,18 @@ change), so `text[start:end]` is the passage exactly.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .files import read_text
+from .extract import READABLE, extract_cached
 from .problems import ProblemLog
 
-TEXT_SUFFIXES = (".md", ".txt")
-LATER_SUFFIXES = (".pdf", ".html", ".htm", ".docx")
+CACHE = ".litcoder/cache"
+"""Where extracted texts are kept, under the review (git-ignored: it is rebuilt from the files)."""
 
-PASSAGE_COLUMNS = ["passage_id", "citekey", "passage", "section", "start", "end", "line", "text"]
+PASSAGE_COLUMNS = ["passage_id", "citekey", "passage", "section", "page", "start", "end", "line", "text"]
 
 _BLANK_LINES = re.compile(r"\n[ \t\r]*\n\s*")
 _HEADING = re.compile(r"#{1,6}[ \t]+(.*?)[ \t#]*")
@@ -52,7 +55,7 @@ def split_passages(text: str) -> list[dict]:
 
 
 def find_source_files(sources_dir: Path) -> dict[str, list[Path]]:
-    """Text files in corpus/sources by citekey (the file name without its suffix)."""
+    """Files in corpus/sources by citekey (the file name without its suffix)."""
     found: dict[str, list[Path]] = {}
     if sources_dir.is_dir():
         for path in sorted(sources_dir.iterdir()):
@@ -61,56 +64,71 @@ def find_source_files(sources_dir: Path) -> dict[str, list[Path]]:
     return found
 
 
-def read_corpus(
-    sources_dir: Path, citekeys: list[str], root: Path
-) -> tuple[pd.DataFrame, dict[str, str], dict[str, str], list]:
-    """Passages of every source text, the texts by citekey, their file names, and problems.
+@dataclass
+class Corpus:
+    """What the source texts give the review."""
+
+    passages: pd.DataFrame
+    texts: dict[str, str]
+    """The extracted text of each source, by citekey: quotes and offsets point into it."""
+    files: dict[str, str]
+    """The file each text came from (relative to the review)."""
+    pages: dict[str, list[int]]
+    """For sources with pages (PDFs): where each page starts in the text."""
+    problems: list[ProblemLog]
+
+
+def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: Path | None = None) -> Corpus:
+    """Passages of every source text, with the texts, their files, pages and problems.
 
     Texts whose name is not a citekey in the bibliography, and citekeys without a text,
-    are reported; a text is only split when it belongs to a known source.
+    are reported; a text is only read when it belongs to a known source. Extracted texts
+    are kept in `cache_dir` (by content), so an unchanged file is not read twice.
     """
-    problems: list = []
-    texts: dict[str, str] = {}
-    paths: dict[str, str] = {}
+    corpus = Corpus(_passages_frame([]), {}, {}, {}, [])
     rows: list[dict] = []
     known = set(citekeys)
-    files = find_source_files(sources_dir)
-    for citekey, candidates in files.items():
-        name = _relative(candidates[0], root)
-        log = ProblemLog(name)
-        problems.append(log)
-        readable = [p for p in candidates if p.suffix.lower() in TEXT_SUFFIXES]
-        for path in candidates:
-            if path.suffix.lower() not in TEXT_SUFFIXES:
-                later = path.suffix.lower() in LATER_SUFFIXES
-                ProblemLog.warning(
-                    log, None,
-                    f"{path.name}: {path.suffix or 'files without a suffix'} "
-                    f"{'is not read yet' if later else 'is not a kind of source text litcoder reads'}",
-                    "save the text as .md or .txt beside it", "source-format")
-        if not readable:
+    cache_dir = cache_dir or root / CACHE
+    for citekey, candidates in find_source_files(sources_dir).items():
+        path, log = _choose(candidates, root)
+        corpus.problems.append(log)
+        if path is None:
             continue
-        if len(readable) > 1:
-            log.error(None, f"{citekey} has more than one text ({', '.join(p.name for p in readable)}); "
-                      f"only {readable[0].name} is read", "keep one text per source", "source-duplicate")
-        path = readable[0]
-        name = log.file = _relative(path, root)
         if citekey not in known:
             log.warning(None, f"no entry '{citekey}' in the bibliography, so this text is not part of the review"
                         f"{_did_you_mean(citekey, known)}",
                         "add the entry to references.bib, or rename the file to its citekey", "source-orphan-text")
             continue
-        text = read_text(path, log)
-        passages = split_passages(text)
-        if not passages:
-            log.warning(None, "the text is empty: no passage to code", "paste the source's text or notes into it", "source-empty")
-        texts[citekey] = text
-        paths[citekey] = name
-        for p in passages:
-            p["citekey"] = citekey
-            p["passage_id"] = f"{citekey}/{p['passage']}"
-        rows.extend(passages)
-    return _passages_frame(rows), texts, paths, problems
+        extracted = extract_cached(path, log.file, cache_dir)
+        log.extend(extracted.problems)
+        corpus.texts[citekey] = extracted.text
+        corpus.files[citekey] = log.file
+        if extracted.pages is not None:
+            corpus.pages[citekey] = extracted.pages
+        for p in split_passages(extracted.text):
+            p.update(citekey=citekey, passage_id=f"{citekey}/{p['passage']}", page=extracted.page_at(p["start"]))
+            rows.append(p)
+    corpus.passages = _passages_frame(rows)
+    return corpus
+
+
+def _choose(candidates: list[Path], root: Path) -> tuple[Path | None, ProblemLog]:
+    """The one file of a citekey to read (the first readable kind, in READABLE's order),
+    with a log that reports the others."""
+    readable = sorted((p for p in candidates if p.suffix.lower() in READABLE),
+                      key=lambda p: READABLE.index(p.suffix.lower()))
+    log = ProblemLog(_relative(readable[0] if readable else candidates[0], root))
+    for path in candidates:
+        if path.suffix.lower() not in READABLE:
+            log.warning(None, f"{path.name}: {path.suffix or 'a file without a suffix'} is not a kind of "
+                        f"source text litcoder reads ({', '.join(READABLE)})",
+                        "save the text in one of those formats, or move the file out of corpus/sources",
+                        "source-format")
+    if len(readable) > 1:
+        log.error(None, f"{readable[0].stem} has more than one text ({', '.join(p.name for p in readable)}); "
+                  f"only {readable[0].name} is read", "keep one text per source (move the others out of "
+                  "corpus/sources)", "source-duplicate")
+    return (readable[0] if readable else None), log
 
 
 def missing_texts(sources: pd.DataFrame, texts: dict[str, str]) -> list[ProblemLog]:
@@ -128,6 +146,7 @@ def _passages_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=PASSAGE_COLUMNS)
     for column in ("passage", "start", "end", "line"):
         frame[column] = frame[column].astype("int64")
+    frame["page"] = frame["page"].astype("Int64")
     return frame
 
 

@@ -82,9 +82,14 @@ class Extracted:
         >>> Extracted("one\\n\\ntwo\\n", [0, 5], ProblemLog("a.pdf"), "pdf").page_at(6)
         2
         """
-        if not self.pages or offset < 0 or offset > len(self.text):
-            return None
-        return max(1, bisect.bisect_right(self.pages, offset))
+        return page_of(self.pages, offset) if offset <= len(self.text) else None
+
+
+def page_of(pages: list[int] | None, offset: int) -> int | None:
+    """The page (from 1) holding an offset, given where each page starts; None without pages."""
+    if not pages or offset < 0:
+        return None
+    return max(1, bisect.bisect_right(pages, offset))
 
 
 def extract(path: Path, name: str) -> Extracted | None:

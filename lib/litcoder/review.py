@@ -96,6 +96,8 @@ class Review:
     settlements: pd.DataFrame
     texts: dict[str, str]
     text_files: dict[str, str]
+    text_pages: dict[str, list[int]]
+    """Where each page starts in the text, for sources with pages (PDFs)."""
     bibliography_report: "ReferenceReports"
     problems: list[Problem] = field(default_factory=list)
 
@@ -113,14 +115,16 @@ class Review:
         for log in reference_logs:
             problems += log
         citekeys = sources["citekey"].tolist()
-        passages, texts, text_files, corpus_logs = read_corpus(root / SOURCES, citekeys, root)
-        for log in corpus_logs:
+        corpus = read_corpus(root / SOURCES, citekeys, root)
+        passages, texts, text_files = corpus.passages, corpus.texts, corpus.files
+        for log in corpus.problems:
             problems += log
         for log in missing_texts(sources, texts):
             problems += log
         codebook, groups, _, codebook_log = read_codebook(root / CODEBOOK, CODEBOOK)
         problems += codebook_log
-        codings, coding_logs = read_codings(root / CODINGS, root, sources, passages, texts, codebook)
+        codings, coding_logs = read_codings(root / CODINGS, root, sources, passages, texts, codebook,
+                                            corpus.pages)
         for log in coding_logs:
             problems += log
         decisions, decision_log = read_decisions(root / DECISIONS, DECISIONS, codebook)
@@ -136,7 +140,7 @@ class Review:
             passages=sources["citekey"].map(passages.groupby("citekey").size()).fillna(0).astype("int64"),
         )
         return cls(root, sources, passages, codebook, groups, codings, decisions, coverage, settlements, texts,
-                   text_files, ReferenceReports(reports), problems)
+                   text_files, corpus.pages, ReferenceReports(reports), problems)
 
     @classmethod
     def find(cls, start: str | Path = ".") -> "Review":
