@@ -391,6 +391,22 @@ def test_pdf_paragraphs_marked_only_by_first_line_indents(tmp_path):
                                                          "Both halves of the d"]
 
 
+def test_pdf_line_starting_with_a_dash_or_a_page_reference_stays_in_its_paragraph(tmp_path):
+    # Lines that only wrapped to start with "- " or "(p. 67)" look like list items; they are not.
+    pages = [[("p", ["A company built on managerial values",
+                     "- peer consensus and tight control - may stifle its leaders. The opening pages",
+                     "(p. 67) frame the difference as one of personality."]),
+              ("p", ["The functions are these:"]),
+              ("p", ["- planning", "- staffing", "(a) budgeting, which takes most of",
+                     "the winter.", "b) controlling"])]]
+    result = extract(make_pdf(tmp_path / "dashes.pdf", pages, running_head=None), "dashes.pdf")
+    assert paragraphs(result.text) == [
+        "A company built on managerial values - peer consensus and tight control - may stifle its leaders. "
+        "The opening pages (p. 67) frame the difference as one of personality.",
+        "The functions are these:", "- planning", "- staffing", "(a) budgeting, which takes most of the winter.",
+        "b) controlling"]
+
+
 def test_pdf_without_page_numbers_or_running_head(tmp_path):
     pages = [[("p", ["A single page with one paragraph about the library council."])]]
     result = extract(make_pdf(tmp_path / "one.pdf", pages, running_head=None, page_numbers=False), "one.pdf")

@@ -718,6 +718,15 @@ def sources_frame(rows: list[dict]) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def with_page(author_year: str, page) -> str:
+    """An in-text citation with the page, as APA puts it: 'Kotter, 1990, p. 104'.
+
+    >>> with_page("Kotter, 1990", 104), with_page("Kotter, 1990", None)
+    ('Kotter, 1990, p. 104', 'Kotter, 1990')
+    """
+    return author_year if page is None or pd.isna(page) else f"{author_year}, p. {int(page)}"
+
+
 def closest(name: str, known, n: int = 1) -> str:
     """' (did you mean X?)' for a mistyped key, or ''."""
     match = difflib.get_close_matches(name, list(known), n=n, cutoff=0.6)

@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
+from .bibliography import with_page
 from .codebook import FRAMINGS
 from .codings import passages_coded
 from .evidence import source_framings
@@ -85,14 +86,17 @@ class _Context:
         first = review.codings.sort_values(["competency", "citekey", "passage", "coder"], kind="stable")
         first = first.drop_duplicates(["competency", "citekey"])
         self.quote = {(c, k): q for c, k, q in zip(first["competency"], first["citekey"], first["quote"])}
+        self.page = {(c, k): p for c, k, p in zip(first["competency"], first["citekey"], first["page"]) if pd.notna(p)}
         # competencies from management (bottom) to leadership (top)
         self.order = evidence.sort_values(["leadership_share", "label"], kind="stable")
         self.labels = dict(zip(evidence["competency"], evidence["label"]))
 
     def cited_quote(self, competency: str, citekey: str, limit: int = QUOTE_CHARS) -> str:
         quote = self.quote.get((competency, citekey), "")
-        cite = _escape(self.cite.get(citekey, citekey))
-        return f"{cite}: “{_escape(quote, limit)}”" if quote else cite
+        cite = self.cite.get(citekey, citekey)
+        if not quote:
+            return _escape(cite)
+        return f"{_escape(with_page(cite, self.page.get((competency, citekey))))}: “{_escape(quote, limit)}”"
 
 
 def _layout(fig: go.Figure, name: str, height: int) -> go.Figure:

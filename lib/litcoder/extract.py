@@ -55,7 +55,7 @@ from pathlib import Path
 from .files import write_atomic
 from .problems import SEVERITIES, Problem, ProblemLog
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 """Raise it whenever a change here changes the text extracted from some file: cached
 results made by another version are not used."""
 
@@ -981,7 +981,10 @@ def _paragraphs(lines: list[_Line], body: float, leading: float) -> list[list[_L
             or (step < -0.8 * em and len(group) >= 2 and len(groups) >= 2
                 and all(abs(g.x - prev.x) < 0.5 * em for g in group)
                 and abs(group[0].x - groups[-2][-1].x) > 0.8 * em)
-            or _BULLET.match(line.text) is not None
+            # a list item; a dash or "(p. 67)" that only wrapped to the line's start is not
+            or (_BULLET.match(line.text) is not None
+                and (prev.text.endswith((*_TERMINAL, ";")) or _BULLET.match(group[0].text) is not None
+                     or abs(line.x - prev.x) > 0.3 * em))
             or (full is not None and prev.text.endswith(_TERMINAL) and len(prev.text) < 0.7 * full)
         )
         if new:

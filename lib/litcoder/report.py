@@ -174,8 +174,9 @@ def _cards(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> list
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
     quotes: dict[tuple[str, str], list[dict]] = {}
     ordered = review.codings.sort_values(["competency", "citekey", "passage", "coder", "id"], kind="stable")
-    for coding in ordered[["competency", "citekey", "passage", "coder", "quote", "framing", "memo",
+    for coding in ordered[["competency", "citekey", "passage", "page", "coder", "quote", "framing", "memo",
                            "anchored"]].to_dict("records"):
+        coding["page"] = None if pd.isna(coding["page"]) else int(coding["page"])
         quotes.setdefault((coding["competency"], coding["citekey"]), []).append(coding)
     order = {f: i for i, f in enumerate((*FRAMINGS, "disputed"))}
     sources_of: dict[str, list[dict]] = {}

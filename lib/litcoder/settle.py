@@ -143,11 +143,12 @@ class _Positions:
         self.in_passage: dict[tuple, list[str]] = {}
         self.in_source: dict[tuple, list[str]] = {}
         ordered = codings.sort_values(["citekey", "competency", "coder", "passage"], kind="stable")
-        columns = [ordered[c].tolist() for c in ("citekey", "passage", "passage_id", "competency", "coder",
+        columns = [ordered[c].tolist() for c in ("citekey", "passage", "passage_id", "page", "competency", "coder",
                                                   "framing", "quote", "memo")]
-        for citekey, passage, passage_id, competency, coder, framing, quote, memo in zip(*columns):
+        for citekey, passage, passage_id, page, competency, coder, framing, quote, memo in zip(*columns):
             memo = f" (memo: {memo})" if memo else ""
-            text = f"{framing}, passage {passage}: “{quote}”{memo}"
+            page = "" if pd.isna(page) else f", p. {page}"
+            text = f"{framing}, passage {passage}{page}: “{quote}”{memo}"
             self.in_passage.setdefault((passage_id, competency, coder), []).append(text)
             self.in_source.setdefault((citekey, competency, coder), []).append(text)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 
 import ipywidgets as w
+import pandas as pd
 
 from .codebook import FRAMINGS
 from .review import Review
@@ -227,7 +228,9 @@ class CodingScreen(w.VBox):
         self._quietly(lambda: setattr(self.number, "value", s.number))
         p = s.progress()
         finished = s.is_finished()
-        self.progress.value = (f"Passage {s.number} of {p['passages_total']} · coded {p['passages_coded']} of "
+        page = s.passage["page"]
+        self.progress.value = (f"Passage {s.number} of {p['passages_total']}"
+                               + ("" if pd.isna(page) else f" (p. {page})") + f" · coded {p['passages_coded']} of "
                                f"{p['passages_total']} · sources finished {p['sources_finished']} of {p['sources_total']}"
                                + (" · <b>this source is finished</b>" if finished else ""))
         self.before.value = f'<div class="lc-context">{html.escape(before)}</div>' if before else ""
