@@ -50,7 +50,7 @@ def to_pdf(note: list[tuple[int, str]], path: Path, running_head: str) -> None:
             self.set_font("Serif", size=8)
             self.cell(0, 5, str(self.page_no()), align="C")
 
-    pdf = Notes(format="A5", unit="mm")
+    pdf = Notes(format=(148, 210), unit="mm")  # A5
     for style, name in (("", "DejaVuSerif.ttf"), ("B", "DejaVuSerif-Bold.ttf")):
         pdf.add_font("Serif", style, str(FONT_DIR / name))
     pdf.set_margins(16, 14, 16)

@@ -267,7 +267,7 @@ def init(directory: Path = typer.Argument(..., help="Folder for the new review (
     console.print(f"Made a new review in [bold]{directory}[/bold]:")
     for path in made:
         console.print(f"  {path.relative_to(directory).as_posix()}", markup=False)
-    console.print("Next: add your works to references.bib, their texts to corpus/sources/<citekey>.md, "
+    console.print("Next: add your works to references.bib, their texts to corpus/sources/<citekey>.pdf (.html, .docx, .md), "
                   f"then run `litcoder build {directory}`.")
 
 

@@ -138,7 +138,7 @@ def missing_texts(sources: pd.DataFrame, texts: dict[str, str]) -> list[ProblemL
         if citekey not in texts:
             log = logs.setdefault(file, ProblemLog(file))
             log.warning(None if pd.isna(line) else int(line), f"{citekey} has no text in corpus/sources, so it cannot be coded",
-                        f"add corpus/sources/{citekey}.md with its text or your reading notes", "source-no-text")
+                        f"add its text as corpus/sources/{citekey}.pdf (or .html, .docx, .md), or your notes on it", "source-no-text")
     return list(logs.values())
 
 

@@ -19,8 +19,10 @@ README = """\
 
 A literature review coded with litcoder.
 
-- `references.bib`: the bibliography (export it from Zotero as BibTeX).
-- `corpus/sources/<citekey>.md`: the text of each source, or your reading notes on it.
+- `references.bib`: the bibliography (export it from Zotero as BibTeX; RIS and CSL-JSON
+  files are read too when `litcoder.toml` names them).
+- `corpus/sources/<citekey>.pdf` (or `.html`, `.docx`, `.md`, `.txt`): the text of each
+  source, or your reading notes on it.
 - `corpus/codebook.yaml`: the competencies.
 - `corpus/codings/<coder>.csv`: one file per coder.
 - `corpus/decisions.csv`: the committee's rulings.

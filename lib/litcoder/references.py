@@ -103,7 +103,7 @@ _BOOKLIKE = {"book", "phdthesis", "mastersthesis", "techreport"}
 # Where the publisher goes: a thesis's university and a report's institution are its container.
 _PUBLISHER_FIELD = {"phdthesis": "school", "mastersthesis": "school", "techreport": "institution"}
 
-# A key usable as a citekey (it names corpus/sources/<citekey>.md): BibTeX's own rule, and
+# A key usable as a citekey (it names corpus/sources/<citekey>.pdf and the like): BibTeX's own rule, and
 # no path separator.
 _KEY = re.compile(r"[^\s,{}()\"#%'=\\~/]+")
 
