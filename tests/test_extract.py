@@ -474,13 +474,19 @@ def test_pdf_text_layer_of_unmapped_glyphs_is_garbled(essay_pdf, monkeypatch):
     assert problem.severity == "warning" and "ocrmypdf --force-ocr" in problem.action
 
 
-def test_pdf_encrypted_with_a_password_is_an_error(tmp_path):
+def encrypted_pdf(path: Path, text: str, user_password: str) -> Path:
+    """A one-page PDF locked with an owner password, and this password (maybe none) to open it."""
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("Helvetica", size=11)
-    pdf.text(20, 30, "A protected paragraph about library leadership.")
-    pdf.set_encryption(owner_password="owner", user_password="secret")
-    pdf.output(str(tmp_path / "locked.pdf"))
+    pdf.text(20, 30, text)
+    pdf.set_encryption(owner_password="owner", user_password=user_password)
+    pdf.output(str(path))
+    return path
+
+
+def test_pdf_encrypted_with_a_password_is_an_error(tmp_path):
+    encrypted_pdf(tmp_path / "locked.pdf", "A protected paragraph about library leadership.", user_password="secret")
     result = extract(tmp_path / "locked.pdf", "locked.pdf")
     assert result.text == "" and result.pages == []
     problem = only(result, "source-pdf-encrypted")
@@ -489,24 +495,14 @@ def test_pdf_encrypted_with_a_password_is_an_error(tmp_path):
 
 
 def test_pdf_encrypted_without_an_opening_password_is_read_with_a_note(tmp_path):
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=11)
-    pdf.text(20, 30, "A copy-protected paragraph about library leadership.")
-    pdf.set_encryption(owner_password="owner", user_password="")
-    pdf.output(str(tmp_path / "restricted.pdf"))
+    encrypted_pdf(tmp_path / "restricted.pdf", "A copy-protected paragraph about library leadership.", user_password="")
     result = extract(tmp_path / "restricted.pdf", "restricted.pdf")
     assert result.text == "A copy-protected paragraph about library leadership.\n"
     assert only(result, "source-pdf-encrypted").severity == "info"
 
 
 def test_pdf_encrypted_with_aes_when_the_cryptography_package_is_missing(tmp_path, monkeypatch):
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=11)
-    pdf.text(20, 30, "A protected paragraph about library leadership.")
-    pdf.set_encryption(owner_password="owner", user_password="secret")
-    pdf.output(str(tmp_path / "aes.pdf"))
+    encrypted_pdf(tmp_path / "aes.pdf", "A protected paragraph about library leadership.", user_password="secret")
 
     def needs_cryptography(self, password):
         raise pypdf.errors.DependencyError("cryptography>=3.1 is required for AES algorithm")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .bibliography import ImportReport, sources_frame
+from .bibliography import sources_frame
 from .settings import read_settings
 from .references import find_duplicates, read_references
 from .codebook import read_codebook
