@@ -230,12 +230,13 @@ def test_empty_text_is_reported(review_copy, fixture):
         ("warning", f"{SOURCES}/Gulick1937Notes.md", None)]
     assert not problems_of(review, "source-no-text")       # it has a text, an empty one
     assert review.summary()["passages"] == 118 and review.summary()["sources_with_text"] == 11
-    # its 18 codings are kept as orphans, each reported on its own row
-    orphans = problems_of(review, "coding-orphan")
-    assert len(orphans) == 18 and {p.file for p in orphans} <= {
-        "corpus/codings/coder-a.csv", "corpus/codings/coder-b.csv", "corpus/codings/coder-c.csv"}
-    assert {p.kind for p in review.problems} == {"source-empty", "coding-orphan"}
+    # its 18 codings are kept, unplaced, and said once for the source rather than row by row
+    (unplaced,) = problems_of(review, "source-codings-unplaced")
+    assert (unplaced.file, unplaced.line) == (f"{SOURCES}/Gulick1937Notes.md", None)
+    assert unplaced.message.startswith("18 codings of Gulick1937Notes are kept")
+    assert {p.kind for p in review.problems} == {"source-empty", "source-codings-unplaced"}
     assert len(review.codings) == 313
+    assert not review.codings.loc[review.codings["citekey"] == "Gulick1937Notes", "anchored"].any()
 
 
 def test_bom_and_crlf_source_text_keeps_passages_and_codings(bundled, review_copy):

@@ -120,7 +120,9 @@ def test_damaged_pdf_is_an_error_and_the_rest_of_the_review_loads(bundled, revie
     assert len(review.passages) == len(bundled.passages) - len(of(bundled.passages, PDF))
     assert len(review.codings) == len(bundled.codings)  # the source's codings are kept, unplaced
     assert not of(review.codings, PDF)["anchored"].any()
-    assert {p.kind for p in review.problems} <= {"source-pdf-damaged", "coding-orphan"}
+    assert sorted((p.file, p.kind) for p in review.problems) == [
+        (f"{SOURCES}/{PDF}.pdf", "source-codings-unplaced"), (f"{SOURCES}/{PDF}.pdf", "source-pdf-damaged")]
+    assert review.sources.set_index("citekey").at[PDF, "text_file"] == f"{SOURCES}/{PDF}.pdf"
 
 
 def test_scanned_pdf_says_to_run_ocr(review_copy):
@@ -133,8 +135,8 @@ def test_scanned_pdf_says_to_run_ocr(review_copy):
         pdf.image(Image.new("L", (60, 80), 200), x=20, y=20, w=120)
     (review_copy / SOURCES / f"{PDF}.pdf").write_bytes(bytes(pdf.output()))
     review = Review.load(review_copy)
-    (problem,) = [p for p in review.problems if p.file == f"{SOURCES}/{PDF}.pdf"]
-    assert problem.severity == "error" and "OCR" in problem.action
+    (problem,) = [p for p in review.problems if p.file == f"{SOURCES}/{PDF}.pdf" and p.severity == "error"]
+    assert "no text layer" in problem.message and "OCR" in problem.action
 
 
 def test_coders_page_is_kept_for_a_source_without_pages_and_the_texts_page_wins_in_a_pdf(bundled, review_copy):

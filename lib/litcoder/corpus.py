@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from .extract import READABLE, extract_cached
-from .problems import ProblemLog
+from .problems import Problem, ProblemLog
 
 CACHE = ".litcoder/cache"
 """Where extracted texts are kept, under the review (git-ignored: it is rebuilt from the files)."""
@@ -70,9 +70,10 @@ class Corpus:
 
     passages: pd.DataFrame
     texts: dict[str, str]
-    """The extracted text of each source, by citekey: quotes and offsets point into it."""
+    """The extracted text of each source that has passages, by citekey: quotes and offsets
+    point into it."""
     files: dict[str, str]
-    """The file each text came from (relative to the review)."""
+    """The file read for each source (relative to the review), with or without text."""
     pages: dict[str, list[int]]
     """For sources with pages (PDFs): where each page starts in the text."""
     problems: list[ProblemLog]
@@ -101,11 +102,14 @@ def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: P
             continue
         extracted = extract_cached(path, log.file, cache_dir)
         log.extend(extracted.problems)
-        corpus.texts[citekey] = extracted.text
         corpus.files[citekey] = log.file
+        passages = split_passages(extracted.text)
+        if not passages:  # unreadable or empty: said above, by the extractor
+            continue
+        corpus.texts[citekey] = extracted.text
         if extracted.pages is not None:
             corpus.pages[citekey] = extracted.pages
-        for p in split_passages(extracted.text):
+        for p in passages:
             p.update(citekey=citekey, passage_id=f"{citekey}/{p['passage']}", page=extracted.page_at(p["start"]))
             rows.append(p)
     corpus.passages = _passages_frame(rows)
@@ -131,15 +135,25 @@ def _choose(candidates: list[Path], root: Path) -> tuple[Path | None, ProblemLog
     return (readable[0] if readable else None), log
 
 
-def missing_texts(sources: pd.DataFrame, texts: dict[str, str]) -> list[ProblemLog]:
-    """A problem for each source in the bibliography with no text to code, at its record."""
+def missing_texts(sources: pd.DataFrame, corpus: Corpus) -> list[ProblemLog]:
+    """A problem for each source in the bibliography with no file to code, at its record."""
     logs: dict[str, ProblemLog] = {}
     for citekey, file, line in zip(sources["citekey"], sources["file"], sources["line"]):
-        if citekey not in texts:
+        if citekey not in corpus.files:
             log = logs.setdefault(file, ProblemLog(file))
             log.warning(None if pd.isna(line) else int(line), f"{citekey} has no text in corpus/sources, so it cannot be coded",
                         f"add its text as corpus/sources/{citekey}.pdf (or .html, .docx, .md), or your notes on it", "source-no-text")
     return list(logs.values())
+
+
+def unplaced_codings(corpus: Corpus, codings: pd.DataFrame) -> list[Problem]:
+    """One problem for each source whose file gave no text but which has codings: they are
+    kept, and placed again once the file reads (rather than an orphan warning per coding)."""
+    counts = codings["citekey"].value_counts()
+    return [Problem("warning", file, None, f"{counts[citekey]} codings of {citekey} are kept but cannot be placed "
+                    "until this file gives text again", "fix the file as said for it; nothing is lost meanwhile",
+                    "source-codings-unplaced")
+            for citekey, file in corpus.files.items() if citekey not in corpus.texts and counts.get(citekey, 0)]
 
 
 def _passages_frame(rows: list[dict]) -> pd.DataFrame:

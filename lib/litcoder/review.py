@@ -24,7 +24,7 @@ from .settings import read_settings
 from .references import find_duplicates, read_references
 from .codebook import read_codebook
 from .codings import read_codings
-from .corpus import missing_texts, read_corpus
+from .corpus import missing_texts, read_corpus, unplaced_codings
 from .coverage import read_coverage
 from .decisions import read_decisions
 from .problems import Problem, ProblemLog, count_by_severity, problems_frame
@@ -119,7 +119,7 @@ class Review:
         passages, texts, text_files = corpus.passages, corpus.texts, corpus.files
         for log in corpus.problems:
             problems += log
-        for log in missing_texts(sources, texts):
+        for log in missing_texts(sources, corpus):
             problems += log
         codebook, groups, _, codebook_log = read_codebook(root / CODEBOOK, CODEBOOK)
         problems += codebook_log
@@ -127,6 +127,7 @@ class Review:
                                             corpus.pages)
         for log in coding_logs:
             problems += log
+        problems += unplaced_codings(corpus, codings)
         decisions, decision_log = read_decisions(root / DECISIONS, DECISIONS, codebook)
         problems += decision_log
         coverage, coverage_logs = read_coverage(root / COVERAGE, root, set(citekeys))
