@@ -323,6 +323,16 @@ def test_choosing_another_source_opens_it(review_copy):
     assert html.escape(passage_text(screen, GULICK, 1)) in screen.text.value
 
 
+def test_a_pdf_source_shows_the_page_of_each_passage(review_copy):
+    screen = started(review_copy)
+    screen.source.value = "Zaleznik1977ManagersLeaders"
+    assert screen.progress.value.startswith("Passage 1 of 11 (p. 1) · coded 0 of 11")
+    pages = screen.session.passages.set_index("passage")["page"]
+    last_on_first_page = int(pages[pages == 1].index.max())
+    screen.number.value = last_on_first_page + 1
+    assert screen.progress.value.startswith(f"Passage {last_on_first_page + 1} of 11 (p. 2)")
+
+
 # ---------------------------------------------------------------- suggestions
 
 
