@@ -13,7 +13,7 @@ REFERENCES = FIXTURES / "references"
 
 def test_without_the_file_a_review_reads_references_bib(tmp_path):
     settings, log = read_settings(tmp_path)
-    assert settings == {"references": {"files": ["references.bib"]}} and list(log) == []
+    assert settings == {"references": {"files": ["references.bib"], "distinct": []}} and list(log) == []
 
 
 def test_invalid_toml_is_an_error_with_its_line_and_the_defaults_are_used(tmp_path):
@@ -54,3 +54,26 @@ def test_references_from_bibtex_ris_and_csl_json_make_one_sources_table(review_c
     # a listed file that does not exist is an error, the rest still loads
     assert [p.file for p in review.problems if p.severity == "error"] == ["missing.ris"]
     assert len(review.codings) == 313
+
+
+def test_a_bad_distinct_value_is_an_error_and_nothing_is_taken_from_it(tmp_path):
+    (tmp_path / "litcoder.toml").write_text('[references]\ndistinct = ["Kotter1990WhatLeaders"]\n', encoding="utf-8")
+    settings, log = read_settings(tmp_path)
+    assert settings["references"]["distinct"] == []
+    assert [(p.severity, p.kind) for p in log] == [("error", "settings-references")]
+
+
+def test_works_the_user_says_are_distinct_are_not_reported_as_duplicates(review_copy):
+    shutil.copy(REFERENCES / "editions-and-reprints.ris", review_copy / "more.ris")
+    (review_copy / "litcoder.toml").write_text(
+        '[references]\nfiles = ["references.bib", "more.ris"]\n'
+        'distinct = [["Kotter1990WhatLeaders", "kotterWhatLeadersReally1990"],\n'
+        '            ["Mintzberg1973Nature", "mintzbergNatureManagerialWork1973", "Mintzberg1937Nature"]]\n',
+        encoding="utf-8")
+    review = Review.load(review_copy)
+    pairs = [p.message.split(" look like")[0] for p in problems_of(review, "ref-duplicate")]
+    assert not any("kotterWhatLeadersReally1990 " in m or "mintzbergNature" in m for m in pairs)
+    assert any("zaleznikManagersLeadersAre1977" in m for m in pairs)  # not named: still reported
+    (unknown,) = problems_of(review, "settings-distinct")
+    assert unknown.file == "litcoder.toml" and "'Mintzberg1937Nature'" in unknown.message
+    assert "did you mean Mintzberg1973Nature?" in unknown.message

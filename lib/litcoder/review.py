@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .bibliography import sources_frame
-from .settings import read_settings
+from .bibliography import closest, sources_frame
+from .settings import SETTINGS_FILE, read_settings
 from .references import find_duplicates, read_references
 from .codebook import read_codebook
 from .codings import read_codings
@@ -46,12 +46,13 @@ class ReferenceReports(list):
         return "\n".join(report.summary() for report in self)
 
 
-def read_sources(root: Path, files: list[str]):
+def read_sources(root: Path, files: list[str], distinct: list[list[str]] = ()):
     """The sources table from every reference file, the problems met and the import reports.
 
     A citekey already read from an earlier file is reported and left out; two records that
     look like the same work (same DOI, or same title, year and first author) are reported
     with both places, and both kept: a reprint or another edition may be a work of its own.
+    Citekeys grouped in `distinct` (litcoder.toml) are different works: not reported.
     """
     rows, logs, reports, taken = [], [], [], set()
     first: dict[str, dict] = {}
@@ -70,10 +71,19 @@ def read_sources(root: Path, files: list[str]):
             taken.add(row["citekey"])
             rows.append(row)
     duplicates = ProblemLog(files[0] if files else BIBLIOGRAPHY)
+    apart = {frozenset((a, b)) for group in distinct for a in group for b in group if a != b}
+    settings = ProblemLog(SETTINGS_FILE)
+    for unknown in sorted({k for group in distinct for k in group} - set(first)):
+        settings.warning(None, f"references.distinct names '{unknown}', which no reference file has"
+                         f"{closest(unknown, first)}", "fix the citekey", "settings-distinct")
+    logs.append(settings)
     for one, other, reason in find_duplicates(rows):
+        if frozenset((one["citekey"], other["citekey"])) in apart:
+            continue
         duplicates.warning(None, f"{other['citekey']} ({other['file']}:{other['line']}) and {one['citekey']} "
                            f"({one['file']}:{one['line']}) look like the same work: {reason}",
-                           "if they are, keep one and move its codings; a reprint or another edition can stay",
+                           "if they are, keep one and move its codings; if not (a reprint, another edition), "
+                           "name them in references.distinct in litcoder.toml",
                            "ref-duplicate")
     logs.append(duplicates)
     return sources_frame(rows), logs, reports
@@ -111,7 +121,8 @@ class Review:
         problems: list[Problem] = []
         settings, settings_log = read_settings(root)
         problems += settings_log
-        sources, reference_logs, reports = read_sources(root, settings["references"]["files"])
+        sources, reference_logs, reports = read_sources(root, settings["references"]["files"],
+                                                        settings["references"]["distinct"])
         for log in reference_logs:
             problems += log
         citekeys = sources["citekey"].tolist()

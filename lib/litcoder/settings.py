@@ -2,6 +2,7 @@
 
     [references]
     files = ["references.bib", "database-export.ris", "zotero.json"]
+    distinct = [["Smith2020Leading", "Smith2020Leading1"]]
 
 Everything in it is optional; without the file a review reads references.bib.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 from .problems import ProblemLog
 
 SETTINGS_FILE = "litcoder.toml"
-DEFAULT_SETTINGS = {"references": {"files": ["references.bib"]}}
+DEFAULT_SETTINGS = {"references": {"files": ["references.bib"], "distinct": []}}
 SETTINGS_TEMPLATE = """\
 # litcoder.toml: what this review reads. Everything here is optional.
 
@@ -24,6 +25,10 @@ SETTINGS_TEMPLATE = """\
 # databases and EndNote) or CSL-JSON (.json, from Zotero). A citekey in two files is
 # reported, and the first file wins.
 files = ["references.bib"]
+
+# Records that look like the same work (same DOI, or same title, year and first author)
+# are reported. Pairs or groups of citekeys named here are different works: not reported.
+# distinct = [["Smith2020Leading", "Smith2020Leading1"]]
 """
 
 
@@ -52,8 +57,16 @@ def read_settings(root: Path):
                   "settings-references")
     else:
         settings["references"]["files"] = files
-    for key in sorted(set(references) - {"files"}):
-        log.warning(None, f"references.{key} is not used", "known: references.files", "settings-key")
+    distinct = references.get("distinct", [])
+    if not isinstance(distinct, list) or not all(
+            isinstance(group, list) and len(group) >= 2 and all(isinstance(k, str) for k in group) for group in distinct):
+        log.error(None, "references.distinct must be a list of groups of two or more citekeys",
+                  'write distinct = [["Smith2020Leading", "Smith2020Leading1"]]', "settings-references")
+    else:
+        settings["references"]["distinct"] = distinct
+    for key in sorted(set(references) - {"files", "distinct"}):
+        log.warning(None, f"references.{key} is not used", "known: references.files, references.distinct",
+                    "settings-key")
     return settings, log
 
 
