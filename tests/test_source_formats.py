@@ -8,7 +8,9 @@ each format are tested one by one in test_extract.py.
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 
 import pytest
 
@@ -153,3 +155,15 @@ def test_coders_page_is_kept_for_a_source_without_pages_and_the_texts_page_wins_
     assert problems_of(review, file="corpus/codings/coder-p.csv") == []
     mine = review.codings[review.codings["coder"] == "coder-p"].set_index("id")["page"]
     assert mine["p1"] == pdf_coding["page"] and mine["p2"] == 104 and mine.isna()["p3"]
+
+
+def test_cache_entries_long_unused_are_removed_and_those_in_use_kept(review_copy):
+    Review.load(review_copy)
+    cache = review_copy / ".litcoder/cache"
+    stale = cache / "0123abcd.json"
+    stale.write_text('{"text": "a text since edited"}', encoding="utf-8")
+    forty_days_ago = time.time() - 40 * 86400
+    for entry in cache.iterdir():
+        os.utime(entry, (forty_days_ago, forty_days_ago))
+    Review.load(review_copy)
+    assert not stale.exists() and len(list(cache.glob("*.json"))) == 12

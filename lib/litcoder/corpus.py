@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .extract import READABLE, extract_cached
+from .extract import READABLE, extract_cached, prune_cache
 from .problems import Problem, ProblemLog
 
 CACHE = ".litcoder/cache"
@@ -113,6 +113,7 @@ def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: P
             p.update(citekey=citekey, passage_id=f"{citekey}/{p['passage']}", page=extracted.page_at(p["start"]))
             rows.append(p)
     corpus.passages = _passages_frame(rows)
+    prune_cache(cache_dir)
     return corpus
 
 

@@ -27,7 +27,7 @@ at all gives an `Extracted` with empty text and an error; a suffix not in READAB
 None (the caller says what to do with the file).
 
 `extract_cached` keeps each result in a cache folder under the hash of the file's bytes,
-so an unchanged source is not read again:
+so an unchanged source is not read again (`prune_cache` removes entries long unused):
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
@@ -46,7 +46,9 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
+import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -126,10 +128,37 @@ def extract_cached(path: Path, name: str, cache_dir: Path) -> Extracted | None:
     entry = cache_dir / f"{digest.hexdigest()}.json"
     cached = _load_entry(entry, name)
     if cached is not None:
+        _touch(entry)  # in use: kept by prune_cache
         return cached
     result = _extract_data(data, suffix, name)
     _store_entry(entry, result)
     return result
+
+
+def prune_cache(cache_dir: Path, unused_days: float = 30) -> int:
+    """Remove the cache entries no load has used for `unused_days` (texts of files since
+    edited or deleted), so the cache does not grow for ever; returns how many went."""
+    cutoff = time.time() - unused_days * 86400
+    removed = 0
+    try:
+        entries = list(Path(cache_dir).iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.stat().st_mtime < cutoff:
+                entry.unlink()
+                removed += 1
+        except OSError:
+            pass  # another load removed it, or the folder is read-only: harmless
+    return removed
+
+
+def _touch(entry: Path) -> None:
+    try:
+        os.utime(entry)
+    except OSError:
+        pass
 
 
 @functools.cache
