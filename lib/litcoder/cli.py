@@ -77,6 +77,7 @@ def _print_summary(review: Review, evidence) -> None:
                   f"[bold]{s['competencies']}[/bold] competencies, [bold]{s['coders']}[/bold] coders, "
                   f"[bold]{s['codings']}[/bold] codings, [bold]{s['decisions']}[/bold] rulings")
     console.print(review.bibliography_report.summary(), style="dim")
+    console.print(f"texts: {review.texts_summary()}", style="dim")
     table = Table(title="Classification of the competencies", title_justify="left", show_edge=False)
     table.add_column("classification")
     table.add_column("n", justify="right")

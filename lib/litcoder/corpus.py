@@ -117,6 +117,32 @@ def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: P
     return corpus
 
 
+KIND_NAMES = {".md": ("Markdown note", "Markdown notes"), ".txt": ("text file", "text files"),
+              ".pdf": ("PDF", "PDFs"), ".html": ("web page", "web pages"), ".htm": ("web page", "web pages"),
+              ".docx": ("Word file", "Word files")}
+
+
+def describe_texts(files: dict[str, str], pages: dict[str, list[int]]) -> str:
+    """What the sources' files are, in a line: '9 Markdown notes, 1 PDF (3 pages), 1 web page'.
+
+    >>> describe_texts({"a": "s/a.md", "b": "s/b.pdf", "c": "s/c.htm"}, {"b": [0, 10, 20]})
+    '1 Markdown note, 1 PDF (3 pages), 1 web page'
+    """
+    counts: dict[str, int] = {}
+    for file in files.values():
+        name = KIND_NAMES[Path(file).suffix.lower()]
+        counts[name] = counts.get(name, 0) + 1
+    parts = []
+    order = list(KIND_NAMES.values())
+    for name, n in sorted(counts.items(), key=lambda item: (-item[1], order.index(item[0]))):
+        part = f"{n} {name[0] if n == 1 else name[1]}"
+        if name[0] == "PDF":
+            total = sum(len(p) for p in pages.values())
+            part += f" ({total} page{'s' if total != 1 else ''})"
+        parts.append(part)
+    return ", ".join(parts) or "no texts"
+
+
 def _choose(candidates: list[Path], root: Path) -> tuple[Path | None, ProblemLog]:
     """The one file of a citekey to read (the first readable kind, in READABLE's order),
     with a log that reports the others."""

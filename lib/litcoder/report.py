@@ -142,6 +142,7 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
     return template.render(
         title=_review_title(review),
         summary=review.summary(),
+        texts=review.texts_summary(),
         counts=review.problem_counts(),
         lists=lists,
         classifications=CLASSIFICATIONS,

@@ -24,7 +24,7 @@ from .settings import SETTINGS_FILE, read_settings
 from .references import find_duplicates, read_references
 from .codebook import read_codebook
 from .codings import read_codings
-from .corpus import missing_texts, read_corpus, unplaced_codings
+from .corpus import describe_texts, missing_texts, read_corpus, unplaced_codings
 from .coverage import read_coverage
 from .decisions import read_decisions
 from .problems import Problem, ProblemLog, count_by_severity, problems_frame
@@ -175,6 +175,10 @@ class Review:
     @property
     def coders(self) -> list[str]:
         return sorted(self.codings["coder"].unique())
+
+    def texts_summary(self) -> str:
+        """What the source texts are: '9 Markdown notes, 1 PDF (3 pages), 1 web page, 1 Word file'."""
+        return describe_texts(self.text_files, self.text_pages)
 
     def problems_frame(self) -> pd.DataFrame:
         return problems_frame(self.problems)
