@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -35,3 +36,14 @@ def review_copy(tmp_path) -> Path:
 def problems_of(review: Review, kind: str | None = None, file: str | None = None) -> list:
     """The review's problems, optionally only one kind and/or one file."""
     return [p for p in review.problems if (kind is None or p.kind == kind) and (file is None or p.file == file)]
+
+
+def coder_file(root: Path, coder: str = "coder-d") -> Path:
+    """A coder's codings file in a review."""
+    return root / "corpus" / "codings" / f"{coder}.csv"
+
+
+def read_rows(path: Path) -> list[dict]:
+    """A CSV file's rows, as another program would read them."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))

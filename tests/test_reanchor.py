@@ -8,7 +8,6 @@ review, loads it, and checks where every coding is now placed and what is report
 from __future__ import annotations
 
 import collections
-import csv
 import re
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import coder_file, read_rows
 from litcoder import Review
 from litcoder.anchor import CONTEXT
 from litcoder.codings import reanchor
@@ -35,13 +35,6 @@ def source_file(root: Path, citekey: str = KOTTER) -> Path:
     return root / "corpus" / "sources" / f"{citekey}.md"
 
 
-def coder_file(root: Path, coder: str) -> Path:
-    return root / "corpus" / "codings" / f"{coder}.csv"
-
-
-def read_rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 def edit_source(root: Path, change, citekey: str = KOTTER) -> None:

@@ -7,13 +7,13 @@ with csv.DictReader, and survives a fresh Review.load.
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from conftest import coder_file, read_rows
 from litcoder import Review
 from litcoder.anchor import CONTEXT
 from litcoder.codebook import FRAMINGS
@@ -27,17 +27,10 @@ FAYOL = "Fayol1949General"
 P3_QUOTE = "The manager decides on targets for the coming year or so"  # Kotter, passage 3
 
 
-def coder_file(root: Path, coder: str = "coder-d") -> Path:
-    return root / "corpus" / "codings" / f"{coder}.csv"
-
 
 def coverage_file(root: Path, coder: str = "coder-d") -> Path:
     return root / "corpus" / "coverage" / f"{coder}.csv"
 
-
-def read_rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        return list(csv.DictReader(f))
 
 
 def session_on(root: Path, coder: str = "coder-d", citekey: str | None = KOTTER) -> CodingSession:

@@ -8,7 +8,6 @@ is read back with csv.DictReader.
 
 from __future__ import annotations
 
-import csv
 import re
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from conftest import FIXTURES
+from conftest import FIXTURES, coder_file, read_rows
 from litcoder import Review
 from litcoder.anchor import CONTEXT
 from litcoder.sheet import import_sheet, sheet_id
@@ -31,13 +30,6 @@ P3_QUOTE = "The manager decides on targets for the coming year or so"
 GULICK_P4_QUOTE = "A single head can direct only a limited number of immediate subordinates"
 
 
-def coder_file(root: Path, coder: str = "coder-d") -> Path:
-    return root / "corpus" / "codings" / f"{coder}.csv"
-
-
-def read_rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 def run(root: Path, sheet: Path, coder: str = "coder-d"):

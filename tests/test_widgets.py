@@ -7,13 +7,13 @@ corpus/codings/coder-d.csv.
 
 from __future__ import annotations
 
-import csv
 import html
 import re
 from pathlib import Path
 
 import pytest
 
+from conftest import coder_file, read_rows
 from litcoder import Review
 from litcoder.session import CodingSession
 from litcoder.widgets import CodingScreen
@@ -24,13 +24,6 @@ P3_QUOTE = "The manager decides on targets for the coming year or so"  # Kotter,
 GULICK_P4_QUOTE = "A single head can direct only a limited number of immediate subordinates"
 
 
-def coder_file(root: Path, coder: str = "coder-d") -> Path:
-    return root / "corpus" / "codings" / f"{coder}.csv"
-
-
-def read_rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 def started(root: Path, coder: str = "coder-d") -> CodingScreen:
