@@ -141,14 +141,20 @@ def locate(text: str, anchor: Anchor, threshold: float = 0.75) -> Match | None:
 
 # --- 2. exact ---------------------------------------------------------------------------
 
+def _all_starts(text: str, quote: str) -> list[int]:
+    """Where `quote` starts in `text`, every time (overlapping ones too)."""
+    starts, at = [], text.find(quote)
+    while at >= 0:
+        starts.append(at)
+        at = text.find(quote, at + 1)
+    return starts
+
+
 def _exact(text: str, anchor: Anchor) -> Match | None:
     exact = anchor.exact
-    at = text.find(exact)
-    if at < 0:
+    starts = _all_starts(text, exact)
+    if not starts:
         return None
-    starts = [at]
-    while (at := text.find(exact, at + 1)) >= 0:
-        starts.append(at)
     if len(starts) > 1:
         best = min(starts, key=lambda s: _rank(_context(anchor.prefix, anchor.suffix, text, s, s + len(exact)),
                                                s, anchor.start))
@@ -276,12 +282,9 @@ def _normalized(text: str, anchor: Anchor) -> Match | None:
         return None
     normal = _normalize(text)
     haystack = normal.text
-    at = haystack.find(quote)
-    if at < 0:
+    starts = _all_starts(haystack, quote)
+    if not starts:
         return None
-    starts = [at]
-    while (at := haystack.find(quote, at + 1)) >= 0:
-        starts.append(at)
     if len(starts) > 1:
         prefix, suffix = _norm(anchor.prefix), _norm(anchor.suffix)
         at = min(starts, key=lambda s: _rank(_context(prefix, suffix, haystack, s, s + len(quote)),
