@@ -157,8 +157,8 @@ def _choose(candidates: list[Path], root: Path) -> tuple[Path | None, ProblemLog
                         "source-format")
     if len(readable) > 1:
         log.error(None, f"{readable[0].stem} has more than one text ({', '.join(p.name for p in readable)}); "
-                  f"only {readable[0].name} is read", "keep one text per source (move the others out of "
-                  "corpus/sources)", "source-duplicate")
+                  f"only {readable[0].name} is read", "keep one text per source: move the others out of "
+                  "corpus/sources", "source-duplicate")
     return (readable[0] if readable else None), log
 
 
