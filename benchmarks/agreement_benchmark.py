@@ -22,7 +22,7 @@ import numpy as np
 
 import krippendorff
 
-from litcoder.agreement import bootstrap_interval, coefficients, krippendorff_alpha, percent_agreement
+from litcoder.analysis.agreement import bootstrap_interval, coefficients, krippendorff_alpha, percent_agreement
 
 SEED = 20261127
 # A coder gives the unit's category with this chance, else one of the 4 others at random, so

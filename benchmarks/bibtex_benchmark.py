@@ -18,7 +18,7 @@ from pathlib import Path
 
 import bibtexparser
 
-from litcoder.bibliography import read_bibliography
+from litcoder.inputs.bibliography import read_bibliography
 
 SURNAMES = [r"M{\"u}ller", r"Garc{\'\i}a", "Kotter", r"Fran{\c{c}}ois", "Okafor", "van der Berg", "Smith", r"{\O}stergaard"]
 GIVEN = ["Ana", "J. P.", "Jean-Paul", "Kim", r"{\'E}mile", "Lee"]

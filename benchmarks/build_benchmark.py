@@ -26,7 +26,7 @@ from generate_review import generate  # noqa: E402
 RUN = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from litcoder.report import build
+from litcoder.outputs.report import build
 stages, last = {}, [None, time.perf_counter()]
 def step(name):
     now = time.perf_counter()

@@ -29,7 +29,7 @@ RUN = r"""
 import json, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from litcoder.extract import extract_cached
+from litcoder.inputs.extract import extract_cached
 import pypdf, docx, trafilatura, charset_normalizer  # imported lazily by extract; timed apart here
 imports = time.perf_counter() - t0
 sources, cache = Path(sys.argv[1]), Path(sys.argv[2])

@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_review import generate  # noqa: E402
 
 from litcoder import Review, weigh_evidence  # noqa: E402
-from litcoder.charts import review_figures  # noqa: E402
-from litcoder.evidence import source_framings  # noqa: E402
-from litcoder.figures import write_figures  # noqa: E402
-from litcoder.report import build  # noqa: E402
+from litcoder.outputs.charts import review_figures  # noqa: E402
+from litcoder.analysis.evidence import source_framings  # noqa: E402
+from litcoder.outputs.figures import write_figures  # noqa: E402
+from litcoder.outputs.report import build  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]

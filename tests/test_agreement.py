@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 import pytest
 
-from litcoder.agreement import (LEVELS, bootstrap_interval, brennan_prediger, coefficients, cohen_kappa,
+from litcoder.analysis.agreement import (LEVELS, bootstrap_interval, brennan_prediger, coefficients, cohen_kappa,
                                 fleiss_kappa, gwet_ac1, krippendorff_alpha, percent_agreement, prevalence_bias)
 
 try:
@@ -213,7 +213,7 @@ def test_matches_krippendorff_package(level):
 def test_many_distinct_values_use_sparse_tables(monkeypatch):
     """Continuous values make tables too wide to hold densely: the sparse path (forced here) gives
     the same coefficients and intervals as the dense one."""
-    from litcoder import agreement
+    from litcoder.analysis import agreement
 
     rng = np.random.default_rng(11)
     data = np.round(rng.gamma(2.0, 3.0, size=(80, 4)), 1)

@@ -1,4 +1,4 @@
-"""litcoder.anchor: quotes described in a source text and found again after real edits.
+"""litcoder.inputs.anchor: quotes described in a source text and found again after real edits.
 
 One realistic source (a branch library's working notes) is anchored at a handful of
 quotes; each test applies one scripted edit to the text, named in the test's name, and
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from litcoder.anchor import CONTEXT, Anchor, Match, describe, locate
+from litcoder.inputs.anchor import CONTEXT, Anchor, Match, describe, locate
 
 SOURCE = (
     "# Running a branch library\n"

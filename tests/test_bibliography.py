@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import problems_of
-from litcoder.bibliography import (
+from litcoder.inputs.bibliography import (
     SOURCE_COLUMNS,
     ImportReport,
     Person,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from litcoder.report import build
+from litcoder.outputs.report import build
 from litcoder.store import CoderFile
 
 CHROMIUM = "/usr/bin/chromium"

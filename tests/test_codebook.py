@@ -11,7 +11,7 @@ import re
 
 from conftest import FIXTURES, ROOT, problems_of
 from litcoder import Review
-from litcoder.codebook import COMPETENCY_COLUMNS, FRAMINGS, read_codebook
+from litcoder.inputs.codebook import COMPETENCY_COLUMNS, FRAMINGS, read_codebook
 
 CODEBOOK_FIXTURES = FIXTURES / "codebook"
 

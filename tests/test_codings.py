@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, problems_of
 from litcoder.store import CoderFile
 from litcoder import Review
-from litcoder.codings import locate_quote
+from litcoder.inputs.codings import locate_quote
 
 CODINGS_FIXTURES = FIXTURES / "codings"
 BUNDLED_CODERS = {"coder-a": 120, "coder-b": 115, "coder-c": 78}

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT, problems_of
 from litcoder import NotAReview, Review
-from litcoder.corpus import PASSAGE_COLUMNS, split_passages
+from litcoder.inputs.corpus import PASSAGE_COLUMNS, split_passages
 from litcoder.problems import COLUMNS, Problem, count_by_severity
 
 SOURCE_FIXTURES = FIXTURES / "sources"

@@ -10,7 +10,7 @@ import pandas as pd
 
 from conftest import ROOT, problems_of
 from litcoder import Review
-from litcoder.decisions import DECISION_COLUMNS, read_decisions
+from litcoder.inputs.decisions import DECISION_COLUMNS, read_decisions
 
 NAME = "corpus/decisions.csv"
 BUNDLED = (ROOT / NAME).read_text(encoding="utf-8")

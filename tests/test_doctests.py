@@ -11,7 +11,7 @@ import pytest
 import litcoder
 from conftest import ROOT
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(litcoder.__path__, "litcoder."))
+MODULES = sorted(m.name for m in pkgutil.walk_packages(litcoder.__path__, "litcoder."))
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from litcoder.evidence import (METHOD, THRESHOLD, classify, coder_votes, leadership_share,
+from litcoder.analysis.evidence import (METHOD, THRESHOLD, classify, coder_votes, leadership_share,
                                source_framings, weigh_evidence)
 
 

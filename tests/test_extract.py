@@ -18,9 +18,9 @@ import pypdf
 import pytest
 from fpdf import FPDF
 
-from litcoder import extract as extract_module
-from litcoder.corpus import split_passages
-from litcoder.extract import READABLE, Extracted, extract, extract_cached
+from litcoder.inputs import extract as extract_module
+from litcoder.inputs.corpus import split_passages
+from litcoder.inputs.extract import READABLE, Extracted, extract, extract_cached
 from litcoder.problems import ProblemLog
 
 TEXTS = Path(__file__).resolve().parent / "fixtures" / "texts"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from litcoder import weigh_evidence
-from litcoder import figures as figure_files
-from litcoder.charts import (FRAMING_CODES, LABELS_UP_TO, WEBGL_FROM, _Context, network_layout, network_links,
+from litcoder.outputs import figures as figure_files
+from litcoder.outputs.charts import (FRAMING_CODES, LABELS_UP_TO, WEBGL_FROM, _Context, network_layout, network_links,
                              review_figures)
-from litcoder.theme import FRAMING_COLOURS
+from litcoder.outputs.theme import FRAMING_COLOURS
 
 
 @pytest.fixture(scope="module")

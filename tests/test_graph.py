@@ -5,8 +5,8 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from litcoder.evidence import weigh_evidence
-from litcoder.graph import review_graph, sources_framing, write_graph
+from litcoder.analysis.evidence import weigh_evidence
+from litcoder.outputs.graph import review_graph, sources_framing, write_graph
 
 
 @pytest.fixture(scope="module")

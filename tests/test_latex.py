@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pylatexenc.latex2text import LatexNodes2Text
 
-from litcoder.latex import latex_to_text
+from litcoder.inputs.latex import latex_to_text
 
 _REFERENCE = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 

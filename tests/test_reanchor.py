@@ -19,11 +19,11 @@ import pytest
 
 from conftest import coder_file, read_rows
 from litcoder import Review
-from litcoder.anchor import CONTEXT
-from litcoder.codings import reanchor
-from litcoder.evidence import weigh_evidence
-from litcoder.report import build
-from litcoder.session import CodingSession
+from litcoder.inputs.anchor import CONTEXT
+from litcoder.inputs.codings import reanchor
+from litcoder.analysis.evidence import weigh_evidence
+from litcoder.outputs.report import build
+from litcoder.screens.session import CodingSession
 
 KOTTER = "Kotter1990WhatLeaders"
 CODERS = ["coder-a", "coder-b", "coder-c"]

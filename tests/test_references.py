@@ -18,9 +18,9 @@ import rispy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from litcoder.bibliography import SOURCE_COLUMNS, _source_row, sources_frame, read_bibliography, split_names
+from litcoder.inputs.bibliography import SOURCE_COLUMNS, _source_row, sources_frame, read_bibliography, split_names
 from litcoder.problems import ProblemLog
-from litcoder.references import (
+from litcoder.inputs.references import (
     better_bibtex_key,
     find_duplicates,
     normalise_doi,

@@ -1,4 +1,4 @@
-"""The review's reliability units (litcoder.reliability): which units the coders judged, and
+"""The review's reliability units (litcoder.analysis.reliability): which units the coders judged, and
 the agreement tables built on them.
 
 Most tests use a toy review written here, small enough to work out by hand:
@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 
 from litcoder import Review
-from litcoder.agreement import prevalence_bias, cohen_kappa, coefficients, krippendorff_alpha, percent_agreement
-from litcoder.charts import agreement_chart, pairs_chart
-from litcoder.reliability import (ALL, FRAMING_CODES, TABLE_COLUMNS, agreement_table, framing_matrix, pair_table,
+from litcoder.analysis.agreement import prevalence_bias, cohen_kappa, coefficients, krippendorff_alpha, percent_agreement
+from litcoder.outputs.charts import agreement_chart, pairs_chart
+from litcoder.analysis.reliability import (ALL, FRAMING_CODES, TABLE_COLUMNS, agreement_table, framing_matrix, pair_table,
                                   presence_matrix, read_matrix)
 
 from conftest import FIXTURES

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from litcoder.report import EVIDENCE_COLUMNS, build
+from litcoder.outputs.report import EVIDENCE_COLUMNS, build
 from litcoder.store import CoderFile
 
 

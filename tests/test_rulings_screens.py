@@ -1,4 +1,4 @@
-"""The settling screen and the ruling screen (litcoder.widgets), driven in plain Python on a
+"""The settling screen and the ruling screen (litcoder.screens.coding), driven in plain Python on a
 copy of the bundled review: set the widgets' values, press their buttons, read what they show
 and what they wrote."""
 
@@ -13,10 +13,10 @@ import pytest
 import traitlets
 
 from litcoder import Review
-from litcoder.decisions import COUNT_COLUMNS, record_decision
-from litcoder.evidence import weigh_evidence
-from litcoder.settle import SETTLEMENTS, disagreements
-from litcoder.widgets import RulingScreen, SettleScreen
+from litcoder.inputs.decisions import COUNT_COLUMNS, record_decision
+from litcoder.analysis.evidence import weigh_evidence
+from litcoder.inputs.settlements import SETTLEMENTS, disagreements
+from litcoder.screens.coding import RulingScreen, SettleScreen
 
 DECISIONS = "corpus/decisions.csv"
 SCRIPT = "<script>alert('memo')</script>"

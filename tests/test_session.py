@@ -15,10 +15,10 @@ import pytest
 
 from conftest import coder_file, read_rows
 from litcoder import Review
-from litcoder.anchor import CONTEXT
-from litcoder.codebook import FRAMINGS
-from litcoder.evidence import weigh_evidence
-from litcoder.session import (BlindCoding, CodingError, CodingSession, remember_coder, remembered_coder,
+from litcoder.inputs.anchor import CONTEXT
+from litcoder.inputs.codebook import FRAMINGS
+from litcoder.analysis.evidence import weigh_evidence
+from litcoder.screens.session import (BlindCoding, CodingError, CodingSession, remember_coder, remembered_coder,
                               valid_coder_name)
 
 KOTTER = "Kotter1990WhatLeaders"

@@ -6,7 +6,7 @@ import shutil
 
 from conftest import FIXTURES, problems_of
 from litcoder import Review
-from litcoder.settings import read_settings
+from litcoder.inputs.settings import read_settings
 
 REFERENCES = FIXTURES / "references"
 

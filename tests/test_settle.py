@@ -1,4 +1,4 @@
-"""Disagreements between coders and the committee's settlements of them (litcoder.settle).
+"""Disagreements between coders and the committee's settlements of them (litcoder.inputs.settlements).
 
 The toy review (see test_reliability) has, worked out by hand:
 
@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from litcoder import Review
-from litcoder.evidence import source_framings, weigh_evidence
-from litcoder.settle import (SETTLEMENTS, apply_settlements, disagreements, item_key, parse_key, read_settlements,
+from litcoder.analysis.evidence import source_framings, weigh_evidence
+from litcoder.inputs.settlements import (SETTLEMENTS, apply_settlements, disagreements, item_key, parse_key, read_settlements,
                              settle)
 
 from conftest import problems_of

@@ -19,8 +19,8 @@ from openpyxl import Workbook
 
 from conftest import FIXTURES, coder_file, read_rows
 from litcoder import Review
-from litcoder.anchor import CONTEXT
-from litcoder.sheet import import_sheet, sheet_id
+from litcoder.inputs.anchor import CONTEXT
+from litcoder.screens.sheet import import_sheet, sheet_id
 
 SHEETS = FIXTURES / "sheets"
 KOTTER = "Kotter1990WhatLeaders"

@@ -16,9 +16,9 @@ import pytest
 
 from conftest import problems_of
 from litcoder import Review
-from litcoder import extract as extract_module
-from litcoder.extract import page_of
-from litcoder.report import build
+from litcoder.inputs import extract as extract_module
+from litcoder.inputs.extract import page_of
+from litcoder.outputs.report import build
 
 SOURCES = "corpus/sources"
 PDF, HTML, DOCX = "Zaleznik1977ManagersLeaders", "Hibner2013ManagementVsLeadership", "Mintzberg1973Nature"

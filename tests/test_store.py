@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from litcoder.coverage import CoverageFile
+from litcoder.inputs.coverage import CoverageFile
 from litcoder.store import COLUMNS, CoderFile, CodingNotFound
 
 CODING = {"citekey": "Kotter1990WhatLeaders", "passage": 3, "quote": "plans, \"budgets\"\nand targets",

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from litcoder.suggest import BM25, SEMANTIC_NEEDS, Suggester, TfIdf, evaluate, stem, tokenize
+from litcoder.screens.suggest import BM25, SEMANTIC_NEEDS, Suggester, TfIdf, evaluate, stem, tokenize
 
 # ── BM25 ─────────────────────────────────────────────────────────────────────────────────
 
@@ -307,7 +307,7 @@ def test_the_semantic_ranker_says_what_it_needs(bundled, monkeypatch):
 
 
 def test_the_base_module_imports_without_torch():
-    code = "import sys, litcoder.suggest; print(sorted({'torch', 'sentence_transformers'} & set(sys.modules)))"
+    code = "import sys, litcoder.screens.suggest; print(sorted({'torch', 'sentence_transformers'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 

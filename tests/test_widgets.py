@@ -15,8 +15,8 @@ import pytest
 
 from conftest import coder_file, read_rows
 from litcoder import Review
-from litcoder.session import CodingSession
-from litcoder.widgets import CodingScreen
+from litcoder.screens.session import CodingSession
+from litcoder.screens.coding import CodingScreen
 
 KOTTER = "Kotter1990WhatLeaders"
 GULICK = "Gulick1937Notes"

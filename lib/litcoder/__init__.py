@@ -9,7 +9,7 @@ authors take the figures and tables into the committee's report.
     >>> evidence = weigh_evidence(review)
 """
 
-from .evidence import weigh_evidence
+from .analysis.evidence import weigh_evidence
 from .review import NotAReview, Review
 
 __all__ = ["Review", "NotAReview", "weigh_evidence"]

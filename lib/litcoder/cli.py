@@ -18,12 +18,12 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .evidence import CLASSIFICATIONS
-from .project import ProjectExists, init_review
-from .report import build as build_outputs
+from .analysis.evidence import CLASSIFICATIONS
+from .inputs.project import ProjectExists, init_review
+from .outputs.report import build as build_outputs
 from .problems import sorted_problems
 from .review import NotAReview, Review
-from .theme import CLASSIFICATION_LABELS
+from .outputs.theme import CLASSIFICATION_LABELS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="litcoder: code a literature review to competencies and weigh the evidence.")
@@ -116,7 +116,7 @@ def validate(path: Path = ReviewPath) -> None:
 @app.command()
 def reanchor(path: Path = ReviewPath) -> None:
     """Write each coding's current place in its (edited) source back to the coder files."""
-    from .codings import reanchor as reanchor_codings
+    from .inputs.codings import reanchor as reanchor_codings
 
     review = Review.load(path)
     for summary in reanchor_codings(review):
@@ -133,7 +133,7 @@ def import_sheet_command(
         coder: str = typer.Option(..., "--coder", help="Whose codings these are (the coder file to add them to)."),
         path: Path = typer.Option(Path("."), "--review", help="The review's folder.")) -> None:
     """Add a spreadsheet of codings to a coder's file; rows already imported are skipped."""
-    from .sheet import import_sheet
+    from .screens.sheet import import_sheet
 
     result = import_sheet(Review.load(path), sheet, coder)
     console.print(f"{sheet.name}: {result.rows} rows; {result.added} codings added to corpus/codings/{coder}.csv, "
@@ -151,7 +151,7 @@ def suggest(path: Path = ReviewPath,
             source: str = typer.Option("", help="Show suggestions for this source's passages (a citekey)."),
             top: int = typer.Option(3, help="How many competencies to suggest per passage.")) -> None:
     """Suggest competencies and framings for passages, or evaluate the suggester (--evaluate)."""
-    from .suggest import Suggester, evaluate as evaluate_suggestions
+    from .screens.suggest import Suggester, evaluate as evaluate_suggestions
 
     review = Review.load(path)
     if evaluate:
@@ -188,8 +188,8 @@ def agreement(path: Path = ReviewPath,
               resamples: int = typer.Option(1000, help="Bootstrap resamples for the intervals."),
               seed: int = typer.Option(20261127, help="Seed of the bootstrap, so intervals can be reproduced.")) -> None:
     """How far the coders agree: every coefficient with its 95% bootstrap interval."""
-    from .agreement import LEVELS, coefficients
-    from .reliability import agreement_table, pair_table, read_matrix
+    from .analysis.agreement import LEVELS, coefficients
+    from .analysis.reliability import agreement_table, pair_table, read_matrix
 
     if matrix is not None:
         if level not in LEVELS:
@@ -215,7 +215,7 @@ def agreement(path: Path = ReviewPath,
     review = Review.load(path)
     table = agreement_table(review, resamples, seed)
     pairs = pair_table(review)
-    from .settle import disagreements
+    from .inputs.settlements import disagreements
 
     queue = disagreements(review)
     out = review.path / "outputs" / "tables"

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from .bibliography import closest, sources_frame
-from .settings import SETTINGS_FILE, read_settings
-from .references import find_duplicates, read_references
-from .codebook import read_codebook
-from .codings import read_codings
-from .corpus import describe_texts, missing_texts, read_corpus, unplaced_codings
-from .coverage import read_coverage
-from .decisions import read_decisions
+from .inputs.bibliography import closest, sources_frame
+from .inputs.settings import SETTINGS_FILE, read_settings
+from .inputs.references import find_duplicates, read_references
+from .inputs.codebook import read_codebook
+from .inputs.codings import read_codings
+from .inputs.corpus import describe_texts, missing_texts, read_corpus, unplaced_codings
+from .inputs.coverage import read_coverage
+from .inputs.decisions import read_decisions
 from .problems import Problem, ProblemLog, count_by_severity, problems_frame
-from .settle import SETTLEMENTS, apply_settlements, read_settlements
+from .inputs.settlements import SETTLEMENTS, apply_settlements, read_settlements
 
 BIBLIOGRAPHY = "references.bib"
 SOURCES = "corpus/sources"

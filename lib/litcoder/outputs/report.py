@@ -19,14 +19,14 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from .charts import TITLES, review_figures
-from .codebook import FRAMINGS, codebook_title
-from .evidence import CLASSIFICATIONS, METHOD, source_framings, weigh_evidence
+from ..inputs.codebook import FRAMINGS, codebook_title
+from ..analysis.evidence import CLASSIFICATIONS, METHOD, source_framings, weigh_evidence
 from .figures import figure_html, write_figures
-from .files import write_atomic
+from ..files import write_atomic
 from .graph import review_graph, write_graph
-from .reliability import ALL, agreement_table, framing_matrix, pair_table, presence_matrix
-from .review import CODEBOOK, OUTPUTS, Review
-from .settle import disagreements
+from ..analysis.reliability import ALL, agreement_table, framing_matrix, pair_table, presence_matrix
+from ..review import CODEBOOK, OUTPUTS, Review
+from ..inputs.settlements import disagreements
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 
 EVIDENCE_COLUMNS = [

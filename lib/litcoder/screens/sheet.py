@@ -16,14 +16,14 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .anchor import Anchor, describe, locate
-from .bibliography import closest
-from .codebook import FRAMINGS
-from .files import read_csv_rows, whole_number
-from .problems import Problem, ProblemLog
-from .review import CODINGS, Review
+from ..inputs.anchor import Anchor, describe, locate
+from ..inputs.bibliography import closest
+from ..inputs.codebook import FRAMINGS
+from ..files import read_csv_rows, whole_number
+from ..problems import Problem, ProblemLog
+from ..review import CODINGS, Review
 from .session import valid_coder_name
-from .store import CoderFile
+from ..store import CoderFile
 
 REQUIRED = ["citekey", "quote", "competency", "framing"]
 KNOWN = REQUIRED + ["memo", "page"]

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .anchor import describe
-from .codebook import FRAMINGS
-from .codings import locate_quote
-from .coverage import CoverageFile
-from .review import CODINGS, COVERAGE, Review
-from .store import CoderFile
+from ..inputs.anchor import describe
+from ..inputs.codebook import FRAMINGS
+from ..inputs.codings import locate_quote
+from ..inputs.coverage import CoverageFile
+from ..review import CODINGS, COVERAGE, Review
+from ..store import CoderFile
 
 SETTINGS = ".litcoder"
 

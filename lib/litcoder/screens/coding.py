@@ -1,6 +1,6 @@
 """The coding screen (ipywidgets), drawn over a CodingSession.
 
-    from litcoder.widgets import coding_screen
+    from litcoder.screens.coding import coding_screen
     coding_screen()          # in a notebook of the review: the screen, ready to code
 
 Everything is reachable with Tab and Enter: coder, source, passage navigation, the
@@ -15,8 +15,8 @@ import html
 import ipywidgets as w
 import pandas as pd
 
-from .codebook import FRAMINGS
-from .review import Review
+from ..inputs.codebook import FRAMINGS
+from ..review import Review
 from .session import BlindCoding, CodingError, CodingSession, remembered_coder
 
 _STYLE = """
@@ -309,7 +309,7 @@ class SettleScreen(w.VBox):
     """Pick a disagreement, read each coder's position, record the resolution and why."""
 
     def __init__(self, review: Review):
-        from .settle import disagreements
+        from ..inputs.settlements import disagreements
 
         self.review = review
         self.items = disagreements(review)
@@ -353,7 +353,7 @@ class SettleScreen(w.VBox):
         return f"{row['status']} · {row['kind']} · {row['author_year']}{where} — {row['label']}"
 
     def _show(self) -> None:
-        from .settle import RESOLUTIONS
+        from ..inputs.settlements import RESOLUTIONS
 
         if not self.item.value:
             self.details.value, self.resolution.options = "<i>nothing to settle here</i>", []
@@ -374,7 +374,7 @@ class SettleScreen(w.VBox):
         self.resolution.value = None
 
     def _save(self) -> None:
-        from .settle import disagreements, settle
+        from ..inputs.settlements import disagreements, settle
 
         if not self.item.value or self.resolution.value is None:
             self.status.value = '<span class="lc-error">choose an item and a resolution</span>'
@@ -401,7 +401,7 @@ class RulingScreen(w.VBox):
     """Pick a competency, see its evidence and current ruling, record a new ruling."""
 
     def __init__(self, review: Review):
-        from .decisions import RULINGS
+        from ..inputs.decisions import RULINGS
 
         self.review = review
         self.competency = w.Dropdown(description="Competency", layout=w.Layout(width="80%"))
@@ -418,7 +418,7 @@ class RulingScreen(w.VBox):
         self._refresh()
 
     def _refresh(self) -> None:
-        from .evidence import weigh_evidence
+        from ..analysis.evidence import weigh_evidence
 
         self.evidence = weigh_evidence(self.review).set_index("competency")
         order = {"drifted": 0, "no decision": 1, "agrees": 2}
@@ -445,7 +445,7 @@ class RulingScreen(w.VBox):
             f"<p>{ruling}</p>")
 
     def _save(self) -> None:
-        from .decisions import COUNT_COLUMNS, record_decision
+        from ..inputs.decisions import COUNT_COLUMNS, record_decision
 
         if self.ruling.value is None or not self.rationale.value.strip():
             self.status.value = '<span class="lc-error">choose a ruling and give the rationale</span>'

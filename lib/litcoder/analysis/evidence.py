@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betainc, betaincinv
 
-from .codebook import FRAMINGS
+from ..inputs.codebook import FRAMINGS
 
 THRESHOLD = 0.9
 """Posterior probability a majority must reach for a classification."""

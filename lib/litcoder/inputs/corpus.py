@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from .extract import READABLE, extract_cached, prune_cache
-from .problems import Problem, ProblemLog
+from ..problems import Problem, ProblemLog
 
 CACHE = ".litcoder/cache"
 """Where extracted texts are kept, under the review (git-ignored: it is rebuilt from the files)."""

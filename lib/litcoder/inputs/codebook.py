@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .files import read_text
-from .problems import ProblemLog
+from ..files import read_text
+from ..problems import ProblemLog
 
 FRAMINGS = ("leadership", "management", "both", "neither")
 WORKING_CLASSIFICATIONS = ("leadership", "management", "both", "neither", "contested")

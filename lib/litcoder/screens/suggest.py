@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .codebook import FRAMINGS
+from ..inputs.codebook import FRAMINGS
 
 K1 = 1.5
 """BM25 term-frequency saturation."""

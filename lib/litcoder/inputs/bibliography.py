@@ -28,9 +28,9 @@ import pandas as pd
 from bibtexparser import model
 from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
 
-from .files import read_text
+from ..files import read_text
 from .latex import latex_to_text
-from .problems import ProblemLog
+from ..problems import ProblemLog
 
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december"]

@@ -13,7 +13,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from .problems import ProblemLog
+from ..problems import ProblemLog
 
 SETTINGS_FILE = "litcoder.toml"
 DEFAULT_SETTINGS = {"references": {"files": ["references.bib"], "distinct": []}}

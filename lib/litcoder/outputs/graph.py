@@ -20,8 +20,8 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from .codebook import FRAMINGS
-from .evidence import source_framings
+from ..inputs.codebook import FRAMINGS
+from ..analysis.evidence import source_framings
 
 CATEGORIES = ("leadership", "management")
 

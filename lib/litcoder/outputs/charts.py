@@ -23,10 +23,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from .bibliography import with_page
-from .codebook import FRAMINGS
-from .codings import passages_coded
-from .evidence import source_framings
+from ..inputs.bibliography import with_page
+from ..inputs.codebook import FRAMINGS
+from ..inputs.codings import passages_coded
+from ..analysis.evidence import source_framings
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS, NOT_CODED
 
 TEMPLATE = "litcoder"

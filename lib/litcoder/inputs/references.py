@@ -23,7 +23,7 @@ CSL-JSON `citation-key`, else `id`, as Better CSL JSON writes them). Otherwise t
 made as Better BibTeX's default formula `[auth:lower][shorttitle3_3][year]` makes it (see
 `better_bibtex_key`):
 
-    >>> from litcoder.bibliography import split_names
+    >>> from litcoder.inputs.bibliography import split_names
     >>> taken = set()
     >>> better_bibtex_key(split_names("Kotter, John P."), "What Leaders Really Do", 1990, taken)
     'kotterWhatLeadersReally1990'
@@ -55,9 +55,9 @@ import rispy
 from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING, TYPE_OF_REFERENCE_MAPPING
 
 from .bibliography import ImportReport, _source_row, month_number, read_bibtex_rows, split_names
-from .files import read_text
+from ..files import read_text
 from .latex import latex_to_text
-from .problems import ProblemLog
+from ..problems import ProblemLog
 
 __all__ = ["read_ris", "read_csl_json", "read_references", "better_bibtex_key", "find_duplicates",
            "normalise_doi", "normalise_title", "RIS_TYPES", "CSL_TYPES"]

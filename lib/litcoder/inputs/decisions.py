@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from .bibliography import closest
-from .files import read_csv_rows, whole_number
-from .problems import ProblemLog
+from ..files import read_csv_rows, whole_number
+from ..problems import ProblemLog
 
 RULINGS = ("leadership", "management", "both", "neither")
 COUNT_COLUMNS = ["leadership_sources", "management_sources", "both_sources", "neither_sources"]
@@ -74,7 +74,7 @@ def record_decision(review_path: Path, competency: str, classification: str, rat
                     counts: dict[str, int]) -> dict:
     """Append a ruling to corpus/decisions.csv (under its lock), with the evidence counts it
     was made on; returns the row written."""
-    from .store import CsvFile
+    from ..store import CsvFile
 
     if classification not in RULINGS:
         raise ValueError(f"a ruling is one of: {', '.join(RULINGS)}")

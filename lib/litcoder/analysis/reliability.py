@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from .agreement import PREVALENCE_KEYS, cohen_kappa, coefficients, krippendorff_alpha, prevalence_bias
-from .codebook import FRAMINGS
-from .coverage import finished_codings, finished_passages
+from ..inputs.codebook import FRAMINGS
+from ..inputs.coverage import finished_codings, finished_passages
 from .evidence import coder_votes
 
 ALL = "all competencies"
@@ -141,8 +141,8 @@ def read_matrix(path, level: str = "nominal"):
     """
     from pathlib import Path
 
-    from .files import read_text
-    from .problems import ProblemLog
+    from ..files import read_text
+    from ..problems import ProblemLog
     import csv
 
     path = Path(path)

@@ -54,8 +54,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import write_atomic
-from .problems import SEVERITIES, Problem, ProblemLog
+from ..files import write_atomic
+from ..problems import SEVERITIES, Problem, ProblemLog
 
 EXTRACTOR_VERSION = "2"
 """Raise it whenever a change here changes the text extracted from some file: cached

@@ -6,7 +6,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from .decisions import KNOWN as DECISION_COLUMNS
-from .review import BIBLIOGRAPHY, CODEBOOK, CODINGS, DECISIONS, SOURCES
+from ..review import BIBLIOGRAPHY, CODEBOOK, CODINGS, DECISIONS, SOURCES
 from .settings import SETTINGS_FILE, SETTINGS_TEMPLATE
 
 

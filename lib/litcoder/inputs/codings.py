@@ -23,8 +23,8 @@ from .bibliography import closest
 from .codebook import FRAMINGS
 from .anchor import Anchor, describe, locate
 from .extract import page_of
-from .files import read_csv_rows, whole_number
-from .problems import ProblemLog
+from ..files import read_csv_rows, whole_number
+from ..problems import ProblemLog
 
 REQUIRED = ["id", "citekey", "passage", "quote", "competency", "framing"]
 KNOWN = REQUIRED + ["memo", "coded_at", "start", "end", "prefix", "suffix", "page"]
@@ -302,7 +302,7 @@ def reanchor(review) -> list[dict]:
     the file are set to where the quote is now; rows already right are left untouched, and
     orphans are kept as they are. Returns one summary per coder file.
     """
-    from .store import CoderFile
+    from ..store import CoderFile
 
     summaries = []
     for file, codings in review.codings.groupby("file", sort=True):

@@ -23,10 +23,10 @@ import pandas as pd
 from .bibliography import closest
 from .coverage import finished_codings, finished_passages
 from .codebook import FRAMINGS
-from .evidence import coder_votes
-from .files import read_csv_rows
-from .problems import ProblemLog
-from .store import CsvFile
+from ..analysis.evidence import coder_votes
+from ..files import read_csv_rows
+from ..problems import ProblemLog
+from ..store import CsvFile
 
 SETTLEMENTS = "corpus/settlements.csv"
 COLUMNS = ["item", "resolution", "rationale", "settled_by", "settled_on"]
