@@ -17,7 +17,7 @@ import pytest
 from litcoder import Review
 from litcoder.analysis.reliability import ALL, TABLE_COLUMNS, agreement_table, pair_table
 from litcoder.outputs.report import build
-from litcoder.inputs.settlements import disagreements
+from litcoder.analysis.disagreements import disagreements
 
 from conftest import FIXTURES, REVIEW_FILES, ROOT
 from test_reliability import make_toy_review

@@ -22,7 +22,8 @@ from litcoder import Review
 from litcoder.analysis.agreement import prevalence_bias, cohen_kappa, coefficients, krippendorff_alpha, percent_agreement
 from litcoder.outputs.charts import agreement_chart, pairs_chart
 from litcoder.analysis.reliability import (ALL, FRAMING_CODES, TABLE_COLUMNS, agreement_table, framing_matrix, pair_table,
-                                  presence_matrix, read_matrix)
+                                           presence_matrix)
+from litcoder.inputs.matrix import read_matrix
 
 from conftest import FIXTURES
 

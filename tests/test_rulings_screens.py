@@ -15,8 +15,10 @@ import traitlets
 from litcoder import Review
 from litcoder.inputs.decisions import COUNT_COLUMNS, record_decision
 from litcoder.analysis.evidence import weigh_evidence
-from litcoder.inputs.settlements import SETTLEMENTS, disagreements
-from litcoder.screens.coding import RulingScreen, SettleScreen
+from litcoder.analysis.disagreements import disagreements
+from litcoder.layout import SETTLEMENTS
+from litcoder.screens.ruling import RulingScreen
+from litcoder.screens.settling import SettleScreen
 
 DECISIONS = "corpus/decisions.csv"
 SCRIPT = "<script>alert('memo')</script>"

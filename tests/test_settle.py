@@ -19,8 +19,9 @@ import pytest
 
 from litcoder import Review
 from litcoder.analysis.evidence import source_framings, weigh_evidence
-from litcoder.inputs.settlements import (SETTLEMENTS, apply_settlements, disagreements, item_key, parse_key, read_settlements,
-                             settle)
+from litcoder.analysis.disagreements import disagreements
+from litcoder.inputs.settlements import apply_settlements, item_key, parse_key, read_settlements, settle
+from litcoder.layout import SETTLEMENTS
 
 from conftest import problems_of
 from test_reliability import TOY_COVERAGE, make_toy_review

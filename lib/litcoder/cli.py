@@ -189,7 +189,8 @@ def agreement(path: Path = ReviewPath,
               seed: int = typer.Option(20261127, help="Seed of the bootstrap, so intervals can be reproduced.")) -> None:
     """How far the coders agree: every coefficient with its 95% bootstrap interval."""
     from .analysis.agreement import LEVELS, coefficients
-    from .analysis.reliability import agreement_table, pair_table, read_matrix
+    from .analysis.reliability import agreement_table, pair_table
+    from .inputs.matrix import read_matrix
 
     if matrix is not None:
         if level not in LEVELS:
@@ -215,7 +216,7 @@ def agreement(path: Path = ReviewPath,
     review = Review.load(path)
     table = agreement_table(review, resamples, seed)
     pairs = pair_table(review)
-    from .inputs.settlements import disagreements
+    from .analysis.disagreements import disagreements
 
     queue = disagreements(review)
     out = review.path / "outputs" / "tables"

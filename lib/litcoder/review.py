@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .inputs.bibliography import closest, sources_frame
-from .inputs.settings import SETTINGS_FILE, read_settings
+from .inputs.settings import read_settings
 from .inputs.references import find_duplicates, read_references
 from .inputs.codebook import read_codebook
 from .inputs.codings import read_codings
@@ -28,16 +28,8 @@ from .inputs.corpus import describe_texts, missing_texts, read_corpus, unplaced_
 from .inputs.coverage import read_coverage
 from .inputs.decisions import read_decisions
 from .problems import Problem, ProblemLog, count_by_severity, problems_frame
-from .inputs.settlements import SETTLEMENTS, apply_settlements, read_settlements
-
-BIBLIOGRAPHY = "references.bib"
-SOURCES = "corpus/sources"
-CODEBOOK = "corpus/codebook.yaml"
-CODINGS = "corpus/codings"
-DECISIONS = "corpus/decisions.csv"
-COVERAGE = "corpus/coverage"
-OUTPUTS = "outputs"
-
+from .inputs.settlements import apply_settlements, read_settlements
+from .layout import BIBLIOGRAPHY, CODEBOOK, CODINGS, COVERAGE, DECISIONS, SETTINGS_FILE, SETTLEMENTS, SOURCES
 
 class ReferenceReports(list):
     """The import report of each reference file, in the order read."""

@@ -21,9 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from .extract import READABLE, extract_cached, prune_cache
+from ..layout import CACHE
 from ..problems import Problem, ProblemLog
 
-CACHE = ".litcoder/cache"
 """Where extracted texts are kept, under the review (git-ignored: it is rebuilt from the files)."""
 
 PASSAGE_COLUMNS = ["passage_id", "citekey", "passage", "section", "page", "start", "end", "line", "text"]

@@ -6,8 +6,8 @@ from importlib.resources import files
 from pathlib import Path
 
 from .decisions import KNOWN as DECISION_COLUMNS
-from ..review import BIBLIOGRAPHY, CODEBOOK, CODINGS, DECISIONS, SOURCES
-from .settings import SETTINGS_FILE, SETTINGS_TEMPLATE
+from ..layout import BIBLIOGRAPHY, CODEBOOK, CODINGS, DECISIONS, SETTINGS_FILE, SOURCES
+from .settings import SETTINGS_TEMPLATE
 
 
 class ProjectExists(Exception):

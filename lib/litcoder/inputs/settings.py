@@ -13,9 +13,9 @@ import re
 import tomllib
 from pathlib import Path
 
+from ..layout import SETTINGS_FILE
 from ..problems import ProblemLog
 
-SETTINGS_FILE = "litcoder.toml"
 DEFAULT_SETTINGS = {"references": {"files": ["references.bib"], "distinct": []}}
 SETTINGS_TEMPLATE = """\
 # litcoder.toml: what this review reads. Everything here is optional.

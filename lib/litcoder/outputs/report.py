@@ -25,8 +25,9 @@ from .figures import figure_html, write_figures
 from ..files import write_atomic
 from .graph import review_graph, write_graph
 from ..analysis.reliability import ALL, agreement_table, framing_matrix, pair_table, presence_matrix
-from ..review import CODEBOOK, OUTPUTS, Review
-from ..inputs.settlements import disagreements
+from ..layout import CODEBOOK, OUTPUTS
+from ..review import Review
+from ..analysis.disagreements import disagreements
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 
 EVIDENCE_COLUMNS = [

@@ -19,7 +19,7 @@ from ..inputs.codebook import FRAMINGS
 from ..review import Review
 from .session import BlindCoding, CodingError, CodingSession, remembered_coder
 
-_STYLE = """
+STYLE = """
 <style>
 .lc-passage { font-size: 1.05rem; line-height: 1.55; padding: .6rem .8rem; border-left: 4px solid #1d1d1f;
               background: #f6f6f8; white-space: pre-wrap; }
@@ -89,7 +89,7 @@ class CodingScreen(w.VBox):
             w.HTML("<b>Your codings of this passage</b>"), self.mine,
             w.HBox([self.finish_button, self.show_others]), self.others,
         ], layout=w.Layout(display="none"))
-        super().__init__([w.HTML(_STYLE), w.HBox([self.coder, self.start]), self.workspace])
+        super().__init__([w.HTML(STYLE), w.HBox([self.coder, self.start]), self.workspace])
 
         self.start.on_click(lambda _: self._start())
         self.source.observe(lambda change: self._open(change["new"]), names="value")
@@ -296,165 +296,3 @@ class CodingScreen(w.VBox):
 
     def _say(self, message: str, error: bool) -> None:
         self.status.value = f'<span class="{"lc-error" if error else "lc-ok"}">{html.escape(message)}</span>'
-
-
-# ---------------------------------------------------------------- settling disagreements
-
-def settling_screen(path: str = ".") -> "SettleScreen":
-    """The screen where members settle the coders' disagreements, for the review holding `path`."""
-    return SettleScreen(Review.find(path))
-
-
-class SettleScreen(w.VBox):
-    """Pick a disagreement, read each coder's position, record the resolution and why."""
-
-    def __init__(self, review: Review):
-        from ..inputs.settlements import disagreements
-
-        self.review = review
-        self.items = disagreements(review)
-        self.kind = w.ToggleButtons(options=["all", "presence", "framing"], value="all", description="Kind")
-        self.status_filter = w.ToggleButtons(options=["open", "settled", "all"], value="open", description="Show")
-        self.item = w.Dropdown(description="Item", layout=w.Layout(width="90%"))
-        self.details = w.HTML()
-        self.resolution = w.ToggleButtons(options=[], value=None, description="Resolution")
-        self.rationale = w.Textarea(description="Rationale", placeholder="why the committee settles it so",
-                                    layout=w.Layout(width="90%", height="4rem"))
-        self.member = w.Text(value=remembered_coder(review.path), description="Settled by", placeholder="your name")
-        self.save_button = w.Button(description="Record settlement", button_style="success", icon="check")
-        self.status = w.HTML()
-        self.summary = w.HTML()
-        super().__init__([w.HTML(_STYLE), self.summary, w.HBox([self.kind, self.status_filter]), self.item,
-                          self.details, self.resolution, self.rationale, self.member,
-                          w.HBox([self.save_button, self.status])])
-        self.kind.observe(lambda _: self._list(), names="value")
-        self.status_filter.observe(lambda _: self._list(), names="value")
-        self.item.observe(lambda _: self._show(), names="value")
-        self.save_button.on_click(lambda _: self._save())
-        self._list()
-
-    def _list(self) -> None:
-        items = self.items
-        if self.kind.value != "all":
-            items = items[items["kind"] == self.kind.value]
-        if self.status_filter.value != "all":
-            items = items[items["status"] == self.status_filter.value]
-        counts = self.items["status"].value_counts()
-        self.summary.value = (f"<b>{len(self.items)}</b> disagreements: {counts.get('open', 0)} open, "
-                              f"{counts.get('settled', 0)} settled")
-        options = [(self._title(row), row["item"]) for row in items.to_dict("records")]
-        self.item.options = options
-        self.item.value = options[0][1] if options else None
-        self._show()
-
-    @staticmethod
-    def _title(row: dict) -> str:
-        where = f", passage {row['passage']}" if row["kind"] == "presence" else ""
-        return f"{row['status']} · {row['kind']} · {row['author_year']}{where} — {row['label']}"
-
-    def _show(self) -> None:
-        from ..inputs.settlements import RESOLUTIONS
-
-        if not self.item.value:
-            self.details.value, self.resolution.options = "<i>nothing to settle here</i>", []
-            return
-        row = self.items.set_index("item").loc[self.item.value]
-        passage = ""
-        if row["kind"] == "presence":
-            texts = self.review.passages.set_index("passage_id")["text"]
-            passage = f'<div class="lc-passage">{html.escape(texts.get(f"{row.citekey}/{row.passage}", ""))}</div>'
-        positions = "".join(f'<div class="lc-coding">{html.escape(line)}</div>' for line in row["positions"].split("\n"))
-        settled = (f"<p>Settled {html.escape(row['resolution'])} by {html.escape(row['settled_by'])} on "
-                   f"{html.escape(row['settled_on'])}: {html.escape(row['rationale'])}</p>" if row["status"] == "settled" else "")
-        question = ("Does the passage show this competency?" if row["kind"] == "presence" else
-                    "How does the source frame this competency?")
-        self.details.value = (f"<p><b>{html.escape(row['label'])}</b> in {html.escape(row['author_year'])} — {question}</p>"
-                              f"{passage}{positions}{settled}")
-        self.resolution.options = list(RESOLUTIONS[row["kind"]])
-        self.resolution.value = None
-
-    def _save(self) -> None:
-        from ..inputs.settlements import disagreements, settle
-
-        if not self.item.value or self.resolution.value is None:
-            self.status.value = '<span class="lc-error">choose an item and a resolution</span>'
-            return
-        if not self.member.value.strip():
-            self.status.value = '<span class="lc-error">say who settles it</span>'
-            return
-        settle(self.review.path, self.item.value, self.resolution.value, self.rationale.value, self.member.value)
-        self.review = Review.load(self.review.path)
-        self.items = disagreements(self.review)
-        self.rationale.value = ""
-        self._list()
-        self.status.value = '<span class="lc-ok">settlement recorded in corpus/settlements.csv</span>'
-
-
-# ---------------------------------------------------------------- committee rulings
-
-def ruling_screen(path: str = ".") -> "RulingScreen":
-    """The screen where the committee records a ruling on a competency, beside its evidence."""
-    return RulingScreen(Review.find(path))
-
-
-class RulingScreen(w.VBox):
-    """Pick a competency, see its evidence and current ruling, record a new ruling."""
-
-    def __init__(self, review: Review):
-        from ..inputs.decisions import RULINGS
-
-        self.review = review
-        self.competency = w.Dropdown(description="Competency", layout=w.Layout(width="80%"))
-        self.evidence_view = w.HTML()
-        self.ruling = w.ToggleButtons(options=list(RULINGS), value=None, description="Ruling")
-        self.rationale = w.Textarea(description="Rationale", layout=w.Layout(width="90%", height="4rem"))
-        self.member = w.Text(value="full committee", description="Decided by")
-        self.save_button = w.Button(description="Record ruling", button_style="success", icon="gavel")
-        self.status = w.HTML()
-        super().__init__([w.HTML(_STYLE), self.competency, self.evidence_view, self.ruling, self.rationale,
-                          self.member, w.HBox([self.save_button, self.status])])
-        self.competency.observe(lambda _: self._show(), names="value")
-        self.save_button.on_click(lambda _: self._save())
-        self._refresh()
-
-    def _refresh(self) -> None:
-        from ..analysis.evidence import weigh_evidence
-
-        self.evidence = weigh_evidence(self.review).set_index("competency")
-        order = {"drifted": 0, "no decision": 1, "agrees": 2}
-        ranked = sorted(self.evidence.iterrows(), key=lambda kv: (order[kv[1]["decision_status"]], kv[1]["label"]))
-        current = self.competency.value
-        self.competency.options = [(f"{row['label']} — evidence: {row['classification']} — "
-                                    f"{row['decision_status']}", c) for c, row in ranked]
-        self.competency.value = current if current in self.evidence.index else ranked[0][0] if ranked else None
-        self._show()
-
-    def _show(self) -> None:
-        if not self.competency.value:
-            return
-        row = self.evidence.loc[self.competency.value]
-        verdict = ('<span class="lc-error">the evidence no longer supports it</span>'
-                   if row["decision_status"] == "drifted" else "the evidence agrees")
-        ruling = (f"Current ruling ({html.escape(row['decided_on'])}): <b>{html.escape(row['decision'])}</b> — {verdict}"
-                  if row["decision"] else "No ruling yet.")
-        self.evidence_view.value = (
-            f"<p>The evidence: <b>{html.escape(row['classification'])}</b>{' (fragile)' if row['fragile'] else ''} · "
-            f"{row['sources']} sources: {row['leadership_sources']} leadership, {row['management_sources']} management, "
-            f"{row['both_sources']} both, {row['neither_sources']} neither, {row['disputed_sources']} disputed · "
-            f"leadership share {row['leadership_share']:.0%} ({row['share_low']:.0%}–{row['share_high']:.0%})</p>"
-            f"<p>{ruling}</p>")
-
-    def _save(self) -> None:
-        from ..inputs.decisions import COUNT_COLUMNS, record_decision
-
-        if self.ruling.value is None or not self.rationale.value.strip():
-            self.status.value = '<span class="lc-error">choose a ruling and give the rationale</span>'
-            return
-        row = self.evidence.loc[self.competency.value]
-        record_decision(self.review.path, self.competency.value, self.ruling.value, self.rationale.value,
-                        self.member.value, {c: row[c] for c in COUNT_COLUMNS})
-        self.review = Review.load(self.review.path)
-        self.rationale.value = ""
-        self.ruling.value = None
-        self._refresh()
-        self.status.value = '<span class="lc-ok">ruling recorded in corpus/decisions.csv</span>'

@@ -21,10 +21,10 @@ from ..inputs.anchor import describe
 from ..inputs.codebook import FRAMINGS
 from ..inputs.codings import locate_quote
 from ..inputs.coverage import CoverageFile
-from ..review import CODINGS, COVERAGE, Review
+from ..layout import CODINGS, COVERAGE, LOCAL
+from ..review import Review
 from ..store import CoderFile
 
-SETTINGS = ".litcoder"
 
 
 class BlindCoding(PermissionError):
@@ -37,12 +37,12 @@ class CodingError(ValueError):
 
 def remembered_coder(review_path: Path) -> str:
     """The coder last chosen in this review on this machine ('' if none)."""
-    path = Path(review_path) / SETTINGS / "coder"
+    path = Path(review_path) / LOCAL / "coder"
     return path.read_text(encoding="utf-8").strip() if path.exists() else ""
 
 
 def remember_coder(review_path: Path, coder: str) -> None:
-    folder = Path(review_path) / SETTINGS
+    folder = Path(review_path) / LOCAL
     folder.mkdir(exist_ok=True)
     (folder / "coder").write_text(coder + "\n", encoding="utf-8")
 

@@ -21,7 +21,8 @@ from ..inputs.bibliography import closest
 from ..inputs.codebook import FRAMINGS
 from ..files import read_csv_rows, whole_number
 from ..problems import Problem, ProblemLog
-from ..review import CODINGS, Review
+from ..layout import CODINGS
+from ..review import Review
 from .session import valid_coder_name
 from ..store import CoderFile
 
