@@ -1,4 +1,4 @@
-"""extract.py: source files as people really have them → text split into passages.
+"""inputs/extract: source files as people really have them → text split into passages.
 
 Each test names the real-world quirk it covers. Binary fixtures (PDFs, Word files, texts in
 legacy encodings) are made in tmp_path at test time; the one committed fixture is a blog
@@ -21,6 +21,7 @@ from fpdf import FPDF
 from litcoder.inputs import extract as extract_module
 from litcoder.inputs.corpus import split_passages
 from litcoder.inputs.extract import READABLE, Extracted, extract, extract_cached
+from litcoder.inputs.extract import pdf as pdf_reader
 from litcoder.problems import ProblemLog
 
 TEXTS = Path(__file__).resolve().parent / "fixtures" / "texts"
@@ -466,9 +467,9 @@ def test_pdf_with_a_wrong_cross_reference_offset_is_repaired_with_a_note(tmp_pat
 
 
 def test_pdf_text_layer_of_unmapped_glyphs_is_garbled(essay_pdf, monkeypatch):
-    garbled = [extract_module._Line("\ue001\ue002\ue003 \ue004\ue005 \ue006\ue007\ue008", 72, 700 - 14 * i, 11, False)
+    garbled = [pdf_reader._Line("\ue001\ue002\ue003 \ue004\ue005 \ue006\ue007\ue008", 72, 700 - 14 * i, 11, False)
                for i in range(10)]
-    monkeypatch.setattr(extract_module, "_page_lines", lambda page: list(garbled))
+    monkeypatch.setattr(pdf_reader, "_page_lines", lambda page: list(garbled))
     result = extract(essay_pdf, "essay.pdf")
     problem = only(result, "source-pdf-garbled")
     assert problem.severity == "warning" and "ocrmypdf --force-ocr" in problem.action
@@ -564,14 +565,14 @@ def test_pdf_partly_scanned_names_the_pages_without_text(tmp_path):
 
 
 def test_pdf_pypdf_error_on_one_page_keeps_the_others(essay_pdf, monkeypatch):
-    real = extract_module._page_lines
+    real = pdf_reader._page_lines
 
     def flaky(page):
         if "Conclusion" in page.extract_text():
             raise KeyError("/Contents")
         return real(page)
 
-    monkeypatch.setattr(extract_module, "_page_lines", flaky)
+    monkeypatch.setattr(pdf_reader, "_page_lines", flaky)
     result = extract(essay_pdf, "essay.pdf")
     assert "good leadership asks" in result.text and "Conclusion" not in result.text
     problem = only(result, "source-pdf-damaged")

@@ -1,7 +1,7 @@
 """Source texts → passages, the unit of coding.
 
 A source's text is `corpus/sources/<citekey>.<ext>`: .md or .txt notes, a PDF, a saved web
-page or a Word file (extract.py turns each into plain text, and says what went wrong).
+page or a Word file (extract turns each into plain text, and says what went wrong).
 The text is split into passages at blank lines; a block that is only a Markdown heading
 names the section of the passages after it instead of being a passage. Passages are
 numbered from 1 within their source; offsets count Unicode code points in the extracted

@@ -1,0 +1,358 @@
+"""PDFs → the text layer page by page, lines joined into paragraphs, running heads and
+page numbers left out; where each page starts in the text."""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ...problems import ProblemLog
+from .common import quiet, short
+
+
+_TERMINAL = tuple(".!?:\"”’»)]…")
+_PAGE_NUMBER = re.compile(
+    r"^[-–—\s]*((page|p\.|seite)\s*)?(\d{1,4}|[ivxlcdm]{1,7})(\s*(of|/|von)\s*\d{1,4})?[-–—\s]*$", re.I)
+_BULLET = re.compile(r"^([•◦▪‣∙·●○■□➢►*–—-]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\([ivx]{1,4}\))\s")
+_WORD_TAIL = re.compile(r"([^\W\d_]+)[-\u2010\u00ad]$")
+_WORD_HEAD = re.compile(r"^([^\W\d_]+)")
+_WORD = re.compile(r"[^\W\d_]+(?:[-\u2010][^\W\d_]+)*")
+_GARBLED = re.compile("[\ue000-\uf8ff\ufffd\x01-\x08\x0b-\x1f\x7f]")
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                            "\ufb05": "st", "\ufb06": "st", "\x00": ""})
+
+
+@dataclass
+class _Line:
+    text: str
+    x: float
+    y: float
+    size: float
+    bold: bool
+
+
+def pdf_file(data: bytes, log: ProblemLog) -> tuple[str, list[int]]:
+    import pypdf
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    head = data[:1024].lstrip().lower()
+    if b"%PDF-" not in data[:1024]:
+        if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head")):
+            log.error(None, "not a PDF but a web page (often a sign-in or error page saved in place of the article)",
+                      "download the PDF again, from a browser where you are signed in", "source-pdf-damaged")
+        else:
+            log.error(None, "damaged: this is not a PDF (it lacks the %PDF header)",
+                      "re-download or re-export the PDF", "source-pdf-damaged")
+        return "", []
+    with quiet("pypdf") as repaired:
+        try:
+            reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                try:
+                    opened = reader.decrypt("")
+                except DependencyError:
+                    log.error(None, "encrypted (AES), and the 'cryptography' package that opens it is not installed",
+                              "save an unprotected copy (print to PDF, or 'remove security' in a PDF tool)",
+                              "source-pdf-encrypted")
+                    return "", []
+                if opened == pypdf.PasswordType.NOT_DECRYPTED:
+                    log.error(None, "encrypted: it needs a password to open",
+                              "save an unprotected copy (open it with the password, then print to PDF or "
+                              "'remove security')", "source-pdf-encrypted")
+                    return "", []
+                log.info(None, "encrypted, but opens without a password (it only restricts copying or printing); "
+                               "read as usual", "", "source-pdf-encrypted")
+            count = len(reader.pages)
+        except FileNotDecryptedError:
+            log.error(None, "encrypted: it needs a password to open", "save an unprotected copy",
+                      "source-pdf-encrypted")
+            return "", []
+        except Exception as err:  # pypdf raises many kinds on a broken file
+            log.error(None, f"damaged: pypdf cannot open it ({type(err).__name__}: {short(err)})",
+                      "re-download or re-export the PDF", "source-pdf-damaged")
+            return "", []
+        if count == 0:
+            log.error(None, "damaged: the PDF has no pages", "re-download or re-export the PDF", "source-pdf-damaged")
+            return "", []
+        page_lines: list[list[_Line] | None] = []
+        for number in range(count):
+            try:
+                page_lines.append(_page_lines(reader.pages[number]))
+            except Exception:  # one broken page: keep the others
+                page_lines.append(None)
+    broken = [i + 1 for i, lines in enumerate(page_lines) if lines is None]
+    pages = [lines or [] for lines in page_lines]
+    if not any(pages) and not broken and repaired:
+        log.error(None, f"damaged: no text could be read (pypdf: {short(repaired[-1])})",
+                  "re-download or re-export the PDF", "source-pdf-damaged")
+        return "", [0] * count
+    if not any(pages) and not broken:
+        log.error(None, f"no text layer (a scan): none of its {count} page(s) has text to read",
+                  "run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`, and put the result in its place",
+                  "source-pdf-no-text")
+        return "", [0] * count
+    if not any(pages):
+        log.error(None, "damaged: pypdf could not read any of its pages", "re-download or re-export the PDF",
+                  "source-pdf-damaged")
+        return "", [0] * count
+    if broken:
+        log.error(None, f"damaged: {_page_list(broken)} could not be read; the text of the rest is here",
+                  "re-download or re-export the PDF", "source-pdf-damaged")
+    empty = [i + 1 for i, lines in enumerate(page_lines) if lines is not None and not lines]
+    if empty:
+        log.warning(None, f"partly scanned? {_page_list(empty)} {'has' if len(empty) == 1 else 'have'} no text",
+                    "if those pages are not blank, run OCR on the file first, e.g. "
+                    "`ocrmypdf --skip-text in.pdf out.pdf`", "source-pdf-partly-scanned")
+    if repaired:
+        log.info(None, f"pypdf repaired {len(repaired)} fault(s) in the file while reading it "
+                       f"(first: {short(repaired[0])})",
+                 "if the text looks wrong, re-download or re-export the PDF", "source-pdf-repaired")
+    _drop_running_lines(pages)
+    text, starts = _assemble(pages)
+    odd = len(_GARBLED.findall(text))
+    if odd > 0.05 * max(1, len(text) - text.count(" ")):
+        log.warning(None, "the text layer looks garbled (fonts without a character map), so the text is unusable",
+                    "run OCR on it, replacing the text layer: `ocrmypdf --force-ocr in.pdf out.pdf`",
+                    "source-pdf-garbled")
+    return text, starts
+
+
+def _page_list(numbers: list[int]) -> str:
+    """'page 3', 'pages 2–4, 7'."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    text = ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)
+    return f"page{'s' if len(numbers) > 1 else ''} {text}"
+
+
+def _page_lines(page) -> list[_Line]:
+    """The page's lines in the order pypdf reads them, each with where it starts, the font
+    size of most of its characters and whether they are bold."""
+    lines: list[_Line] = []
+    current: list = []  # [parts, x, y, characters by size, bold characters]
+
+    def close():
+        if current:
+            text = " ".join("".join(current[0]).translate(_LIGATURES).split())
+            if text:
+                sizes, bold = current[3], current[4]
+                size = max(sizes, key=sizes.get)
+                lines.append(_Line(text, current[1], current[2], size, bold >= 0.9 * sum(sizes.values())))
+        current.clear()
+
+    def visit(text, cm, tm, font, size):
+        if not text:
+            return
+        pieces = text.split("\n")
+        for k, piece in enumerate(pieces):
+            if k:
+                close()
+            if not piece.strip():
+                if piece and current:
+                    current[0].append(piece)
+                continue
+            # the font's height on the page: its size, scaled by the text and graphics matrices
+            c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
+            height = round((size or 10) * ((c * c + d * d) ** 0.5 or 1.0), 1)
+            if not current:
+                current.extend([[], tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5],
+                                Counter(), 0])
+            current[0].append(piece)
+            chars = len(piece) - piece.count(" ")
+            current[3][height] += chars
+            if _is_bold(font):
+                current[4] += chars
+
+    page.extract_text(visitor_text=visit)
+    close()
+    merged: list[_Line] = []
+    for line in lines:
+        previous = merged[-1] if merged else None
+        # a superscript (a footnote mark) or a subscript pypdf put on its own line
+        if previous and abs(previous.y - line.y) < 0.35 * max(previous.size, line.size) and (
+                len(line.text) <= 3 or len(previous.text) <= 3):
+            previous.text += line.text if len(line.text) <= 3 else " " + line.text
+            continue
+        merged.append(line)
+    return merged
+
+
+@functools.lru_cache(maxsize=256)
+def _bold_name(name: str) -> bool:
+    return any(mark in name.lower() for mark in ("bold", "black", "heavy", "semibold"))
+
+
+def _is_bold(font) -> bool:
+    try:
+        name = str(font.get("/BaseFont", "")) if font is not None else ""
+    except Exception:
+        return False
+    return _bold_name(name)
+
+
+def _drop_running_lines(pages: list[list[_Line]]) -> None:
+    """Leave out page numbers, and running heads and feet: the same line (numbers aside)
+    at the top or bottom of three pages or more (of every page in a shorter document), or
+    a line there that starts or ends with the page's printed number."""
+    with_text = [lines for lines in pages if lines]
+    count: Counter = Counter()
+    folios: Counter = Counter()
+    for index, lines in enumerate(pages):
+        edge = _edge_lines(lines)
+        count.update({_running_key(line.text) for line in edge})
+        folios.update({number - index for number in (_folio(line.text) for line in edge) if number is not None})
+    needed = min(3, len(with_text))
+    repeated = {key for key, n in count.items() if len(with_text) >= 2 and n >= needed}
+    offsets = {offset for offset, n in folios.items() if n >= 3}
+    for index, lines in enumerate(pages):
+        for line in _edge_lines(lines):
+            folio = _folio(line.text)
+            if (_PAGE_NUMBER.match(line.text) or _running_key(line.text) in repeated
+                    or (folio is not None and folio - index in offsets)):
+                lines.remove(line)
+
+
+def _folio(text: str) -> int | None:
+    """The number a running head or foot starts or ends with, if any."""
+    found = re.match(r"^(\d{1,4})\s+\S", text) or re.search(r"\S\s+(\d{1,4})$", text)
+    return int(found.group(1)) if found else None
+
+
+def _edge_lines(lines: list[_Line]) -> list[_Line]:
+    """The two highest and two lowest lines of a page (where heads and feet are)."""
+    if len(lines) <= 1:
+        return list(lines)
+    ys = sorted({round(line.y, 1) for line in lines})
+    edge = set(ys[:2]) | set(ys[-2:]) if len(ys) > 4 else set(ys[:1]) | set(ys[-1:])
+    return [line for line in lines if round(line.y, 1) in edge]
+
+
+def _running_key(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower()).strip()
+
+
+def _body_metrics(pages: list[list[_Line]]) -> tuple[float, float]:
+    """The body text's font size (the commonest, by characters) and line spacing."""
+    sizes: Counter = Counter()
+    for lines in pages:
+        for line in lines:
+            sizes[round(line.size * 2) / 2] += len(line.text)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    gaps = []
+    for lines in pages:
+        for prev, line in zip(lines, lines[1:]):
+            dy = prev.y - line.y
+            if abs(prev.size - body) < 0.6 and abs(line.size - body) < 0.6 and 0.5 * body < dy < 3 * body:
+                gaps.append(dy)
+    gaps.sort()
+    leading = gaps[len(gaps) // 2] if gaps else 1.2 * body
+    return body, leading
+
+
+def _paragraphs(lines: list[_Line], body: float, leading: float) -> list[list[_Line]]:
+    """A page's lines grouped into paragraphs, by the gaps between them, first-line
+    indents, changes of font size or weight, bullets and short closing lines."""
+    if not lines:
+        return []
+    body_lines = [line for line in lines if abs(line.size - body) < 0.6] or lines
+    lengths = sorted(len(line.text) for line in body_lines)
+    full = lengths[len(lengths) * 3 // 4] if len(lengths) >= 4 else None
+    groups: list[list[_Line]] = [[lines[0]]]
+    for i, line in enumerate(lines[1:], 1):
+        prev = lines[i - 1]
+        group = groups[-1]
+        em = max(line.size, 1.0)
+        dy = prev.y - line.y
+        step = line.x - prev.x  # indents are judged against the lines around, so columns do not matter
+        next_line = lines[i + 1] if i + 1 < len(lines) else None
+        new = (
+            dy > 1.35 * leading + 0.5
+            or (dy < -2 * em and prev.text.endswith(_TERMINAL))
+            or abs(line.size - prev.size) > 0.12 * body
+            or (prev.bold and not line.bold and len(prev.text) < 100)
+            or (line.bold and not prev.bold and not prev.text.endswith(("-", ",")))
+            # a first-line indent: further in than the lines before and after it
+            or (0.8 * em < step < 12 * em and not _BULLET.match(group[0].text)
+                and (next_line is None or next_line.x < line.x - 0.5 * em))
+            # back out after an indented block (a quotation)
+            or (step < -0.8 * em and len(group) >= 2 and len(groups) >= 2
+                and all(abs(g.x - prev.x) < 0.5 * em for g in group)
+                and abs(group[0].x - groups[-2][-1].x) > 0.8 * em)
+            # a list item; a dash or "(p. 67)" that only wrapped to the line's start is not
+            or (_BULLET.match(line.text) is not None
+                and (prev.text.endswith((*_TERMINAL, ";")) or _BULLET.match(group[0].text) is not None
+                     or abs(line.x - prev.x) > 0.3 * em))
+            or (full is not None and prev.text.endswith(_TERMINAL) and len(prev.text) < 0.7 * full)
+        )
+        if new:
+            groups.append([line])
+        else:
+            group.append(line)
+    return groups
+
+
+def _join(left: str, right: str, words: Counter) -> str:
+    """Two lines of one paragraph as one: a word broken by a hyphen at the end of the first
+    is joined again, unless the document writes it with the hyphen elsewhere."""
+    if left.endswith("\u00ad"):
+        return left[:-1] + right
+    tail, head = _WORD_TAIL.search(left[-64:]), _WORD_HEAD.match(right)
+    if tail and head and head.group(1)[0].islower():
+        joined = (tail.group(1) + head.group(1)).lower()
+        hyphenated = f"{tail.group(1)}-{head.group(1)}".lower()
+        if words[hyphenated] > words[joined]:
+            return left[:-1] + "-" + right
+        return left[:-1] + right
+    return left + " " + right
+
+
+def _assemble(pages: list[list[_Line]]) -> tuple[str, list[int]]:
+    """The document's text, paragraphs separated by blank lines, and where each page starts.
+
+    Pages are separated by a blank line too, except where a paragraph plainly runs on: the
+    page before ends mid-sentence and this one starts in lower case."""
+    body, leading = _body_metrics(pages)
+    words: Counter = Counter(w.lower() for lines in pages for line in lines for w in _WORD.findall(line.text))
+    text = ""
+    starts: list[int] = []
+    last_open = False  # the text so far ends inside a paragraph that may go on
+    for lines in pages:
+        groups = _paragraphs(lines, body, leading)
+        if not groups:  # a page without text (a scanned page?) ends the paragraph before it
+            starts.append(len(text) + (2 if text else 0))
+            last_open = False
+            continue
+        paragraphs = []
+        for g in groups:
+            joined = g[0].text
+            for line in g[1:]:
+                joined = _join(joined, line.text, words)
+            heading = (all(line.size > 1.15 * body for line in g) or (len(g) == 1 and g[0].bold)) and (
+                len(joined) <= 150 and not joined.endswith((".", ",", ";")))
+            paragraphs.append(("# " + joined) if heading else joined)
+        first = groups[0][0]
+        continues = (last_open and not paragraphs[0].startswith("# ") and first.text[:1].islower()
+                     and abs(first.size - body) < 0.6)
+        if continues:  # a paragraph going on from the page before: one passage
+            text = _join(text, paragraphs[0], words)
+            starts.append(len(text) - len(paragraphs[0]))
+        else:
+            if text:
+                text += "\n\n"
+            starts.append(len(text))
+            text += paragraphs[0]
+        for paragraph in paragraphs[1:]:
+            text += "\n\n" + paragraph
+        last_line = paragraphs[-1]
+        last_open = not last_line.startswith("# ") and not last_line.endswith(_TERMINAL)
+    # a page without text starts where the next one does
+    for i in range(len(starts) - 2, -1, -1):
+        starts[i] = min(starts[i], starts[i + 1])
+    return (text + "\n" if text else ""), [min(s, len(text)) for s in starts]
