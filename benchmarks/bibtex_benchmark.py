@@ -20,9 +20,10 @@ import bibtexparser
 
 from litcoder.inputs.bibliography import read_bibliography
 
-SURNAMES = [r"M{\"u}ller", r"Garc{\'\i}a", "Kotter", r"Fran{\c{c}}ois", "Okafor", "van der Berg", "Smith", r"{\O}stergaard"]
+SURNAMES = [r"M{\"u}ller", r"Garc{\'\i}a", "Kotter", r"Fran{\c{c}}ois", "Okafor", "van der Berg", "Smith",
+            r"{\O}stergaard"]
 GIVEN = ["Ana", "J. P.", "Jean-Paul", "Kim", r"{\'E}mile", "Lee"]
-WORDS = "leadership management library staff change vision budget planning service team".split()
+WORDS = ["leadership", "management", "library", "staff", "change", "vision", "budget", "planning", "service", "team"]
 
 
 def generate(path: Path, entries: int, seed: int = 7) -> None:

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate_review import generate  # noqa: E402
+from generate_review import generate
 
 RUN = r"""
 import json, sys, time

@@ -18,17 +18,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate_review import generate  # noqa: E402
+from generate_review import generate
 
-from litcoder import Review, weigh_evidence  # noqa: E402
-from litcoder.outputs.charts import review_figures  # noqa: E402
-from litcoder.analysis.evidence import source_framings  # noqa: E402
-from litcoder.outputs.figures import write_figures  # noqa: E402
-from litcoder.outputs.report import build  # noqa: E402
+from litcoder import Review, weigh_evidence
+from litcoder.analysis.evidence import source_framings
+from litcoder.outputs.charts import review_figures
+from litcoder.outputs.figures import write_figures
+from litcoder.outputs.report import build
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-DRAWN = "() => [...document.querySelectorAll('.js-plotly-plot')].every(p => p._fullLayout && p.querySelector('.main-svg'))"
+DRAWN = ("() => [...document.querySelectorAll('.js-plotly-plot')]"
+         ".every(p => p._fullLayout && p.querySelector('.main-svg'))")
 
 
 def time_figures(review, runs: int, out: Path) -> list[float]:
@@ -61,7 +62,8 @@ def time_report_load(report: Path, runs: int, screenshots: Path | None) -> list[
                 network.scroll_into_view_if_needed()
                 network.screenshot(path=str(screenshots / "network-2000.png"))
                 x, y = page.evaluate("""() => {
-                  const gd = document.getElementById('figure-network'), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+                  const gd = document.getElementById('figure-network'),
+                        xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
                   const box = gd.getBoundingClientRect(), t = gd.data.find(t => t.name === 'sources');
                   const i = Math.floor(t.x.length * 0.3);
                   return [box.left + xa._offset + xa.l2p(t.x[i]), box.top + ya._offset + ya.l2p(t.y[i])];
@@ -91,7 +93,8 @@ def main() -> None:
         sizes = {p.name: p.stat().st_size / 1e6 for p in (folder / "outputs" / "figures").glob("*.html")}
         print("figures (build + HTML, no images): " + ", ".join(f"{t:.2f} s" for t in times)
               + f"; median {statistics.median(times):.2f} s")
-        print("figure HTML sizes (MB, plotly.js beside them): " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(sizes.items())))
+        print("figure HTML sizes (MB, plotly.js beside them): "
+              + ", ".join(f"{k} {v:.2f}" for k, v in sorted(sizes.items())))
         result = build(folder, images=False)
         print(f"report.html: {result.report.stat().st_size / 1e6:.1f} MB")
         if Path(CHROMIUM).exists():

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import yaml
 
-WORDS = ("leader manager vision budget plan staff change team goal library service people direction "
-         "control report schedule resource mission trust coach decide organise measure improve inspire "
-         "policy process patron board community growth future risk structure task").split()
-ACCENTED = [r"M{\"u}ller", r"Garc{\'\i}a", r"Ni{\~n}o", r"Fran{\c{c}}ois", r"Dvo{\v{r}}{\'a}k", "Smith", "Lee", "Okafor"]
+WORDS = ["leader", "manager", "vision", "budget", "plan", "staff", "change", "team", "goal", "library", "service",
+         "people", "direction", "control", "report", "schedule", "resource", "mission", "trust", "coach", "decide",
+         "organise", "measure", "improve", "inspire", "policy", "process", "patron", "board", "community", "growth",
+         "future", "risk", "structure", "task"]
+ACCENTED = [r"M{\"u}ller", r"Garc{\'\i}a", r"Ni{\~n}o", r"Fran{\c{c}}ois", r"Dvo{\v{r}}{\'a}k", "Smith", "Lee",
+            "Okafor"]
 FRAMINGS = ["leadership", "management", "both", "neither"]
 
 
@@ -41,7 +43,7 @@ def _paragraph(rng: random.Random) -> str:
                 lines.append(" ".join(line))
                 line = []
         lines.append(" ".join(line))
-        text = "\n".join(l for l in lines if l)
+        text = "\n".join(wrapped for wrapped in lines if wrapped)
     return text
 
 
@@ -58,10 +60,12 @@ def generate(out: Path, sources: int = 2000, paragraphs: int = 20, competencies:
         authors = " and ".join(f"{rng.choice(ACCENTED)}, {rng.choice(['Ana', 'J. P.', 'Jean-Paul', 'Kim'])}"
                                for _ in range(rng.randint(1, 4)))
         kind = rng.choice(["article", "book", "incollection", "article"])
-        fields = [f"  author = {{{authors}}}", f"  title = {{On {rng.choice(WORDS)} and {rng.choice(WORDS)} in libraries}}",
+        fields = [f"  author = {{{authors}}}",
+                  f"  title = {{On {rng.choice(WORDS)} and {rng.choice(WORDS)} in libraries}}",
                   f"  year = {{{1950 + i % 70}}}", f"  month = {rng.choice(['jan', 'may', 'sep', 'dec'])}"]
         if kind == "article":
-            fields += [f"  journal = {rng.choice(['jlm', 'lls'])} # {{ (Special issue)}}", f"  volume = {{{i % 40 + 1}}}",
+            fields += [f"  journal = {rng.choice(['jlm', 'lls'])} # {{ (Special issue)}}",
+                       f"  volume = {{{i % 40 + 1}}}",
                        f"  pages = {{{i % 90 + 1}--{i % 90 + 12}}}", f"  doi = {{10.5555/bench.{i}}}"]
         elif kind == "book":
             fields += ["  publisher = {Harper \\& Row}"]
@@ -96,7 +100,8 @@ def generate(out: Path, sources: int = 2000, paragraphs: int = 20, competencies:
             items.append({"id": cid, "label": f"Competency {n}", "definition": _sentence(rng, 12),
                           "indicators": [_sentence(rng, 4) for _ in range(3)], "examples": [_sentence(rng, 10)],
                           "classification": sides[cid] if sides[cid] != "neither" else "contested"})
-        groups.append({"id": f"group-{g}", "label": f"Group {g}", "description": _sentence(rng, 8), "competencies": items})
+        groups.append({"id": f"group-{g}", "label": f"Group {g}", "description": _sentence(rng, 8),
+                       "competencies": items})
     (out / "corpus" / "codebook.yaml").write_text(
         yaml.safe_dump({"title": "Benchmark codebook", "groups": groups}, sort_keys=False, allow_unicode=True),
         encoding="utf-8")
@@ -129,7 +134,8 @@ def generate(out: Path, sources: int = 2000, paragraphs: int = 20, competencies:
             writer.writerow(["id", "citekey", "passage", "quote", "competency", "framing", "memo", "coded_at"])
             for i, (key, number, quote, competency, framing) in enumerate(coder_rows, 1):
                 writer.writerow([f"{coder}-{i:06d}", key, number, quote, competency, framing,
-                                 "close call" if i % 50 == 0 else "", f"2026-10-{1 + i % 28:02d}T10:{i % 60:02d}:00+00:00"])
+                                 "close call" if i % 50 == 0 else "",
+                                 f"2026-10-{1 + i % 28:02d}T10:{i % 60:02d}:00+00:00"])
 
     (out / "corpus" / "coverage").mkdir(exist_ok=True)
     for coder in coder_names:  # most of their sources finished, a few still in progress

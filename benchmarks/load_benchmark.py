@@ -59,8 +59,9 @@ def convert(review: Path) -> dict[str, int]:
         for path in chosen if suffix != ".md" else []:
             note = blocks(path.read_text(encoding="utf-8"))
             target = path.with_suffix(suffix)
-            {".pdf": lambda: to_pdf(note, target, f"Reading notes · {note[0][1]}"),
-             ".html": lambda: to_html(note, target), ".docx": lambda: to_docx(note, target)}[suffix]()
+            {".pdf": lambda note=note, target=target: to_pdf(note, target, f"Reading notes · {note[0][1]}"),
+             ".html": lambda note=note, target=target: to_html(note, target),
+             ".docx": lambda note=note, target=target: to_docx(note, target)}[suffix]()
             path.unlink()
     return counts
 

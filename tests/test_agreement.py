@@ -9,8 +9,18 @@ from functools import partial
 import numpy as np
 import pytest
 
-from litcoder.analysis.agreement import (LEVELS, bootstrap_interval, brennan_prediger, coefficients, cohen_kappa,
-                                fleiss_kappa, gwet_ac1, krippendorff_alpha, percent_agreement, prevalence_bias)
+from litcoder.analysis.agreement import (
+    LEVELS,
+    bootstrap_interval,
+    brennan_prediger,
+    coefficients,
+    cohen_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    percent_agreement,
+    prevalence_bias,
+)
 
 try:
     import krippendorff

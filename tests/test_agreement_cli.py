@@ -13,14 +13,13 @@ import markupsafe
 import numpy as np
 import pandas as pd
 import pytest
-
-from litcoder import Review
-from litcoder.analysis.reliability import ALL, TABLE_COLUMNS, agreement_table, pair_table
-from litcoder.outputs.report import build
-from litcoder.analysis.disagreements import disagreements
-
 from conftest import FIXTURES, REVIEW_FILES, ROOT
 from test_reliability import make_toy_review
+
+from litcoder import Review
+from litcoder.analysis.disagreements import disagreements
+from litcoder.analysis.reliability import ALL, TABLE_COLUMNS, agreement_table, pair_table
+from litcoder.outputs.report import build
 
 MATRICES = FIXTURES / "matrices"
 TABLES = ("agreement.csv", "agreement_pairs.csv", "disagreements.csv")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import problems_of
+
 from litcoder.inputs.bibliography import (
     SOURCE_COLUMNS,
     ImportReport,
@@ -84,7 +84,8 @@ def test_bundled_file_has_twelve_entries_and_no_problems(references):
     sources, log, report = references
     assert list(log) == []
     assert sources["citekey"].tolist() == list(BUNDLED_LABELS)  # in file order
-    assert (report.openings, report.imported, report.failed, report.duplicates, report.unaccounted) == (12, 12, [], [], [])
+    assert (report.openings, report.imported, report.failed, report.duplicates,
+            report.unaccounted) == (12, 12, [], [], [])
     assert report.summary() == "references.bib: 12 entries found, 12 imported"
     assert list(sources.columns) == SOURCE_COLUMNS + ["reference_html", "_people"]
 
@@ -280,7 +281,8 @@ def test_parenthesis_delimited_entries_load():
     assert yukl["title"] == "Managerial Leadership: A Review of Theory and Research (Part 1)"
     assert (yukl["container"], yukl["line"]) == ("Journal of Management", 7)
     house = row(sources, "House1971PathGoal")  # quoted values, a @string(...) macro, a bare year
-    assert (house["authors"], house["container"], house["year"]) == ("House, R. J.", "Academy of Management Review", 1971)
+    assert (house["authors"], house["container"], house["year"]) == (
+        "House, R. J.", "Academy of Management Review", 1971)
     assert (report.openings, report.imported) == (3, 3)
 
 
@@ -369,7 +371,8 @@ def test_byte_order_mark_and_crlf_load_cleanly():
 
 def test_byte_order_mark_right_before_the_first_entry(tmp_path):
     # As Notepad saves a file that starts with an entry: the mark must not hide that opening.
-    text = ("@article{Bom2001First,\r\n  author = {Z{\\'e}ro, Zo{\\\"e}},\r\n  title = {First},\r\n  year = {2001}\r\n}\r\n"
+    text = ("@article{Bom2001First,\r\n  author = {Z{\\'e}ro, Zo{\\\"e}},\r\n  title = {First},\r\n"
+            "  year = {2001}\r\n}\r\n"
             "\r\n@book{Bom2002Second,\r\n  author = {Second, Sam},\r\n  title = {Second},\r\n  year = {2002}\r\n}\r\n")
     (tmp_path / "references.bib").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     sources, log, report = read_bibliography(tmp_path / "references.bib", "references.bib")
@@ -643,7 +646,8 @@ def test_disambiguate_years_letters_one_authors_works_of_one_year():
 
 
 def test_disambiguate_years_without_year():
-    frame = pd.DataFrame({"_author": ["Kotter", "Kotter", "Bass"], "year": [None, None, None], "title": ["B", "A", "C"]})
+    frame = pd.DataFrame({"_author": ["Kotter", "Kotter", "Bass"], "year": [None, None, None],
+                          "title": ["B", "A", "C"]})
     assert disambiguate_years(frame).tolist() == ["Kotter, n.d.-b", "Kotter, n.d.-a", "Bass, n.d."]
 
 

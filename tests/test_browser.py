@@ -7,13 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from litcoder.outputs.report import build
 from litcoder.store import CoderFile
 
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="needs Debian's chromium (apt-get install chromium)")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
 ALL_DRAWN = """() => {
@@ -59,7 +60,8 @@ def test_report_draws_every_figure_without_errors(browser, bundled_report, tmp_p
     assert seen["errors"] == []
     # every figure has drawn its marks, not just its axes
     for name in ("evidence", "network", "matrix", "years", "coverage", "agreement", "pairs"):
-        marks = page.evaluate(f"document.querySelector('#figure-{name}').querySelectorAll('.trace, .hm, canvas').length")
+        marks = page.evaluate(f"document.querySelector('#figure-{name}')"
+                              ".querySelectorAll('.trace, .hm, canvas').length")
         assert marks > 0, name
     shot = tmp_path / "report.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pandas as pd
-
 from conftest import ROOT
 
 
@@ -32,7 +31,8 @@ def test_validate_prints_file_line_and_exits_1_on_errors(review_copy):
     assert result.returncode == 1
     out = result.stdout
     assert f"corpus/codings/coder-b.csv:{len(lines)}: error: this row has 3 cells" in out
-    assert f"corpus/codings/coder-b.csv:{mistyped + 1}: error: unknown competency 'planing' (did you mean planning?)" in out
+    assert (f"corpus/codings/coder-b.csv:{mistyped + 1}: error: unknown competency 'planing' "
+            "(did you mean planning?)") in out
     assert "errors," in out.splitlines()[-1]
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-
 from conftest import FIXTURES, ROOT, problems_of
+
 from litcoder import Review
 from litcoder.inputs.codebook import COMPETENCY_COLUMNS, FRAMINGS, read_codebook
 

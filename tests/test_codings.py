@@ -11,13 +11,13 @@ import shutil
 import unicodedata
 
 import pandas as pd
+from conftest import FIXTURES, problems_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, problems_of
-from litcoder.store import CoderFile
 from litcoder import Review
 from litcoder.inputs.codings import locate_quote
+from litcoder.store import CoderFile
 
 CODINGS_FIXTURES = FIXTURES / "codings"
 BUNDLED_CODERS = {"coder-a": 120, "coder-b": 115, "coder-c": 78}

@@ -11,10 +11,10 @@ import re
 import shutil
 
 import pytest
+from conftest import FIXTURES, ROOT, problems_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, ROOT, problems_of
 from litcoder import NotAReview, Review
 from litcoder.inputs.corpus import PASSAGE_COLUMNS, split_passages
 from litcoder.problems import COLUMNS, Problem, count_by_severity

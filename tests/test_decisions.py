@@ -7,8 +7,8 @@ checks that the nine good rulings still load.
 from __future__ import annotations
 
 import pandas as pd
-
 from conftest import ROOT, problems_of
+
 from litcoder import Review
 from litcoder.inputs.decisions import DECISION_COLUMNS, read_decisions
 

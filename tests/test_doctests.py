@@ -7,9 +7,9 @@ import importlib
 import pkgutil
 
 import pytest
+from conftest import ROOT
 
 import litcoder
-from conftest import ROOT
 
 MODULES = sorted(m.name for m in pkgutil.walk_packages(litcoder.__path__, "litcoder."))
 

@@ -8,8 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from litcoder.analysis.evidence import (METHOD, THRESHOLD, classify, coder_votes, leadership_share,
-                               source_framings, weigh_evidence)
+from litcoder.analysis.evidence import (
+    METHOD,
+    THRESHOLD,
+    classify,
+    coder_votes,
+    leadership_share,
+    source_framings,
+    weigh_evidence,
+)
 
 
 def binomial_tail(a: int, b: int) -> float:

@@ -185,7 +185,8 @@ def test_utf16_with_byte_order_mark_from_windows_notepad(tmp_path):
     assert result.text == GERMAN.replace("\n", "\r\n")
     problem = only(result, "encoding")
     assert "read as UTF-16" in problem.message and problem.line is None
-    assert paragraphs(result.text) == ["Führung heißt nicht Verwaltung.", "Die Größe der Bibliothek ändert daran nichts."]
+    assert paragraphs(result.text) == ["Führung heißt nicht Verwaltung.",
+                                       "Die Größe der Bibliothek ändert daran nichts."]
 
 
 def test_utf16_without_byte_order_mark(tmp_path):
@@ -204,7 +205,7 @@ def test_mac_roman_with_classic_mac_line_ends(tmp_path):
 
 
 def test_mostly_utf8_notes_with_one_pasted_windows_quote(tmp_path):
-    data = "Café notes, in UTF-8.\n\n".encode("utf-8") + "The staff’s idea.\n".encode("cp1252")
+    data = "Café notes, in UTF-8.\n\n".encode() + "The staff’s idea.\n".encode("cp1252")
     result = extract(write(tmp_path, "notes.md", data), "notes.md")
     assert result.text == "Café notes, in UTF-8.\n\nThe staff’s idea.\n"
     problem = only(result, "encoding")
@@ -655,7 +656,8 @@ def test_docx_protected_with_a_password_or_an_old_doc_renamed(tmp_path):
     data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
     result = extract(write(tmp_path, "report.docx", data), "report.docx")
     problem = only(result, "source-docx-damaged")
-    assert problem.severity == "error" and "password" in problem.message and "save an unprotected copy" in problem.action
+    assert (problem.severity == "error" and "password" in problem.message
+            and "save an unprotected copy" in problem.action)
 
 
 # ---------------------------------------------------------------- the cache

@@ -6,8 +6,15 @@ import pytest
 
 from litcoder import weigh_evidence
 from litcoder.outputs import figures as figure_files
-from litcoder.outputs.charts import (FRAMING_CODES, LABELS_UP_TO, WEBGL_FROM, _Context, network_layout, network_links,
-                             review_figures)
+from litcoder.outputs.charts import (
+    FRAMING_CODES,
+    LABELS_UP_TO,
+    WEBGL_FROM,
+    _Context,
+    network_layout,
+    network_links,
+    review_figures,
+)
 from litcoder.outputs.theme import FRAMING_COLOURS
 
 
@@ -24,7 +31,7 @@ def figures(bundled, evidence):
 def test_evidence_chart_diverges_and_shows_every_competency(figures, evidence):
     fig = figures["evidence"]
     bars = {t.name: t for t in fig.data if t.type == "bar" and t.x is not None and len(t.x)}
-    management = [t for t in fig.data if t.name == "management"][0]
+    management = next(t for t in fig.data if t.name == "management")
     assert all(x <= 0 for x in management.x)
     assert all(x >= 0 for x in bars["leadership"].x)
     assert len(management.y) == len(evidence)
@@ -32,7 +39,7 @@ def test_evidence_chart_diverges_and_shows_every_competency(figures, evidence):
     top = evidence.sort_values("leadership_share").iloc[-1]
     assert management.y[-1].startswith(top["label"])
     assert any(label.endswith(" †") for label in management.y)  # fragile ones are marked
-    shares = [t for t in fig.data if t.name == "leadership share"][0]
+    shares = next(t for t in fig.data if t.name == "leadership share")
     assert len(shares.error_x.array) == len(evidence)
     assert bars["leadership"].marker.color == FRAMING_COLOURS["leadership"]
     assert "Kotter, 1990: “" in " ".join(bars["leadership"].hovertext)  # author-year and the quote
@@ -52,7 +59,8 @@ def test_network_is_layered_and_links_every_coded_pair(bundled, evidence, figure
     nodes = {d for t in figures["network"].data if t.customdata is not None for d in t.customdata}
     assert nodes == set(ids.values())  # every node can be hovered to light its links
     lines = [t for t in figures["network"].data if t.mode == "lines" and t.name and t.name.startswith("framed as")]
-    assert {t.name for t in lines} == {f"framed as {f}" for f in ("leadership", "management", "both", "neither", "disputed")}
+    assert {t.name for t in lines} == {f"framed as {f}"
+                                       for f in ("leadership", "management", "both", "neither", "disputed")}
     assert figures["network"].data[-1].name == "links of the node"  # the trace the page script fills
 
 
@@ -72,7 +80,7 @@ def test_years_chart_places_each_source_at_its_year(figures):
 def test_coverage_counts_passages_per_coder(figures):
     heat = figures["coverage"].data[0]
     assert list(heat.x) == ["coder-a", "coder-b", "coder-c"]
-    assert 0 <= heat.z.min() and heat.z.max() <= 1
+    assert heat.z.min() >= 0 and heat.z.max() <= 1
     assert "coded 10 of 12 passages of Kotter, 1990" in " ".join(" ".join(row) for row in heat.hovertext)
 
 

@@ -32,7 +32,7 @@ def rows(tmp_path, content: str | bytes, required=REQUIRED, known=KNOWN):
 
 def test_read_text_utf8(tmp_path):
     path = tmp_path / "a.md"
-    path.write_bytes("Café – “quoted” 👍\n".encode("utf-8"))
+    path.write_bytes("Café – “quoted” 👍\n".encode())
     log = ProblemLog("a.md")
     assert read_text(path, log) == "Café – “quoted” 👍\n"
     assert list(log) == []
@@ -190,7 +190,7 @@ def umask_022():
 def test_write_atomic_text(tmp_path, umask_022):
     path = tmp_path / "out" / "tables" / "evidence.csv"
     write_atomic(path, "a,b\r\nc,“d”\n")
-    assert path.read_bytes() == "a,b\r\nc,“d”\n".encode("utf-8")     # no newline translation
+    assert path.read_bytes() == "a,b\r\nc,“d”\n".encode()     # no newline translation
     assert sorted(p.name for p in path.parent.iterdir()) == ["evidence.csv"]
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
 

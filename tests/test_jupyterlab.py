@@ -16,11 +16,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="needs Debian's chromium (apt-get install chromium)")
 TOKEN = "litcoder-test-token"
 
 
@@ -45,7 +45,8 @@ def jupyterlab(review_copy, tmp_path_factory):
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={review_copy}",
          f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'workspaces'}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(home / "server.log", "w"))
+        env=env, stdout=subprocess.DEVNULL,
+        stderr=open(home / "server.log", "w"))  # noqa: SIM115 - the server writes to it for as long as it runs
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -84,10 +85,10 @@ def test_a_coding_made_by_clicks_and_keys_is_saved(jupyterlab, tmp_path):
         coder = page.get_by_placeholder("your coder name")
         try:
             coder.wait_for(timeout=90_000)
-        except Exception:
+        except Exception as err:
             page.screenshot(path=str(tmp_path / "no-screen.png"))
             raise AssertionError(f"the coding screen did not appear; see {tmp_path / 'no-screen.png'}: "
-                                 + page.inner_text("body")[:3000])
+                                 + page.inner_text("body")[:3000]) from err
         coder.fill("coder-t")
         coder.press("Tab")
         page.get_by_role("button", name="Start coding").click()

@@ -16,12 +16,12 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from conftest import coder_file, read_rows
+
 from litcoder import Review
+from litcoder.analysis.evidence import weigh_evidence
 from litcoder.inputs.anchor import CONTEXT
 from litcoder.inputs.codings import reanchor
-from litcoder.analysis.evidence import weigh_evidence
 from litcoder.outputs.report import build
 from litcoder.screens.session import CodingSession
 

@@ -18,8 +18,7 @@ import rispy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from litcoder.inputs.bibliography import SOURCE_COLUMNS, _source_row, sources_frame, read_bibliography, split_names
-from litcoder.problems import ProblemLog
+from litcoder.inputs.bibliography import SOURCE_COLUMNS, _source_row, read_bibliography, sources_frame, split_names
 from litcoder.inputs.references import (
     better_bibtex_key,
     find_duplicates,
@@ -29,6 +28,7 @@ from litcoder.inputs.references import (
     read_references,
     read_ris,
 )
+from litcoder.problems import ProblemLog
 
 ROOT = Path(__file__).resolve().parent.parent
 REFS = Path(__file__).resolve().parent / "fixtures" / "references"

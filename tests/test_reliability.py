@@ -17,15 +17,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import FIXTURES
 
 from litcoder import Review
-from litcoder.analysis.agreement import prevalence_bias, cohen_kappa, coefficients, krippendorff_alpha, percent_agreement
-from litcoder.outputs.charts import agreement_chart, pairs_chart
-from litcoder.analysis.reliability import (ALL, FRAMING_CODES, TABLE_COLUMNS, agreement_table, framing_matrix, pair_table,
-                                           presence_matrix)
+from litcoder.analysis.agreement import (
+    coefficients,
+    cohen_kappa,
+    krippendorff_alpha,
+    percent_agreement,
+    prevalence_bias,
+)
+from litcoder.analysis.reliability import (
+    ALL,
+    FRAMING_CODES,
+    TABLE_COLUMNS,
+    agreement_table,
+    framing_matrix,
+    pair_table,
+    presence_matrix,
+)
 from litcoder.inputs.matrix import read_matrix
-
-from conftest import FIXTURES
+from litcoder.outputs.charts import agreement_chart, pairs_chart
 
 MATRICES = FIXTURES / "matrices"
 nan = np.nan
@@ -326,7 +338,7 @@ def test_agreement_table_rows_of_the_toy_review(toy):
     keys = list(dict.fromkeys(zip(table["measure"], table["competency"])))
     assert keys == [("presence", ALL), ("presence", "planning"), ("presence", "vision"), ("presence", "charisma"),
                     ("framing", ALL), ("framing", "planning"), ("framing", "vision"), ("framing", "charisma")]
-    for (measure, competency), rows in table.groupby(["measure", "competency"]):
+    for (_measure, _competency), rows in table.groupby(["measure", "competency"]):
         assert list(rows["coefficient"]) == ["percent agreement", "Krippendorff's alpha", "Fleiss' kappa",
                                              "Gwet's AC1", "Brennan–Prediger"]  # 3 coders: no Cohen's kappa
         assert set(rows["coders"]) == {3} and set(rows["level"]) == {"nominal"}
@@ -453,7 +465,8 @@ def test_read_matrix_krippendorff_2011_example():
     np.testing.assert_array_equal(matrix[11], [nan, 3, nan, nan])  # blank cells are missing
     assert int(np.isnan(matrix).sum()) == 7
     for level, published in (("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797)):
-        assert round(krippendorff_alpha(read_matrix(MATRICES / "krippendorff-2011.csv", level)[0], level), 3) == published
+        data = read_matrix(MATRICES / "krippendorff-2011.csv", level)[0]
+        assert round(krippendorff_alpha(data, level), 3) == published
 
 
 def test_read_matrix_codes_text_categories():

@@ -13,8 +13,9 @@ from litcoder.store import CoderFile
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from conftest import ROOT
     import shutil
+
+    from conftest import ROOT
 
     folder = tmp_path_factory.mktemp("bundled")
     shutil.copy(ROOT / "references.bib", folder)

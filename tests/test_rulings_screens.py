@@ -13,9 +13,9 @@ import pytest
 import traitlets
 
 from litcoder import Review
-from litcoder.inputs.decisions import COUNT_COLUMNS, record_decision
-from litcoder.analysis.evidence import weigh_evidence
 from litcoder.analysis.disagreements import disagreements
+from litcoder.analysis.evidence import weigh_evidence
+from litcoder.inputs.decisions import COUNT_COLUMNS, record_decision
 from litcoder.layout import SETTLEMENTS
 from litcoder.screens.ruling import RulingScreen
 from litcoder.screens.settling import SettleScreen
@@ -60,8 +60,9 @@ def test_settling_lists_the_open_items_with_the_counts(settling):
 
 def test_settling_titles_name_kind_source_passage_and_competency(settling):
     settling.status_filter.value = "settled"
-    titles = dict((value, title) for title, value in settling.item.options)
-    assert titles["presence:Mintzberg1973Nature/12:charisma"] == "settled · presence · Mintzberg, 1973, passage 12 — Charisma"
+    titles = {value: title for title, value in settling.item.options}
+    assert (titles["presence:Mintzberg1973Nature/12:charisma"]
+            == "settled · presence · Mintzberg, 1973, passage 12 — Charisma")
     assert titles["framing:Fayol1949General:directing"] == "settled · framing · Fayol, 1949 — Directing"
 
 
@@ -168,7 +169,7 @@ def ruling(review_copy) -> RulingScreen:
 
 
 def status_of(screen: RulingScreen, competency: str) -> str:
-    title = dict((value, title) for title, value in screen.competency.options)[competency]
+    title = {value: title for title, value in screen.competency.options}[competency]
     return title.rsplit(" — ", 1)[1]
 
 
@@ -189,8 +190,8 @@ def test_ruling_shows_the_evidence_and_the_current_ruling(ruling):
     row = weigh_evidence(ruling.review).set_index("competency").loc["charisma"]
     view = ruling.evidence_view.value
     assert (f"The evidence: <b>contested</b>{' (fragile)' if row['fragile'] else ''} · {row['sources']} sources: "
-            f"{row['leadership_sources']} leadership, {row['management_sources']} management, {row['both_sources']} both, "
-            f"{row['neither_sources']} neither, {row['disputed_sources']} disputed") in view
+            f"{row['leadership_sources']} leadership, {row['management_sources']} management, "
+            f"{row['both_sources']} both, {row['neither_sources']} neither, {row['disputed_sources']} disputed") in view
     assert "Current ruling (2026-10-14): <b>neither</b>" in view
     assert "the evidence no longer supports it" in view
     ruling.competency.value = "aligning-people"

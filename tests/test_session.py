@@ -12,14 +12,20 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import coder_file, read_rows
+
 from litcoder import Review
+from litcoder.analysis.evidence import weigh_evidence
 from litcoder.inputs.anchor import CONTEXT
 from litcoder.inputs.codebook import FRAMINGS
-from litcoder.analysis.evidence import weigh_evidence
-from litcoder.screens.session import (BlindCoding, CodingError, CodingSession, remember_coder, remembered_coder,
-                              valid_coder_name)
+from litcoder.screens.session import (
+    BlindCoding,
+    CodingError,
+    CodingSession,
+    remember_coder,
+    remembered_coder,
+    valid_coder_name,
+)
 
 KOTTER = "Kotter1990WhatLeaders"
 BENNIS = "BennisNanus1985Leaders"

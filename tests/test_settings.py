@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 from conftest import FIXTURES, problems_of
+
 from litcoder import Review
 from litcoder.inputs.settings import read_settings
 
@@ -25,7 +26,8 @@ def test_invalid_toml_is_an_error_with_its_line_and_the_defaults_are_used(tmp_pa
 
 
 def test_unknown_keys_and_a_bad_files_value(tmp_path):
-    (tmp_path / "litcoder.toml").write_text('[references]\nfiles = 3\nstyle = "apa"\n[output]\nx = 1\n', encoding="utf-8")
+    (tmp_path / "litcoder.toml").write_text('[references]\nfiles = 3\nstyle = "apa"\n[output]\nx = 1\n',
+                                            encoding="utf-8")
     settings, log = read_settings(tmp_path)
     assert settings["references"]["files"] == ["references.bib"]
     assert sorted(p.kind for p in log) == ["settings-key", "settings-key", "settings-references"]

@@ -16,15 +16,14 @@ from datetime import date
 
 import pandas as pd
 import pytest
-
-from litcoder import Review
-from litcoder.analysis.evidence import source_framings, weigh_evidence
-from litcoder.analysis.disagreements import disagreements
-from litcoder.inputs.settlements import apply_settlements, item_key, parse_key, read_settlements, settle
-from litcoder.layout import SETTLEMENTS
-
 from conftest import problems_of
 from test_reliability import TOY_COVERAGE, make_toy_review
+
+from litcoder import Review
+from litcoder.analysis.disagreements import disagreements
+from litcoder.analysis.evidence import source_framings, weigh_evidence
+from litcoder.inputs.settlements import apply_settlements, item_key, parse_key, read_settlements, settle
+from litcoder.layout import SETTLEMENTS
 
 HEADER = "item,resolution,rationale,settled_by,settled_on\n"
 

@@ -15,9 +15,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, coder_file, read_rows
 from openpyxl import Workbook
 
-from conftest import FIXTURES, coder_file, read_rows
 from litcoder import Review
 from litcoder.inputs.anchor import CONTEXT
 from litcoder.screens.sheet import import_sheet, sheet_id

@@ -13,8 +13,8 @@ import shutil
 import time
 
 import pytest
-
 from conftest import problems_of
+
 from litcoder import Review
 from litcoder.inputs import extract as extract_module
 from litcoder.inputs.extract import page_of

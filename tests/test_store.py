@@ -127,7 +127,7 @@ def test_a_complete_last_row_without_a_line_end_is_kept(tmp_path):
     path.write_text("id,citekey,passage,quote,competency,framing,memo,coded_at,start,end,prefix,suffix,page\n"
                     "x1,K,1,q,planning,management,,,,,,,", encoding="utf-8")  # saved by a spreadsheet
     CoderFile(path).append(CODING)
-    assert [r["id"] for r in read(path)][0] == "x1" and len(read(path)) == 2
+    assert next(r["id"] for r in read(path)) == "x1" and len(read(path)) == 2
     assert not (tmp_path / "coder-f.csv.torn").exists()
 
 

@@ -228,7 +228,8 @@ def _toy_review():
     """Five competencies; gamma is described in words no passage uses, and coded only in source A."""
     codebook = pd.DataFrame([
         {"competency": "alpha", "label": "Alpha", "definition": "budget money cost", "indicators": [], "examples": []},
-        {"competency": "beta", "label": "Beta", "definition": "vision future horizon", "indicators": [], "examples": []},
+        {"competency": "beta", "label": "Beta", "definition": "vision future horizon", "indicators": [],
+         "examples": []},
         {"competency": "delta", "label": "Delta", "definition": "roster shift", "indicators": [], "examples": []},
         {"competency": "epsilon", "label": "Epsilon", "definition": "audit ledger", "indicators": [], "examples": []},
         {"competency": "gamma", "label": "Gamma", "definition": "something", "indicators": [], "examples": []},

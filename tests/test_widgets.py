@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import coder_file, read_rows
+
 from litcoder import Review
-from litcoder.screens.session import CodingSession
 from litcoder.screens.coding import CodingScreen
+from litcoder.screens.session import CodingSession
 
 KOTTER = "Kotter1990WhatLeaders"
 GULICK = "Gulick1937Notes"
@@ -39,7 +39,7 @@ def passage_text(screen: CodingScreen, citekey: str, number: int) -> str:
 
 
 def fill(screen: CodingScreen, competency: str, framing: str | None, quote: str | None = None, memo: str = "") -> None:
-    screen.competency.value = screen.choice_of[competency] if competency in screen.choice_of else competency
+    screen.competency.value = screen.choice_of.get(competency, competency)
     screen.framing.value = framing
     if quote is not None:
         screen.quote.value = quote

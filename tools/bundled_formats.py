@@ -94,7 +94,8 @@ def to_html(note: list[tuple[int, str]], path: Path) -> None:
   <main>
     <article class="post">
 {body}
-      <div class="share">Share this: <a href="#">Email</a> <a href="#">Print</a> <a href="#">Facebook</a> <a href="#">LinkedIn</a></div>
+      <div class="share">Share this: <a href="#">Email</a> <a href="#">Print</a> <a href="#">Facebook</a> \
+<a href="#">LinkedIn</a></div>
       <p class="tags">Tags: <a href="/tag/leadership/">leadership</a>, <a href="/tag/management/">management</a></p>
     </article>
     <section id="comments" class="comments">

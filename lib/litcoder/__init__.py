@@ -12,5 +12,5 @@ authors take the figures and tables into the committee's report.
 from .analysis.evidence import weigh_evidence
 from .review import NotAReview, Review
 
-__all__ = ["Review", "NotAReview", "weigh_evidence"]
+__all__ = ["NotAReview", "Review", "weigh_evidence"]
 __version__ = "0.1.0"

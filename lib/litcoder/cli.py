@@ -21,9 +21,9 @@ from . import __version__
 from .analysis.evidence import CLASSIFICATIONS
 from .inputs.project import ProjectExists, init_review
 from .outputs.report import build as build_outputs
+from .outputs.theme import CLASSIFICATION_LABELS
 from .problems import sorted_problems
 from .review import NotAReview, Review
-from .outputs.theme import CLASSIFICATION_LABELS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="litcoder: code a literature review to competencies and weigh the evidence.")
@@ -73,7 +73,8 @@ def build(path: Path = ReviewPath,
 
 def _print_summary(review: Review, evidence) -> None:
     s = review.summary()
-    console.print(f"\n[bold]{s['sources']}[/bold] sources ({s['sources_with_text']} with text, {s['passages']} passages), "
+    console.print(f"\n[bold]{s['sources']}[/bold] sources "
+                  f"({s['sources_with_text']} with text, {s['passages']} passages), "
                   f"[bold]{s['competencies']}[/bold] competencies, [bold]{s['coders']}[/bold] coders, "
                   f"[bold]{s['codings']}[/bold] codings, [bold]{s['decisions']}[/bold] rulings")
     console.print(review.bibliography_report.summary(), style="dim")
@@ -85,7 +86,8 @@ def _print_summary(review: Review, evidence) -> None:
     for c in CLASSIFICATIONS:
         rows = evidence[evidence["classification"] == c]
         if len(rows):
-            names = ", ".join(label + (" †" if fragile else "") for label, fragile in zip(rows["label"], rows["fragile"]))
+            names = ", ".join(label + (" †" if fragile else "")
+                              for label, fragile in zip(rows["label"], rows["fragile"]))
             table.add_row(CLASSIFICATION_LABELS[c], str(len(rows)), names)
     console.print(table)
     console.print("† fragile: leaving out one source changes it", style="dim")
@@ -146,12 +148,14 @@ def import_sheet_command(
 
 @app.command()
 def suggest(path: Path = ReviewPath,
-            evaluate: bool = typer.Option(False, "--evaluate", help="Measure the suggestions against the human codings."),
+            evaluate: bool = typer.Option(False, "--evaluate",
+                                          help="Measure the suggestions against the human codings."),
             ranker: str = typer.Option("lexical", help="lexical (BM25), or semantic (needs the [semantic] extra)."),
             source: str = typer.Option("", help="Show suggestions for this source's passages (a citekey)."),
             top: int = typer.Option(3, help="How many competencies to suggest per passage.")) -> None:
     """Suggest competencies and framings for passages, or evaluate the suggester (--evaluate)."""
-    from .screens.suggest import Suggester, evaluate as evaluate_suggestions
+    from .screens.suggest import Suggester
+    from .screens.suggest import evaluate as evaluate_suggestions
 
     review = Review.load(path)
     if evaluate:
@@ -159,7 +163,7 @@ def suggest(path: Path = ReviewPath,
             figures = evaluate_suggestions(review, ranker)
         except RuntimeError as err:
             errors.print(f"litcoder: {err}", markup=False)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         console.print(f"{ranker} ranker, leave one source out: {figures['passages']} coded passages, "
                       f"{figures['codings']} codings")
         console.print(f"  precision@1 {figures['precision_at_1']:.3f}   precision@3 {figures['precision_at_3']:.3f}   "
@@ -173,7 +177,7 @@ def suggest(path: Path = ReviewPath,
     for passage in passages.itertuples():
         ranked = suggester.competencies(passage.text, top)
         shown = []
-        for competency, score in ranked:
+        for competency, _score in ranked:
             framing = suggester.framing(passage.text, competency)
             shown.append(f"{competency}" + (f" ({framing[0]})" if framing else ""))
         console.print(f"{passage.passage_id}: " + ", ".join(shown), markup=False)
@@ -186,7 +190,8 @@ def agreement(path: Path = ReviewPath,
               level: str = typer.Option("nominal", help="nominal, ordinal, interval or ratio (with --matrix)."),
               as_json: bool = typer.Option(False, "--json", help="Print the coefficients as JSON (with --matrix)."),
               resamples: int = typer.Option(1000, help="Bootstrap resamples for the intervals."),
-              seed: int = typer.Option(20261127, help="Seed of the bootstrap, so intervals can be reproduced.")) -> None:
+              seed: int = typer.Option(20261127,
+                                       help="Seed of the bootstrap, so intervals can be reproduced.")) -> None:
     """How far the coders agree: every coefficient with its 95% bootstrap interval."""
     from .analysis.agreement import LEVELS, coefficients
     from .analysis.reliability import agreement_table, pair_table
@@ -205,7 +210,7 @@ def agreement(path: Path = ReviewPath,
         if as_json:
             import json
 
-            print(json.dumps({"file": str(matrix), "level": level, "coders": coders, "units": int(len(data)),
+            print(json.dumps({"file": str(matrix), "level": level, "coders": coders, "units": len(data),
                               "resamples": resamples, "seed": seed,
                               "coefficients": json.loads(table.to_json(orient="records"))}, indent=2))
             return
@@ -242,7 +247,8 @@ def agreement(path: Path = ReviewPath,
                   style="dim")
     counts = queue["status"].value_counts()
     console.print(f"Disagreements: {counts.get('open', 0)} open, {counts.get('settled', 0)} settled. "
-                  f"Tables in {os.path.relpath(out)}: agreement.csv, agreement_pairs.csv, disagreements.csv", markup=False)
+                  f"Tables in {os.path.relpath(out)}: agreement.csv, agreement_pairs.csv, disagreements.csv",
+                  markup=False)
 
 
 def _alpha_cell(value: float, low: float, high: float) -> str:
@@ -269,7 +275,8 @@ def init(directory: Path = typer.Argument(..., help="Folder for the new review (
     console.print(f"Made a new review in [bold]{directory}[/bold]:")
     for path in made:
         console.print(f"  {path.relative_to(directory).as_posix()}", markup=False)
-    console.print("Next: add your works to references.bib, their texts to corpus/sources/<citekey>.pdf (.html, .docx, .md), "
+    console.print("Next: add your works to references.bib, "
+                  "their texts to corpus/sources/<citekey>.pdf (.html, .docx, .md), "
                   f"then run `litcoder build {directory}`.")
 
 
@@ -283,7 +290,7 @@ def main() -> None:
     except OSError as err:  # a folder not writable, a file where a folder should be, a full disk
         errors.print(f"litcoder: {err.strerror or err}: {err.filename or ''}", markup=False)
         sys.exit(1)
-    except Exception:  # noqa: BLE001 - the last guard between a bug and a user
+    except Exception:
         if os.environ.get("LITCODER_DEBUG"):
             raise
         log = Path(tempfile.gettempdir()) / "litcoder-error.log"

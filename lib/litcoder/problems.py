@@ -75,7 +75,7 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
 
 
 def count_by_severity(problems: list[Problem]) -> dict[str, int]:
-    counts = {s: 0 for s in SEVERITIES}
+    counts = dict.fromkeys(SEVERITIES, 0)
     for p in problems:
         counts[p.severity] += 1
     return counts

@@ -20,16 +20,17 @@ from pathlib import Path
 import pandas as pd
 
 from .inputs.bibliography import closest, sources_frame
-from .inputs.settings import read_settings
-from .inputs.references import find_duplicates, read_references
 from .inputs.codebook import read_codebook
 from .inputs.codings import read_codings
 from .inputs.corpus import describe_texts, missing_texts, read_corpus, unplaced_codings
 from .inputs.coverage import read_coverage
 from .inputs.decisions import read_decisions
-from .problems import Problem, ProblemLog, count_by_severity, problems_frame
+from .inputs.references import find_duplicates, read_references
+from .inputs.settings import read_settings
 from .inputs.settlements import apply_settlements, read_settlements
 from .layout import BIBLIOGRAPHY, CODEBOOK, CODINGS, COVERAGE, DECISIONS, SETTINGS_FILE, SETTLEMENTS, SOURCES
+from .problems import Problem, ProblemLog, count_by_severity, problems_frame
+
 
 class ReferenceReports(list):
     """The import report of each reference file, in the order read."""
@@ -100,11 +101,11 @@ class Review:
     text_files: dict[str, str]
     text_pages: dict[str, list[int]]
     """Where each page starts in the text, for sources with pages (PDFs)."""
-    bibliography_report: "ReferenceReports"
+    bibliography_report: ReferenceReports
     problems: list[Problem] = field(default_factory=list)
 
     @classmethod
-    def load(cls, path: str | Path = ".") -> "Review":
+    def load(cls, path: str | Path = ".") -> Review:
         """Read every input of the review at `path`."""
         root = Path(path).resolve()
         if not (root / BIBLIOGRAPHY).exists() and not (root / "corpus").is_dir():
@@ -147,7 +148,7 @@ class Review:
                    text_files, corpus.pages, ReferenceReports(reports), problems)
 
     @classmethod
-    def find(cls, start: str | Path = ".") -> "Review":
+    def find(cls, start: str | Path = ".") -> Review:
         """Load the review that holds `start`: the first folder upwards with references.bib or corpus/.
 
         Notebooks use this, so they work from notebooks/ as from the review's own folder.

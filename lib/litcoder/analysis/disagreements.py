@@ -96,7 +96,8 @@ def _framing_items(review, positions: _Positions) -> list[dict]:
     summary = grouped["main_framing"].agg(coders="size", framings="nunique", first="first")
     summary = summary[(summary["coders"] >= 2) & ((summary["framings"] > 1) | (summary["first"] == "mixed"))]
     coders_of: dict[tuple, list] = {}
-    for competency, citekey, coder in zip(votes["competency"].tolist(), votes["citekey"].tolist(), votes["coder"].tolist()):
+    for competency, citekey, coder in zip(votes["competency"].tolist(), votes["citekey"].tolist(),
+                                          votes["coder"].tolist()):
         coders_of.setdefault((competency, citekey), []).append(coder)
     items = []
     for (competency, citekey) in summary.index:

@@ -199,7 +199,7 @@ def _per_competency(codings: pd.DataFrame, codebook: pd.DataFrame) -> dict[str, 
 def _with_decisions(frame: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
     """Add the latest ruling on each competency and whether the evidence still supports it."""
     latest = decisions.drop_duplicates("competency", keep="last").set_index("competency")
-    rulings = {c: row for c, row in zip(latest.index, latest.to_dict("records"))}
+    rulings = dict(zip(latest.index, latest.to_dict("records")))
     columns = ["leadership_sources", "management_sources", "both_sources", "neither_sources"]
     added = {key: [] for key in ("decision", "decided_on", "decision_rationale", "decision_status",
                                  "evidence_changed", "ruled_on_counts")}

@@ -25,9 +25,9 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from .agreement import PREVALENCE_KEYS, cohen_kappa, coefficients, krippendorff_alpha, prevalence_bias
 from ..inputs.codebook import FRAMINGS
 from ..inputs.coverage import finished_codings, finished_passages
+from .agreement import PREVALENCE_KEYS, coefficients, cohen_kappa, krippendorff_alpha, prevalence_bias
 from .evidence import coder_votes
 
 ALL = "all competencies"

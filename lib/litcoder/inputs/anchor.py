@@ -55,6 +55,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -192,7 +193,7 @@ class _Normalized:
     as a whole to its original piece. Removed pieces (soft hyphens) have no segment.
     """
 
-    __slots__ = ("text", "nstart", "ostart", "oend", "identity")
+    __slots__ = ("identity", "nstart", "oend", "ostart", "text")
 
     def __init__(self, original: str):
         folded = original.translate(_FOLD)
@@ -256,7 +257,7 @@ def _recompose(chunk: str, offset: int) -> list[tuple[str, int, int]]:
         if _nfc(before + letter) == _nfc(before) + _nfc(letter):
             bounds.append(i)
     bounds.append(len(chunk))
-    pieces = [(_nfc(chunk[a:b]), offset + a, offset + b) for a, b in zip(bounds, bounds[1:])]
+    pieces = [(_nfc(chunk[a:b]), offset + a, offset + b) for a, b in pairwise(bounds)]
     if "".join(piece for piece, _, _ in pieces) == whole:
         return pieces
     return [(whole, offset, offset + len(chunk))]

@@ -29,8 +29,8 @@ from bibtexparser import model
 from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
 
 from ..files import read_text
-from .latex import latex_to_text
 from ..problems import ProblemLog
+from .latex import latex_to_text
 
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december"]
@@ -55,8 +55,8 @@ ENTRY_TYPES = {
     "dataset", "software", "patent", "suppbook", "reference", "bookinbook", "inreference", "standard",
 }
 # An entry opening in the middle of a line, e.g. "} @book{Key," after an entry pasted on one line.
-_MIDLINE_OPENING = re.compile(r"(?<=\S)[ \t]*@[ \t]*(" + "|".join(sorted(ENTRY_TYPES)) + r")[ \t]*[{(][ \t]*([^,\s{}()=]+)[ \t]*,",
-                              re.IGNORECASE)
+_MIDLINE_OPENING = re.compile(r"(?<=\S)[ \t]*@[ \t]*(" + "|".join(sorted(ENTRY_TYPES))
+                              + r")[ \t]*[{(][ \t]*([^,\s{}()=]+)[ \t]*,", re.IGNORECASE)
 _COMMENT_BLOCK = re.compile(r"^[ \t]*@[ \t]*comment[ \t]*\{", re.IGNORECASE | re.MULTILINE)
 _PERCENT_LINE = re.compile(r"^[ \t]*%.*$", re.MULTILINE)
 
@@ -329,7 +329,7 @@ def disambiguate_years(frame: pd.DataFrame) -> pd.Series:
     shared: dict[str, list[int]] = {}
     for i, label in enumerate(labels):
         shared.setdefault(label, []).append(i)
-    for label, rows in shared.items():
+    for _label, rows in shared.items():
         if len(rows) > 1:
             for letter, i in enumerate(sorted(rows, key=lambda i: titles[i])):
                 labels[i] = f"{authors[i]}, {years[i]}{'-' if years[i] == 'n.d.' else ''}{chr(97 + letter)}"
@@ -350,7 +350,8 @@ def apa_reference(source: dict, italic=lambda s: s) -> str:
     if authors and not authors.endswith("."):
         authors += "."
     date = "n.d." if source.get("year") is None or pd.isna(source["year"]) else str(int(source["year"]))
-    if source.get("month") is not None and pd.notna(source["month"]) and source.get("entry_type") in ("misc", "online", "electronic", "webpage"):
+    if (source.get("month") is not None and pd.notna(source["month"])
+            and source.get("entry_type") in ("misc", "online", "electronic", "webpage")):
         date += ", " + MONTHS[int(source["month"]) - 1].capitalize()
         if source.get("day") is not None and pd.notna(source["day"]):
             date += f" {int(source['day'])}"
@@ -358,7 +359,8 @@ def apa_reference(source: dict, italic=lambda s: s) -> str:
     end = "" if title[-1] in ".?!" else "."
     container = source.get("container") or ""
     edition = source.get("edition") or ""
-    edition = f" ({edition}{_ordinal(edition)} ed.)" if edition.isascii() and edition.isdigit() else (f" ({edition})" if edition else "")
+    edition = (f" ({edition}{_ordinal(edition)} ed.)" if edition.isascii() and edition.isdigit()
+               else (f" ({edition})" if edition else ""))
     kind = source.get("entry_type")
     lead = f"{authors} ({date}). " if authors else ""
     if kind in ("book", "mvbook", "report", "techreport", "phdthesis", "mastersthesis", "thesis"):
@@ -431,7 +433,8 @@ def read_bibtex_rows(path: Path, name: str) -> tuple[list[dict], ProblemLog, Imp
     log = ProblemLog(name)
     report = ImportReport(name)
     if not path.exists():
-        log.error(None, "the bibliography is missing", f"create {name} (export it from Zotero as BibTeX)", "bib-missing")
+        log.error(None, "the bibliography is missing", f"create {name} (export it from Zotero as BibTeX)",
+                  "bib-missing")
         return [], log, report
     text = _without_comments(read_text(path, log), log)
     # bibtexparser logs each aborted block itself; the problems below say it better.
@@ -448,7 +451,8 @@ def read_bibtex_rows(path: Path, name: str) -> tuple[list[dict], ProblemLog, Imp
     report.imported = len(rows)
     _report_case_clashes(rows, log)
     if not rows and not report.openings:
-        log.info(None, "the bibliography has no entries yet", "add the review's works, e.g. export them from Zotero", "bib-empty")
+        log.info(None, "the bibliography has no entries yet", "add the review's works, e.g. export them from Zotero",
+                 "bib-empty")
     return rows, log, report
 
 
@@ -565,7 +569,8 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
     year = _year(values.get("year") or values.get("date", ""), citekey, line, log)
     month = month_number(values["month"]) if values.get("month") else None
     if values.get("month") and month is None:
-        log.warning(line, f"{citekey}: month '{values['month']}' is not a month", "use jan … dec or 1 … 12", "bib-field")
+        log.warning(line, f"{citekey}: month '{values['month']}' is not a month", "use jan … dec or 1 … 12",
+                    "bib-field")
     if month is None and re.match(r"[0-9]{4}-[0-9]{2}", values.get("date", "")):
         month = int(values["date"][5:7])
     day = values.get("day", "")
@@ -599,7 +604,8 @@ def _year(value: str, citekey: str, line: int, log: ProblemLog) -> int | None:
     if match:
         return int(match.group(1))
     if value:
-        log.warning(line, f"{citekey}: year '{value}' has no four-digit year; cited as n.d.", "give the year as e.g. 1990", "bib-field")
+        log.warning(line, f"{citekey}: year '{value}' has no four-digit year; cited as n.d.",
+                    "give the year as e.g. 1990", "bib-field")
     else:
         log.warning(line, f"{citekey}: no year; cited as n.d.", "add a year field", "bib-field")
     return None

@@ -62,7 +62,8 @@ def read_codebook(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, tu
     log = ProblemLog(name)
     empty = pd.DataFrame(columns=COMPETENCY_COLUMNS), pd.DataFrame(columns=GROUP_COLUMNS), FRAMINGS, log
     if not path.exists():
-        log.error(None, "the codebook is missing", f"create {name}; `litcoder init` writes a starter codebook", "codebook-missing")
+        log.error(None, "the codebook is missing", f"create {name}; `litcoder init` writes a starter codebook",
+                  "codebook-missing")
         return empty
     loader = _LineLoader(read_text(path, log), log)
     try:
@@ -78,7 +79,8 @@ def read_codebook(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, tu
         log.warning(None, "the codebook is empty", "add competencies; see docs/review-format.md", "codebook-empty")
         return empty
     if not isinstance(document, dict):
-        log.error(1, "the codebook must be a mapping with a 'groups' list", "see docs/review-format.md", "codebook-shape")
+        log.error(1, "the codebook must be a mapping with a 'groups' list", "see docs/review-format.md",
+                  "codebook-shape")
         return empty
     framings = _framings(document, log)
     groups = []
@@ -150,7 +152,8 @@ def _list(mapping: dict, key: str, log: ProblemLog) -> list:
 def _group_row(group: dict, log: ProblemLog) -> dict | None:
     line = group[_LINE]
     for key in sorted(set(group) - _GROUP_KEYS - {_LINE}):
-        log.warning(line, f"group key '{key}' is not used", f"known keys: {', '.join(sorted(_GROUP_KEYS))}", "codebook-key")
+        log.warning(line, f"group key '{key}' is not used", f"known keys: {', '.join(sorted(_GROUP_KEYS))}",
+                    "codebook-key")
     group_id = _text(group.get("id"))
     return {"group": group_id, "label": _text(group.get("label")) or group_id,
             "description": _text(group.get("description")), "line": line}

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .bibliography import closest
-from .codebook import FRAMINGS
-from .anchor import Anchor, describe, locate
-from .extract import page_of
 from ..files import read_csv_rows, whole_number
 from ..problems import ProblemLog
+from .anchor import Anchor, describe, locate
+from .bibliography import closest
+from .codebook import FRAMINGS
+from .extract import page_of
 
 REQUIRED = ["id", "citekey", "passage", "quote", "competency", "framing"]
 KNOWN = REQUIRED + ["memo", "coded_at", "start", "end", "prefix", "suffix", "page"]
@@ -145,7 +145,8 @@ def read_coder_file(path: Path, log: ProblemLog, context: _Context) -> list[dict
         if coding is None:
             continue
         if coding["id"] in ids:
-            log.error(row.line, f"id '{coding['id']}' is already used on line {ids[coding['id']]}; this coding was left out",
+            log.error(row.line, f"id '{coding['id']}' is already used on line {ids[coding['id']]}; "
+                      "this coding was left out",
                       "give this coding its own id (e.g. add a suffix)", "coding-duplicate-id")
             continue
         ids[coding["id"]] = row.line

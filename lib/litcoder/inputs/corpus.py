@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .extract import READABLE, extract_cached, prune_cache
 from ..layout import CACHE
 from ..problems import Problem, ProblemLog
+from .extract import READABLE, extract_cached, prune_cache
 
 """Where extracted texts are kept, under the review (git-ignored: it is rebuilt from the files)."""
 
@@ -168,8 +168,10 @@ def missing_texts(sources: pd.DataFrame, corpus: Corpus) -> list[ProblemLog]:
     for citekey, file, line in zip(sources["citekey"], sources["file"], sources["line"]):
         if citekey not in corpus.files:
             log = logs.setdefault(file, ProblemLog(file))
-            log.warning(None if pd.isna(line) else int(line), f"{citekey} has no text in corpus/sources, so it cannot be coded",
-                        f"add its text as corpus/sources/{citekey}.pdf (or .html, .docx, .md), or your notes on it", "source-no-text")
+            log.warning(None if pd.isna(line) else int(line),
+                        f"{citekey} has no text in corpus/sources, so it cannot be coded",
+                        f"add its text as corpus/sources/{citekey}.pdf (or .html, .docx, .md), or your notes on it",
+                        "source-no-text")
     return list(logs.values())
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .bibliography import closest
 from ..files import read_csv_rows
 from ..problems import ProblemLog
 from ..store import CsvFile, csv_line, now
+from .bibliography import closest
 
 COLUMNS = ["citekey", "finished_at"]
 COVERAGE_COLUMNS = ["coder", "citekey", "finished_at", "file", "line"]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .bibliography import closest
 from ..files import read_csv_rows, whole_number
 from ..problems import ProblemLog
+from .bibliography import closest
 
 RULINGS = ("leadership", "management", "both", "neither")
 COUNT_COLUMNS = ["leadership_sources", "management_sources", "both_sources", "neither_sources"]

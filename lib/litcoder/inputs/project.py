@@ -5,8 +5,8 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from .decisions import KNOWN as DECISION_COLUMNS
 from ..layout import BIBLIOGRAPHY, CODEBOOK, CODINGS, DECISIONS, SETTINGS_FILE, SOURCES
+from .decisions import KNOWN as DECISION_COLUMNS
 from .settings import SETTINGS_TEMPLATE
 
 

@@ -54,13 +54,22 @@ import pandas as pd
 import rispy
 from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING, TYPE_OF_REFERENCE_MAPPING
 
-from .bibliography import ImportReport, _source_row, month_number, read_bibtex_rows, split_names
 from ..files import read_text
-from .latex import latex_to_text
 from ..problems import ProblemLog
+from .bibliography import ImportReport, _source_row, month_number, read_bibtex_rows, split_names
+from .latex import latex_to_text
 
-__all__ = ["read_ris", "read_csl_json", "read_references", "better_bibtex_key", "find_duplicates",
-           "normalise_doi", "normalise_title", "RIS_TYPES", "CSL_TYPES"]
+__all__ = [
+    "CSL_TYPES",
+    "RIS_TYPES",
+    "better_bibtex_key",
+    "find_duplicates",
+    "normalise_doi",
+    "normalise_title",
+    "read_csl_json",
+    "read_references",
+    "read_ris",
+]
 
 # ---------------------------------------------------------------- types
 
@@ -111,13 +120,15 @@ _KEY = re.compile(r"[^\s,{}()\"#%'=\\~/]+")
 
 # Better BibTeX's default `skipWords` preference, word for word.
 SKIP_WORDS = frozenset(
-    "a,ab,aboard,about,above,across,after,against,al,along,amid,among,an,and,anti,around,as,at,before,"
-    "behind,below,beneath,beside,besides,between,beyond,but,by,d,da,das,de,del,dell,dello,dei,degli,"
-    "della,dell,delle,dem,den,der,des,despite,die,do,down,du,during,ein,eine,einem,einen,einer,eines,el,"
-    "en,et,except,for,from,gli,i,il,in,inside,into,is,l,la,las,le,les,like,lo,los,near,nor,of,off,on,"
-    "onto,or,over,past,per,plus,round,save,since,so,some,sur,than,the,through,to,toward,towards,un,una,"
-    "unas,under,underneath,une,unlike,uno,unos,until,up,upon,versus,via,von,while,with,within,without,"
-    "yet,zu,zum".split(","))
+    ["a", "ab", "aboard", "about", "above", "across", "after", "against", "al", "along", "amid", "among", "an", "and",
+     "anti", "around", "as", "at", "before", "behind", "below", "beneath", "beside", "besides", "between", "beyond",
+     "but", "by", "d", "da", "das", "de", "del", "dell", "dello", "dei", "degli", "della", "dell", "delle", "dem",
+     "den", "der", "des", "despite", "die", "do", "down", "du", "during", "ein", "eine", "einem", "einen", "einer",
+     "eines", "el", "en", "et", "except", "for", "from", "gli", "i", "il", "in", "inside", "into", "is", "l", "la",
+     "las", "le", "les", "like", "lo", "los", "near", "nor", "of", "off", "on", "onto", "or", "over", "past", "per",
+     "plus", "round", "save", "since", "so", "some", "sur", "than", "the", "through", "to", "toward", "towards", "un",
+     "una", "unas", "under", "underneath", "une", "unlike", "uno", "unos", "until", "up", "upon", "versus", "via",
+     "von", "while", "with", "within", "without", "yet", "zu", "zum"])
 
 # Letters that Unicode decomposition does not fold to ASCII.
 _FOLD = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
@@ -568,7 +579,7 @@ def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportRe
 
 def _ris_people(fields: dict, tags: list[tuple[int, str, str]]) -> str:
     """AU and A1 people as a BibTeX name list, in the order of whichever tag comes first."""
-    order = [t for t in dict.fromkeys(tag for _, tag, _ in tags if tag in ("AU", "A1"))]
+    order = list(dict.fromkeys(tag for _, tag, _ in tags if tag in ("AU", "A1")))
     names: list[str] = []
     for tag in order:
         for name in fields.get({"AU": "authors", "A1": "first_authors"}[tag]) or []:

@@ -59,7 +59,8 @@ def read_settings(root: Path):
         settings["references"]["files"] = files
     distinct = references.get("distinct", [])
     if not isinstance(distinct, list) or not all(
-            isinstance(group, list) and len(group) >= 2 and all(isinstance(k, str) for k in group) for group in distinct):
+            isinstance(group, list) and len(group) >= 2 and all(isinstance(k, str) for k in group)
+            for group in distinct):
         log.error(None, "references.distinct must be a list of groups of two or more citekeys",
                   'write distinct = [["Smith2020Leading", "Smith2020Leading1"]]', "settings-references")
     else:

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .bibliography import closest
-from .codebook import FRAMINGS
 from ..files import read_csv_rows
 from ..layout import SETTLEMENTS
 from ..problems import ProblemLog
 from ..store import CsvFile
+from .bibliography import closest
+from .codebook import FRAMINGS
 
 COLUMNS = ["item", "resolution", "rationale", "settled_by", "settled_on"]
 RESOLUTIONS = {"presence": ("present", "absent"), "framing": FRAMINGS}
@@ -32,7 +32,8 @@ SETTLEMENT_COLUMNS = ["item", "kind", "citekey", "passage", "competency", "resol
 
 
 def item_key(kind: str, citekey: str, competency: str, passage: int | None = None) -> str:
-    """The stable name of a disagreement: presence:<citekey>/<passage>:<competency> or framing:<citekey>:<competency>."""
+    """The stable name of a disagreement: presence:<citekey>/<passage>:<competency> or
+    framing:<citekey>:<competency>."""
     return f"presence:{citekey}/{passage}:{competency}" if kind == "presence" else f"framing:{citekey}:{competency}"
 
 
@@ -49,7 +50,8 @@ def parse_key(key: str) -> dict | None:
     return None
 
 
-def read_settlements(path: Path, name: str, competencies: set[str], citekeys: set[str]) -> tuple[pd.DataFrame, ProblemLog]:
+def read_settlements(path: Path, name: str, competencies: set[str],
+                     citekeys: set[str]) -> tuple[pd.DataFrame, ProblemLog]:
     """The usable settlements (latest per item) and the problems met."""
     log = ProblemLog(name)
     rows = []

@@ -23,10 +23,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
+from ..analysis.evidence import source_framings
 from ..inputs.bibliography import with_page
 from ..inputs.codebook import FRAMINGS
 from ..inputs.codings import passages_coded
-from ..analysis.evidence import source_framings
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS, NOT_CODED
 
 TEMPLATE = "litcoder"
@@ -114,7 +114,7 @@ def evidence_chart(context: _Context) -> go.Figure:
     """Diverging counts of sources (management ← → leadership), the sources off that axis,
     and the leadership share with its credible interval; contested and fragile marked."""
     e = context.order
-    labels = [f"{l} †" if f else l for l, f in zip(e["label"], e["fragile"])]
+    labels = [f"{label} †" if f else label for label, f in zip(e["label"], e["fragile"])]
     fig = make_subplots(rows=1, cols=3, shared_yaxes=True, column_widths=[0.45, 0.15, 0.4], horizontal_spacing=0.02,
                         subplot_titles=("sources: management ← → leadership", "neither / disputed",
                                         "leadership share, 95% interval"))
@@ -137,7 +137,8 @@ def evidence_chart(context: _Context) -> go.Figure:
     for framing, values, col in bars:
         fig.add_trace(go.Bar(
             y=labels, x=values, orientation="h", name=framing, legendgroup=framing, showlegend=framing not in shown,
-            marker=dict(color=FRAMING_COLOURS[framing], line=dict(width=0.5, color="#6b6b6b") if framing == "disputed" else None),
+            marker=dict(color=FRAMING_COLOURS[framing],
+                        line=dict(width=0.5, color="#6b6b6b") if framing == "disputed" else None),
             hovertext=hover(framing), hoverinfo="text"), row=1, col=col)
         shown.add(framing)
     colours = [CLASSIFICATION_COLOURS[c] for c in e["classification"]]
@@ -147,10 +148,10 @@ def evidence_chart(context: _Context) -> go.Figure:
                      arrayminus=e["leadership_share"] - e["share_low"], color="#555", thickness=1.2),
         marker=dict(size=11, color=colours, symbol=["diamond-open" if f else "circle" for f in e["fragile"]],
                     line=dict(width=1.5, color="#1d1d1f")),
-        hovertext=[f"<b>{_escape(l)}</b>: {CLASSIFICATION_LABELS[c]}{' (fragile)' if f else ''}<br>"
+        hovertext=[f"<b>{_escape(label)}</b>: {CLASSIFICATION_LABELS[c]}{' (fragile)' if f else ''}<br>"
                    f"leadership share {m:.0%} ({lo:.0%}–{hi:.0%})"
-                   for l, c, f, m, lo, hi in zip(e["label"], e["classification"], e["fragile"],
-                                                e["leadership_share"], e["share_low"], e["share_high"])],
+                   for label, c, f, m, lo, hi in zip(e["label"], e["classification"], e["fragile"],
+                                                    e["leadership_share"], e["share_low"], e["share_high"])],
         hoverinfo="text"), row=1, col=3)
     for classification in CLASSIFICATION_LABELS:
         if classification in set(e["classification"]):
@@ -243,7 +244,8 @@ def network_chart(context: _Context) -> go.Figure:
     fig.update_yaxes(visible=False, range=[-0.04, 1.04])
     fig.update_layout(hovermode="closest", dragmode="pan", clickmode="event",
                       meta={"links": [[ids[a], ids[b]] for a, b in network_links(context)]})
-    fig.add_annotation(text="Hover a source or competency to light its links; click to keep them; double-click to clear.",
+    fig.add_annotation(text="Hover a source or competency to light its links; click to keep them; "
+                            "double-click to clear.",
                        xref="paper", yref="paper", x=0, y=-0.02, yanchor="top", showarrow=False,
                        font=dict(size=11, color="#5f6368"))
     n_sources = len(context.review.sources)
@@ -292,7 +294,8 @@ def _source_nodes(context: _Context, pos, ids) -> go.Scatter:
         linked = links.get(key, [])
         names = [_escape(context.labels.get(c, c)) for c in linked[:12]] + (["…"] if len(linked) > 12 else [])
         names = "<br>".join(", ".join(names[i:i + 4]) for i in range(0, len(names), 4))
-        hover.append(f"<b>{_escape(context.cite[key])}</b><br>{_escape(title, 90)}<br>{len(linked)} competencies:<br>{names}")
+        hover.append(f"<b>{_escape(context.cite[key])}</b><br>{_escape(title, 90)}<br>"
+                     f"{len(linked)} competencies:<br>{names}")
     small = len(keys) <= LABELS_UP_TO
     return _scatter(len(keys))(
         x=[pos[f"source:{k}"][0] for k in keys], y=[pos[f"source:{k}"][1] for k in keys],
@@ -305,11 +308,12 @@ def _source_nodes(context: _Context, pos, ids) -> go.Scatter:
 def _competency_nodes(context: _Context, pos, ids) -> go.Scatter:
     e = context.order
     small = len(e) <= LABELS_UP_TO
-    hover = [f"<b>{_escape(l)}</b>: {CLASSIFICATION_LABELS[c]}{' (fragile)' if f else ''}<br>"
+    hover = [f"<b>{_escape(label)}</b>: {CLASSIFICATION_LABELS[c]}{' (fragile)' if f else ''}<br>"
              f"{n} sources: {ls} leadership, {ms} management, {bs} both, {ns} neither, {ds} disputed"
-             for l, c, f, n, ls, ms, bs, ns, ds in zip(e["label"], e["classification"], e["fragile"], e["sources"],
-                                                       e["leadership_sources"], e["management_sources"],
-                                                       e["both_sources"], e["neither_sources"], e["disputed_sources"])]
+             for label, c, f, n, ls, ms, bs, ns, ds in zip(e["label"], e["classification"], e["fragile"],
+                                                           e["sources"], e["leadership_sources"],
+                                                           e["management_sources"], e["both_sources"],
+                                                           e["neither_sources"], e["disputed_sources"])]
     return go.Scatter(
         x=[1.0] * len(e), y=[pos[f"competency:{c}"][1] for c in e["competency"]],
         mode="markers+text" if small else "markers", text=e["label"].tolist() if small else None,
@@ -353,7 +357,8 @@ NETWORK_SCRIPT = """
 
 def network_links(context: _Context) -> list[list[str]]:
     """The linked pairs of nodes, by name: source → competency, competency → category."""
-    pairs = [[f"source:{k}", f"competency:{c}"] for k, c in zip(context.voices["citekey"], context.voices["competency"])]
+    pairs = [[f"source:{k}", f"competency:{c}"]
+             for k, c in zip(context.voices["citekey"], context.voices["competency"])]
     sums = context.voices.groupby("competency")[list(FRAMINGS)].sum()
     for category in ("leadership", "management"):
         weight = sums[category] + sums["both"] / 2
@@ -460,7 +465,8 @@ def coverage_chart(context: _Context) -> go.Figure:
     table = passages_coded(sources, review.codings, review.coverage)
     coders = sorted(table["coder"].unique())
     wide = {column: table.pivot(index="citekey", columns="coder", values=column).reindex(
-        index=sources["citekey"], columns=coders) for column in ("passages_coded", "codings", "share_coded", "finished")}
+        index=sources["citekey"], columns=coders)
+        for column in ("passages_coded", "codings", "share_coded", "finished")}
     totals = sources.set_index("citekey")["passages"]
     keys = sources["citekey"].tolist()
     hover = [[f"<b>{_escape(c)}</b> coded {n} of {totals[k]} passages of {_escape(context.cite[k])} ({m} codings)"
@@ -472,7 +478,8 @@ def coverage_chart(context: _Context) -> go.Figure:
         z=wide["share_coded"].to_numpy(dtype=float), x=coders, y=[context.cite[k] for k in keys], zmin=0, zmax=1,
         colorscale=[[0, NOT_CODED], [1, "#3b3b3b"]], xgap=2, ygap=1, hovertext=hover, hoverinfo="text",
         text=[[f"{n}/{totals[k]}{' ✓' if done else ''}" if n or done else ""
-               for n, done in zip(wide["passages_coded"].loc[k], wide["finished"].loc[k])] for k in keys] if few else None,
+               for n, done in zip(wide["passages_coded"].loc[k], wide["finished"].loc[k])]
+              for k in keys] if few else None,
         texttemplate="%{text}" if few else None, textfont=dict(size=11),
         colorbar=dict(title="share of<br>passages coded", tickformat=".0%", thickness=14)))
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont=dict(size=11))
@@ -527,19 +534,20 @@ def agreement_chart(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     for offset, (measure, colour) in zip((0.18, -0.18), (("presence", "#3b3b3b"), ("framing", "#009E73"))):
         part = alpha[alpha["measure"] == measure]
-        y = [position[l] + offset for l in part["label"]]
+        y = [position[label] + offset for label in part["label"]]
         fig.add_trace(go.Scatter(
             x=part["value"], y=y, mode="markers", name=f"{measure}", marker=dict(size=9, color=colour),
             error_x=dict(type="data", symmetric=False, array=(part["high"] - part["value"]).clip(lower=0),
                          arrayminus=(part["value"] - part["low"]).clip(lower=0), color=colour, thickness=1.2),
-            hovertext=[f"<b>{_escape(l)}</b> — {measure}<br>alpha {v:.3f} ({lo:.3f} to {hi:.3f}), {int(n)} units"
-                       for l, v, lo, hi, n in zip(part["label"], part["value"], part["low"], part["high"], part["units"])],
+            hovertext=[f"<b>{_escape(label)}</b> — {measure}<br>alpha {v:.3f} ({lo:.3f} to {hi:.3f}), {int(n)} units"
+                       for label, v, lo, hi, n in zip(part["label"], part["value"], part["low"], part["high"],
+                                                      part["units"])],
             hoverinfo="text"))
     for x, name, side in ((RELIABLE, "reliable (.800)", "top right"), (TENTATIVE, "tentative (.667)", "top left")):
         fig.add_vline(x=x, line=dict(color="#999", dash="dot"), annotation_text=name, annotation_position=side)
     bottom_up = sorted(position, key=position.get)
-    fig.update_yaxes(tickvals=[position[l] for l in bottom_up], automargin=True,
-                     ticktext=[f"<b>{l}</b>" if l == ALL_LABEL else l for l in bottom_up])
+    fig.update_yaxes(tickvals=[position[label] for label in bottom_up], automargin=True,
+                     ticktext=[f"<b>{label}</b>" if label == ALL_LABEL else label for label in bottom_up])
     fig.update_xaxes(title_text="Krippendorff's alpha (nominal)", range=[-0.5, 1.02])
     return _layout(fig, "agreement", 160 + 26 * len(labels))
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import zlib
 import warnings
+import zlib
 from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from .charts import figure_script
 from ..files import write_atomic
+from .charts import figure_script
 
 CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 IMAGE_FORMATS = ("png", "svg")
@@ -89,7 +89,7 @@ def _write_images(figures: dict[str, go.Figure], folder: Path, chrome: str) -> t
     made = []
     try:
         kaleido.start_sync_server(silence_warnings=True)
-    except Exception as err:  # noqa: BLE001 - any failure of the browser means: HTML only
+    except Exception as err:
         return made, f"figures are HTML only: kaleido could not start {chrome} ({err})"
     try:
         with warnings.catch_warnings():
@@ -100,7 +100,7 @@ def _write_images(figures: dict[str, go.Figure], folder: Path, chrome: str) -> t
                     image = fig.to_image(format=fmt, width=IMAGE_WIDTH, height=fig.layout.height)
                     write_atomic(path, _stable_svg(image, name) if fmt == "svg" else image)
                     made.append(path)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         return made, f"some figures are HTML only: image export failed ({type(err).__name__}: {err})"
     finally:
         kaleido.stop_sync_server(silence_warnings=True)

@@ -20,8 +20,8 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from ..inputs.codebook import FRAMINGS
 from ..analysis.evidence import source_framings
+from ..inputs.codebook import FRAMINGS
 
 CATEGORIES = ("leadership", "management")
 
@@ -53,7 +53,7 @@ def review_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = N
                        **{f: float(getattr(v, f)) for f in FRAMINGS})
     sums = voices.groupby("competency")[list(FRAMINGS)].sum() if not voices.empty else pd.DataFrame()
     for competency, row in sums.iterrows():
-        for category, other in (("leadership", "management"), ("management", "leadership")):
+        for category, _other in (("leadership", "management"), ("management", "leadership")):
             weight = row[category] + row["both"] / 2
             if weight > 0:
                 graph.add_edge(f"competency:{competency}", f"category:{category}", kind="classified",

@@ -15,19 +15,18 @@ from pathlib import Path
 import jinja2
 import markupsafe
 import pandas as pd
-
 from plotly.offline import get_plotlyjs
 
-from .charts import TITLES, review_figures
-from ..inputs.codebook import FRAMINGS, codebook_title
+from ..analysis.disagreements import disagreements
 from ..analysis.evidence import CLASSIFICATIONS, METHOD, source_framings, weigh_evidence
-from .figures import figure_html, write_figures
-from ..files import write_atomic
-from .graph import review_graph, write_graph
 from ..analysis.reliability import ALL, agreement_table, framing_matrix, pair_table, presence_matrix
+from ..files import write_atomic
+from ..inputs.codebook import FRAMINGS, codebook_title
 from ..layout import CODEBOOK, OUTPUTS
 from ..review import Review
-from ..analysis.disagreements import disagreements
+from .charts import TITLES, review_figures
+from .figures import figure_html, write_figures
+from .graph import review_graph, write_graph
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 
 EVIDENCE_COLUMNS = [
@@ -95,7 +94,7 @@ def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -
     return result
 
 
-def write_tables(review: Review, evidence: pd.DataFrame, out: Path, result: "BuildResult | None" = None) -> list[Path]:
+def write_tables(review: Review, evidence: pd.DataFrame, out: Path, result: BuildResult | None = None) -> list[Path]:
     tables = {
         out / "tables" / "evidence.csv": evidence[EVIDENCE_COLUMNS],
         out / "tables" / "sources.csv": review.sources.drop(columns="reference_html"),
@@ -129,7 +128,8 @@ def _environment() -> jinja2.Environment:
 
 
 def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None,
-                  figures: dict | None = None, exported: set[str] = frozenset(), result: "BuildResult | None" = None) -> str:
+                  figures: dict | None = None, exported: set[str] = frozenset(),
+                  result: BuildResult | None = None) -> str:
     """The self-contained HTML report (plotly.js inside, once); all text from inputs is escaped.
 
     `exported` names the files in outputs/figures/ that the report may link to.
@@ -154,13 +154,15 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         problems=problems.head(PROBLEMS_IN_REPORT).astype(object).where(problems.notna(), None).to_dict("records"),
         problems_total=len(problems),
         references=[{"citekey": c, "html": markupsafe.Markup(h)} for c, h in
-                    review.sources.sort_values(["authors", "year", "title"])[["citekey", "reference_html"]].itertuples(index=False)],
+                    review.sources.sort_values(["authors", "year", "title"])[["citekey", "reference_html"]]
+                    .itertuples(index=False)],
         colours={**FRAMING_COLOURS, **CLASSIFICATION_COLOURS},
         labels=CLASSIFICATION_LABELS,
         plotly_js=markupsafe.Markup(get_plotlyjs()),
         agreement=_agreement_summary(result),
         disagreements=_disagreement_lists(result),
-        figures=[{"name": name, "title": TITLES[name], "html": markupsafe.Markup(figure_html(fig, name, whole_page=False)),
+        figures=[{"name": name, "title": TITLES[name],
+                  "html": markupsafe.Markup(figure_html(fig, name, whole_page=False)),
                   "files": [f"{name}.{kind}" for kind in ("html", "png", "svg") if f"{name}.{kind}" in exported]}
                  for name, fig in figures.items()],
     )
@@ -227,7 +229,8 @@ def _disagreement_lists(result) -> dict:
 def _grouped(cards: list[dict]) -> list[dict]:
     groups: dict[str, dict] = {}
     for card in cards:
-        groups.setdefault(card["group"], {"label": card["group_label"] or "Competencies", "cards": []})["cards"].append(card)
+        group = groups.setdefault(card["group"], {"label": card["group_label"] or "Competencies", "cards": []})
+        group["cards"].append(card)
     return list(groups.values())
 
 

@@ -35,7 +35,7 @@ STYLE = """
 """
 
 
-def coding_screen(path: str = ".") -> "CodingScreen":
+def coding_screen(path: str = ".") -> CodingScreen:
     """The coding screen for the review that holds `path` (the notebook's folder by default)."""
     return CodingScreen(Review.find(path))
 
@@ -51,7 +51,8 @@ class CodingScreen(w.VBox):
         self.editing: str | None = None
         self._quiet = False  # set while the screen itself changes a widget, so observers keep still
         labels = review.codebook
-        self.choices = {f"{l} — {g}": c for l, g, c in zip(labels["label"], labels["group_label"], labels["competency"])}
+        self.choices = {f"{label} — {g}": c
+                        for label, g, c in zip(labels["label"], labels["group_label"], labels["competency"])}
         self.choice_of = {c: k for k, c in self.choices.items()}
 
         coders = sorted(set(review.coders) | {remembered_coder(review.path)} - {""})
@@ -72,7 +73,8 @@ class CodingScreen(w.VBox):
         self.quote = w.Textarea(description="Quote", layout=w.Layout(width="95%", height="5.5rem"),
                                 placeholder="the words that show the competency; delete words to narrow it")
         self.whole = w.Button(description="Whole passage", icon="undo", tooltip="Quote the whole passage again")
-        self.memo = w.Textarea(description="Memo", placeholder="optional", layout=w.Layout(width="95%", height="3.5rem"))
+        self.memo = w.Textarea(description="Memo", placeholder="optional",
+                               layout=w.Layout(width="95%", height="3.5rem"))
         self.save_button = w.Button(description="Save coding", button_style="success", icon="check")
         self.cancel_button = w.Button(description="Cancel edit", layout=w.Layout(display="none"))
         self.status = w.HTML()
@@ -176,8 +178,9 @@ class CodingScreen(w.VBox):
         except CodingError as err:
             self._say(str(err), error=True)
             return
-        except Exception as err:  # noqa: BLE001 - a lock timeout, a full disk: the form keeps the coding
-            self._say(f"not saved ({type(err).__name__}: {err}); your coding is still in the form, try again", error=True)
+        except Exception as err:
+            self._say(f"not saved ({type(err).__name__}: {err}); your coding is still in the form, try again",
+                      error=True)
             return
         self._clear_form()
         self._draw()
@@ -231,7 +234,8 @@ class CodingScreen(w.VBox):
         page = s.passage["page"]
         self.progress.value = (f"Passage {s.number} of {p['passages_total']}"
                                + ("" if pd.isna(page) else f" (p. {page})") + f" · coded {p['passages_coded']} of "
-                               f"{p['passages_total']} · sources finished {p['sources_finished']} of {p['sources_total']}"
+                               f"{p['passages_total']} · sources finished {p['sources_finished']} of "
+                               f"{p['sources_total']}"
                                + (" · <b>this source is finished</b>" if finished else ""))
         self.before.value = f'<div class="lc-context">{html.escape(before)}</div>' if before else ""
         self.text.value = f'<div class="lc-passage">{self._marked(text)}</div>'
@@ -252,7 +256,8 @@ class CodingScreen(w.VBox):
     def _marked(self, text: str) -> str:
         """The passage with this coder's quotes highlighted (escaped first)."""
         spans = sorted({(c["start"] - self.session.passage["start"], c["end"] - self.session.passage["start"])
-                        for c in self.session.my_codings() if c.get("start") == c.get("start") and c.get("start") is not None
+                        for c in self.session.my_codings()
+                        if c.get("start") == c.get("start") and c.get("start") is not None
                         and str(c.get("start")) != ""}, key=lambda span: span[0])
         out, last = [], 0
         for start, end in spans:

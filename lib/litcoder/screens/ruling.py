@@ -16,7 +16,7 @@ from ..review import Review
 from .coding import STYLE
 
 
-def ruling_screen(path: str = ".") -> "RulingScreen":
+def ruling_screen(path: str = ".") -> RulingScreen:
     """The screen where the committee records a ruling on a competency, beside its evidence."""
     return RulingScreen(Review.find(path))
 
@@ -55,11 +55,13 @@ class RulingScreen(w.VBox):
         row = self.evidence.loc[self.competency.value]
         verdict = ('<span class="lc-error">the evidence no longer supports it</span>'
                    if row["decision_status"] == "drifted" else "the evidence agrees")
-        ruling = (f"Current ruling ({html.escape(row['decided_on'])}): <b>{html.escape(row['decision'])}</b> — {verdict}"
+        ruling = (f"Current ruling ({html.escape(row['decided_on'])}): "
+                  f"<b>{html.escape(row['decision'])}</b> — {verdict}"
                   if row["decision"] else "No ruling yet.")
         self.evidence_view.value = (
             f"<p>The evidence: <b>{html.escape(row['classification'])}</b>{' (fragile)' if row['fragile'] else ''} · "
-            f"{row['sources']} sources: {row['leadership_sources']} leadership, {row['management_sources']} management, "
+            f"{row['sources']} sources: {row['leadership_sources']} leadership, "
+            f"{row['management_sources']} management, "
             f"{row['both_sources']} both, {row['neither_sources']} neither, {row['disputed_sources']} disputed · "
             f"leadership share {row['leadership_share']:.0%} ({row['share_low']:.0%}–{row['share_high']:.0%})</p>"
             f"<p>{ruling}</p>")

@@ -26,7 +26,6 @@ from ..review import Review
 from ..store import CoderFile
 
 
-
 class BlindCoding(PermissionError):
     """Other coders' codings stay hidden until this coder marks the source finished."""
 
@@ -173,7 +172,8 @@ class CodingSession:
         checked = self._checked(old["citekey"], old["passage"], competency or old["competency"],
                                 framing or old["framing"], old["quote"] if quote is None else quote,
                                 (old.get("memo") or "") if memo is None else memo)
-        changes = {k: checked[k] for k in ("competency", "framing", "quote", "memo", "start", "end", "prefix", "suffix")}
+        changes = {k: checked[k]
+                   for k in ("competency", "framing", "quote", "memo", "start", "end", "prefix", "suffix")}
         self.store.update(coding_id, **changes)
         old.update(changes)
         self._suggester = None

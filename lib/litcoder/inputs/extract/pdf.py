@@ -8,10 +8,10 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ...problems import ProblemLog
 from .common import quiet, short
-
 
 _TERMINAL = tuple(".!?:\"”’»)]…")
 _PAGE_NUMBER = re.compile(
@@ -247,7 +247,7 @@ def _body_metrics(pages: list[list[_Line]]) -> tuple[float, float]:
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     gaps = []
     for lines in pages:
-        for prev, line in zip(lines, lines[1:]):
+        for prev, line in pairwise(lines):
             dy = prev.y - line.y
             if abs(prev.size - body) < 0.6 and abs(line.size - body) < 0.6 and 0.5 * body < dy < 3 * body:
                 gaps.append(dy)

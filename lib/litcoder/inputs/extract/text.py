@@ -7,7 +7,6 @@ import re
 
 from ...problems import ProblemLog
 
-
 BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
     (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
