@@ -14,7 +14,8 @@ REFERENCES = FIXTURES / "references"
 
 def test_without_the_file_a_review_reads_references_bib(tmp_path):
     settings, log = read_settings(tmp_path)
-    assert settings == {"references": {"files": ["references.bib"], "distinct": []}} and list(log) == []
+    assert settings == {"references": {"files": ["references.bib"], "distinct": [], "allow_outside": False}}
+    assert list(log) == []
 
 
 def test_invalid_toml_is_an_error_with_its_line_and_the_defaults_are_used(tmp_path):

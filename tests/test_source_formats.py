@@ -160,10 +160,12 @@ def test_coders_page_is_kept_for_a_source_without_pages_and_the_texts_page_wins_
 def test_cache_entries_long_unused_are_removed_and_those_in_use_kept(review_copy):
     Review.load(review_copy)
     cache = review_copy / ".litcoder/cache"
-    stale = cache / "0123abcd.json"
+    stale = cache / f"{'0123abcd' * 8}.json"  # an entry's name: the SHA-256 of a text since edited
     stale.write_text('{"text": "a text since edited"}', encoding="utf-8")
+    notes = cache / "notes.json"  # not litcoder's: never removed
+    notes.write_text("{}", encoding="utf-8")
     forty_days_ago = time.time() - 40 * 86400
     for entry in cache.iterdir():
         os.utime(entry, (forty_days_ago, forty_days_ago))
     Review.load(review_copy)
-    assert not stale.exists() and len(list(cache.glob("*.json"))) == 12
+    assert not stale.exists() and len(list(cache.glob("*.json"))) == 12 + 1 and notes.exists()

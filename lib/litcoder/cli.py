@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from rich.table import Table
 from . import __version__
 from .analysis.evidence import CLASSIFICATIONS
 from .inputs.project import ProjectExists, init_review
+from .layout import OUTPUTS, RefusedFolder, derived_folder
 from .outputs.report import build as build_outputs
+from .outputs.report import spreadsheet_csv
 from .outputs.theme import CLASSIFICATION_LABELS
 from .problems import sorted_problems
 from .review import NotAReview, Review
@@ -124,6 +127,8 @@ def reanchor(path: Path = ReviewPath) -> None:
     for summary in reanchor_codings(review):
         console.print(f"{summary['file']}: {summary['codings']} codings, {summary['updated']} updated "
                       f"({summary['moved']} re-anchored after edits), {summary['orphans']} orphans kept", markup=False)
+        for notice in summary.get("notices", []):
+            console.print(f"  note: {notice}", markup=False, soft_wrap=True)
     orphans = [p for p in review.problems if p.kind == "coding-orphan"]
     for problem in orphans:
         console.print(f"  {problem}", markup=False, soft_wrap=True)
@@ -219,16 +224,16 @@ def agreement(path: Path = ReviewPath,
         _print_coefficients(table)
         return
     review = Review.load(path)
+    out = derived_folder(review.path, f"{OUTPUTS}/tables")  # refused before the work, not after
     table = agreement_table(review, resamples, seed)
     pairs = pair_table(review)
     from .analysis.disagreements import disagreements
 
     queue = disagreements(review)
-    out = review.path / "outputs" / "tables"
     from .files import write_atomic
 
     for name, frame in (("agreement.csv", table), ("agreement_pairs.csv", pairs), ("disagreements.csv", queue)):
-        write_atomic(out / name, frame.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
+        write_atomic(out / name, spreadsheet_csv(frame))
     overall = table[table["competency"] == "all competencies"]
     for measure in ("presence", "framing"):
         console.print(f"\n[bold]{measure.capitalize()}[/bold], all competencies", highlight=False)
@@ -284,20 +289,56 @@ def main() -> None:
     """Entry point: mistakes in the user's folder are one line; our own bugs leave a log."""
     try:
         app(standalone_mode=True)
-    except (NotAReview, ProjectExists) as err:
-        errors.print(f"litcoder: {err}", markup=False)
-        sys.exit(2)
+    except (NotAReview, ProjectExists, RefusedFolder) as err:
+        errors.print(f"litcoder: {err}", markup=False, soft_wrap=True)
+        sys.exit(1 if isinstance(err, RefusedFolder) else 2)
     except OSError as err:  # a folder not writable, a file where a folder should be, a full disk
         errors.print(f"litcoder: {err.strerror or err}: {err.filename or ''}", markup=False)
         sys.exit(1)
     except Exception:
         if os.environ.get("LITCODER_DEBUG"):
             raise
-        log = Path(tempfile.gettempdir()) / "litcoder-error.log"
-        log.write_text(traceback.format_exc())
-        errors.print(f"litcoder: internal error: {sys.exc_info()[1]!r}. Details were written to {log}; "
-                     "please report it with that file (set LITCODER_DEBUG=1 to see the traceback).", markup=False)
+        details = traceback.format_exc()
+        log = write_error_log(details)
+        where = (f"Details were written to {log}; please report it with that file" if log else
+                 "The details could not be written to a file; please report it with the traceback "
+                 "LITCODER_DEBUG=1 shows")
+        errors.print(f"litcoder: internal error: {sys.exc_info()[1]!r}. {where} (set LITCODER_DEBUG=1 to see the "
+                     "traceback).", markup=False)
         sys.exit(3)
+
+
+def error_log_folders() -> list[Path]:
+    """Where this user's error logs may go, the first that works: $XDG_CACHE_HOME/litcoder,
+    else ~/.cache/litcoder (on Windows %LOCALAPPDATA%/litcoder)."""
+    folders = []
+    for variable in ("XDG_CACHE_HOME", "LOCALAPPDATA"):
+        if os.environ.get(variable) and Path(os.environ[variable]).is_absolute():
+            folders.append(Path(os.environ[variable]) / "litcoder")
+    try:
+        folders.append(Path.home() / ".cache" / "litcoder")
+    except (RuntimeError, KeyError):
+        pass  # no home folder known: the temp folder below
+    return folders
+
+
+def write_error_log(details: str) -> Path | None:
+    """A new file, readable by this user only (0600), holding `details` (a traceback): in
+    this user's cache folder (error_log_folders), else a new file of its own name in the
+    system's temp folder; None when neither can be written. Never raises: it runs while
+    litcoder is already failing."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for folder in [*error_log_folders(), None]:
+        try:
+            if folder is not None:
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            descriptor, name = tempfile.mkstemp(prefix=f"litcoder-error-{stamp}-", suffix=".log", dir=folder)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(details)
+            return Path(name)
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 if __name__ == "__main__":

@@ -1,8 +1,15 @@
 """Where a review keeps each of its files, relative to the review's folder.
 
 The inputs are made by people and merged with git; `outputs/` and `.litcoder/` are
-derived, rebuilt by litcoder and never committed.
+derived, rebuilt by litcoder and never committed: litcoder writes only in folders of its
+own inside the review (see `derived_folder`).
 """
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
 
 SETTINGS_FILE = "litcoder.toml"
 BIBLIOGRAPHY = "references.bib"
@@ -54,3 +61,69 @@ def file_name_problem(name: str) -> str | None:
     if name.split(".")[0].strip().lower() in _WINDOWS_DEVICES:
         return f"'{name}' names a device on Windows"
     return None
+
+
+class RefusedFolder(Exception):
+    """A derived folder litcoder must not write in (see `derived_folder_problem`); the message
+    says which, why, and what to do."""
+
+
+@dataclass(frozen=True)
+class FolderProblem:
+    """Why a derived folder cannot be used: which folder (relative to the review), what is
+    wrong with it, and what to do."""
+
+    folder: str
+    message: str
+    action: str
+
+
+def derived_folder_problem(root: Path, folder: str) -> FolderProblem | None:
+    """Why litcoder may not write in `folder` (OUTPUTS, CACHE, or a folder inside one, relative
+    to the review at `root`), or None when it may.
+
+    Derived folders are litcoder's own, made anew when missing. One that is a link (a link is
+    committed where a `.gitignore` line with a trailing slash ignores only folders), is a file,
+    or lies outside the review is refused: writing or pruning there would change files that
+    are not the review's.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> derived_folder_problem(root, "outputs/tables") is None
+    True
+    >>> (root / "outputs").symlink_to(tempfile.gettempdir())
+    >>> derived_folder_problem(root, "outputs/tables").message.split(" (")[0]
+    'outputs is a link'
+    """
+    root = Path(root).resolve()
+    parts = Path(folder).parts
+    for depth in range(1, len(parts) + 1):
+        relative = "/".join(parts[:depth])
+        path = root.joinpath(*parts[:depth])
+        try:
+            if path.is_symlink():
+                return FolderProblem(relative, f"{relative} is a link (to {os.readlink(path)}), not a folder of the "
+                                     "review's own", f"delete the link {relative} (not what it points to); litcoder "
+                                     "makes the folder anew")
+            if not path.exists():
+                return None
+            if not path.is_dir():
+                return FolderProblem(relative, f"{relative} is a file, where litcoder keeps a folder of its own",
+                                     f"move or delete the file {relative}; litcoder makes the folder anew")
+            if not path.resolve().is_relative_to(root):
+                return FolderProblem(relative, f"{relative} leads outside the review ({path.resolve()})",
+                                     f"delete {relative} and what leads it outside; litcoder makes the folder anew")
+        except OSError as err:
+            return FolderProblem(relative, f"{relative} cannot be checked ({err.strerror or err})",
+                                 f"check that {relative} is a folder you may read and write")
+    return None
+
+
+def derived_folder(root: Path, folder: str) -> Path:
+    """The derived `folder` (relative to the review at `root`), safe to write in; raises
+    RefusedFolder, saying why and what to do, when `derived_folder_problem` finds a reason not to."""
+    problem = derived_folder_problem(root, folder)
+    if problem is not None:
+        raise RefusedFolder(f"cannot write in {folder}: {problem.message}, so nothing was written there; "
+                            f"{problem.action}")
+    return Path(root).resolve() / folder

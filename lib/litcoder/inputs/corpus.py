@@ -14,17 +14,16 @@ start on.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..layout import CACHE
+from ..layout import CACHE, derived_folder_problem, file_name_problem
 from ..problems import Problem, ProblemLog
-from .extract import READABLE, extract_cached, prune_cache
-
-"""Where extracted texts are kept, under the review (git-ignored: it is rebuilt from the files)."""
+from .extract import READABLE, extract, extract_cached, mark_cache, prune_cache
 
 PASSAGE_COLUMNS = ["passage_id", "citekey", "passage", "section", "page", "start", "end", "line", "text"]
 
@@ -33,10 +32,15 @@ _HEADING = re.compile(r"#{1,6}[ \t]+(.*?)[ \t#]*")
 
 
 def split_passages(text: str) -> list[dict]:
-    """Passages of one text: number (from 1), section, start, end, line and text."""
+    """Passages of one text: number (from 1), section, start, end, line and text.
+
+    Linear in the text's length: lines are counted from one passage to the next, never
+    from the start of the text again.
+    """
     passages, section = [], ""
     begin = 0
-    for separator in [*_BLANK_LINES.finditer(text), None]:
+    line, counted = 1, 0  # the line number at offset `counted`
+    for separator in itertools.chain(_BLANK_LINES.finditer(text), [None]):
         stop = separator.start() if separator else len(text)
         block = text[begin:stop]
         stripped = block.strip()
@@ -46,9 +50,10 @@ def split_passages(text: str) -> list[dict]:
             if heading and "\n" not in stripped:
                 section = heading.group(1)
             else:
+                line += text.count("\n", counted, start)
+                counted = start
                 passages.append({"passage": len(passages) + 1, "section": section, "start": start,
-                                 "end": start + len(stripped), "line": text.count("\n", 0, start) + 1,
-                                 "text": stripped})
+                                 "end": start + len(stripped), "line": line, "text": stripped})
         if separator:
             begin = separator.end()
     return passages
@@ -83,13 +88,16 @@ def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: P
     """Passages of every source text, with the texts, their files, pages and problems.
 
     Texts whose name is not a citekey in the bibliography, and citekeys without a text,
-    are reported; a text is only read when it belongs to a known source. Extracted texts
-    are kept in `cache_dir` (by content), so an unchanged file is not read twice.
+    are reported; a text is only read when it belongs to a known source, and only when it
+    lies in the review (a link to a file elsewhere is reported, not followed). Extracted
+    texts are kept in `cache_dir` (by content; the review's .litcoder/cache when not
+    given), so an unchanged file is not read twice.
     """
     corpus = Corpus(_passages_frame([]), {}, {}, {}, [])
     rows: list[dict] = []
     known = set(citekeys)
-    cache_dir = cache_dir or root / CACHE
+    if cache_dir is None:
+        cache_dir = _review_cache(root, corpus.problems)
     for citekey, candidates in find_source_files(sources_dir).items():
         path, log = _choose(candidates, root)
         corpus.problems.append(log)
@@ -100,7 +108,9 @@ def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: P
                         f"{_did_you_mean(citekey, known)}",
                         "add the entry to references.bib, or rename the file to its citekey", "source-orphan-text")
             continue
-        extracted = extract_cached(path, log.file, cache_dir)
+        if _outside(path, root, log):
+            continue
+        extracted = extract_cached(path, log.file, cache_dir) if cache_dir else extract(path, log.file)
         log.extend(extracted.problems)
         corpus.files[citekey] = log.file
         passages = split_passages(extracted.text)
@@ -113,8 +123,39 @@ def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: P
             p.update(citekey=citekey, passage_id=f"{citekey}/{p['passage']}", page=extracted.page_at(p["start"]))
             rows.append(p)
     corpus.passages = _passages_frame(rows)
-    prune_cache(cache_dir)
+    if cache_dir:
+        prune_cache(cache_dir)
     return corpus
+
+
+def _review_cache(root: Path, problems: list[ProblemLog]) -> Path | None:
+    """The review's cache folder, or None (with a warning saying why) when it is not a folder
+    of the review's own: then texts are read without a cache."""
+    refused = derived_folder_problem(root, CACHE)
+    if refused is None:
+        cache_dir = Path(root) / CACHE
+        if cache_dir.is_dir():
+            mark_cache(cache_dir)  # one an earlier litcoder made: litcoder's own, so it may be pruned
+        return cache_dir
+    log = ProblemLog(refused.folder)
+    log.warning(None, f"{refused.message}, so extracted texts are not cached there: every load reads each source "
+                "file again", refused.action, "cache-refused")
+    problems.append(log)
+    return None
+
+
+def _outside(path: Path, root: Path, log: ProblemLog) -> bool:
+    """Whether a source file leads outside the review (a link to a file elsewhere), reported."""
+    try:
+        target = path.resolve()
+        inside = target.is_relative_to(Path(root).resolve())
+    except (OSError, RuntimeError) as err:  # a loop of links
+        target, inside = f"a link that cannot be followed: {err}", False
+    if not inside:
+        log.error(None, f"{path.name} is a link to a file outside the review ({target}); it was not read",
+                  "put the file itself in corpus/sources in place of the link, so the review holds what it codes",
+                  "source-outside")
+    return not inside
 
 
 KIND_NAMES = {".md": ("Markdown note", "Markdown notes"), ".txt": ("text file", "text files"),
@@ -163,13 +204,24 @@ def _choose(candidates: list[Path], root: Path) -> tuple[Path | None, ProblemLog
 
 
 def missing_texts(sources: pd.DataFrame, corpus: Corpus) -> list[ProblemLog]:
-    """A problem for each source in the bibliography with no file to code, at its record."""
+    """A problem for each source in the bibliography with no file to code, at its record.
+
+    The file to add is named only when the citekey can name a file (layout.file_name_problem);
+    otherwise the problem says to change the citekey first.
+    """
     logs: dict[str, ProblemLog] = {}
     for citekey, file, line in zip(sources["citekey"], sources["file"], sources["line"]):
         if citekey not in corpus.files:
             log = logs.setdefault(file, ProblemLog(file))
-            log.warning(None if pd.isna(line) else int(line),
-                        f"{citekey} has no text in corpus/sources, so it cannot be coded",
+            line = None if pd.isna(line) else int(line)
+            unusable = file_name_problem(citekey)
+            if unusable:
+                log.warning(line, f"{citekey!r} has no text in corpus/sources, so it cannot be coded; and this "
+                            f"citekey cannot name a file ({unusable})", f"change the citekey in {file} to one that "
+                            "can name a file (letters, digits, - and _), then add its text as "
+                            "corpus/sources/<new citekey>.pdf (or .html, .docx, .md)", "source-no-text")
+                continue
+            log.warning(line, f"{citekey} has no text in corpus/sources, so it cannot be coded",
                         f"add its text as corpus/sources/{citekey}.pdf (or .html, .docx, .md), or your notes on it",
                         "source-no-text")
     return list(logs.values())

@@ -3,20 +3,23 @@
     [references]
     files = ["references.bib", "database-export.ris", "zotero.json"]
     distinct = [["Smith2020Leading", "Smith2020Leading1"]]
+    allow_outside = false     # true: reference files outside the review are read too
 
 Everything in it is optional; without the file a review reads references.bib.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import tomllib
 from pathlib import Path
 
 from ..layout import SETTINGS_FILE
-from ..problems import ProblemLog
+from ..problems import Problem, ProblemLog
 
-DEFAULT_SETTINGS = {"references": {"files": ["references.bib"], "distinct": []}}
+DEFAULT_SETTINGS = {"references": {"files": ["references.bib"], "distinct": [], "allow_outside": False}}
 SETTINGS_TEMPLATE = """\
 # litcoder.toml: what this review reads. Everything here is optional.
 
@@ -29,46 +32,154 @@ files = ["references.bib"]
 # Records that look like the same work (same DOI, or same title, year and first author)
 # are reported. Pairs or groups of citekeys named here are different works: not reported.
 # distinct = [["Smith2020Leading", "Smith2020Leading1"]]
+
+# Files outside this review's folder (../shared/library.bib, /home/ana/zotero.json, or a
+# link that leads out of it) are not read, so that a review cloned from someone else reads
+# only its own files. Write true here to read such reference files all the same.
+# allow_outside = true
 """
+
+KNOWN = {"files", "distinct", "allow_outside"}
 
 
 def read_settings(root: Path):
-    """The review's settings from litcoder.toml (defaults where it is missing), and problems."""
+    """The review's settings from litcoder.toml (defaults where it is missing), and problems.
+
+    A value of the wrong type is an error naming its line, and its default is used; a
+    reference file that lies outside the review (a link that leads out of it included) is
+    left out with an error, unless `allow_outside = true` says to read it.
+    """
+    root = Path(root)
     log = ProblemLog(SETTINGS_FILE)
-    settings = {"references": dict(DEFAULT_SETTINGS["references"])}
-    path = Path(root) / SETTINGS_FILE
-    if not path.exists():
-        return settings, log
+    settings = copy.deepcopy(DEFAULT_SETTINGS)
+    text = _read_document(root, settings, log)
+    settings["references"]["files"] = _inside(root, settings["references"], text, log)
+    return settings, log
+
+
+def _read_document(root: Path, settings: dict, log: ProblemLog) -> str:
+    """Fill `settings` from litcoder.toml, where its values have the right types; gives the
+    file's text ('' without one)."""
+    path = root / SETTINGS_FILE
+    if not path.exists() and not path.is_symlink():
+        return ""
+    text = _read(path, root, log)
+    if text is None:
+        return ""
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
         line = getattr(err, "lineno", None) or _toml_line(str(err))
         log.error(line, f"not valid TOML ({err}); the defaults are used", "fix the line, e.g. strings need quotes",
                   "settings-toml")
-        return settings, log
+        return text
     for section in sorted(set(document) - set(DEFAULT_SETTINGS)):
-        log.warning(None, f"section [{section}] is not used", "known sections: [references]", "settings-key")
+        what = f"section [{section}]" if isinstance(document[section], dict) else f"key {section}"
+        log.warning(_line_of(text, _key(section)), f"{what} is not used", "known sections: [references]",
+                    "settings-key")
     references = document.get("references", {})
-    files = references.get("files", settings["references"]["files"])
+    if not isinstance(references, dict):
+        log.error(_line_of(text, _key("references")), f"references must be a section, not {_kind(references)}; "
+                  "the defaults are used", 'write it as a section: [references] on a line of its own, then '
+                  'files = ["references.bib"] below it', "settings-references")
+        return text
+    _read_references(references, settings["references"], text, log)
+    return text
+
+
+def _read(path: Path, root: Path, log: ProblemLog) -> str | None:
+    """The text of litcoder.toml, or None (with an error) when it cannot or must not be read."""
+    try:
+        if not path.resolve().is_relative_to(root.resolve()):
+            log.error(None, f"{SETTINGS_FILE} is a link to a file outside the review ({path.resolve()}); it was "
+                      "not read, and the defaults are used", f"put the settings themselves in {SETTINGS_FILE} in "
+                      "place of the link", "settings-outside")
+            return None
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, RuntimeError, UnicodeDecodeError) as err:
+        reason = "it is not UTF-8 text" if isinstance(err, UnicodeDecodeError) else getattr(err, "strerror", None)
+        log.error(None, f"cannot be read ({reason or err}); the defaults are used",
+                  "save it as a UTF-8 text file", "settings-toml")
+        return None
+
+
+def _read_references(references: dict, settings: dict, text: str, log: ProblemLog) -> None:
+    """Each value of the [references] section into `settings`, when it has the right type."""
+    files = references.get("files", settings["files"])
     if isinstance(files, str):
         files = [files]
     if not isinstance(files, list) or not all(isinstance(f, str) and f for f in files):
-        log.error(None, "references.files must be a list of file names", 'write files = ["references.bib"]',
-                  "settings-references")
+        log.error(_line_of(text, _key("files")), "references.files must be a list of file names",
+                  'write files = ["references.bib"]', "settings-references")
     else:
-        settings["references"]["files"] = files
+        settings["files"] = files
     distinct = references.get("distinct", [])
     if not isinstance(distinct, list) or not all(
             isinstance(group, list) and len(group) >= 2 and all(isinstance(k, str) for k in group)
             for group in distinct):
-        log.error(None, "references.distinct must be a list of groups of two or more citekeys",
-                  'write distinct = [["Smith2020Leading", "Smith2020Leading1"]]', "settings-references")
+        log.error(_line_of(text, _key("distinct")), "references.distinct must be a list of groups of two or more "
+                  "citekeys", 'write distinct = [["Smith2020Leading", "Smith2020Leading1"]]', "settings-references")
     else:
-        settings["references"]["distinct"] = distinct
-    for key in sorted(set(references) - {"files", "distinct"}):
-        log.warning(None, f"references.{key} is not used", "known: references.files, references.distinct",
-                    "settings-key")
-    return settings, log
+        settings["distinct"] = distinct
+    allow_outside = references.get("allow_outside", False)
+    if not isinstance(allow_outside, bool):
+        log.error(_line_of(text, _key("allow_outside")), f"references.allow_outside must be true or false, not "
+                  f"{_kind(allow_outside)}; reference files outside the review are not read",
+                  "write allow_outside = true (without quotes), or remove the line", "settings-references")
+    else:
+        settings["allow_outside"] = allow_outside
+    for key in sorted(set(references) - KNOWN):
+        log.warning(_line_of(text, _key(key)), f"references.{key} is not used",
+                    "known: " + ", ".join(f"references.{k}" for k in sorted(KNOWN)), "settings-key")
+
+
+def _inside(root: Path, references: dict, text: str, log: ProblemLog) -> list[str]:
+    """The reference files to read: those outside the review (after links) are left out, each
+    with an error at its line in litcoder.toml (or under its own name when the file is not
+    named there), unless references.allow_outside is true."""
+    kept = []
+    home = root.resolve()
+    for name in references["files"]:
+        line = _line_of(text, re.escape(json.dumps(name, ensure_ascii=False)), re.escape(f"'{name}'"), _key("files"))
+        where = log.file if line else name
+        try:
+            target = (root / name).resolve()
+        except (OSError, RuntimeError, ValueError) as err:  # a loop of links, a NUL in the name
+            log.append(Problem("error", where, line, f"references.files names {name!r}, which cannot be a file "
+                               f"({err}); it was not read", "write the file's name, relative to the review's folder",
+                               "settings-references"))
+            continue
+        if not target.is_relative_to(home) and not references["allow_outside"]:
+            named = f"references.files names {name}, which" if line else name
+            log.append(Problem("error", where, line, f"{named} lies outside the review ({target}); it was not read",
+                               "copy the file into the review's folder (in place of a link) and name it there; or, if "
+                               "this review is meant to read it, write allow_outside = true under [references] in "
+                               f"{SETTINGS_FILE}", "settings-outside"))
+            continue
+        kept.append(name)
+    return kept
+
+
+def _key(name: str) -> str:
+    """A pattern for the line that sets `name` (key = …, [name] or [[name]])."""
+    return rf"^\s*(\[\[?\s*{re.escape(name)}\s*\]|[\"']?{re.escape(name)}[\"']?\s*[=.])"
+
+
+def _line_of(text: str, *patterns: str) -> int | None:
+    """The first line of `text` that matches the first pattern that matches a line, or None."""
+    lines = text.splitlines()
+    for pattern in patterns:
+        found = re.compile(pattern)
+        for number, line in enumerate(lines, 1):
+            if found.search(line):
+                return number
+    return None
+
+
+def _kind(value) -> str:
+    names = {str: "a string", bool: "true or false", int: "a number", float: "a number", list: "a list",
+             dict: "a section"}
+    return names.get(type(value), "a date or time")
 
 
 def _toml_line(message: str) -> int | None:

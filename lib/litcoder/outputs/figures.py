@@ -4,15 +4,21 @@ The HTML files share one copy of plotly.js beside them (outputs/figures/plotly.m
 they open from disk with no network. Static images go through kaleido, which drives a
 Chrome or Chromium (Debian's `chromium` will do); one kaleido server serves the whole
 build, which makes each image about ten times faster than starting Chrome per image.
-Without a Chrome, or if it fails, the build says so in one line and keeps the HTML.
+Without a Chrome, or if it fails (or does not start, or hangs: each step has a time
+limit), the build says so in one line and keeps the HTML.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import re
 import shutil
-import warnings
+import signal
+import subprocess
+import threading
+import time
 import zlib
 from pathlib import Path
 
@@ -21,11 +27,21 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from ..files import write_atomic
+from ..inputs.extract.common import quiet
 from .charts import figure_script
 
 CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 IMAGE_FORMATS = ("png", "svg")
 IMAGE_WIDTH = 1200
+START_TIMEOUT = 20
+"""Seconds Chrome may take to start and load kaleido's page (about 1 s on a laptop, 2 s on
+a slow one): a Chrome that has not started by then will not, and the build goes on with
+HTML figures rather than wait for ever."""
+EXPORT_TIMEOUT = 60
+"""Seconds one image may take (0.1 to 0.5 s each; the network of a big review some
+seconds): after that the export is given up, and the rest stay HTML only."""
+CLOSE_TIMEOUT = 5
+"""Seconds Chrome may take to close before it is killed."""
 CONFIG = {"displaylogo": False, "responsive": True,
           "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -83,25 +99,125 @@ def _stable_svg(svg: bytes, name: str) -> bytes:
 
 
 def _write_images(figures: dict[str, go.Figure], folder: Path, chrome: str) -> tuple[list[Path], str]:
-    import kaleido
-
-    os.environ.setdefault("BROWSER_PATH", chrome)
-    made = []
-    try:
-        kaleido.start_sync_server(silence_warnings=True)
-    except Exception as err:
-        return made, f"figures are HTML only: kaleido could not start {chrome} ({err})"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # kaleido warns that per-call options go unused with a server
+    """Each figure's PNG and SVG, through one Chrome; (files written, notice)."""
+    with quiet("choreographer", "kaleido", "logistro", "asyncio"):  # what goes wrong is said in the notice
+        export = ImageExport(chrome)
+        try:
+            export.start()
+        except Exception as err:
+            export.close()
+            return [], f"figures are HTML only: {chrome} could not be started for PNG and SVG ({_reason(err)})"
+        made = []
+        try:
             for name, fig in figures.items():
                 for fmt in IMAGE_FORMATS:
                     path = folder / f"{name}.{fmt}"
-                    image = fig.to_image(format=fmt, width=IMAGE_WIDTH, height=fig.layout.height)
+                    image = export.image(fig, fmt)
                     write_atomic(path, _stable_svg(image, name) if fmt == "svg" else image)
                     made.append(path)
-    except Exception as err:
-        return made, f"some figures are HTML only: image export failed ({type(err).__name__}: {err})"
-    finally:
-        kaleido.stop_sync_server(silence_warnings=True)
+        except Exception as err:
+            return made, f"some figures are HTML only: image export failed ({_reason(err)})"
+        finally:
+            export.close()
     return made, ""
+
+
+def _reason(err: Exception) -> str:
+    message = err.args[0] if err.args and isinstance(err.args[0], str) else str(err)  # choreographer's are tuples
+    message = " ".join(message.split()) or type(err).__name__
+    return message if len(message) <= 200 else message[:199] + "…"
+
+
+class ImageExport:
+    """A Chrome driven by kaleido, on an event loop of its own in a thread, so that each step
+    can be given up after a while: kaleido's own sync server waits for ever on a Chrome that
+    never starts (under a memory limit, say). `start`, then `image` for each figure, then
+    always `close`, which ends Chrome even when it hangs."""
+
+    def __init__(self, chrome: str):
+        self.chrome = chrome
+        self.kaleido = None
+        self.started = False
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="litcoder-image-export", daemon=True)
+        self.thread.start()
+
+    def start(self) -> None:
+        """Start Chrome and load kaleido's page in it; TimeoutError after START_TIMEOUT seconds."""
+        import kaleido
+
+        async def open_browser():
+            # no MathJax: the figures have no formulas, and it would be fetched from the network
+            self.kaleido = kaleido.Kaleido(path=self.chrome, timeout=EXPORT_TIMEOUT, mathjax=False)
+            await self.kaleido.open()
+
+        self._run(open_browser(), START_TIMEOUT, f"it did not start within {START_TIMEOUT} s")
+        self.started = True
+
+    def image(self, fig: go.Figure, fmt: str) -> bytes:
+        """The figure as PNG or SVG bytes; TimeoutError after EXPORT_TIMEOUT seconds."""
+        opts = {"format": fmt, "width": IMAGE_WIDTH, "height": fig.layout.height}
+        return self._run(self.kaleido.calc_fig(fig.to_dict(), opts={k: v for k, v in opts.items() if v}),
+                         EXPORT_TIMEOUT, f"one image took more than {EXPORT_TIMEOUT} s")
+
+    def close(self) -> None:
+        """Close Chrome (killed if it did not start, or does not close in CLOSE_TIMEOUT
+        seconds) and the loop."""
+        if self.kaleido is not None:
+            if self.started:
+                try:
+                    self._run(self.kaleido.close(), CLOSE_TIMEOUT, "it did not close")
+                except Exception:
+                    pass  # killed below
+            process = getattr(self.kaleido, "subprocess", None)
+            if process is not None and process.poll() is None:
+                _kill(process)
+        try:  # kaleido's own tasks (a watchdog, a reader) end with it
+            asyncio.run_coroutine_threadsafe(_cancel_tasks(), self.loop).result(CLOSE_TIMEOUT)
+        except Exception:
+            pass
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(CLOSE_TIMEOUT)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+    def _run(self, coroutine, seconds: float, what: str):
+        """The coroutine's result, run on the export's loop; TimeoutError(what) after `seconds`."""
+        async def limited():
+            begun = time.monotonic()
+            try:
+                return await asyncio.wait_for(coroutine, seconds)
+            except Exception:
+                if time.monotonic() - begun >= seconds:  # cancelled, though a step may say otherwise
+                    raise TimeoutError(what) from None
+                raise
+
+        future = asyncio.run_coroutine_threadsafe(limited(), self.loop)
+        try:  # the loop's own limit ends it; this one holds if a step ignores being cancelled
+            return future.result(seconds + CLOSE_TIMEOUT)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TimeoutError(what) from None
+        except concurrent.futures.CancelledError:
+            raise TimeoutError(what) from None
+
+
+async def _cancel_tasks() -> None:
+    """Cancel every other task on this loop, and wait a little for them to end."""
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT / 2)
+
+
+def _kill(process) -> None:
+    """End Chrome and the processes it started (kaleido starts it in a session of its own)."""
+    try:
+        if os.name == "posix":
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+        process.wait(CLOSE_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired):
+        pass

@@ -15,12 +15,14 @@ edge is weighted by the sources' voices for that side.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import networkx as nx
 import pandas as pd
 
 from ..analysis.evidence import source_framings
+from ..files import write_atomic
 from ..inputs.codebook import FRAMINGS
 
 CATEGORIES = ("leadership", "management")
@@ -74,12 +76,12 @@ def sources_framing(graph: nx.DiGraph, competency: str, framing: str) -> list[st
 
 
 def write_graph(graph: nx.DiGraph, folder: Path) -> list[Path]:
-    """Write the graph as GraphML (yEd, Cytoscape, networkx) and GEXF (Gephi) into `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write the graph as GraphML (yEd, Cytoscape, networkx) and GEXF (Gephi) into `folder`,
+    each file written whole (write_atomic: a temp file of a new name, then rename)."""
     written = []
     for name, write in (("review.graphml", nx.write_graphml), ("review.gexf", nx.write_gexf)):
-        path, tmp = folder / name, folder / f".{name}.tmp"
-        write(graph, tmp)
-        tmp.replace(path)
-        written.append(path)
+        data = io.BytesIO()
+        write(graph, data)
+        write_atomic(folder / name, data.getvalue())
+        written.append(folder / name)
     return written

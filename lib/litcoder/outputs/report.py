@@ -22,7 +22,7 @@ from ..analysis.evidence import CLASSIFICATIONS, METHOD, source_framings, weigh_
 from ..analysis.reliability import ALL, agreement_table, framing_matrix, pair_table, presence_matrix
 from ..files import write_atomic
 from ..inputs.codebook import FRAMINGS, codebook_title
-from ..layout import CODEBOOK, OUTPUTS
+from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
 from .charts import TITLES, review_figures
 from .figures import figure_html, write_figures
@@ -65,15 +65,16 @@ class BuildResult:
 def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -> BuildResult:
     """Load the review at `path` and write all of outputs/. `step(name)` is called before each step.
 
-    With `images`, figures are also written as PNG and SVG when a Chrome is found.
+    With `images`, figures are also written as PNG and SVG when a Chrome is found. Raises
+    layout.RefusedFolder, having written nothing, when outputs/ is not the review's own folder.
     """
     step(STEPS[0])
     review = Review.load(path)
+    out = outputs_folder(review.path)
     step(STEPS[1])
     voices = source_framings(review.counted_codings)
     evidence = weigh_evidence(review, voices)
     result = BuildResult(review, evidence)
-    out = review.path / OUTPUTS
     step(STEPS[2])
     matrices = presence_matrix(review), framing_matrix(review)
     result.agreement, result.pairs = agreement_table(review, matrices=matrices), pair_table(review, matrices)
@@ -94,6 +95,20 @@ def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -
     return result
 
 
+OUTPUT_FOLDERS = ("tables", "graph", "figures")
+"""The folders of outputs/ the build writes in (besides outputs/ itself)."""
+
+
+def outputs_folder(root: Path) -> Path:
+    """The review's outputs/ folder, once it and its folders are found to be litcoder's own
+    (layout.derived_folder); raises RefusedFolder, before anything is written, when one is a
+    link, a file, or leads outside the review."""
+    out = derived_folder(root, OUTPUTS)
+    for folder in OUTPUT_FOLDERS:
+        derived_folder(root, f"{OUTPUTS}/{folder}")
+    return out
+
+
 def write_tables(review: Review, evidence: pd.DataFrame, out: Path, result: BuildResult | None = None) -> list[Path]:
     tables = {
         out / "tables" / "evidence.csv": evidence[EVIDENCE_COLUMNS],
@@ -106,8 +121,40 @@ def write_tables(review: Review, evidence: pd.DataFrame, out: Path, result: Buil
                        out / "tables" / "agreement_pairs.csv": result.pairs,
                        out / "tables" / "disagreements.csv": result.disagreements})
     for path, frame in tables.items():
-        write_atomic(path, frame.to_csv(index=False, float_format="%.4f", lineterminator="\n"))
+        write_atomic(path, spreadsheet_csv(frame))
     return list(tables)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet takes a cell starting with as a formula (OWASP, CSV injection)."""
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_csv(frame: pd.DataFrame) -> str:
+    """The frame as the CSV text of outputs/, safe to open in a spreadsheet (`spreadsheet_safe`)."""
+    return spreadsheet_safe(frame).to_csv(index=False, float_format="%.4f", lineterminator="\n")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each text cell a spreadsheet would run as a formula (one starting with
+    =, +, -, @, a tab or a carriage return: a memo `=HYPERLINK(…)`) prefixed with a single
+    quote, as OWASP advises, so that it shows as the text it is. Numbers stay numbers, and so
+    does text that is only a number ('-0.12').
+
+    >>> spreadsheet_safe(pd.DataFrame({"memo": ["=1+1", "-0.5", "fine"], "value": [-0.12, 1.0, 2.0]})).to_dict("list")
+    {'memo': ["'=1+1", '-0.5', 'fine'], 'value': [-0.12, 1.0, 2.0]}
+    """
+    safe = frame.copy()
+    for column in frame.columns:
+        if pd.api.types.is_object_dtype(frame[column]) or pd.api.types.is_string_dtype(frame[column]):
+            safe[column] = frame[column].map(_defused, na_action="ignore")
+    return safe
+
+
+def _defused(cell):
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 def codings_table(review: Review) -> pd.DataFrame:

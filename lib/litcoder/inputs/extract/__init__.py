@@ -27,7 +27,8 @@ at all gives an `Extracted` with empty text and an error; a suffix not in READAB
 None (the caller says what to do with the file).
 
 `extract_cached` keeps each result in a cache folder under the hash of the file's bytes,
-so an unchanged source is not read again (`prune_cache` removes entries long unused):
+so an unchanged source is not read again (`prune_cache` removes entries long unused, only
+in a folder `mark_cache` marked as litcoder's own):
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
@@ -45,6 +46,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +64,11 @@ EXTRACTOR_VERSION = "2"
 results made by another version are not used."""
 
 READABLE = (".md", ".txt", ".html", ".htm", ".pdf", ".docx")
+
+SOURCE_SIZE_LIMIT = 512 * 2**20
+"""The largest source file read (512 MB). A long book is a few MB of text; loading a text
+takes about five times its size in memory (bytes, text, passages, cache entry), so a bigger
+file would exhaust a laptop's memory rather than be coded. A 200 MB text loads in seconds."""
 
 KINDS = {".md": "text", ".txt": "text", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
 
@@ -131,22 +138,67 @@ def extract_cached(path: Path, name: str, cache_dir: Path) -> Extracted | None:
         _touch(entry)  # in use: kept by prune_cache
         return cached
     result = _extract_data(data, suffix, name)
+    if not cache_dir.exists():
+        mark_cache(cache_dir)  # a folder made here is litcoder's own: it may be pruned
     _store_entry(entry, result)
     return result
 
 
+CACHE_TAG = "CACHEDIR.TAG"
+"""The marker file of a cache folder litcoder made: it prunes only folders that carry it.
+Named and begun as the Cache Directory Tagging Specification says, so that backup tools
+skip the folder too."""
+
+_TAG_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+             "# This folder is litcoder's cache of extracted source texts: every file in it can be made again.\n"
+             "# litcoder removes the entries (<sha-256>.json) no load has used for 30 days, only in a folder with this "
+             "file.\n")
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.json")
+
+
+def mark_cache(cache_dir: Path) -> bool:
+    """Make `cache_dir` (if missing) and put litcoder's marker in it, so that `prune_cache`
+    may prune it; returns whether the folder carries the marker. Call it only on a folder
+    that is litcoder's own (see layout.derived_folder_problem)."""
+    cache_dir = Path(cache_dir)
+    if is_cache(cache_dir):
+        return True
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache_dir / CACHE_TAG, _TAG_TEXT)
+    except OSError:
+        return False  # a read-only disk: the cache is only not pruned
+    return True
+
+
+def is_cache(cache_dir: Path) -> bool:
+    """Whether `cache_dir` carries litcoder's marker (a file of its own, not a link)."""
+    tag = Path(cache_dir) / CACHE_TAG
+    try:
+        return not tag.is_symlink() and tag.is_file() and tag.read_text(encoding="utf-8") == _TAG_TEXT
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def prune_cache(cache_dir: Path, unused_days: float = 30) -> int:
     """Remove the cache entries no load has used for `unused_days` (texts of files since
-    edited or deleted), so the cache does not grow for ever; returns how many went."""
+    edited or deleted), so the cache does not grow for ever; returns how many went.
+
+    Only litcoder's own entries (files named `<sha-256>.json`) go, and only in a folder that
+    carries litcoder's marker (`mark_cache`): nothing else is ever deleted.
+    """
+    if not is_cache(cache_dir):
+        return 0
     cutoff = time.time() - unused_days * 86400
     removed = 0
     try:
-        entries = list(Path(cache_dir).iterdir())
+        entries = [e for e in Path(cache_dir).iterdir() if _ENTRY_NAME.fullmatch(e.name)]
     except OSError:
         return 0
     for entry in entries:
         try:
-            if entry.stat().st_mtime < cutoff:
+            status = entry.lstat()
+            if stat.S_ISREG(status.st_mode) and status.st_mtime < cutoff:
                 entry.unlink()
                 removed += 1
         except OSError:
@@ -179,13 +231,24 @@ def extractor_version() -> str:
 
 
 def _read(path: Path, name: str) -> bytes | Extracted:
+    log = ProblemLog(name)
     try:
+        size = path.stat().st_size
+        if size > SOURCE_SIZE_LIMIT:
+            log.error(None, f"the file is {_megabytes(size)}; litcoder reads source files of up to "
+                      f"{_megabytes(SOURCE_SIZE_LIMIT)}, so it was not read",
+                      "split the source: keep the parts you code (a chapter, a section) as texts of their own, "
+                      "or save its text as .md", "source-too-big")
+            return Extracted("", None, log, KINDS[path.suffix.lower()])
         return path.read_bytes()
     except OSError as err:
-        log = ProblemLog(name)
         log.error(None, f"cannot be read: {err.strerror or err}", "check that the file exists and can be read",
                   "source-unreadable")
         return Extracted("", None, log, KINDS[path.suffix.lower()])
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{size / 2**10:,.0f} KB"
 
 
 def _sniff(data: bytes) -> str | None:
