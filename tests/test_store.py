@@ -64,8 +64,12 @@ while True:
 def test_a_writer_killed_mid_save_leaves_a_valid_file(tmp_path):
     path = tmp_path / "coder-b.csv"
     for attempt in range(3):
+        size = path.stat().st_size if path.exists() else 0
         writer = subprocess.Popen([sys.executable, "-c", SAVER, str(path)])
-        time.sleep(1.0 + attempt * 0.3)
+        started = time.monotonic()  # wait for the first saves: importing litcoder is slow on a busy machine
+        while time.monotonic() - started < 60 and (path.stat().st_size if path.exists() else 0) <= size:
+            time.sleep(0.02)
+        time.sleep(0.3 + attempt * 0.3)
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait()
         rows = read(path)  # parses: no half row

@@ -104,8 +104,8 @@ def test_a_bad_coder_name_is_an_error_and_the_workspace_stays_hidden(review_copy
     screen = CodingScreen(Review.load(review_copy))
     screen.coder.value = "coder d"
     screen.start.click()
-    assert status(screen) == ("error", "'coder d' cannot name a coder file: use letters, digits, '-', '_' "
-                                       "(e.g. coder-a)")
+    assert status(screen) == ("error", "'coder d' cannot name a coder file: it holds ' ', which a coder's name "
+                                       "may not hold; use letters, digits, '-' or '_' (e.g. coder-a)")
     assert screen.session is None and screen.workspace.layout.display == "none"
     assert not (review_copy / ".litcoder" / "coder").exists()
 
@@ -414,3 +414,21 @@ def test_choosing_a_shorter_source_opens_it_at_its_first_uncoded_passage(review_
     screen.number.value = 12  # Kotter has 12 passages, Gulick 11
     screen.source.value = GULICK
     assert (screen.session.citekey, screen.session.number, screen.number.value) == (GULICK, 1, 1)
+
+
+def test_a_save_shows_what_the_coder_file_had_to_tell(review_copy):
+    path = coder_file(review_copy, "coder-a")
+    with open(path, "ab") as f:  # a power cut left half a row at the end of the file
+        f.write(b'coder-a-0999,Kotter1990WhatLeaders,3,"The manager decides on tar')
+    screen = started(review_copy, "coder-a")
+    screen.source.value = KOTTER
+    screen.number.value = 3
+    fill(screen, "planning", "management", P3_QUOTE)
+    screen.save_button.click()
+    assert 'class="lc-ok">saved to corpus/codings/coder-a.csv</span>' in screen.status.value
+    assert ("note: coder-a.csv: its last row (line 187) was cut off (a crash during a save?); it was moved to "
+            "coder-a.csv.torn so that you can check it") in html.unescape(screen.status.value)
+    assert (path.parent / "coder-a.csv.torn").read_text(encoding="utf-8").startswith("coder-a-0999,")
+    assert read_rows(path)[-1]["quote"] == P3_QUOTE
+    screen.save_button.click()  # told once
+    assert "note:" not in screen.status.value

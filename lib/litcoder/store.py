@@ -2,15 +2,28 @@
 
 - Every write holds the file's lock (`<coder>.csv.lock`, filelock), so two kernels, two
   notebooks or an import running at once never interleave.
-- A new coding is appended with one `write` to the end of the file, then flushed to disk
-  (fsync): a save stays fast however long the file grows, and a crash leaves every earlier
-  row as it was.
-- Editing or removing a coding rewrites only that coding's lines, into a new file that
-  then replaces the old one (write, fsync, rename), so a reader sees the old file or the
-  new one, never half of either; every other row keeps its exact bytes.
+- A file is written back in its own shape: its separator (',' or the ';' of a European
+  Excel), its quoting (every cell in quotes, as R's write.csv does, or only where needed),
+  its line ends and its encoding (UTF-8 with or without a byte-order mark, UTF-16,
+  Windows-1252), never in a mix. A value its encoding cannot hold (an emoji in a
+  Windows-1252 file) converts the file once to UTF-8 with a byte-order mark, keeping the
+  file as it was in `<coder>.csv.bak`, and says so in `notices`.
+- A new coding is appended to the end of the file, then flushed to disk (fsync): a save
+  stays fast however long the file grows. Every byte lands or the file is cut back to
+  what it was and the save fails loudly (a full disk): a coding is never reported saved
+  when it was not.
+- Editing or removing a coding finds its row by reading the file as CSV (never by
+  searching its text), refuses an id that two rows share, and rewrites only that row, into
+  a new file that then replaces the old one (write, fsync, rename): a reader sees the old
+  file or the new one, never half of either; every other row keeps its exact bytes and the
+  file keeps its permissions. A read-only file is refused, never replaced.
+- A change worked out from values read earlier (`reanchor`) passes those values along; a
+  row that has changed since is left as it is and reported, so no edit is undone.
 - A file whose last row was cut off (a machine that lost power mid-write) is repaired
   before the next append: a complete last row gets its missing line end; a cut-off one is
   moved to `<coder>.csv.torn` and the user is told, never silently dropped.
+- Temp files are named `.<coder>.csv.<random>.tmp`; one left behind by a killed writer is
+  removed by the next write (git should ignore `.*.tmp`).
 
     >>> folder = Path(tempfile.mkdtemp())
     >>> store = CoderFile(folder / "coder-a.csv")
@@ -24,27 +37,86 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import errno
 import io
 import os
+import re
+import stat
 import tempfile
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import accumulate
 from pathlib import Path
+from typing import NamedTuple
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
-from .files import split_lines
+from .files import (
+    FIELD_LIMIT,
+    NOT_TEXT,
+    NOT_TEXT_ACTION,
+    UTF8,
+    CsvRecord,
+    TextEncoding,
+    bom_encoding,
+    csv_delimiter,
+    csv_records,
+    decode,
+    looks_like_utf16,
+    split_lines,
+)
 
 COLUMNS = ["id", "citekey", "passage", "quote", "competency", "framing", "memo", "coded_at",
            "start", "end", "prefix", "suffix", "page"]
 """The columns litcoder writes, in this order; a file may hold its columns in any order."""
 
 LOCK_TIMEOUT = 30
+"""Seconds a write waits for another writer of the same file before giving up with a message."""
+
+HEAD_BYTES = 64 * 1024
+"""How much of a file's start an append reads to learn its shape from the header line: far more
+than any header, and quick to read on every save."""
+
+STALE_TEMP_SECONDS = 60
+"""A temp file of ours older than this, met while we hold the file's lock, was left by a writer
+that was killed (every writer holds the lock while its temp file exists): it is removed."""
 
 
-class CodingNotFound(KeyError):
+class CoderFileError(Exception):
+    """A write that did not happen; the message says why and what to do. The file is as it was."""
+
+
+class CodingNotFound(CoderFileError, KeyError):
     """No coding with that id in the coder's file (removed in another window, perhaps)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class DuplicateId(CoderFileError):
+    """Two rows of the file share the id: which one to change cannot be told."""
+
+
+class ChangedMeanwhile(CoderFileError):
+    """The row changed since it was read (another window, or a hand edit): the change would undo that."""
+
+
+class ReadOnlyFile(CoderFileError):
+    """The file is read-only: litcoder does not replace it."""
+
+
+class NotSaved(CoderFileError):
+    """A write failed part way (a full disk, a drive gone): the file was put back as it was."""
+
+
+class UnreadableFile(CoderFileError):
+    """The file's text cannot be read back exactly, so it cannot be written back without changing it."""
 
 
 def new_id() -> str:
@@ -56,224 +128,552 @@ def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def csv_line(values: list[str], end: str = "\n") -> bytes:
-    """One CSV row, as litcoder writes rows: minimal quoting, the file's line end, UTF-8."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator=end).writerow(values)
-    return buffer.getvalue().encode("utf-8")
+@dataclass(frozen=True)
+class Shape:
+    """How a CSV file is written: separator, quoting, line end and encoding."""
+
+    delimiter: str = ","
+    quote_all: bool = False
+    """Every cell in quotes (R's write.csv, some exports); else quotes only where a cell needs them."""
+    line_end: str = "\n"
+    encoding: TextEncoding = UTF8
+
+    def line(self, cells: list[str]) -> str:
+        """One row as this file writes rows, with its line end."""
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=self.delimiter, lineterminator=self.line_end,
+                   quoting=csv.QUOTE_ALL if self.quote_all else csv.QUOTE_MINIMAL).writerow(cells)
+        return buffer.getvalue()
+
+
+class Row(NamedTuple):
+    """One readable row of a file: its characters [start, end) in the text, first line (0 if not
+    counted), and cells."""
+
+    start: int
+    end: int
+    line: int
+    cells: list[str]
+
+
+@dataclass
+class UpdateReport:
+    """What `update_many` did: rows changed, and ids it left alone with the reason."""
+
+    changed: int = 0
+    changed_meanwhile: list[str] = field(default_factory=list)
+    """Rows that differ from the values the change was worked out from."""
+    duplicated: dict[str, list[int]] = field(default_factory=dict)
+    """Ids that more than one row has, with those rows' lines."""
+    missing: list[str] = field(default_factory=list)
+    """Ids no longer in the file (removed meanwhile)."""
+
+
+class _Snapshot(NamedTuple):
+    """A file as read under its lock: raw bytes, status, shape, text (without byte-order mark) and header."""
+
+    data: bytes
+    status: os.stat_result | None
+    """None when there is no file yet."""
+    shape: Shape
+    text: str
+    header: list[str]
 
 
 class CsvFile:
     """A CSV file people also edit by hand, with locked, crash-safe appends, edits and removals.
 
-    `columns` are the columns litcoder writes (a file may hold them in any order, and more).
+    `columns` are the columns litcoder writes (a file may hold them in any order, and more);
+    `key` is the column that names a row, for edits and removals.
     """
 
-    def __init__(self, path: Path, columns: list[str] | None = None):
+    noun = "change"
+    """What a failed write did not save, in messages."""
+
+    def __init__(self, path: Path, columns: list[str] | None = None, key: str | None = None):
         self.path = Path(path)
         self.columns = list(columns or COLUMNS)
+        self.key = key
         self.lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT)
         self.notices: list[str] = []
+        """Things the user should know about the file (a cut-off row moved aside, a conversion):
+        the screens and the command line show them."""
+        self._encoding_seen: tuple[tuple[int, int, int], TextEncoding] | None = None
 
     # ------------------------------------------------------------ adding
 
     def append_rows(self, *rows: dict) -> list[dict]:
         """Add rows at the end of the file (values by column; other keys are ignored)."""
-        with self.lock:
-            header = self._ready_header()
-            end = self._line_end()
-            data = b"".join(csv_line([_cell(row.get(name)) for name in header], end) for row in rows)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        with self._locked():
+            for _ in range(3):  # a repaired end or new columns mean a second look at the file
+                ready = self._ready_for_append()
+                if ready is not None:
+                    break
+            else:
+                raise CoderFileError(f"{self.path.name} keeps changing while litcoder writes it; nothing was saved: "
+                                     "close other programs that have it open, then save again")
+            fd, header, shape, known = ready
             try:
-                os.write(fd, data)  # one write: rows land whole, after every earlier row
-                os.fsync(fd)
+                lines = [[_cell(row.get(name)) for name in header] for row in rows]
+                self._check_cells(header, lines)
+                text = "".join(shape.line(cells) for cells in lines)
+                data = self._encoded_for_append(text, shape, known)
+                if data is not None:
+                    self._append_bytes(fd, data)
             finally:
                 os.close(fd)
-        return rows
+        return list(rows)
 
-    def _ready_header(self) -> list[str]:
-        """The file's header, after creating the file, repairing a cut-off end, or adding
-        columns litcoder writes that an older or hand-made file lacks."""
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            self._replace(csv_line(self.columns))
-            return list(self.columns)
-        with open(self.path, "rb") as f:
-            first = f.readline().decode("utf-8-sig")
-            f.seek(-1, os.SEEK_END)
-            ends_with_newline = f.read(1) == b"\n"
-        header = _header(first)
-        if not ends_with_newline:
-            self._repair_end(len(header))
+    def _ready_for_append(self) -> tuple[int, list[str], Shape, bool] | None:
+        """An open descriptor, the header and the shape of a file ready to take rows at its end,
+        and whether its encoding is sure; None after a repair or a rewrite (the caller looks again)."""
+        try:
+            status = os.stat(self.path)
+        except FileNotFoundError:
+            status = None
+        if status is None or status.st_size == 0:
+            if status is not None:
+                self._check_writable(status)
+            self._replace(Shape().line(self.columns).encode("utf-8"), _mode(status))
+            return None
+        fd = self._open_for_append()
+        try:
+            status = os.fstat(fd)
+            self._check_writable(status)
+            head = _read_at(fd, 0, HEAD_BYTES)
+            tail = _read_at(fd, max(0, status.st_size - 4), 4)
+            shape, header, known = self._head(head)
+        except BaseException:
+            os.close(fd)
+            raise
+        if not any(header):
+            os.close(fd)
+            self._start_blank_file()
+            return None
+        if not tail.endswith(shape.encoding.newline()):
+            os.close(fd)
+            self._repair_end()
+            return None
         missing = [c for c in self.columns if c not in header]
         if missing:
-            self._add_columns(header, missing)
-            header = header + missing
-        return header
+            os.close(fd)
+            self._add_columns(missing)
+            return None
+        return fd, header, shape, known
 
-    def _repair_end(self, cells: int) -> None:
-        data = self.path.read_bytes()
-        cut = data.rfind(b"\n") + 1
-        tail = data[cut:]
+    def _open_for_append(self) -> int:
         try:
-            complete = len(next(csv.reader([tail.decode("utf-8")]))) == cells
-        except (csv.Error, UnicodeDecodeError, StopIteration):
-            complete = False
-        if complete:
-            self._append_bytes(self._line_end().encode())
+            return os.open(self.path, os.O_RDWR | os.O_APPEND | _BINARY)
+        except PermissionError as err:
+            raise ReadOnlyFile(self._read_only_message()) from err
+        except OSError as err:
+            raise NotSaved(self._not_saved(err)) from err
+
+    def _head(self, head: bytes) -> tuple[Shape, list[str], bool]:
+        """The shape and header a file's first bytes show, and whether they settle its encoding:
+        a byte-order mark does, and so do accents in valid UTF-8 (Windows-1252 accents never
+        are); else the encoding is taken as UTF-8 until `_encoded_for_append` needs to know."""
+        encoding = bom_encoding(head) or UTF8
+        body = head[len(encoding.bom):]
+        text = body.decode(encoding.codec, errors="replace")
+        if not encoding.bom and looks_like_utf16(text):
+            raise UnreadableFile(f"{self.path.name}: {NOT_TEXT}; nothing was saved: {NOT_TEXT_ACTION}")
+        known = bool(encoding.bom) or _utf8_accents(body[: body.rfind(b"\n") + 1])
+        return (*_shape_and_header(text, encoding), known)
+
+    def _encoded_for_append(self, text: str, shape: Shape, known: bool) -> bytes | None:
+        """The rows' bytes in the file's encoding; None if the file had to be converted to UTF-8
+        to hold them (the rows were written with the conversion)."""
+        _check_encodable(text, self.path.name)
+        if known or text.isascii():  # ASCII is the same bytes in UTF-8 and Windows-1252
+            encoding = shape.encoding
+        else:
+            encoding = self._whole_file_encoding()
+        try:
+            return text.encode(encoding.codec)
+        except UnicodeEncodeError:
+            snapshot = self._load()
+            self._write_text(snapshot, snapshot.text + text)
+            return None
+
+    def _whole_file_encoding(self) -> TextEncoding:
+        """UTF-8, Windows-1252 or Latin-1: known only from every byte of a file without a byte-order
+        mark, so remembered for as long as the file is as this object last saw it."""
+        status = os.stat(self.path)
+        seen = (status.st_ino, status.st_size, status.st_mtime_ns)
+        if self._encoding_seen and self._encoding_seen[0] == seen:
+            return self._encoding_seen[1]
+        encoding = self._load().shape.encoding
+        self._encoding_seen = (seen, encoding)
+        return encoding
+
+    def _append_bytes(self, fd: int, data: bytes) -> None:
+        """Write `data` at the end of the file and flush it to disk; on any failure cut the file
+        back to its old size and raise NotSaved."""
+        before = os.fstat(fd)
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        except OSError as err:
+            message = self._not_saved(err)
+            try:
+                os.ftruncate(fd, before.st_size)
+                os.fsync(fd)
+            except OSError:
+                message += (f" (and its partial last row could not be cut off: litcoder moves it to "
+                            f"{self.path.name}.torn at the next save)")
+            raise NotSaved(message) from err
+        after = os.fstat(fd)
+        if self._encoding_seen and self._encoding_seen[0] == (before.st_ino, before.st_size, before.st_mtime_ns):
+            self._encoding_seen = ((after.st_ino, after.st_size, after.st_mtime_ns), self._encoding_seen[1])
+
+    def _start_blank_file(self) -> None:
+        """Give a file of blank lines (a byte-order mark, spaces) the header; refuse one whose
+        first line is blank but which holds rows (which column is which cannot be told)."""
+        snapshot = self._load()
+        self._check_writable(snapshot.status)
+        if snapshot.text.strip():
+            raise CoderFileError(f"the first line of {self.path.name} is blank, so litcoder cannot tell which column "
+                                 f"is which; nothing was saved: put the header ({','.join(self.columns)}) on the "
+                                 "first line, then save again")
+        shape = snapshot.shape
+        self._replace(shape.encoding.bom + Shape(line_end=shape.line_end).line(self.columns).encode(
+            shape.encoding.codec), _mode(snapshot.status))
+
+    def _repair_end(self) -> None:
+        """Give a file that does not end with a line end one: after its last row if that row is
+        complete, else after moving the cut-off row to `<name>.torn`."""
+        snapshot = self._load()
+        self._check_writable(snapshot.status)
+        lines = split_lines(snapshot.text)
+        records = list(csv_records(lines, snapshot.shape.delimiter))
+        torn_from = _torn_start(records, len(snapshot.header), len(lines))
+        if torn_from is None:
+            fd = self._open_for_append()
+            try:
+                self._append_bytes(fd, snapshot.shape.line_end.encode(snapshot.shape.encoding.codec))
+            finally:
+                os.close(fd)
             return
+        cut = sum(len(line) for line in lines[: torn_from - 1])
         torn = self.path.with_name(self.path.name + ".torn")
-        with open(torn, "ab") as f:
-            f.write(tail + b"\n")
-        self._replace(data[:cut])
-        self.notices.append(f"{self.path.name}: its last line was cut off (a crash during a save?); "
+        tail = snapshot.text[cut:]
+        _append_to(torn, (tail + ("" if tail.endswith("\n") else "\n")).encode("utf-8"), self._not_saved)
+        self._write_text(snapshot, snapshot.text[:cut])
+        self.notices.append(f"{self.path.name}: its last row (line {torn_from}) was cut off (a crash during a save?); "
                             f"it was moved to {torn.name} so that you can check it")
 
-    def _add_columns(self, header: list[str], missing: list[str]) -> None:
-        """Add empty columns to every row (a rewrite, once per file), keeping its line ends."""
-        text = self._text()
-        bom, text = ("\ufeff", text[1:]) if text.startswith("\ufeff") else ("", text)
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator=self._line_end())
-        writer.writerow(header + missing)
-        for row in rows[1:]:
-            writer.writerow(row + [""] * len(missing) if row else row)
-        self._replace((bom + buffer.getvalue()).encode("utf-8"))
+    def _add_columns(self, missing: list[str]) -> None:
+        """Add empty columns to every row (a rewrite, once per file), keeping everything else as it is."""
+        snapshot = self._load()
+        self._check_writable(snapshot.status)
+        edits = _widened(snapshot, self._rows(snapshot), missing, {})
+        self._write_text(snapshot, _spliced(snapshot.text, edits))
 
-    def _text(self) -> str:
-        """The file's text exactly: line ends and a byte-order mark as they are."""
-        return self.path.read_bytes().decode("utf-8") if self.path.exists() else ""
-
-    def _line_end(self) -> str:
-        """The line end the file uses (\\r\\n for a file from Windows or Excel), else \\n."""
-        if not self.path.exists():
-            return "\n"
-        with open(self.path, "rb") as f:
-            return "\r\n" if f.readline().endswith(b"\r\n") else "\n"
-
-    def _append_bytes(self, data: bytes) -> None:
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    def _check_cells(self, header: list[str], lines: list[list[str]]) -> None:
+        for cells in lines:
+            for name, cell in zip(header, cells):
+                if len(cell) > FIELD_LIMIT:
+                    raise CoderFileError(f"the {name} is {len(cell):,} characters long, more than the "
+                                         f"{FIELD_LIMIT:,} a cell of {self.path.name} may hold; nothing was saved: "
+                                         f"make it shorter (quote only the words that show the competency)")
 
     # ------------------------------------------------------------ changing
 
-    def update(self, coding_id: str, **changes) -> dict:
-        """Change fields of one coding (e.g. framing, memo, quote); returns the new row."""
-        with self.lock:
-            text, header, start, end, row = self._locate_row(coding_id)
-            row.update({k: v for k, v in changes.items() if k in header and k != "id"})
-            new = csv_line([_cell(row.get(name)) for name in header], self._line_end()).decode("utf-8")
-            self._replace((text[:start] + new + text[end:]).encode("utf-8"))
-        return row
+    def update(self, key: str, expected: dict | None = None, **changes) -> dict:
+        """Change fields of one row (e.g. framing, memo, quote); returns the new row.
 
-    def remove(self, coding_id: str) -> dict:
-        """Delete one coding; returns the row that was removed."""
-        with self.lock:
-            text, _, start, end, row = self._locate_row(coding_id)
-            self._replace((text[:start] + text[end:]).encode("utf-8"))
-        return row
-
-    def update_many(self, changes: dict[str, dict]) -> int:
-        """Change fields of many codings in one rewrite; returns how many rows changed.
-
-        Ids not in the file are skipped (removed meanwhile); other rows keep their bytes.
+        `expected`: values of the row as the change was worked out from them (e.g. what a
+        screen shows); if the row now differs, nothing is written (ChangedMeanwhile).
         """
-        with self.lock:
-            self._ready_header()  # gains the columns litcoder writes, if an older file lacks them
-            header, lines, spans = self._read_rows()
-            column = header.index("id")
-            line_end = self._line_end()
-            out, changed, done = [], 0, 0
-            for start, end, cells in spans:
-                out.extend(lines[done:start])
-                coding_id = cells[column].strip() if len(cells) > column else ""
-                if coding_id in changes:
-                    row = dict(zip(header, cells))
-                    row.update({k: v for k, v in changes[coding_id].items() if k in header and k != "id"})
-                    out.append(csv_line([_cell(row.get(name)) for name in header], line_end).decode("utf-8"))
-                    changed += 1
+        with self._locked():
+            snapshot = self._load()
+            self._check_writable(snapshot.status)
+            missing = [c for c in self.columns if c not in snapshot.header]
+            if missing:
+                self._add_columns(missing)
+                snapshot = self._load()
+            row = self._one_row(snapshot, key)
+            self._check_unchanged(snapshot.header, row, expected)
+            header = snapshot.header
+            cells = list(row.cells)
+            for name, value in changes.items():
+                if name in header and name != self.key:
+                    cells[header.index(name)] = _cell(value)
+            self._check_cells(header, [cells])
+            new = snapshot.shape.line(cells)
+            self._write_text(snapshot, snapshot.text[: row.start] + new + snapshot.text[row.end:])
+        return _as_dict(header, cells)
+
+    def remove(self, key: str) -> dict:
+        """Delete one row; returns it as it was."""
+        with self._locked():
+            snapshot = self._load()
+            self._check_writable(snapshot.status)
+            row = self._one_row(snapshot, key)
+            self._write_text(snapshot, snapshot.text[: row.start] + snapshot.text[row.end:])
+        return _as_dict(snapshot.header, row.cells)
+
+    def remove_where(self, column: str, value: str) -> int:
+        """Delete every row whose `column` is `value`; returns how many were removed."""
+        with self._locked():
+            if not self.path.exists():
+                return 0
+            snapshot = self._load()
+            if column not in snapshot.header:
+                return 0
+            at = snapshot.header.index(column)
+            gone = [(r.start, r.end, "") for r in self._rows(snapshot) if r.cells[at].strip() == value]
+            if gone:
+                self._check_writable(snapshot.status)
+                self._write_text(snapshot, _spliced(snapshot.text, gone))
+        return len(gone)
+
+    def update_many(self, changes: dict[str, dict], expected: dict[str, dict] | None = None) -> UpdateReport:
+        """Change fields of many rows in one rewrite.
+
+        `changes`: new values by key. `expected`: for each key, the row's values as the
+        changes were worked out from them; a row that now differs is left as it is. Keys no
+        longer in the file, and keys that more than one row has, are left too. Every other
+        row keeps its bytes. The report says what was changed and what was left, and why.
+        """
+        report = UpdateReport()
+        with self._locked():
+            snapshot = self._load()
+            header = snapshot.header
+            if self.key not in header:
+                report.missing = sorted(changes)
+                return report
+            at = header.index(self.key)
+            found: dict[str, list[Row]] = {}
+            rows = self._rows(snapshot)
+            for row in rows:
+                if row.cells[at].strip() in changes:
+                    found.setdefault(row.cells[at].strip(), []).append(row)
+            missing_columns = [c for c in self.columns if c not in header]
+            new_header = header + missing_columns
+            edits: dict[int, str] = {}
+            for key, values in changes.items():
+                matches = found.get(key, [])
+                if not matches:
+                    report.missing.append(key)
+                elif len(matches) > 1:
+                    report.duplicated[key] = [r.line for r in matches]
+                elif _differs(header, matches[0].cells, (expected or {}).get(key)):
+                    report.changed_meanwhile.append(key)
                 else:
-                    out.extend(lines[start:end])
-                done = end
-            out.extend(lines[done:])
-            if changed:
-                self._replace("".join(out).encode("utf-8"))
-        return changed
+                    cells = matches[0].cells + [""] * len(missing_columns)
+                    for name, value in values.items():
+                        if name in new_header and name != self.key:
+                            cells[new_header.index(name)] = _cell(value)
+                    self._check_cells(new_header, [cells])
+                    edits[matches[0].start] = snapshot.shape.line(cells)
+            report.changed = len(edits)
+            if edits:
+                self._check_writable(snapshot.status)
+                if missing_columns:
+                    spliced = _widened(snapshot, rows, missing_columns, edits)
+                else:
+                    spliced = [(r.start, r.end, edits[r.start]) for r in rows if r.start in edits]
+                self._write_text(snapshot, _spliced(snapshot.text, spliced))
+        return report
 
-    def _locate_row(self, coding_id: str) -> tuple[str, list[str], int, int, dict]:
-        """The file's text, header, and the character span and cells of the coding's row.
+    def _one_row(self, snapshot: _Snapshot, key: str) -> Row:
+        rows = self._rows_with_key(snapshot, key)
+        if not rows:
+            raise CodingNotFound(f"no {self.noun if self.noun != 'change' else 'row'} '{key}' in {self.path.name} "
+                                 "(was it removed in another window?)")
+        if len(rows) > 1:
+            lines = ", ".join(str(r.line) for r in rows)
+            raise DuplicateId(f"'{key}' is the {self.key} of more than one row of {self.path.name} (lines {lines}), "
+                              "so litcoder cannot tell which to change; nothing was saved: give each row its own "
+                              f"{self.key} (e.g. add a suffix to one), then try again")
+        return rows[0]
 
-        Rows whose id is the first cell (as litcoder writes them) are found by a text search,
-        which keeps an edit quick in a file of 100,000 codings; otherwise the file is parsed.
-        """
-        text = self._text()
-        first_line = text[: text.find("\n") + 1 or len(text)]
-        header = _header(first_line)
-        if header[:1] == ["id"]:
-            at = text.find("\n" + coding_id + ",")
-            while at >= 0:
-                start = at + 1
-                end, cells = _one_record(text, start)
-                if cells and cells[0].strip() == coding_id:
-                    return text, header, start, end, dict(zip(header, cells))
-                at = text.find("\n" + coding_id + ",", start)
-        else:
-            _, lines, spans = self._read_rows()
-            offsets = [0]
-            for line in lines:
-                offsets.append(offsets[-1] + len(line))
-            column = header.index("id") if "id" in header else -1
-            for first, last, cells in spans:
-                if column >= 0 and len(cells) > column and cells[column].strip() == coding_id:
-                    return text, header, offsets[first], offsets[last], dict(zip(header, cells))
-        raise CodingNotFound(f"no coding '{coding_id}' in {self.path.name} (was it removed in another window?)")
+    def _check_unchanged(self, header: list[str], row: Row, expected: dict | None) -> None:
+        changed = _differs(header, row.cells, expected)
+        if changed:
+            raise ChangedMeanwhile(f"this {self.noun} was changed in {self.path.name} since it was read (its "
+                                   f"{', '.join(changed)}; in another window, or by hand); nothing was saved, so "
+                                   "that change is kept: reload to see it, then make yours again")
+
+    # ------------------------------------------------------------ reading
+
+    def row(self, key: str) -> dict:
+        """The row named `key` as it is in the file now (CodingNotFound, DuplicateId)."""
+        with self._locked(writing=False):
+            snapshot = self._load()
+            return _as_dict(snapshot.header, self._one_row(snapshot, key).cells)
+
+    def keys(self) -> set[str]:
+        """The key (e.g. id) of every readable row of the file."""
+        with self._locked(writing=False):
+            if not self.path.exists() or self.key is None:
+                return set()
+            snapshot = self._load()
+            if self.key not in snapshot.header:
+                return set()
+            at = snapshot.header.index(self.key)
+            return {row.cells[at].strip() for row in self._rows(snapshot)}
 
     def rows(self) -> list[dict]:
-        """Every row of the file as read (a consistent copy, read under the lock)."""
-        with self.lock:
+        """Every readable row of the file, values stripped (a consistent copy, read under the lock)."""
+        with self._locked(writing=False):
             if not self.path.exists():
                 return []
-            header, lines, spans = self._read_rows()
-            return [dict(zip(header, cells)) for _, _, cells in spans]
+            snapshot = self._load()
+            return [_as_dict(snapshot.header, row.cells) for row in self._rows(snapshot)]
 
-    def _read_rows(self) -> tuple[list[str], list[str], list[tuple[int, int, list[str]]]]:
-        """Header, physical lines (with their line ends), and each row's line span and cells."""
-        lines = split_lines(self._text())
-        if not lines:
-            return list(self.columns), [], []
-        reader = csv.reader(iter(lines))
-        header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
-        spans, begin = [], reader.line_num
-        for cells in reader:
-            spans.append((begin, reader.line_num, cells))
-            begin = reader.line_num
-        return header, lines, spans
-
-    def _replace(self, data: bytes) -> None:
-        """Write `data` as the whole file: temp file, fsync, rename."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+    def _load(self) -> _Snapshot:
+        """The file as it is now; UnreadableFile if its text cannot be read back byte for byte."""
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            with open(self.path, "rb") as f:
+                status = os.fstat(f.fileno())
+                data = f.read()
+        except FileNotFoundError:
+            return _Snapshot(b"", None, Shape(), "", list(self.columns))
+        except OSError as err:
+            raise CoderFileError(f"{self.path.name} cannot be read ({err.strerror or err}); nothing was saved: "
+                                 "check that the file may be read, then try again") from err
+        decoded = decode(data)
+        if decoded.damaged:
+            raise UnreadableFile(f"{self.path.name} is not valid {decoded.encoding.name} (cut off?), so litcoder "
+                                 "cannot write it back without changing it; nothing was saved: open it in a "
+                                 "spreadsheet or editor and save it again (as CSV UTF-8)")
+        if not decoded.encoding.bom and looks_like_utf16(decoded.text):
+            raise UnreadableFile(f"{self.path.name}: {NOT_TEXT}; nothing was saved: {NOT_TEXT_ACTION}")
+        shape, header = _shape_and_header(decoded.text, decoded.encoding)
+        return _Snapshot(data, status, shape, decoded.text, header)
+
+    def _rows(self, snapshot: _Snapshot) -> list[Row]:
+        """The rows the reader (files.read_csv_rows) reads: readable, as many cells as the header, not blank."""
+        lines = split_lines(snapshot.text)
+        offsets = [0, *accumulate(len(line) for line in lines)]
+        width = len(snapshot.header)
+        records = csv_records(lines, snapshot.shape.delimiter)
+        next(records, None)  # the header
+        return [Row(offsets[r.start - 1], offsets[r.end], r.start, r.cells) for r in records
+                if _readable(r, width) and any(c.strip() for c in r.cells)]
+
+    def _rows_with_key(self, snapshot: _Snapshot, key: str) -> list[Row]:
+        if self.key not in snapshot.header:
+            return []
+        quick = _rows_by_first_cell(snapshot, key) if snapshot.header[0] == self.key else None
+        if quick is not None:
+            return quick
+        at = snapshot.header.index(self.key)
+        return [row for row in self._rows(snapshot) if row.cells[at].strip() == key]
+
+    # ------------------------------------------------------------ writing whole files
+
+    def _write_text(self, snapshot: _Snapshot, text: str) -> None:
+        """Replace the file with `text` in its own encoding, or converted once to UTF-8 if that
+        cannot hold it (keeping the old file as a backup)."""
+        encoding = snapshot.shape.encoding
+        try:
+            data = encoding.bom + text.encode(encoding.codec)
+        except UnicodeEncodeError as err:
+            _check_encodable(text, self.path.name)
+            data = codecs.BOM_UTF8 + text.encode("utf-8")
+            backup = self._backup(snapshot)
+            self.notices.append(
+                f"{self.path.name} was saved as {encoding.name}, which cannot hold “{err.object[err.start]}”; "
+                f"it is now UTF-8 (with a byte-order mark, so that Excel reads it right), and the file as it was "
+                f"is kept as {backup.name}")
+        self._replace(data, _mode(snapshot.status))
+        self._encoding_seen = None
+
+    def _backup(self, snapshot: _Snapshot) -> Path:
+        backup = self.path.with_name(self.path.name + ".bak")
+        number = 1
+        while backup.exists():
+            number += 1
+            backup = self.path.with_name(f"{self.path.name}.{number}.bak")
+        _write_file(backup, snapshot.data, self._not_saved)
+        return backup
+
+    def _replace(self, data: bytes, mode: int | None) -> None:
+        """Write `data` as the whole file: temp file, fsync, rename; the file keeps `mode`."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise NotSaved(self._not_saved(err)) from err
+        _write_file(self.path, data, self._not_saved, mode)
+        _sync_folder(self.path.parent)
+
+    def _clean_temp_files(self) -> None:
+        """Remove temp files a killed writer of this file left (ours only, and only old ones)."""
+        prefix = f".{self.path.name}."
+        try:
+            entries = list(os.scandir(self.path.parent))
+        except OSError:
+            return
+        old = time.time() - STALE_TEMP_SECONDS
+        for entry in entries:
+            rest = entry.name[len(prefix):]
+            ours = entry.name.startswith(prefix) and (rest.endswith(".tmp") or _OLD_TEMP.fullmatch(rest))
+            try:
+                if ours and entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < old:
+                    os.unlink(entry.path)
+            except OSError:
+                continue
+
+    # ------------------------------------------------------------ locks, checks, messages
+
+    @contextmanager
+    def _locked(self, writing: bool = True) -> Iterator[None]:
+        """Hold the file's lock; a writer also clears away temp files a killed writer left."""
+        acquired = False
+        try:
+            self.lock.acquire()
+            acquired = True
+        except Timeout as err:
+            raise CoderFileError(f"{self.path.name} is being written by another window or program (waited "
+                                 f"{LOCK_TIMEOUT} s); nothing was {'saved' if writing else 'read'}: "
+                                 "try again in a moment") from err
+        except OSError as err:
+            if writing:  # no lock file in a folder litcoder may not write in: a reader reads on
+                raise NotSaved(self._not_saved(err)) from err
+        try:
+            if writing:
+                self._clean_temp_files()
+            yield
+        finally:
+            if acquired:
+                self.lock.release()
+
+    def _check_writable(self, status: os.stat_result | None) -> None:
+        # Write bits, not just os.access: an administrator may write anything, but a file
+        # someone made read-only is not litcoder's to replace.
+        if status is None:
+            return
+        if not status.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(self.path, os.W_OK):
+            raise ReadOnlyFile(self._read_only_message())
+
+    def _read_only_message(self) -> str:
+        return (f"{self.path.name} is read-only; the {self.noun} was NOT saved: make the file writable "
+                "(or ask its owner to), then save again")
+
+    def _not_saved(self, err: OSError) -> str:
+        if isinstance(err, PermissionError):
+            reason = (f"permission denied: the file may be open in another program, such as Excel, or litcoder may "
+                      f"not write in the folder {self.path.parent.name or self.path.parent}")
+            action = "close it there (or ask the folder's owner for write access), then save again"
+        elif err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            reason, action = "the disk may be full", "free some space, then save again"
+        else:
+            reason = f"{err.strerror or err}; the disk may be full or the drive gone"
+            action = "check the drive, then save again"
+        return f"{self.path.name}: the {self.noun} was NOT saved ({reason}); the file is as it was: {action}"
 
 
 class CoderFile(CsvFile):
-    """One coder's codings file (corpus/codings/<coder>.csv)."""
+    """One coder's codings file (corpus/codings/<coder>.csv); rows are named by their id."""
+
+    noun = "coding"
 
     def __init__(self, path: Path):
-        super().__init__(path, COLUMNS)
+        super().__init__(path, COLUMNS, key="id")
 
     @property
     def coder(self) -> str:
@@ -287,26 +687,249 @@ class CoderFile(CsvFile):
         return self.append_rows(*({**c, "id": c.get("id") or new_id(), "coded_at": c.get("coded_at") or now()}
                                   for c in codings))
 
+    def add_new(self, *codings: dict) -> list[dict]:
+        """Save the codings whose id the file does not hold yet (under one lock, so that two
+        imports of one sheet add it once); returns those saved."""
+        with self._locked():
+            have = self.keys()
+            fresh = []
+            for coding in codings:
+                if coding.get("id") and coding["id"] not in have:
+                    have.add(coding["id"])
+                    fresh.append(coding)
+            return self.append(*fresh) if fresh else []
 
-def _header(first_line: str) -> list[str]:
-    return [h.strip().lower().lstrip("\ufeff") for h in next(csv.reader([first_line.lstrip("\ufeff")]), [])]
+
+# ---------------------------------------------------------------- helpers
+
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no line-end translation on a raw descriptor
+_OLD_TEMP = re.compile(r"[a-z0-9_]{8}")  # tempfile.mkstemp's names before temp files got their .tmp suffix
+_CLEAN = {}  # separator → a pattern that matches a text whose quotes are all where the CSV rules put them
 
 
-def _one_record(text: str, start: int) -> tuple[int, list[str]]:
-    """The end offset and cells of the CSV record that starts at text[start]."""
-    position, lines = start, []
-    while position < len(text):
-        end = text.find("\n", position)
-        end = len(text) if end < 0 else end + 1
-        lines.append(text[position:end])
-        position = end
+def _shape_and_header(text: str, encoding: TextEncoding) -> tuple[Shape, list[str]]:
+    """A file's shape and header (lower case, stripped) from its text (or its first part)."""
+    end = text.find("\n")
+    first = text if end < 0 else text[: end + 1]
+    delimiter = csv_delimiter(first)
+    bare = first.rstrip("\r\n")
+    quoted = r'"[^"]*"'
+    quote_all = bool(bare) and re.fullmatch(f"{quoted}(?:{re.escape(delimiter)}{quoted})*", bare.lstrip("\ufeff"))
+    shape = Shape(delimiter, bool(quote_all), "\r\n" if first.endswith("\r\n") else "\n", encoding)
+    try:
+        cells = next(csv.reader([first.lstrip("\ufeff")], delimiter=delimiter), [])
+    except csv.Error:
+        cells = []
+    return shape, [h.strip().lower().lstrip("\ufeff") for h in cells]
+
+
+def _utf8_accents(data: bytes) -> bool:
+    """Whether `data` holds characters beyond ASCII, all in valid UTF-8."""
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _readable(record: CsvRecord, width: int) -> bool:
+    return record.cells is not None and len(record.cells) == width
+
+
+def _torn_start(records: list[CsvRecord], width: int, last_line: int) -> int | None:
+    """The first line of a cut-off last row: the trailing run of unreadable records that run to
+    the file's end (an unclosed quote is read again line by line), or None if the last row is whole."""
+    start = None
+    for record in reversed(records[1:]):
+        blank = record.cells is not None and not any(c.strip() for c in record.cells)
+        if blank or _readable(record, width) or record.end < last_line:
+            break
+        start = record.start
+    return start
+
+
+def _rows_by_first_cell(snapshot: _Snapshot, key: str) -> list[Row] | None:
+    """The rows whose first cell is `key`, found quickly in a file whose quotes all follow the
+    CSV rules (then a line end outside quotes, an even number of them before it, ends a
+    record), each verified by reading it as CSV; None when unsure (the caller reads every row)."""
+    text, delimiter = snapshot.text, snapshot.shape.delimiter
+    if not key or key != key.strip() or any(c in key for c in f'"\r\n{delimiter}'):
+        return None
+    clean = _CLEAN.get(delimiter)
+    if clean is None:
+        d = re.escape(delimiter)
+        clean = _CLEAN[delimiter] = re.compile(rf'(?:[^"]++|(?<![^{d}\n])(?:"[^"]*+")++(?=[{d}\r\n]|\Z))*+')
+    if '"' in text and clean.match(text).end() != len(text):
+        return None
+    patterns = (f"\n{key}{delimiter}", f'\n"{key}"{delimiter}')
+    starts = sorted(at for pattern in patterns for at in _find_all(text, pattern))
+    rows, quotes, counted = [], 0, 0
+    for at in starts:
+        quotes += text.count('"', counted, at)
+        counted = at
+        if quotes % 2:  # inside a quoted cell: the reader may read it as a row; let it decide
+            return None
+        end, inside = at + 1, 0
+        while True:
+            newline = text.find("\n", end)
+            if newline < 0:
+                end = len(text)
+                break
+            inside += text.count('"', end, newline)
+            end = newline + 1
+            if inside % 2 == 0:
+                break
         try:
-            records = list(csv.reader(lines, strict=True))
-        except csv.Error:
-            continue  # an open quote: the record goes on on the next line
-        if len(records) == 1:
-            return position, records[0]
-    return len(text), []
+            cells = next(csv.reader(split_lines(text[at + 1:end]), delimiter=delimiter, strict=True))
+        except (csv.Error, StopIteration):
+            return None
+        if len(cells) != len(snapshot.header) or cells[0].strip() != key:
+            return None
+        rows.append(Row(at + 1, end, 0, cells))
+    if len(rows) > 1:  # line numbers only for the message
+        rows = [row._replace(line=text.count("\n", 0, row.start) + 1) for row in rows]
+    return rows or None
+
+
+def _find_all(text: str, pattern: str) -> Iterator[int]:
+    at = text.find(pattern)
+    while at >= 0:
+        yield at
+        at = text.find(pattern, at + 1)
+
+
+def _widened(snapshot: _Snapshot, rows: list[Row], missing: list[str], edits: dict[int, str]
+             ) -> list[tuple[int, int, str]]:
+    """Splices that add empty `missing` columns to the header and every row (the rows in `edits`,
+    by start, are replaced by their new line instead), keeping each row's bytes and line end."""
+    shape = snapshot.shape
+    empty = '""' if shape.quote_all else ""
+    header_end = snapshot.text.find("\n") + 1 or len(snapshot.text)
+    names = "".join(shape.delimiter + (f'"{name}"' if shape.quote_all else name) for name in missing)
+    out = [(0, header_end, _before_line_end(snapshot.text[:header_end], names))]
+    cells = (shape.delimiter + empty) * len(missing)
+    for row in rows:
+        new = edits.get(row.start)
+        out.append((row.start, row.end, new if new is not None
+                    else _before_line_end(snapshot.text[row.start:row.end], cells)))
+    return out
+
+
+def _before_line_end(line: str, added: str) -> str:
+    body = line.rstrip("\r\n")
+    return body + added + line[len(body):]
+
+
+def _spliced(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """`text` with each span [start, end) replaced (spans do not overlap)."""
+    pieces, last = [], 0
+    for start, end, new in sorted(edits, key=lambda edit: edit[0]):
+        pieces += [text[last:start], new]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _differs(header: list[str], cells: list[str], expected: dict | None) -> list[str]:
+    """The columns whose cell is not the expected value (both stripped)."""
+    if not expected:
+        return []
+    values = _as_dict(header, cells)
+    return [name for name, value in expected.items()
+            if name in values and values[name] != _cell(value).strip()]
+
+
+def _as_dict(header: list[str], cells: list[str]) -> dict:
+    """A row by column, stripped; a repeated column counts once, by its first cell (as the reader reads it)."""
+    values: dict[str, str] = {}
+    for name, cell in zip(header, cells):
+        values.setdefault(name, cell.strip())
+    return values
+
+
+def _check_encodable(text: str, name: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise CoderFileError(f"the text holds a character that no file can store (U+{ord(err.object[err.start]):04X},"
+                             f" half of a pair); nothing was saved to {name}: retype the text around it") from err
+
+
+def _read_at(fd: int, offset: int, size: int) -> bytes:
+    """Up to `size` bytes from `offset` of an open file (appends still go to its end)."""
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, size)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte, however many writes it takes; OSError if the system stops taking them."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, "no byte could be written")
+        view = view[written:]
+
+
+def _append_to(path: Path, data: bytes, message) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _BINARY, 0o666)
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as err:
+        raise NotSaved(message(err)) from err
+
+
+def _write_file(path: Path, data: bytes, message, mode: int | None = None) -> None:
+    """`path` holding `data`, written whole to a temp file (fsynced), then renamed into place, so
+    a reader sees the old file or the new one; `message(err)` says what was not saved."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise NotSaved(message(err)) from err
+    try:
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise NotSaved(message(err)) from err
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a rename to disk (where the system allows opening a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _mode(status: os.stat_result | None) -> int | None:
+    return stat.S_IMODE(status.st_mode) if status is not None else None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _cell(value) -> str:

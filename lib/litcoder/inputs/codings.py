@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..files import read_csv_rows, whole_number
+from ..files import number_problem, read_csv_rows, shown, whole_number
 from ..problems import ProblemLog
 from .anchor import Anchor, describe, locate
 from .bibliography import closest
@@ -123,8 +123,7 @@ def read_codings(codings_dir: Path, root: Path, sources: pd.DataFrame, passages:
         log = ProblemLog(path.relative_to(root).as_posix())
         logs.append(log)
         if path.suffix.lower() != ".csv":
-            log.warning(None, f"{path.name} is not a coder's CSV file and was not read",
-                        "save a coder's codings as corpus/codings/<coder>.csv", "coding-file")
+            _not_a_coder_file(path, log)
             continue
         rows.extend(read_coder_file(path, log, context))
     frame = pd.DataFrame(rows, columns=CODING_COLUMNS)
@@ -134,7 +133,26 @@ def read_codings(codings_dir: Path, root: Path, sources: pd.DataFrame, passages:
     return frame, logs
 
 
+def _not_a_coder_file(path: Path, log: ProblemLog) -> None:
+    """A file in corpus/codings/ that is not a coder's CSV: the store's own leftovers get their own words."""
+    if path.name.endswith(".csv.torn"):
+        log.warning(None, f"{path.name} holds a row cut off when a save was interrupted (a crash?); it is not read",
+                    f"check it: copy what is right into {path.name[:-5]} by hand, then delete {path.name}",
+                    "coding-file")
+    elif path.name.endswith(".bak") and ".csv." in path.name:
+        log.info(None, f"{path.name} is the copy litcoder kept when it converted a coder's file to UTF-8; it is not "
+                 "read", "delete it once you have checked the converted file", "coding-file")
+    else:
+        log.warning(None, f"{path.name} is not a coder's CSV file and was not read",
+                    "save a coder's codings as corpus/codings/<coder>.csv", "coding-file")
+
+
 def read_coder_file(path: Path, log: ProblemLog, context: _Context) -> list[dict]:
+    return [coding for coding, _ in _coder_rows(path, log, context)]
+
+
+def _coder_rows(path: Path, log: ProblemLog, context: _Context) -> list[tuple[dict, dict[str, str]]]:
+    """Each usable coding of a coder's file, with the row's cells as read (for `reanchor`)."""
     coder = path.stem
     table = read_csv_rows(path, log, REQUIRED, KNOWN)
     if not table:
@@ -151,7 +169,7 @@ def read_coder_file(path: Path, log: ProblemLog, context: _Context) -> list[dict
             continue
         ids[coding["id"]] = row.line
         coding["file"] = log.file
-        rows.append(coding)
+        rows.append((coding, row.values))
     return rows
 
 
@@ -164,20 +182,22 @@ def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, c
     framing = values["framing"].lower()
     usable = True
     if citekey not in context.citekeys:
-        log.error(line, f"unknown citekey '{citekey}'{closest(citekey, context.citekeys)}; this coding was left out",
-                  "use a citekey from references.bib", "coding-citekey")
+        log.error(line, f"unknown citekey '{shown(citekey)}'{closest(citekey, context.citekeys)}; "
+                  "this coding was left out", "use a citekey from references.bib", "coding-citekey")
         usable = False
     if competency not in context.competencies:
-        log.error(line, f"unknown competency '{competency}'{closest(competency, context.competencies)}; "
+        log.error(line, f"unknown competency '{shown(competency)}'{closest(competency, context.competencies)}; "
                   "this coding was left out", "use a competency id from corpus/codebook.yaml", "coding-competency")
         usable = False
     if framing not in FRAMINGS:
-        log.error(line, f"unknown framing '{values['framing']}'{closest(framing, FRAMINGS)}; this coding was left out",
-                  f"use one of: {', '.join(FRAMINGS)}", "coding-framing")
+        log.error(line, f"unknown framing '{shown(values['framing'])}'{closest(framing, FRAMINGS)}; "
+                  "this coding was left out", f"use one of: {', '.join(FRAMINGS)}", "coding-framing")
         usable = False
     passage = _passage_number(values["passage"])
     if passage is None:
-        log.error(line, f"passage '{values['passage']}' is not a passage number; this coding was left out",
+        why = (f"passage {number_problem(values['passage'])}" if _too_large(values["passage"]) else
+               f"passage '{shown(values['passage'])}' is not a passage number")
+        log.error(line, f"{why}; this coding was left out",
                   "give the passage's number within its source (1, 2, 3 …)", "coding-passage")
         usable = False
     coded_at = values.get("coded_at", "")
@@ -189,7 +209,11 @@ def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, c
     coding = {"coder": coder, "id": coding_id, "citekey": citekey, "passage": passage,
               "quote": values["quote"], "competency": competency, "framing": framing,
               "memo": values.get("memo", ""), "coded_at": coded_at, "line": line}
-    _anchor(coding, _stored_anchor(values), log, context)
+    _anchor(coding, _stored_anchor(values, line, log), log, context)
+    page = values.get("page", "")
+    if _too_large(page):
+        log.warning(line, f"page {number_problem(page)}; it is ignored", "write the page the quote is on",
+                    "coding-page")
     coding["passage_id"] = f"{citekey}/{coding['passage']}"
     pages = context.pages.get(citekey)
     coding["page"] = page_of(pages, coding["start"]) if pages and coding["anchored"] else (
@@ -197,9 +221,18 @@ def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, c
     return coding
 
 
-def _stored_anchor(values: dict[str, str]) -> Anchor:
-    """The selector saved with a coding (quote, context, position), as far as the row has one."""
+def _stored_anchor(values: dict[str, str], line: int, log: ProblemLog) -> Anchor:
+    """The selector saved with a coding (quote, context, position), as far as the row has one.
+
+    litcoder writes only numbers as positions; any other start or end is reported and the
+    quote is looked for by its words instead.
+    """
     start, end = whole_number(values.get("start", "")), whole_number(values.get("end", ""))
+    for column, number in (("start", start), ("end", end)):
+        if number is None and values.get(column, ""):
+            log.warning(line, f"{column} {number_problem(values[column])}; the quote is looked for by its words",
+                        f"leave {column} empty (litcoder fills it in) or write the quote's position in the text",
+                        "coding-position")
     return Anchor(exact=values["quote"], prefix=values.get("prefix", ""), suffix=values.get("suffix", ""),
                   start=start, end=end if start is not None else None)
 
@@ -259,6 +292,12 @@ def _same_words(text: str, quote: str) -> bool:
     return text == quote or text.translate(_FOLD).split() == quote.translate(_FOLD).split()
 
 
+def _too_large(cell: str) -> bool:
+    """A whole number, but one too large to read (see files.NUMBER_LIMIT)."""
+    digits = cell.strip().removesuffix(".0")
+    return digits.isascii() and digits.isdigit() and whole_number(cell) is None
+
+
 def _passage_number(value: str) -> int | None:
     number = whole_number(value)
     return number if number else None
@@ -301,27 +340,57 @@ def reanchor(review) -> list[dict]:
 
     For every coding that could be placed, the passage, start, end, prefix and suffix in
     the file are set to where the quote is now; rows already right are left untouched, and
-    orphans are kept as they are. Returns one summary per coder file.
+    orphans are kept as they are. Each file is read again just before it is written, and a
+    row that changes between that read and the write (another window saving) is left as it
+    is, so no edit is undone. Returns one summary per coder file: file, codings, updated,
+    moved, orphans, and `notices` when there is something to tell (rows left alone and why).
     """
-    from ..store import CoderFile
+    from ..store import CoderFile, CoderFileError
 
+    context = _Context(review.sources, review.passages, review.texts, review.codebook, review.text_pages)
     summaries = []
-    for file, codings in review.codings.groupby("file", sort=True):
+    for file in sorted(set(review.codings["file"])):
         store = CoderFile(review.path / file)
-        stored = {row.get("id", ""): row for row in store.rows()}
-        changes = {}
-        for coding in codings[codings["anchored"]].itertuples(index=False):
-            text = review.texts[coding.citekey]
-            anchor = describe(text, int(coding.start), int(coding.end))
-            now = {"passage": str(coding.passage), "start": str(anchor.start), "end": str(anchor.end),
+        codings = _coder_rows(store.path, ProblemLog(file), context) if store.path.exists() else []
+        changes, read = {}, {}
+        for coding, values in codings:
+            if not coding["anchored"]:
+                continue
+            anchor = describe(review.texts[coding["citekey"]], int(coding["start"]), int(coding["end"]))
+            now = {"passage": str(coding["passage"]), "start": str(anchor.start), "end": str(anchor.end),
                    "prefix": anchor.prefix, "suffix": anchor.suffix}
-            if coding.anchor == "fuzzy":  # the words were edited: the quote follows the text
+            if coding["anchor"] == "fuzzy":  # the words were edited: the quote follows the text
                 now["quote"] = anchor.exact
-            before = stored.get(coding.id, {})
-            if any((before.get(k) or "") != v for k, v in now.items()):
-                changes[coding.id] = now
-        updated = store.update_many(changes) if changes else 0
-        summaries.append({"file": file, "codings": len(codings), "updated": updated,
-                          "moved": int(codings["anchor"].isin(["exact", "normalized", "fuzzy"]).sum()),
-                          "orphans": int((~codings["anchored"]).sum())})
+            if any(values.get(k, "") != v.strip() for k, v in now.items()):  # cells are read stripped
+                changes[coding["id"]], read[coding["id"]] = now, values
+        summary = {"file": file, "codings": len(codings), "updated": 0,
+                   "moved": sum(c["anchor"] in ("exact", "normalized", "fuzzy") for c, _ in codings),
+                   "orphans": sum(not c["anchored"] for c, _ in codings)}
+        try:
+            if changes:
+                report = store.update_many(changes, expected=read)
+                summary["updated"] = report.changed
+                notices = _reanchor_notices(report, file)
+            else:
+                notices = []
+        except CoderFileError as err:
+            notices = [str(err)]
+        notices += store.notices
+        if notices:
+            summary["notices"] = notices
+        summaries.append(summary)
     return summaries
+
+
+def _reanchor_notices(report, file: str) -> list[str]:
+    """What `reanchor` tells about the rows it left as they were."""
+    notices = []
+    if report.changed_meanwhile:
+        notices.append(f"{file}: {len(report.changed_meanwhile)} codings changed meanwhile (in another window or "
+                       "by hand) and were left as they are; run reanchor again")
+    for coding_id, lines in report.duplicated.items():
+        notices.append(f"{file}: id '{coding_id}' is on more than one row (lines {', '.join(map(str, lines))}), "
+                       "so none of them was re-anchored: give each row its own id, then run reanchor again")
+    if report.missing:
+        notices.append(f"{file}: {len(report.missing)} codings were removed meanwhile; nothing to re-anchor there")
+    return notices

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..files import read_csv_rows
 from ..problems import ProblemLog
-from ..store import CsvFile, csv_line, now
+from ..store import CsvFile, now
 from .bibliography import closest
 
 COLUMNS = ["citekey", "finished_at"]
@@ -44,34 +44,23 @@ def read_coverage(folder: Path, root: Path, citekeys: set[str]) -> tuple[pd.Data
 
 
 class CoverageFile(CsvFile):
-    """A coder's finished sources, with the codings file's locking and atomic writes."""
+    """A coder's finished sources, with the codings file's locking, shape keeping and atomic writes."""
 
     def __init__(self, path: Path):
-        super().__init__(path, COLUMNS)
+        super().__init__(path, COLUMNS, key="citekey")
 
     def finished(self) -> set[str]:
         return {row.get("citekey", "") for row in self.rows()} - {""}
 
     def mark(self, citekey: str) -> None:
         """Mark a source finished (nothing happens if it already is)."""
-        if citekey not in self.finished():
-            self.append_rows({"citekey": citekey, "finished_at": now()})
+        with self._locked():
+            if citekey not in self.finished():
+                self.append_rows({"citekey": citekey, "finished_at": now()})
 
     def unmark(self, citekey: str) -> None:
-        """Take a source back to unfinished."""
-        with self.lock:
-            rows = [r for r in self._plain_rows() if r.get("citekey") != citekey]
-            self._replace(csv_line(COLUMNS) + b"".join(csv_line([r.get(c, "") for c in COLUMNS]) for r in rows))
-
-    def _plain_rows(self) -> list[dict]:
-        if not self.path.exists():
-            return []
-        header, _, spans = self._read_rows()
-        return [dict(zip(header, cells)) for _, _, cells in spans]
-
-    def rows(self) -> list[dict]:
-        with self.lock:
-            return self._plain_rows()
+        """Take a source back to unfinished (every row that marks it, in case two branches both did)."""
+        self.remove_where("citekey", citekey)
 
 
 def finished_passages(review) -> pd.DataFrame:

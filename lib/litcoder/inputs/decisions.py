@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..files import read_csv_rows, whole_number
+from ..files import number_problem, read_csv_rows, shown, whole_number
 from ..problems import ProblemLog
 from .bibliography import closest
 
@@ -43,17 +43,17 @@ def read_decisions(path: Path, name: str, competencies: pd.DataFrame) -> tuple[p
 def _check_row(values: dict[str, str], line: int, log: ProblemLog, known: set[str]) -> dict | None:
     competency, ruling = values["competency"], values["classification"].lower()
     if competency not in known:
-        log.error(line, f"unknown competency '{competency}'{closest(competency, known)}; this ruling was left out",
-                  "use a competency id from corpus/codebook.yaml", "decision-competency")
+        log.error(line, f"unknown competency '{shown(competency)}'{closest(competency, known)}; "
+                  "this ruling was left out", "use a competency id from corpus/codebook.yaml", "decision-competency")
         return None
     if ruling not in RULINGS:
-        log.error(line, f"classification '{values['classification']}' is not a ruling; this ruling was left out",
+        log.error(line, f"classification '{shown(values['classification'])}' is not a ruling; this ruling was left out",
                   f"use one of: {', '.join(RULINGS)}", "decision-classification")
         return None
     try:
         decided_on = date.fromisoformat(values["decided_on"]).isoformat()
     except ValueError:
-        log.error(line, f"decided_on '{values['decided_on']}' is not a date; this ruling was left out",
+        log.error(line, f"decided_on '{shown(values['decided_on'])}' is not a date; this ruling was left out",
                   "write the date as YYYY-MM-DD", "decision-date")
         return None
     if not values["rationale"]:
@@ -64,8 +64,7 @@ def _check_row(values: dict[str, str], line: int, log: ProblemLog, known: set[st
         cell = values.get(column, "")
         counts[column] = whole_number(cell) if cell else None
         if cell and counts[column] is None:
-            log.warning(line, f"{column} '{cell}' is not a whole number; ignored", "write a count, e.g. 3",
-                        "decision-count")
+            log.warning(line, f"{column} {number_problem(cell)}; ignored", "write a count, e.g. 3", "decision-count")
     return {"competency": competency, "classification": ruling, "decided_on": decided_on,
             "decided_by": values.get("decided_by", ""), "rationale": values["rationale"], **counts, "line": line}
 

@@ -42,7 +42,7 @@ def init_review(directory: Path) -> list[Path]:
         DECISIONS: ",".join(DECISION_COLUMNS) + "\n",
         f"{SOURCES}/.gitkeep": "",
         f"{CODINGS}/.gitkeep": "",
-        ".gitignore": "/outputs/\n.ipynb_checkpoints/\n/.litcoder/\n*.lock\n",
+        ".gitignore": "/outputs\n/.litcoder\n.ipynb_checkpoints/\n*.lock\n*.torn\n*.bak\n.*.tmp\n",
         SETTINGS_FILE: SETTINGS_TEMPLATE,
         "README.md": README.format(name=directory.resolve().name),
     }

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..files import read_csv_rows
+from ..files import number_problem, read_csv_rows, shown, whole_number
 from ..layout import SETTLEMENTS
 from ..problems import ProblemLog
 from ..store import CsvFile
@@ -42,7 +42,7 @@ def parse_key(key: str) -> dict | None:
     if kind == "presence" and "/" in rest and ":" in rest:
         where, competency = rest.rsplit(":", 1)
         citekey, _, passage = where.rpartition("/")
-        return {"kind": kind, "citekey": citekey, "passage": int(passage) if passage.isdigit() else None,
+        return {"kind": kind, "citekey": citekey, "passage": whole_number(passage) if passage.strip() else None,
                 "competency": competency}
     if kind == "framing" and ":" in rest:
         citekey, competency = rest.split(":", 1)
@@ -59,22 +59,23 @@ def read_settlements(path: Path, name: str, competencies: set[str],
         item = parse_key(row.values["item"])
         resolution = row.values["resolution"].lower()
         if item is not None and item["kind"] == "presence" and item["passage"] is None:
-            log.error(row.line, f"'{row.values['item']}': the passage is not a number",
+            passage = row.values["item"].rsplit(":", 1)[0].rpartition("/")[2]
+            log.error(row.line, f"'{shown(row.values['item'])}': the passage {number_problem(passage)}",
                       "write presence:<citekey>/<passage number>:<competency>", "settlement-item")
             continue
         if item is None:
-            log.error(row.line, f"'{row.values['item']}' does not name a disagreement",
+            log.error(row.line, f"'{shown(row.values['item'])}' does not name a disagreement",
                       "write presence:<citekey>/<passage>:<competency> or framing:<citekey>:<competency>",
                       "settlement-item")
             continue
         if item["citekey"] not in citekeys or item["competency"] not in competencies:
             unknown = item["citekey"] if item["citekey"] not in citekeys else item["competency"]
             known = citekeys if item["citekey"] not in citekeys else competencies
-            log.error(row.line, f"unknown source or competency '{unknown}'{closest(unknown, known)}",
+            log.error(row.line, f"unknown source or competency '{shown(unknown)}'{closest(unknown, known)}",
                       "copy the item from the disagreement list", "settlement-item")
             continue
         if resolution not in RESOLUTIONS[item["kind"]]:
-            log.error(row.line, f"'{row.values['resolution']}' cannot settle a {item['kind']} disagreement",
+            log.error(row.line, f"'{shown(row.values['resolution'])}' cannot settle a {item['kind']} disagreement",
                       f"use one of: {', '.join(RESOLUTIONS[item['kind']])}", "settlement-resolution")
             continue
         rows.append({"item": row.values["item"], **item, "resolution": resolution,

@@ -196,17 +196,27 @@ class CodingScreen(w.VBox):
         self.cancel_button.layout.display = "inline-flex"
 
     def _remove(self, coding: dict) -> None:
-        self.session.remove(coding["id"])
+        try:
+            self.session.remove(coding["id"])
+        except CodingError as err:
+            self._say(str(err), error=True)
+            return
         self._clear_form()
         self._draw()
         self._say("coding removed", error=False)
 
     def _toggle_finished(self) -> None:
-        if self.session.is_finished():
-            self.session.reopen()
-        else:
-            self.session.finish()
+        try:
+            if self.session.is_finished():
+                self.session.reopen()
+            else:
+                self.session.finish()
+        except CodingError as err:
+            self._say(str(err), error=True)
+            return
         self._draw()
+        if self.session.has_notices():
+            self._say("", error=False)
 
     def _choose(self, suggestion: dict) -> None:
         self.competency.value = self.choice_of[suggestion["competency"]]
@@ -300,4 +310,9 @@ class CodingScreen(w.VBox):
         self.others.value = "".join(rows) or "<i>no other coder coded this passage</i>"
 
     def _say(self, message: str, error: bool) -> None:
-        self.status.value = f'<span class="{"lc-error" if error else "lc-ok"}">{html.escape(message)}</span>'
+        """Show a message by the Save button, with what the coder's files have to tell (a
+        cut-off row moved aside, a file converted to UTF-8) after it."""
+        notices = self.session.notices() if self.session else []
+        shown = f'<span class="{"lc-error" if error else "lc-ok"}">{html.escape(message)}</span>' if message else ""
+        self.status.value = shown + "".join(f'<br><span class="lc-error">note: {html.escape(n)}</span>'
+                                            for n in notices)

@@ -13,6 +13,7 @@ import ipywidgets as w
 from ..analysis.evidence import weigh_evidence
 from ..inputs.decisions import COUNT_COLUMNS, RULINGS, record_decision
 from ..review import Review
+from ..store import CoderFileError
 from .coding import STYLE
 
 
@@ -71,8 +72,12 @@ class RulingScreen(w.VBox):
             self.status.value = '<span class="lc-error">choose a ruling and give the rationale</span>'
             return
         row = self.evidence.loc[self.competency.value]
-        record_decision(self.review.path, self.competency.value, self.ruling.value, self.rationale.value,
-                        self.member.value, {c: row[c] for c in COUNT_COLUMNS})
+        try:
+            record_decision(self.review.path, self.competency.value, self.ruling.value, self.rationale.value,
+                            self.member.value, {c: row[c] for c in COUNT_COLUMNS})
+        except CoderFileError as err:  # a read-only file, a full disk: nothing was written, and the member is told
+            self.status.value = f'<span class="lc-error">{html.escape(str(err))}</span>'
+            return
         self.review = Review.load(self.review.path)
         self.rationale.value = ""
         self.ruling.value = None

@@ -13,17 +13,19 @@ coding). The screen in `widgets` only draws this; tests drive it directly.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
+from ..files import shown
 from ..inputs.anchor import describe
 from ..inputs.codebook import FRAMINGS
 from ..inputs.codings import locate_quote
 from ..inputs.coverage import CoverageFile
-from ..layout import CODINGS, COVERAGE, LOCAL
+from ..layout import CODINGS, COVERAGE, LOCAL, derived_folder_problem, file_name_problem
 from ..review import Review
-from ..store import CoderFile
+from ..store import ChangedMeanwhile, CoderFile, CoderFileError
 
 
 class BlindCoding(PermissionError):
@@ -41,19 +43,46 @@ def remembered_coder(review_path: Path) -> str:
 
 
 def remember_coder(review_path: Path, coder: str) -> None:
+    """Keep the coder's name in .litcoder/coder for the next session; never through a
+    .litcoder that is a link or lies outside the review (then the name is not remembered)."""
+    if derived_folder_problem(review_path, LOCAL) is not None:
+        return
     folder = Path(review_path) / LOCAL
     folder.mkdir(exist_ok=True)
     (folder / "coder").write_text(coder + "\n", encoding="utf-8")
 
 
+def coder_name_problem(name: str) -> str | None:
+    """Why `name` cannot name a coder (and the file corpus/codings/<name>.csv), or None.
+
+    A coder's name is letters, digits, '-', '_' and '.', and a portable file name.
+
+    >>> coder_name_problem("coder-a") is None
+    True
+    >>> coder_name_problem("a b")
+    "it holds ' ', which a coder's name may not hold"
+    """
+    odd = sorted({c for c in name if not (c.isalnum() or c in "-_.")})
+    if name and odd:
+        listed = ", ".join(repr(c)[1:-1] if c.isprintable() else f"U+{ord(c):04X}" for c in odd)
+        return f"it holds '{listed}', which a coder's name may not hold"
+    return file_name_problem(name)
+
+
 def valid_coder_name(name: str) -> bool:
-    return bool(name) and all(c.isalnum() or c in "-_." for c in name) and not name.startswith(".")
+    return coder_name_problem(name) is None
+
+
+def coder_name_message(name: str, problem: str) -> str:
+    """What the screens and the command line say about a coder name that cannot be used."""
+    return f"'{shown(name)}' cannot name a coder file: {problem}; use letters, digits, '-' or '_' (e.g. coder-a)"
 
 
 class CodingSession:
     def __init__(self, review: Review, coder: str):
-        if not valid_coder_name(coder):
-            raise CodingError(f"'{coder}' cannot name a coder file: use letters, digits, '-', '_' (e.g. coder-a)")
+        problem = coder_name_problem(coder)
+        if problem:
+            raise CodingError(coder_name_message(coder, problem))
         self.review = review
         self.coder = coder
         self.store = CoderFile(review.path / CODINGS / f"{coder}.csv")
@@ -158,7 +187,8 @@ class CodingSession:
     def save(self, competency: str, framing: str, quote: str | None = None, memo: str = "") -> dict:
         """Save a coding of the current passage at once; returns it as saved."""
         coding = self._checked(self.citekey, self.number, competency, framing, quote, memo)
-        [saved] = self.store.append(coding)
+        with _said():
+            [saved] = self.store.append(coding)
         saved = {**saved, "coder": self.coder, "passage_id": f"{self.citekey}/{self.number}", "anchored": True,
                  "file": f"{CODINGS}/{self.coder}.csv"}
         self._codings.append(saved)
@@ -174,16 +204,38 @@ class CodingSession:
                                 (old.get("memo") or "") if memo is None else memo)
         changes = {k: checked[k]
                    for k in ("competency", "framing", "quote", "memo", "start", "end", "prefix", "suffix")}
-        self.store.update(coding_id, **changes)
+        # The row as this screen shows it: if another window or a hand edit changed it since,
+        # the store refuses rather than undo that change.
+        shown_here = {"citekey": old["citekey"], "competency": old["competency"], "quote": old["quote"],
+                      "memo": old.get("memo") or ""}
+        with _said():
+            try:
+                self.store.update(coding_id, expected=shown_here, **changes)
+            except ChangedMeanwhile:
+                now = self.store.row(coding_id)  # take in the other change, so the next try can be made on it
+                old.update({k: now.get(k, "") for k in ("competency", "quote", "memo")},
+                           framing=now.get("framing", "").lower())
+                raise
         old.update(changes)
         self._suggester = None
         return old
 
     def remove(self, coding_id: str) -> None:
         self._mine(coding_id)
-        self.store.remove(coding_id)
+        with _said():
+            self.store.remove(coding_id)
         self._codings = [c for c in self._codings if c["id"] != coding_id]
         self._suggester = None
+
+    def has_notices(self) -> bool:
+        return bool(self.store.notices or self.coverage.notices)
+
+    def notices(self) -> list[str]:
+        """What the coder's files have to tell since last asked (a cut-off row moved aside, a
+        file converted to UTF-8); each is told once."""
+        told = self.store.notices + self.coverage.notices
+        self.store.notices, self.coverage.notices = [], []
+        return told
 
     def _mine(self, coding_id: str) -> dict:
         for coding in self._codings:
@@ -221,11 +273,13 @@ class CodingSession:
 
     def finish(self) -> None:
         """Mark the current source finished: every passage read and judged."""
-        self.coverage.mark(self.citekey)
+        with _said():
+            self.coverage.mark(self.citekey)
         self._finished.add(self.citekey)
 
     def reopen(self) -> None:
-        self.coverage.unmark(self.citekey)
+        with _said():
+            self.coverage.unmark(self.citekey)
         self._finished.discard(self.citekey)
 
     def progress(self) -> dict:
@@ -255,3 +309,12 @@ class CodingSession:
             out.append({"competency": competency, "label": labels[competency], "score": score,
                         "framing": framing[0] if framing else ""})
         return out
+
+
+@contextmanager
+def _said():
+    """A write to a coder's file that did not happen becomes a CodingError with the store's message."""
+    try:
+        yield
+    except CoderFileError as err:
+        raise CodingError(str(err)) from err

@@ -13,6 +13,7 @@ import ipywidgets as w
 from ..analysis.disagreements import disagreements
 from ..inputs.settlements import RESOLUTIONS, settle
 from ..review import Review
+from ..store import CoderFileError
 from .coding import STYLE
 from .session import remembered_coder
 
@@ -95,7 +96,11 @@ class SettleScreen(w.VBox):
         if not self.member.value.strip():
             self.status.value = '<span class="lc-error">say who settles it</span>'
             return
-        settle(self.review.path, self.item.value, self.resolution.value, self.rationale.value, self.member.value)
+        try:
+            settle(self.review.path, self.item.value, self.resolution.value, self.rationale.value, self.member.value)
+        except CoderFileError as err:  # a read-only file, a full disk: nothing was written, and the member is told
+            self.status.value = f'<span class="lc-error">{html.escape(str(err))}</span>'
+            return
         self.review = Review.load(self.review.path)
         self.items = disagreements(self.review)
         self.rationale.value = ""
