@@ -226,3 +226,24 @@ def test_every_codebook_fixture_says_what_it_reproduces():
     for name in names:
         first = (CODEBOOK_FIXTURES / name).read_text(encoding="utf-8").split("\n", 1)[0]
         assert re.match(r"# Reproduces: ", first), name
+
+
+def test_every_codebook_fixture_reads_alike_with_libyaml_and_pure_python(monkeypatch):
+    """libyaml's parser (the default where PyYAML has it) and the pure-Python fallback give the
+    same competencies and the same problems on the same lines."""
+    import pytest
+    import yaml
+
+    from litcoder.inputs import codebook
+
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML was built without libyaml")
+    for path in sorted(CODEBOOK_FIXTURES.glob("*.yaml")):
+        read = {}
+        for name, loader in (("libyaml", codebook._line_loader(yaml.CSafeLoader)), ("pure", codebook._PureLoader)):
+            monkeypatch.setattr(codebook, "_Loader", loader)
+            frame, groups, _, log = read_codebook(path, path.name)
+            read[name] = frame, groups, only(log)
+        assert read["libyaml"][0].equals(read["pure"][0]), path.name
+        assert read["libyaml"][1].equals(read["pure"][1]), path.name
+        assert read["libyaml"][2] == read["pure"][2], path.name

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pylatexenc.latex2text import LatexNodes2Text
 
-from litcoder.inputs.latex import latex_to_text
+from litcoder.inputs import latex
+from litcoder.inputs.latex import DEPTH_LIMIT, latex_to_text
 
 _REFERENCE = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 
@@ -136,6 +137,35 @@ def test_spacing_and_fallback_cases_match_pylatexenc(latex, text):
 
 def test_sort_keys_from_the_preamble_are_not_printed():
     assert latex_to_text(r"{\noopsort{a}}Zylberberg") == "Zylberberg"
+
+
+# ------------------------------------------------------------------ hostile values
+
+
+def test_braces_nested_past_the_depth_limit_are_read_without_commands():
+    deep = "\\emph{" * 300 + "Leadership \\& Management" + "}" * 300  # pylatexenc: RecursionError
+    assert latex_to_text(deep) == "Leadership & Management"
+    within = "\\emph{" * DEPTH_LIMIT + "Leadership" + "}" * DEPTH_LIMIT
+    assert latex_to_text(within) == reference(within) == "Leadership"
+
+
+def test_what_pylatexenc_fails_on_is_read_without_commands(monkeypatch):
+    class Failing:
+        def latex_to_text(self, value):
+            raise ValueError("a parser error")
+
+    monkeypatch.setattr(latex, "_pylatexenc", lambda: Failing())
+    latex_to_text.cache_clear()
+    try:
+        assert latex_to_text(r"M{\"u}ller \emph{and} \unknown{Co} \\") == "Müller and Co"
+    finally:
+        latex_to_text.cache_clear()
+
+
+@pytest.mark.parametrize("value", ["Leadership \\", "\\", "\\emph{", "}}{{", "\\verb|x", "$x^{2", "\\char\"D800",
+                                   "\\begin{itemize}\\item", "a\x00b", "\\'"])
+def test_odd_values_are_read_without_an_error(value):
+    assert isinstance(latex_to_text(value), str)
 
 
 # ------------------------------------------------------------------ property tests

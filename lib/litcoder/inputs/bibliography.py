@@ -15,6 +15,7 @@ entries parsed, so that an entry a parser skips without a word is still reported
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import html
@@ -29,6 +30,7 @@ from bibtexparser import model
 from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
 
 from ..files import read_text
+from ..layout import NAME_LIMIT, SOURCES, file_name_problem
 from ..problems import ProblemLog
 from .latex import latex_to_text
 
@@ -60,6 +62,60 @@ _MIDLINE_OPENING = re.compile(r"(?<=\S)[ \t]*@[ \t]*(" + "|".join(sorted(ENTRY_T
 _COMMENT_BLOCK = re.compile(r"^[ \t]*@[ \t]*comment[ \t]*\{", re.IGNORECASE | re.MULTILINE)
 _PERCENT_LINE = re.compile(r"^[ \t]*%.*$", re.MULTILINE)
 
+MACRO_VALUE_LIMIT = 100_000
+"""The most characters a field or @string may hold once its @string macros are expanded.
+A long abstract is a few thousand characters and a macro a journal's name; a value past
+this is macros repeating each other (`@string{s2 = s1 # s1}` doubles at each step, and forty
+such lines would make a value of a million million characters)."""
+
+MACRO_EXPANSION_LIMIT = 10_000_000
+"""The most characters @string macros may add to a file's fields and @strings in all. A
+bibliography's macros are journal and publisher names used a few thousand times at most
+(well under a million characters); the bound keeps a short file that uses a long macro in
+every line from taking gigabytes."""
+
+NUMBER_DIGITS_LIMIT = 18
+"""The most digits a volume, issue, page, edition, month or day may run to. Real ones have
+at most ten or so (an e-journal's article number as its page); eighteen still fit the 64-bit
+integers that tables keep numbers in, while Python refuses to read a number of more than
+4,300 digits at all. A longer run of digits is a paste gone wrong."""
+
+SHOWN_FIELD_LIMIT = 10_000
+"""The most characters of a field people read (title, journal, publisher …) that are shown.
+The longest real titles are a few hundred characters; a longer field is usually a missing
+closing brace that ran on into the rest of the file, and decoding its LaTeX takes time in
+proportion to it."""
+
+_LONG_NUMBER = re.compile(rf"[0-9]{{{NUMBER_DIGITS_LIMIT + 1},}}")
+_NUMBER_FIELDS = ["volume", "number", "issue", "pages", "edition", "month", "day"]
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_NOT_IN_FILE_NAMES = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]+')
+
+
+def _shown(value: str, n: int = 60) -> str:
+    """A value as a message quotes it: cut to about n characters, unprintable characters escaped."""
+    value = value if len(value) <= n else value[: n - 1] + "…"
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", value) if _UNPRINTABLE.search(value) else value
+
+
+class _Lines:
+    """Where each line of a text starts: line numbers of offsets, and offsets of lines, by bisection."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        return [0] + [m.end() for m in re.finditer("\n", self.text)]
+
+    def line(self, offset: int) -> int:
+        """The 1-based line of a character offset."""
+        return bisect.bisect_right(self.starts, offset)
+
+    def offset(self, line: int) -> int:
+        """The offset at which a 1-based line starts (the end of the text past the last line)."""
+        return self.starts[line - 1] if 1 <= line <= len(self.starts) else len(self.text)
+
 
 @dataclass
 class ImportReport:
@@ -89,13 +145,13 @@ _BARE = re.compile(r"[^\s#{}\",=]+")
 _FIELD_START = re.compile(r"\s*([A-Za-z][\w:.+-]*)\s*=\s*")
 
 
-def _value_tokens(raw: str) -> tuple[list[str], int]:
-    """The `#`-joined tokens of a raw value, and where the value ends.
+def _value_tokens(raw: str, start: int = 0) -> tuple[list[str], int]:
+    """The `#`-joined tokens of the raw value starting at `start`, and where the value ends.
 
     Tokens are `{…}` (balanced), `"…"` (braces inside allowed) or a bare word (a number or a
     macro). Anything from the returned index on is not part of a well-formed value.
     """
-    tokens, i, n = [], 0, len(raw)
+    tokens, i, n = [], start, len(raw)
     while True:
         while i < n and raw[i].isspace():
             i += 1
@@ -166,15 +222,15 @@ def split_run_on(key: str, raw: str) -> list[tuple[str, str]]:
     """
     if _one_braced_value(raw.rstrip()):
         return [(key, raw)]  # as nearly every field is
-    fields = []
-    while True:
-        _, end = _value_tokens(raw)
+    fields, start = [], 0
+    while True:  # by offsets, not slices, so that a field of many run-on parts is read in one pass
+        _, end = _value_tokens(raw, start)
         match = _FIELD_START.match(raw, end) if end < len(raw) else None
-        if not match or end == 0:
-            fields.append((key, raw))
+        if not match or end == start:
+            fields.append((key, raw[start:]))
             return fields
-        fields.append((key, raw[:end].strip()))
-        key, raw = match.group(1), raw[match.end():]
+        fields.append((key, raw[start:end].strip()))
+        key, start = match.group(1), match.end()
 
 
 def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
@@ -188,13 +244,20 @@ def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
     >>> resolve_value("jan", {})
     ('January', [])
     """
+    pieces, unknown, _ = _resolve(raw, strings)
+    return "".join(pieces), unknown
+
+
+def _resolve(raw: str, strings: dict[str, str]) -> tuple[list[str], list[str], int]:
+    """The pieces of a raw value's text (to be joined), the macros not defined, and the number
+    of characters the @string macros in it add."""
     raw = raw.strip()
     if _one_braced_value(raw):
-        return raw[1:-1], []  # as nearly every field is
+        return [raw[1:-1]], [], 0  # as nearly every field is
     if raw.isascii() and raw.isdigit():
-        return raw, []
+        return [raw], [], 0
     tokens, end = _value_tokens(raw)
-    pieces, unknown = [], []
+    pieces, unknown, added = [], [], 0
     for token in tokens:
         if token[0] in "{\"":
             pieces.append(token[1:-1] if len(token) >= 2 and token[-1] == {"{": "}", '"': '"'}[token[0]] else token[1:])
@@ -202,6 +265,7 @@ def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
             pieces.append(token)
         elif token.lower() in strings:
             pieces.append(strings[token.lower()])
+            added += len(pieces[-1])
         elif token.lower() in MONTH_MACROS:
             pieces.append(MONTH_MACROS[token.lower()])
         else:
@@ -209,14 +273,49 @@ def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str, list[str]]:
             pieces.append(token)
     if raw[end:].strip():
         pieces.append(" " + raw[end:].strip())
-    return "".join(pieces), unknown
+    return pieces, unknown, added
+
+
+class _Macros:
+    """A file's @string macros as read so far, those left out for their length, and how many
+    more characters macros may add to the file (MACRO_EXPANSION_LIMIT)."""
+
+    def __init__(self) -> None:
+        self.strings: dict[str, str] = {}
+        self.too_long: dict[str, int] = {}  # macro (lower case) → the line that left it out
+        self.left = MACRO_EXPANSION_LIMIT
+
+    def expand(self, raw: str, what: str, line: int, log: ProblemLog) -> tuple[str | None, list[str]]:
+        """A raw value as text, with the macros it uses that are not defined; (None, []) when it
+        would pass the limits, or uses a macro that did, which is then logged as an error."""
+        pieces, unknown, added = _resolve(raw, self.strings)
+        too_long = [m for m in unknown if m.lower() in self.too_long]
+        if too_long:
+            log.error(line, f"{what} uses @string {_shown(too_long[0])}, which was left out for its length on line "
+                      f"{self.too_long[too_long[0].lower()]}; so this was left out too",
+                      "fix the @string on that line", "bib-macro-limit")
+            return None, []
+        length = sum(len(p) for p in pieces)
+        if added and length > MACRO_VALUE_LIMIT:
+            log.error(line, f"{what} would be {length:,} characters long once its @string macros are expanded, "
+                      f"more than the {MACRO_VALUE_LIMIT:,} read; it was left out",
+                      "check the @string macros it uses: one made of another twice (s2 = s1 # s1) doubles at "
+                      "each step", "bib-macro-limit")
+            return None, []
+        if added > self.left:
+            log.error(line, f"the @string macros of this file add more than {MACRO_EXPANSION_LIMIT:,} characters "
+                      f"in all by this line, so {what} was left out", "use fewer or shorter @string macros",
+                      "bib-macro-limit")
+            return None, []
+        self.left -= added
+        return "".join(pieces), unknown
 
 
 def month_number(value: str) -> int | None:
     """1–12 from 'jan', 'January', 'Jan.', '1' or '01'; None if not a month."""
     value = value.strip().rstrip(".").lower()
     if value.isascii() and value.isdigit():
-        return int(value) if 1 <= int(value) <= 12 else None
+        return int(value) if len(value) <= NUMBER_DIGITS_LIMIT and 1 <= int(value) <= 12 else None
     for i, name in enumerate(MONTHS, 1):
         if len(value) >= 3 and name.startswith(value):
             return i
@@ -411,7 +510,7 @@ def _marked_html(marked: str) -> str:
 
 
 def _ordinal(number: str) -> str:
-    n = int(number)
+    n = int(number[-2:])  # the last two digits decide, however long the number
     if 10 <= n % 100 <= 20:
         return "th"
     return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
@@ -436,17 +535,22 @@ def read_bibtex_rows(path: Path, name: str) -> tuple[list[dict], ProblemLog, Imp
         log.error(None, "the bibliography is missing", f"create {name} (export it from Zotero as BibTeX)",
                   "bib-missing")
         return [], log, report
-    text = _without_comments(read_text(path, log), log)
+    text = read_input(path, log)
+    if text is None or utf16_problem(text, log):
+        return [], log, report
+    lines = _Lines(text)  # blanking keeps every line where it was
+    text = _without_comments(text, lines, log)
+    lines.text = text
     # bibtexparser logs each aborted block itself; the problems below say it better.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     library = bibtexparser.parse_string(text, parse_stack=[])
-    strings = _read_strings(library, log)
-    entries = list(library.entries) + _failed_block_problems(library, text, log, report)
+    macros = _read_strings(library, log)
+    entries = list(library.entries) + _failed_block_problems(library, lines, log, report)
     entries.sort(key=lambda e: e.start_line or 0)
-    rows = [_entry_row(entry, strings, log) for entry in entries]
+    rows = [_entry_row(entry, macros, log) for entry in entries]
     for row in rows:
         row["file"] = name
-    report.openings = _report_silent_gaps(library, text, log)
+    report.openings = _report_silent_gaps(library, lines, log)
     report.unaccounted = [p.line for p in log if p.kind in ("bib-skipped", "bib-swallowed")]
     report.imported = len(rows)
     _report_case_clashes(rows, log)
@@ -454,6 +558,28 @@ def read_bibtex_rows(path: Path, name: str) -> tuple[list[dict], ProblemLog, Imp
         log.info(None, "the bibliography has no entries yet", "add the review's works, e.g. export them from Zotero",
                  "bib-empty")
     return rows, log, report
+
+
+def read_input(path: Path, log: ProblemLog) -> str | None:
+    """The text of a reference file, or None (with an error) when it cannot be read at all:
+    a folder where the file should be, a file without permission to read it."""
+    try:
+        return read_text(path, log)
+    except OSError as err:
+        log.error(None, f"the file cannot be read: {err.strerror or err}; nothing in it was read",
+                  "check that it is a file, and that you may read it", "unreadable")
+        return None
+
+
+def utf16_problem(text: str, log: ProblemLog) -> bool:
+    """Whether the text has a NUL between most of its letters, as a UTF-16 file read as UTF-8 has;
+    if so, an error says so (the file's records cannot be found in it)."""
+    if text.count("\x00") * 4 < len(text) or not text.strip("\x00"):
+        return False
+    log.error(None, "this file was saved as UTF-16 (it has a NUL character between its letters), which is not "
+              "read; its records may be missing or garbled", "save the file again as UTF-8 (in Notepad: Save As, "
+              "Encoding: UTF-8)", "encoding")
+    return True
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -467,17 +593,20 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(pieces) + text[last:]
 
 
-def _without_comments(text: str, log: ProblemLog) -> str:
+def _without_comments(text: str, lines: _Lines, log: ProblemLog) -> str:
     """Blank out @comment{…} blocks and lines starting with '%' between entries.
 
     BibTeX itself would read an entry inside either; biber and JabRef treat @comment{…}
     as a comment, and a '%' before an entry means someone commented it out, so both are
     left out here, and an entry left out so is named in a warning.
     """
-    spans = []
+    spans, ends = [], None
     for match in _COMMENT_BLOCK.finditer(text):
-        end = _closing(text, match.end() - 1)
-        if text[end - 1:end] == "}":
+        if spans and match.start() < spans[-1][1]:
+            continue  # inside the @comment before it
+        ends = _brace_ends(text) if ends is None else ends
+        end = ends.get(match.end() - 1)
+        if end:
             spans.append((match.start(), end))
     text = _blank(text, spans)
     if "%" not in text:
@@ -491,45 +620,68 @@ def _without_comments(text: str, log: ProblemLog) -> str:
         position = match.end()
         opening = re.search(r"@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s{}()=]*)", match.group(0))
         if opening and opening.group(1).lower() not in _NOT_ENTRIES:
-            log.warning(text.count("\n", 0, match.start()) + 1,
-                        f"entry '{opening.group(2)}' is on a line starting with '%', so it is taken as commented out "
-                        "and left out (BibTeX itself would read it)",
+            log.warning(lines.line(match.start()),
+                        f"entry '{_shown(opening.group(2))}' is on a line starting with '%', so it is taken as "
+                        "commented out and left out (BibTeX itself would read it)",
                         "delete the '%' to keep the entry, or delete the line", "bib-commented-out")
         spans.append((match.start(), match.end()))
     return _blank(text, spans)
 
 
-def _read_strings(library, log: ProblemLog) -> dict[str, str]:
-    strings: dict[str, str] = {}
+_BRACE = re.compile(r"(?<!\\)[{}]")
+
+
+def _brace_ends(text: str) -> dict[int, int]:
+    """For each '{' of the text that is closed, the offset just after its '}', in one pass
+    (a backslashed brace is text, as in `_closing`)."""
+    ends, opened = {}, []
+    for match in _BRACE.finditer(text):
+        if match.group() == "{":
+            opened.append(match.start())
+        elif opened:
+            ends[opened.pop()] = match.end()
+    return ends
+
+
+def _read_strings(library, log: ProblemLog) -> _Macros:
+    macros = _Macros()
     for block in library.strings:
-        value, unknown = resolve_value(block.value, strings)
+        line = block.start_line + 1
+        value, unknown = macros.expand(block.value, f"@string {_shown(block.key)}", line, log)
+        if value is None:
+            macros.too_long[block.key.lower()] = line
+            continue
         for macro in unknown:
-            log.warning(block.start_line + 1, f"@string {block.key} uses '{macro}', which is not defined",
-                        f"define @string{{{macro} = \"…\"}} above it, or put the text in braces", "bib-macro")
-        strings[block.key.lower()] = value
-    return strings
+            log.warning(line, f"@string {_shown(block.key)} uses '{_shown(macro)}', which is not defined",
+                        f"define @string{{{_shown(macro)} = \"…\"}} above it, or put the text in braces", "bib-macro")
+        macros.strings[block.key.lower()] = value
+    return macros
 
 
-def _entry_row(entry: model.Entry, strings: dict[str, str], log: ProblemLog) -> dict:
+def _entry_row(entry: model.Entry, macros: _Macros, log: ProblemLog) -> dict:
     line = entry.start_line + 1
     values: dict[str, str] = {}
     spellings: dict[str, str] = {}
     fields, spelling_value = _entry_fields(entry, log)
     for key, raw in fields:
         spelling, key = key, key.lower()
-        if key in values:  # a repeated field: the first value is kept
+        if key in spellings:  # a repeated field: the first value is kept
             if spellings[key] != spelling:  # exact repeats are reported with the failed blocks
-                log.warning(line, f"{entry.key}: field {key} given twice ('{spellings[key]}' and '{spelling}'); "
-                            "the first value is used", "delete the repeated field", "bib-duplicate-field")
+                log.warning(line, f"{_shown(entry.key)}: field {key} given twice ('{spellings[key]}' and "
+                            f"'{spelling}'); the first value is used", "delete the repeated field",
+                            "bib-duplicate-field")
             continue
         spellings[key] = spelling
         if raw is None:  # one braced value, already unwrapped by _entry_fields
             values[key] = spelling_value.pop(spelling)
             continue
-        value, unknown = resolve_value(raw, strings)
+        value, unknown = macros.expand(raw, f"{_shown(entry.key)}: field {key}", line, log)
+        if value is None:
+            continue
         for macro in unknown:
-            log.warning(line, f"{entry.key}: field {key} uses '{macro}', which is neither an @string nor a month",
-                        f"put the value in braces ({key} = {{{macro}}}) or define @string{{{macro} = \"…\"}}",
+            shown = _shown(macro)
+            log.warning(line, f"{_shown(entry.key)}: field {key} uses '{shown}', which is neither an @string nor a "
+                        f"month", f"put the value in braces ({key} = {{{shown}}}) or define @string{{{shown} = \"…\"}}",
                         "bib-macro")
         values[key] = value
     return _source_row(entry.key, entry.entry_type.lower(), values, line, log)
@@ -548,8 +700,8 @@ def _entry_fields(entry: model.Entry, log: ProblemLog) -> tuple[list[tuple[str, 
             continue
         parts = split_run_on(f.key, f.value)
         if len(parts) > 1:
-            names = " and ".join(k for k, _ in parts)
-            log.warning(entry.start_line + 1, f"{entry.key}: a comma is missing between the fields {names}; "
+            names = " and ".join(k for k, _ in parts[:5]) + (f" and {len(parts) - 5} more" if len(parts) > 5 else "")
+            log.warning(entry.start_line + 1, f"{_shown(entry.key)}: a comma is missing between the fields {names}; "
                         "they were read as separate fields", f"add a comma after the {parts[0][0]} value",
                         "bib-missing-comma")
         fields.extend(parts)
@@ -557,6 +709,10 @@ def _entry_fields(entry: model.Entry, log: ProblemLog) -> tuple[list[tuple[str, 
 
 
 def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int, log: ProblemLog) -> dict:
+    """A source row from an entry's or record's BibTeX-like values (any reference format's)."""
+    who = _shown(citekey)
+    _check_citekey(citekey, line, log)
+    values = _checked_values(who, values, line, log)
     people = []
     for field_name in ("author", "editor"):
         if values.get(field_name):
@@ -565,17 +721,18 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
     shown = {k: latex_to_text(values[k]) for k in SHOWN_FIELDS if values.get(k)}
     title = shown.get("title", "")
     if not title:
-        log.warning(line, f"{citekey}: no title", "add a title field", "bib-field")
-    year = _year(values.get("year") or values.get("date", ""), citekey, line, log)
+        log.warning(line, f"{who}: no title", "add a title field", "bib-field")
+    year = _year(values.get("year") or values.get("date", ""), who, line, log)
     month = month_number(values["month"]) if values.get("month") else None
     if values.get("month") and month is None:
-        log.warning(line, f"{citekey}: month '{values['month']}' is not a month", "use jan … dec or 1 … 12",
+        log.warning(line, f"{who}: month '{_shown(values['month'])}' is not a month", "use jan … dec or 1 … 12",
                     "bib-field")
     if month is None and re.match(r"[0-9]{4}-[0-9]{2}", values.get("date", "")):
         month = int(values["date"][5:7])
+        month = month if 1 <= month <= 12 else None
     day = values.get("day", "")
     if not people:
-        log.warning(line, f"{citekey}: no author or editor; cited by its title", "add an author field", "bib-field")
+        log.warning(line, f"{who}: no author or editor; cited by its title", "add an author field", "bib-field")
     doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", values.get("doi", "").strip(), flags=re.I)
     return {
         "citekey": citekey,
@@ -586,7 +743,7 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
         "title": title,
         "year": year,
         "month": month,
-        "day": int(day) if day.isascii() and day.isdigit() and 1 <= int(day) <= 31 else None,
+        "day": int(day) if day.isascii() and day.isdigit() and len(day) <= 2 and 1 <= int(day) <= 31 else None,
         "container": next((shown[k] for k in CONTAINER_FIELDS if shown.get(k)), ""),
         "volume": values.get("volume", ""),
         "number": values.get("number", "") or values.get("issue", ""),
@@ -599,19 +756,73 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
     }
 
 
+def _check_citekey(citekey: str, line: int, log: ProblemLog) -> None:
+    """Warn when a citekey cannot name a file, so the source's text cannot be added under it.
+
+    Such a key is kept (real bibliographies have keys like 'DBLP:journals/cacm/Smith20', and
+    the source can still be cited and listed); no file name is ever made from it.
+    """
+    problem = file_name_problem(citekey)
+    if problem is None:
+        return
+    log.warning(line, f"citekey '{_shown(citekey)}' cannot name a file: {problem}; the source is read and can be "
+                f"cited, but its text cannot be added to {SOURCES} under this key",
+                f"to code it, rename the key, e.g. to '{file_safe_key(citekey)}', here and wherever it is cited",
+                "ref-citekey")
+
+
+def file_safe_key(citekey: str) -> str:
+    """A citekey like the one given that can name a file on every system.
+
+    >>> file_safe_key("DBLP:journals/cacm/Smith20"), file_safe_key("../../escape"), file_safe_key("aux.2020")
+    ('DBLP_journals_cacm_Smith20', 'escape', 'aux_.2020')
+    """
+    key = _NOT_IN_FILE_NAMES.sub("_", citekey).strip("._ ")[:NAME_LIMIT - 1].strip("._ ") or "source"
+    if file_name_problem(key) is None:
+        return key
+    device, dot, rest = key.partition(".")  # 'CON', 'aux.2020': Windows reads the part before the dot
+    return f"{device}_{dot}{rest}"
+
+
+def _checked_values(who: str, values: dict[str, str], line: int, log: ProblemLog) -> dict[str, str]:
+    """The values without control characters or lone surrogates, without numbers too long to be
+    true, and with fields people read cut to SHOWN_FIELD_LIMIT; each change is reported."""
+    values = dict(values)
+    unprintable = [k for k, v in values.items() if _UNPRINTABLE.search(v)]
+    for key in unprintable:
+        values[key] = _UNPRINTABLE.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else " ", values[key])
+    if unprintable:
+        log.warning(line, f"{who}: field(s) {', '.join(unprintable)} hold control characters or broken Unicode; "
+                    "they were replaced by spaces (or �)", "retype the text there: it often comes from a PDF or a "
+                    "file in another encoding", "bib-characters")
+    for key in _NUMBER_FIELDS:
+        long = _LONG_NUMBER.search(values.get(key, ""))
+        if long:
+            log.warning(line, f"{who}: field {key} holds a number of {len(long.group()):,} digits "
+                        f"('{_shown(values.pop(key), 30)}'), longer than any {key}; it was left out",
+                        f"check the {key} field", "bib-number")
+    for key in SHOWN_FIELDS:
+        if len(values.get(key, "")) > SHOWN_FIELD_LIMIT:
+            log.warning(line, f"{who}: field {key} is {len(values[key]):,} characters long; only the first "
+                        f"{SHOWN_FIELD_LIMIT:,} are shown", "check the field: a closing brace may be missing",
+                        "bib-field-length")
+            values[key] = values[key][:SHOWN_FIELD_LIMIT]
+    return values
+
+
 def _year(value: str, citekey: str, line: int, log: ProblemLog) -> int | None:
     match = re.search(r"\b([0-9]{4})\b", value)
     if match:
         return int(match.group(1))
     if value:
-        log.warning(line, f"{citekey}: year '{value}' has no four-digit year; cited as n.d.",
+        log.warning(line, f"{citekey}: year '{_shown(value)}' has no four-digit year; cited as n.d.",
                     "give the year as e.g. 1990", "bib-field")
     else:
         log.warning(line, f"{citekey}: no year; cited as n.d.", "add a year field", "bib-field")
     return None
 
 
-def _failed_block_problems(library, text: str, log: ProblemLog, report: ImportReport) -> list[model.Entry]:
+def _failed_block_problems(library, lines: _Lines, log: ProblemLog, report: ImportReport) -> list[model.Entry]:
     """Report each failed block; return the entries that can still be used."""
     recovered = []
     for block in library.failed_blocks:
@@ -619,17 +830,17 @@ def _failed_block_problems(library, text: str, log: ProblemLog, report: ImportRe
         if isinstance(block, model.DuplicateBlockKeyBlock):
             report.duplicates.append(line)
             first = (block.previous_block.start_line or 0) + 1
-            log.error(line, f"duplicate citekey '{block.key}' (first used on line {first}); this entry was left out",
-                      "give one of the two entries another key, or delete the repeat", "bib-duplicate-key")
+            log.error(line, f"duplicate citekey '{_shown(block.key)}' (first used on line {first}); this entry was "
+                      "left out", "give one of the two entries another key, or delete the repeat", "bib-duplicate-key")
         elif isinstance(block, model.DuplicateFieldKeyBlock):
             entry = block.ignore_error_block
             fields = ", ".join(sorted(block.duplicate_keys))
-            log.warning(line, f"{entry.key}: field(s) {fields} given twice; the first value is used",
+            log.warning(line, f"{_shown(entry.key)}: field(s) {_shown(fields)} given twice; the first value is used",
                         "delete the repeated field", "bib-duplicate-field")
             recovered.append(entry)
         else:
-            reason = _plain_reason(getattr(block.error, "abort_reason", "") or str(block.error))
-            opening = _OPENING.match(text, _line_offset(text, line))
+            reason = _shown(_plain_reason(getattr(block.error, "abort_reason", "") or str(block.error)), 200)
+            opening = _OPENING.match(lines.text, lines.offset(line))
             kind = opening.group(1).lower() if opening else ""
             if kind in _NOT_ENTRIES:
                 log.error(line, f"this @{kind} could not be read: {reason}" +
@@ -638,7 +849,7 @@ def _failed_block_problems(library, text: str, log: ProblemLog, report: ImportRe
                           "bib-failed")
                 continue
             report.failed.append(line)
-            what = f"entry '{opening.group(3)}'" if opening and opening.group(3) else "this entry"
+            what = f"entry '{_shown(opening.group(3))}'" if opening and opening.group(3) else "this entry"
             log.error(line, f"{what} could not be read and was left out: {reason}",
                       "look for a missing comma, brace or quote in this entry", "bib-failed")
     return recovered
@@ -648,17 +859,7 @@ def _plain_reason(reason: str) -> str:
     return " ".join(reason.split()).rstrip(". ") or "syntax error"
 
 
-def _line_offset(text: str, line: int) -> int:
-    """Character offset of the start of a 1-based line."""
-    offset = 0
-    for _ in range(line - 1):
-        offset = text.find("\n", offset) + 1
-        if offset == 0:
-            return len(text)
-    return offset
-
-
-def _report_silent_gaps(library, text: str, log: ProblemLog) -> int:
+def _report_silent_gaps(library, lines: _Lines, log: ProblemLog) -> int:
     """Count entry openings in the text; report each one no block accounts for.
 
     Returns the number of entry openings found. An opening inside a failed block was
@@ -668,8 +869,10 @@ def _report_silent_gaps(library, text: str, log: ProblemLog) -> int:
     accounted = {(b.start_line or 0) + 1 for b in library.entries}
     accounted |= {(b.start_line or 0) + 1 for b in library.failed_blocks}
     keys = {b.key for b in library.entries}
-    failed_spans = [((b.start_line or 0) + 1, (b.start_line or 0) + 1 + (b.raw or "").count("\n"))
-                    for b in library.failed_blocks if type(b) is model.ParsingFailedBlock]
+    failed_spans = sorted(((b.start_line or 0) + 1, (b.start_line or 0) + 1 + (b.raw or "").count("\n"))
+                          for b in library.failed_blocks if type(b) is model.ParsingFailedBlock)
+    failed_starts = [a for a, _ in failed_spans]
+    text = lines.text
     openings = 0
     line, last = 1, 0
     for match in _OPENING.finditer(text):
@@ -680,8 +883,8 @@ def _report_silent_gaps(library, text: str, log: ProblemLog) -> int:
         openings += 1
         if line in accounted:
             continue
-        key = match.group(3) or "(no key)"
-        host = next((a for a, b in failed_spans if a < line <= b), None)
+        key = _shown(match.group(3)) or "(no key)"
+        host = _host(failed_spans, failed_starts, line)
         if host:
             log.error(line, f"entry '{key}' was not read: the broken entry on line {host} runs into it",
                       f"fix the entry on line {host} (often an unclosed brace or quote)", "bib-swallowed")
@@ -691,10 +894,16 @@ def _report_silent_gaps(library, text: str, log: ProblemLog) -> int:
     for match in _MIDLINE_OPENING.finditer(text):
         openings += 1
         if match.group(2) not in keys:
-            log.error(text.count("\n", 0, match.start()) + 1,
-                      f"entry '{match.group(2)}' starts in the middle of a line and was not read",
+            log.error(lines.line(match.start()),
+                      f"entry '{_shown(match.group(2))}' starts in the middle of a line and was not read",
                       "put each entry on lines of its own", "bib-skipped")
     return openings
+
+
+def _host(spans: list[tuple[int, int]], starts: list[int], line: int) -> int | None:
+    """The first line of the failed block (spans: sorted, apart) whose lines after its first hold line."""
+    i = bisect.bisect_left(starts, line) - 1
+    return spans[i][0] if i >= 0 and line <= spans[i][1] else None
 
 
 def _report_case_clashes(rows: list[dict], log: ProblemLog) -> None:
@@ -702,7 +911,8 @@ def _report_case_clashes(rows: list[dict], log: ProblemLog) -> None:
     for row in rows:
         other = seen.setdefault(row["citekey"].lower(), row)
         if other is not row:
-            log.warning(row["line"], f"citekeys '{other['citekey']}' (line {other['line']}) and '{row['citekey']}' "
+            log.warning(row["line"], f"citekeys '{_shown(other['citekey'])}' (line {other['line']}) and "
+                        f"'{_shown(row['citekey'])}' "
                         "differ only in case; their text files would clash on Windows and macOS",
                         "rename one of them", "bib-key-case")
 

@@ -13,6 +13,7 @@ pylatexenc, the library bibtexparser's own decoding middleware uses.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from functools import lru_cache
@@ -36,6 +37,13 @@ _ACCENT = re.compile(
 _LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?:\{\}|(?![A-Za-z])\s*)")
 _SORT_KEY = re.compile(r"\{?\\(?:noopsort|sortnoop|SortNoop)\{[^{}]*\}\}?")
 _SYMBOL = re.compile(r"\\([&%$#_{} ])")
+_COMMAND = re.compile(r"\\(?:[A-Za-z]+\*?\s*|.|$)", re.DOTALL)
+_BRACES = re.compile(r"(?<!\\)[{}]")
+
+DEPTH_LIMIT = 40
+"""The deepest braces may nest in a value that is handed to pylatexenc. Its parser recurses
+about five calls per level and stops with RecursionError near two hundred levels; real
+titles and names nest three or four. A deeper value is read with its commands dropped."""
 
 
 def _accent(match: re.Match) -> str:
@@ -56,21 +64,47 @@ def _fast_decode(value: str) -> str:
 def _pylatexenc():
     from pylatexenc.latex2text import LatexNodes2Text
 
+    # It logs a warning for each command it reads loosely (a \url without its argument); the text is still read.
+    logging.getLogger("pylatexenc").setLevel(logging.CRITICAL)
+
     return LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 
 
 @lru_cache(maxsize=1 << 16)
 def latex_to_text(value: str) -> str:
-    """Readable Unicode for a BibTeX field value (braces removed, accents composed)."""
+    """Readable Unicode for a BibTeX field value (braces removed, accents composed).
+
+    Any text is read without an error: what pylatexenc cannot read (braces nested past
+    DEPTH_LIMIT, or anything it fails on) keeps its text, with the commands left out.
+    """
     if "\\" in value:
         value = _SORT_KEY.sub("", value)  # sort keys defined in @preamble are not printed
         decoded = _fast_decode(value)
         if "\\" in decoded:  # something the fast path does not know: let pylatexenc read it all
-            return _tidy(_pylatexenc().latex_to_text(value))
+            return _tidy(_full_decode(value, decoded))
         value = decoded
     if "{" in value or "}" in value:
         value = value.replace("{", "").replace("}", "")
     return _tidy(value.replace("~", "\u00a0").replace("---", "—").replace("--", "–"))
+
+
+def _full_decode(value: str, decoded: str) -> str:
+    """value read by pylatexenc; decoded (the fast path's reading) without its commands when it cannot be."""
+    if _depth(value) <= DEPTH_LIMIT:
+        try:
+            return _pylatexenc().latex_to_text(value)
+        except Exception:  # RecursionError and the like: pylatexenc parses a whole language; never fail a field on it
+            pass
+    return _BRACES.sub("", _COMMAND.sub(lambda m: _SYMBOLS.get(m.group()[1:], ""), decoded))
+
+
+def _depth(value: str) -> int:
+    """How deep the braces of value nest."""
+    depth = deepest = 0
+    for brace in _BRACES.findall(value):
+        depth += 1 if brace == "{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _tidy(value: str) -> str:

@@ -21,7 +21,9 @@ because rispy 0.10 loses records on real exports (see `read_ris`).
 Citekeys. A record's own key is used when it has one (RIS `ID`, as EndNote writes it;
 CSL-JSON `citation-key`, else `id`, as Better CSL JSON writes them). Otherwise the key is
 made as Better BibTeX's default formula `[auth:lower][shorttitle3_3][year]` makes it (see
-`better_bibtex_key`):
+`better_bibtex_key`). An own key that cannot name a file ('DBLP:journals/cacm/Smith20',
+'CON') is kept, as the BibTeX reader keeps it, with a warning that the source's text cannot
+be added under it; a CSL `id` with a '/' is an item id, not a citekey, and a key is made.
 
     >>> from litcoder.inputs.bibliography import split_names
     >>> taken = set()
@@ -54,9 +56,19 @@ import pandas as pd
 import rispy
 from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING, TYPE_OF_REFERENCE_MAPPING
 
-from ..files import read_text
+from ..layout import NAME_LIMIT, file_name_problem
 from ..problems import ProblemLog
-from .bibliography import ImportReport, _source_row, month_number, read_bibtex_rows, split_names
+from .bibliography import (
+    NUMBER_DIGITS_LIMIT,
+    ImportReport,
+    _shown,
+    _source_row,
+    month_number,
+    read_bibtex_rows,
+    read_input,
+    split_names,
+    utf16_problem,
+)
 from .latex import latex_to_text
 
 __all__ = [
@@ -112,9 +124,10 @@ _BOOKLIKE = {"book", "phdthesis", "mastersthesis", "techreport"}
 # Where the publisher goes: a thesis's university and a report's institution are its container.
 _PUBLISHER_FIELD = {"phdthesis": "school", "mastersthesis": "school", "techreport": "institution"}
 
-# A key usable as a citekey (it names corpus/sources/<citekey>.pdf and the like): BibTeX's own rule, and
-# no path separator.
-_KEY = re.compile(r"[^\s,{}()\"#%'=\\~/]+")
+# A key usable as a citekey: BibTeX's own rule, and no control character or broken Unicode. Whether it
+# can also name a file (corpus/sources/<citekey>.pdf) is layout.file_name_problem's to say.
+_KEY = re.compile(r"[^\s,{}()\"#%'=\\~\x00-\x1f\x7f\ud800-\udfff]+")
+_NOT_A_KEY = "it has a space, a control character or one of , { } ( ) \" # % ' = \\ ~"
 
 # ---------------------------------------------------------------- Better BibTeX keys
 
@@ -157,6 +170,8 @@ def better_bibtex_key(people, title: str, year: int | None, taken: set[str]) -> 
     `taken` (compared ignoring case, as file names on Windows and macOS are) gets a, b, …, z,
     aa, ab, … as Better BibTeX's postfix does: `kotterWhatLeadersReally1990a`. The key
     returned is added to `taken`. With no person, title words or year the key is `anonymous`.
+    Unlike Better BibTeX's, the key always names a file: name and title words are cut to keep
+    it within layout.NAME_LIMIT, and a Windows device name (`con`) gets a postfix too.
     """
     auth = ""
     if people:
@@ -168,10 +183,10 @@ def better_bibtex_key(people, title: str, year: int | None, taken: set[str]) -> 
             words.append(word[0].upper() + word[1:])
             if len(words) == 3:
                 break
-    base = auth + "".join(words) + (str(year) if year is not None else "") or "anonymous"
+    base = (auth + "".join(words))[:NAME_LIMIT - 8] + (str(year) if year is not None else "") or "anonymous"
     lowered = {key.lower() for key in taken}
     key, n = base, 0
-    while key.lower() in lowered:
+    while key.lower() in lowered or file_name_problem(key):  # 'con' names a device on Windows, so: cona
         n += 1
         key = base + _letters(n)
     taken.add(key)
@@ -266,12 +281,17 @@ def _put_date(values: dict, year: int | None, month: int | None, day: int | None
         values["year"] = raw
 
 
-def _citekey(value) -> str:
-    """A record's own key, as a string, if it can be a citekey; else ''."""
+def _citekey(value, item_id: bool = False) -> str:
+    """A record's own key, as a string, if it can be a citekey; else ''.
+
+    A CSL `id` with a '/' is an item id (Zotero's '12047273/KC6WFG78', a URI), not a citekey.
+    """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return ""
     value = str(value).strip()
-    return value if _KEY.fullmatch(value) else ""
+    if not _KEY.fullmatch(value) or (item_id and "/" in value):
+        return ""
+    return value
 
 
 def _finish(records: list[tuple[int, str, str, dict, str]], log: ProblemLog, report: ImportReport, name: str,
@@ -291,14 +311,15 @@ def _finish(records: list[tuple[int, str, str, dict, str]], log: ProblemLog, rep
         if key:
             if key in claimed:
                 report.duplicates.append(line)
-                log.error(line, f"duplicate citekey '{key}' (first used on line {claimed[key]}); this record was left "
-                          "out", f"give one of the two records another {source}, or delete the repeat",
+                log.error(line, f"duplicate citekey '{_short(key)}' (first used on line {claimed[key]}); this record "
+                          "was left out", f"give one of the two records another {source}, or delete the repeat",
                           f"{kind}-duplicate-key")
                 continue
             other = by_case.setdefault(key.lower(), (key, line))
             if other[0] != key:
-                log.warning(line, f"citekeys '{other[0]}' (line {other[1]}) and '{key}' differ only in case; their "
-                            "text files would clash on Windows and macOS", f"change one of the two {source}s",
+                log.warning(line, f"citekeys '{_short(other[0])}' (line {other[1]}) and '{_short(key)}' differ only "
+                            "in case; their text files would clash on Windows and macOS",
+                            f"change one of the two {source}s",
                             f"{kind}-key-case")
             claimed[key] = line
             taken.add(key)
@@ -395,7 +416,10 @@ def read_ris(path: Path, name: str, *,
     if not path.exists():
         log.error(None, "the RIS file is missing", f"export the references again as RIS to {name}", "ris-missing")
         return [], log, report
-    text = read_text(path, log).lstrip("\ufeff")
+    text = read_input(path, log)
+    if text is None or utf16_problem(text, log):
+        return [], log, report
+    text = text.lstrip("\ufeff")
     lines = _LINE_END.split(text)
     records = _ris_records(lines, log, report)
     read = []
@@ -489,8 +513,8 @@ def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportRe
         fields = _PARSER.parse(body + "\nER  - \n")[0]
     except Exception as err:  # rispy has failed on odd input before; never lose a record silently
         report.failed.append(line)
-        log.error(line, f"this record could not be read ({type(err).__name__}: {err}) and was left out",
-                  "check the record's tag lines ('XX  - value')", "ris-failed")
+        log.error(line, f"this record could not be read ({type(err).__name__}: {_short(str(err), 120)}) and was "
+                  "left out", "check the record's tag lines ('XX  - value')", "ris-failed")
         return None
 
     def first(*names: str) -> str:
@@ -572,8 +596,8 @@ def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportRe
     own = first("id")
     key = _citekey(own)
     if own and not key:
-        log.warning(line, f"ID '{own}' cannot be a citekey (it has a space or one of , {{ }} ( ) \" # % ' = \\ ~ /); "
-                    "a key was made instead", "change the ID, or delete it", "ris-id")
+        log.warning(line, f"ID '{_short(own)}' cannot be a citekey ({_NOT_A_KEY}); a key was made instead",
+                    "change the ID, or delete it", "ris-id")
     return line, key, entry_type, values, "ID"
 
 
@@ -637,7 +661,24 @@ def _ris_date(values: dict, tags: list[tuple[int, str, str]], line: int, log: Pr
 
 
 def _short(text: str, n: int = 60) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+    return _shown(text, n)
+
+
+def _preview(value, n: int) -> str:
+    """A JSON value as a message shows it, in at most about n characters however large or deep it is."""
+    return _shown(json.dumps(_pruned(value, 3)), n)
+
+
+def _pruned(value, depth: int):
+    """value with lists and objects past `depth` levels, past four items, or long texts cut short."""
+    if isinstance(value, (list, dict)) and depth == 0:
+        return "…"
+    if isinstance(value, list):
+        return [_pruned(v, depth - 1) for v in value[:4]] + (["…"] if len(value) > 4 else [])
+    if isinstance(value, dict):
+        items = list(value.items())[:4]
+        return {str(k)[:60]: _pruned(v, depth - 1) for k, v in items} | ({"…": "…"} if len(value) > 4 else {})
+    return value[:60] if isinstance(value, str) else value
 
 
 def _no_records(text: str, log: ProblemLog) -> None:
@@ -682,23 +723,30 @@ def read_csl_json(path: Path, name: str, *,
         log.error(None, "the CSL-JSON file is missing", f"export the references again as CSL JSON to {name}",
                   "csl-missing")
         return [], log, report
-    text = read_text(path, log).lstrip("\ufeff")
+    text = read_input(path, log)
+    if text is None or utf16_problem(text, log):
+        return [], log, report
+    text = text.lstrip("\ufeff")
     if not text.strip():
         log.info(None, "the file is empty: it has no records", "export the references as CSL JSON", "csl-empty")
         return [], log, report
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_json_int)
+        lines = _element_lines(text) if isinstance(data, list) else []
     except json.JSONDecodeError as err:
         log.error(err.lineno, f"this is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno}); "
                   "nothing in the file was read", "look for a missing comma, quote or bracket there "
                   "(a JSON validator shows it)", "csl-json")
+        return [], log, report
+    except RecursionError:  # json's own limit, about a thousand levels; CSL records nest four
+        log.error(None, "the file nests lists and objects about a thousand levels deep, more than JSON is read to; "
+                  "nothing in the file was read", "look for a run of [ or { (a JSON validator shows it)", "csl-json")
         return [], log, report
     if not isinstance(data, list):
         what = "an object" if isinstance(data, dict) else type(data).__name__
         log.error(1, f"the file holds {what}, not a list of records; nothing was read",
                   "a CSL-JSON file is a list: [ {…record…}, {…record…} ]", "csl-json")
         return [], log, report
-    lines = _element_lines(text)
     report.openings = len(data)
     read = []
     for position, (item, line) in enumerate(zip(data, lines), 1):
@@ -710,9 +758,15 @@ def read_csl_json(path: Path, name: str, *,
     return _finish(read, log, report, name, taken, "csl"), log, report
 
 
+def _json_int(digits: str):
+    """A JSON integer as an int, or as its text when longer than NUMBER_DIGITS_LIMIT: Python reads
+    no more than 4,300 digits, and a year or volume that long is reported as the text it is."""
+    return int(digits) if len(digits) <= NUMBER_DIGITS_LIMIT else digits
+
+
 def _element_lines(text: str) -> list[int]:
     """The 1-based line on which each element of the (valid) top-level JSON list starts."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=_json_int)
     space = re.compile(r"\s*")
     i = space.match(text, 0).end() + 1  # after '['
     lines, line, last = [], 1, 0
@@ -736,7 +790,8 @@ def _csl_record(item, position: int, line: int, log: ProblemLog, report: ImportR
         log.error(line, f"record {position} is {what}, not an object; it was left out",
                   "each record is an object: {\"id\": …, \"type\": …, \"title\": …}", "csl-record")
         return None
-    label = f"record {position}" + (f" ('{item['id']}')" if isinstance(item.get("id"), (str, int)) else "")
+    label = f"record {position}" + (f" ('{_short(str(item['id']))}')" if isinstance(item.get("id"), (str, int))
+                                     else "")
     title = _plain(item.get("title"))
     if not title:
         report.failed.append(line)
@@ -744,7 +799,7 @@ def _csl_record(item, position: int, line: int, log: ProblemLog, report: ImportR
         return None
     csl_type = str(item.get("type") or "")
     entry_type = CSL_TYPES.get(csl_type, "misc")
-    if entry_type == "phdthesis" and "master" in str(item.get("genre", "")).lower():
+    if entry_type == "phdthesis" and "master" in _plain(item.get("genre")).lower():
         entry_type = "mastersthesis"
     values: dict[str, str] = {"title": title}
     for field in ("author", "editor"):
@@ -777,11 +832,10 @@ def _csl_record(item, position: int, line: int, log: ProblemLog, report: ImportR
     own = item.get("citation-key")
     key = _citekey(own)
     if own is not None and not key:
-        log.warning(line, f"{label}: citation-key '{own}' cannot be a citekey (it has a space or one of "
-                    ", { } ( ) \" # % ' = \\ ~ /); the id, or a made key, is used instead", "change the citation-key",
-                    "csl-id")
+        log.warning(line, f"{label}: citation-key {_preview(own, 60)} cannot be a citekey ({_NOT_A_KEY}); the id, or "
+                    "a made key, is used instead", "change the citation-key", "csl-id")
     if not key:
-        key = _citekey(item.get("id"))
+        key = _citekey(item.get("id"), item_id=True)
     return line, key, entry_type, values, "id"
 
 
@@ -806,7 +860,7 @@ def _csl_names(people, field: str, label: str, line: int, log: ProblemLog) -> st
                 family, given = given, ""
             names.append(_bibtex_name(family, given, _plain(person.get("suffix")), von))
         else:
-            log.warning(line, f"{label}: {field} {n} is not a name ({json.dumps(person)[:40]}); it was left out",
+            log.warning(line, f"{label}: {field} {n} is not a name ({_preview(person, 40)}); it was left out",
                         "write {\"family\": \"…\", \"given\": \"…\"} or {\"literal\": \"…\"}", "csl-name")
     return " and ".join(names)
 
@@ -842,7 +896,7 @@ def _csl_date(values: dict, issued, label: str, line: int, log: ProblemLog) -> N
             if isinstance(issued.get(key), (str, int)) and str(issued[key]).strip():
                 _put_date(values, *_date_parts(str(issued[key])), str(issued[key]).strip())
                 return
-    log.warning(line, f"{label}: the date 'issued' is not understood ({json.dumps(issued)[:60]}); cited as n.d.",
+    log.warning(line, f"{label}: the date 'issued' is not understood ({_preview(issued, 60)}); cited as n.d.",
                 "write \"issued\": {\"date-parts\": [[1990, 5]]}", "csl-date")
 
 
