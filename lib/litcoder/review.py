@@ -14,6 +14,8 @@ listed with its file and line.
 
 from __future__ import annotations
 
+import copy
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,11 +24,11 @@ import pandas as pd
 from .inputs.bibliography import closest, sources_frame
 from .inputs.codebook import read_codebook
 from .inputs.codings import read_codings
-from .inputs.corpus import describe_texts, missing_texts, read_corpus, unplaced_codings
+from .inputs.corpus import PASSAGE_COLUMNS, Corpus, describe_texts, missing_texts, read_corpus, unplaced_codings
 from .inputs.coverage import read_coverage
 from .inputs.decisions import read_decisions
 from .inputs.references import find_duplicates, read_references
-from .inputs.settings import read_settings
+from .inputs.settings import DEFAULT_SETTINGS, read_settings
 from .inputs.settlements import apply_settlements, read_settlements
 from .layout import BIBLIOGRAPHY, CODEBOOK, CODINGS, COVERAGE, DECISIONS, SETTINGS_FILE, SETTLEMENTS, SOURCES
 from .problems import Problem, ProblemLog, count_by_severity, problems_frame
@@ -82,6 +84,29 @@ def read_sources(root: Path, files: list[str], distinct: list[list[str]] = ()):
     return sources_frame(rows), logs, reports
 
 
+NOWHERE = Path(os.devnull) / "nothing"
+"""A path that never exists: a loader given it returns its empty result."""
+
+
+class _Guard:
+    """Runs one loader so that an exception it lets escape (a bug in litcoder, met on some
+    input) is one problem naming the file, and the review goes on as if the file held nothing."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+
+    def __call__(self, file: str, read, nothing):
+        try:
+            return read()
+        except Exception as err:
+            message = " ".join(str(err).split())[:200]
+            self.problems.append(Problem(
+                "error", file, None, f"litcoder failed while reading this ({type(err).__name__}: {message}); "
+                "it was left out of the review", "please report it to litcoder's developers with this file; "
+                "the rest of the review was read", "internal"))
+            return nothing()
+
+
 class NotAReview(Exception):
     """The folder is not a review project (it has neither references.bib nor corpus/)."""
 
@@ -112,36 +137,44 @@ class Review:
             raise NotAReview(f"{root} is not a review: it has neither {BIBLIOGRAPHY} nor corpus/ "
                              "(run `litcoder init` to make one)")
         problems: list[Problem] = []
-        settings, settings_log = read_settings(root)
-        problems += settings_log
-        sources, reference_logs, reports = read_sources(root, settings["references"]["files"],
-                                                        settings["references"]["distinct"])
-        for log in reference_logs:
+        guard = _Guard(problems)
+        settings, log = guard(SETTINGS_FILE, lambda: read_settings(root), lambda: (copy.deepcopy(DEFAULT_SETTINGS), []))
+        problems += log
+        files, distinct = settings["references"]["files"], settings["references"]["distinct"]
+        sources, logs, reports = guard(files[0] if files else BIBLIOGRAPHY, lambda: read_sources(root, files, distinct),
+                                       lambda: read_sources(root, [], []))
+        for log in logs:
             problems += log
         citekeys = sources["citekey"].tolist()
-        corpus = read_corpus(root / SOURCES, citekeys, root)
+        corpus = guard(SOURCES, lambda: read_corpus(root / SOURCES, citekeys, root),
+                       lambda: Corpus(pd.DataFrame(columns=PASSAGE_COLUMNS), {}, {}, {}, []))
         passages, texts, text_files = corpus.passages, corpus.texts, corpus.files
         for log in corpus.problems:
             problems += log
-        for log in missing_texts(sources, corpus):
+        for log in guard(SOURCES, lambda: missing_texts(sources, corpus), list):
             problems += log
-        codebook, groups, _, codebook_log = read_codebook(root / CODEBOOK, CODEBOOK)
-        problems += codebook_log
-        codings, coding_logs = read_codings(root / CODINGS, root, sources, passages, texts, codebook,
-                                            corpus.pages)
-        for log in coding_logs:
+        codebook, groups, _, log = guard(CODEBOOK, lambda: read_codebook(root / CODEBOOK, CODEBOOK),
+                                         lambda: (*read_codebook(NOWHERE, CODEBOOK)[:3], []))
+        problems += log
+        codings, logs = guard(CODINGS, lambda: read_codings(root / CODINGS, root, sources, passages, texts, codebook,
+                                                            corpus.pages),
+                              lambda: read_codings(NOWHERE, root, sources, passages, texts, codebook))
+        for log in logs:
             problems += log
-        problems += unplaced_codings(corpus, codings)
-        decisions, decision_log = read_decisions(root / DECISIONS, DECISIONS, codebook)
-        problems += decision_log
-        coverage, coverage_logs = read_coverage(root / COVERAGE, root, set(citekeys))
-        for log in coverage_logs:
+        problems += guard(SOURCES, lambda: unplaced_codings(corpus, codings), list)
+        decisions, log = guard(DECISIONS, lambda: read_decisions(root / DECISIONS, DECISIONS, codebook),
+                               lambda: read_decisions(NOWHERE, DECISIONS, codebook))
+        problems += log
+        coverage, logs = guard(COVERAGE, lambda: read_coverage(root / COVERAGE, root, set(citekeys)),
+                               lambda: read_coverage(NOWHERE, root, set(citekeys)))
+        for log in logs:
             problems += log
-        settlements, settlement_log = read_settlements(root / SETTLEMENTS, SETTLEMENTS,
-                                                       set(codebook["competency"]), set(citekeys))
-        problems += settlement_log
+        known = set(codebook["competency"]), set(citekeys)
+        settlements, log = guard(SETTLEMENTS, lambda: read_settlements(root / SETTLEMENTS, SETTLEMENTS, *known),
+                                 lambda: read_settlements(NOWHERE, SETTLEMENTS, *known))
+        problems += log
         sources = sources.drop(columns="_people").assign(
-            text_file=sources["citekey"].map(text_files).fillna(""),
+            text_file=[text_files.get(citekey, "") for citekey in sources["citekey"]],
             passages=sources["citekey"].map(passages.groupby("citekey").size()).fillna(0).astype("int64"),
         )
         return cls(root, sources, passages, codebook, groups, codings, decisions, coverage, settlements, texts,
