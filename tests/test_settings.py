@@ -80,3 +80,15 @@ def test_works_the_user_says_are_distinct_are_not_reported_as_duplicates(review_
     (unknown,) = problems_of(review, "settings-distinct")
     assert unknown.file == "litcoder.toml" and "'Mintzberg1937Nature'" in unknown.message
     assert "did you mean Mintzberg1973Nature?" in unknown.message
+
+
+def test_a_reference_file_name_too_long_for_the_system_is_a_problem_at_its_line(review_copy):
+    # found by the fuzz test (seed 9490): the system refuses to look such a name up at all
+    long_name = "references" + "x" * 300 + ".bib"
+    (review_copy / "litcoder.toml").write_text(f'[references]\nfiles = [\n  "references.bib",\n  "{long_name}",\n]\n',
+                                               encoding="utf-8")
+    review = Review.load(review_copy)
+    [problem] = problems_of(review, "settings-references")
+    assert (problem.severity, problem.file, problem.line) == ("error", "litcoder.toml", 4)
+    assert "cannot be a file (File name too long)" in problem.message and len(problem.message) < 200
+    assert not problems_of(review, "internal") and len(review.sources) == 12

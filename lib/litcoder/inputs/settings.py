@@ -144,10 +144,12 @@ def _inside(root: Path, references: dict, text: str, log: ProblemLog) -> list[st
         where = log.file if line else name
         try:
             target = (root / name).resolve()
+            target.exists()  # a name too long for the system raises here, not when resolved
         except (OSError, RuntimeError, ValueError) as err:  # a loop of links, a NUL in the name
-            log.append(Problem("error", where, line, f"references.files names {name!r}, which cannot be a file "
-                               f"({err}); it was not read", "write the file's name, relative to the review's folder",
-                               "settings-references"))
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)[:200]
+            log.append(Problem("error", where, line, f"references.files names {_shown(name)!r}, which cannot be a "
+                               f"file ({reason}); it was not read",
+                               "write the file's name, relative to the review's folder", "settings-references"))
             continue
         if not target.is_relative_to(home) and not references["allow_outside"]:
             named = f"references.files names {name}, which" if line else name
@@ -158,6 +160,11 @@ def _inside(root: Path, references: dict, text: str, log: ProblemLog) -> list[st
             continue
         kept.append(name)
     return kept
+
+
+def _shown(name: str, limit: int = 80) -> str:
+    """A name as a message shows it: cut short when it is longer than `limit`."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def _key(name: str) -> str:
