@@ -8,7 +8,7 @@ takes as long as the load), and puts the files back. The seeds are shared betwee
 processes, each with its own copy. The suite runs seeds 0–999 (under a minute); a release
 runs more:
 
-    LITCODER_FUZZ_SEEDS=0:20000 .venv/bin/pytest tests/test_fuzz.py
+    LITCODER_FUZZ_SEEDS=0:20000 python3 tasks.py test tests/test_fuzz.py
 
 A failure names the seed, the files and the mutations, so it can be run again alone with
 LITCODER_FUZZ_SEEDS=<seed>:<seed+1>.
