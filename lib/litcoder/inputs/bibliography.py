@@ -29,7 +29,7 @@ import pandas as pd
 from bibtexparser import model
 from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
 
-from ..files import read_text
+from ..files import looks_like_utf16, read_text
 from ..layout import NAME_LIMIT, SOURCES, file_name_problem
 from ..problems import ProblemLog
 from .latex import latex_to_text
@@ -574,7 +574,7 @@ def read_input(path: Path, log: ProblemLog) -> str | None:
 def utf16_problem(text: str, log: ProblemLog) -> bool:
     """Whether the text has a NUL between most of its letters, as a UTF-16 file read as UTF-8 has;
     if so, an error says so (the file's records cannot be found in it)."""
-    if text.count("\x00") * 4 < len(text) or not text.strip("\x00"):
+    if not looks_like_utf16(text) or not text.strip("\x00"):
         return False
     log.error(None, "this file was saved as UTF-16 (it has a NUL character between its letters), which is not "
               "read; its records may be missing or garbled", "save the file again as UTF-8 (in Notepad: Save As, "

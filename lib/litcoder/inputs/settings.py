@@ -16,6 +16,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from ..files import shown
 from ..layout import SETTINGS_FILE
 from ..problems import Problem, ProblemLog
 
@@ -147,7 +148,7 @@ def _inside(root: Path, references: dict, text: str, log: ProblemLog) -> list[st
             target.exists()  # a name too long for the system raises here, not when resolved
         except (OSError, RuntimeError, ValueError) as err:  # a loop of links, a NUL in the name
             reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)[:200]
-            log.append(Problem("error", where, line, f"references.files names {_shown(name)!r}, which cannot be a "
+            log.append(Problem("error", where, line, f"references.files names {shown(name, 80)!r}, which cannot be a "
                                f"file ({reason}); it was not read",
                                "write the file's name, relative to the review's folder", "settings-references"))
             continue
@@ -160,11 +161,6 @@ def _inside(root: Path, references: dict, text: str, log: ProblemLog) -> list[st
             continue
         kept.append(name)
     return kept
-
-
-def _shown(name: str, limit: int = 80) -> str:
-    """A name as a message shows it: cut short when it is longer than `limit`."""
-    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def _key(name: str) -> str:
