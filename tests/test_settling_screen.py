@@ -1,0 +1,158 @@
+"""The settling screen (litcoder.screens.settling), driven in plain Python on a
+copy of the bundled review: set the widgets' values, press their buttons, read what they show
+and what they wrote."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from datetime import date
+
+import pytest
+
+from litcoder import Review
+from litcoder.analysis.disagreements import disagreements
+from litcoder.analysis.evidence import weigh_evidence
+from litcoder.layout import SETTLEMENTS
+from litcoder.screens.settling import SettleScreen
+
+DECISIONS = "corpus/decisions.csv"
+SCRIPT = "<script>alert('memo')</script>"
+ALIGNING = "framing:Northouse2021Leadership9:aligning-people"
+
+
+def rewrite_csv(path, change) -> None:
+    """Rewrite a CSV file, each row (a dict) passed through `change`."""
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        columns, rows = reader.fieldnames, [change(row) for row in reader]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def values(dropdown) -> list[str]:
+    return [value for _, value in dropdown.options]
+
+
+# ---------------------------------------------------------------- settling
+
+@pytest.fixture
+def settling(review_copy) -> SettleScreen:
+    return SettleScreen(Review.load(review_copy))
+
+
+def test_settling_lists_the_open_items_with_the_counts(settling):
+    items = disagreements(settling.review)
+    open_items = items[items["status"] == "open"]
+    assert settling.summary.value == f"<b>{len(items)}</b> disagreements: {len(open_items)} open, 5 settled"
+    assert values(settling.item) == list(open_items["item"])
+    assert all(title.startswith("open · ") for title, _ in settling.item.options)
+    assert settling.item.value == open_items["item"].iloc[0]
+    assert settling.resolution.value is None
+
+
+def test_settling_titles_name_kind_source_passage_and_competency(settling):
+    settling.status_filter.value = "settled"
+    titles = {value: title for title, value in settling.item.options}
+    assert (titles["presence:Mintzberg1973Nature/12:charisma"]
+            == "settled · presence · Mintzberg, 1973, passage 12 — Charisma")
+    assert titles["framing:Fayol1949General:directing"] == "settled · framing · Fayol, 1949 — Directing"
+
+
+def test_settling_filters_by_kind_and_status(settling):
+    items = disagreements(settling.review)
+
+    def expected(kind, status):
+        chosen = items
+        if kind != "all":
+            chosen = chosen[chosen["kind"] == kind]
+        if status != "all":
+            chosen = chosen[chosen["status"] == status]
+        return list(chosen["item"])
+
+    for kind in ("all", "presence", "framing"):
+        for status in ("open", "settled", "all"):
+            settling.kind.value, settling.status_filter.value = kind, status
+            assert values(settling.item) == expected(kind, status), (kind, status)
+    settling.kind.value, settling.status_filter.value = "presence", "settled"
+    assert values(settling.item) == ["presence:Kotter1990WhatLeaders/3:budgeting",
+                                     "presence:Mintzberg1973Nature/12:charisma"]
+    settling.kind.value = "framing"
+    assert len(settling.item.options) == 3
+    assert settling.resolution.options == ("leadership", "management", "both", "neither")
+
+
+def test_settling_shows_the_positions_escaped(review_copy):
+    def with_script(row):
+        if (row["citekey"], row["competency"], row["passage"]) == ("Northouse2021Leadership9", "aligning-people", "1"):
+            row["memo"] = SCRIPT
+        return row
+
+    rewrite_csv(review_copy / "corpus/codings/coder-a.csv", with_script)
+    screen = SettleScreen(Review.load(review_copy))
+    assert ALIGNING in values(screen.item)
+    screen.item.value = ALIGNING
+    details = screen.details.value
+    assert "<script>" not in details
+    assert "(memo: &lt;script&gt;alert(&#x27;memo&#x27;)&lt;/script&gt;)" in details
+    assert "<b>Aligning people</b> in Northouse, 2021 — How does the source frame this competency?" in details
+    assert details.count('<div class="lc-coding">') == 3  # one line per coder
+    assert '<div class="lc-coding">coder-a: leadership, passage 1: ' in details
+    assert screen.resolution.options == ("leadership", "management", "both", "neither")
+    assert screen.resolution.value is None
+
+
+def test_settling_shows_a_presence_items_passage_and_settlement(settling):
+    settling.status_filter.value = "settled"
+    settling.item.value = "presence:Mintzberg1973Nature/12:charisma"
+    details = settling.details.value
+    text = settling.review.passages.set_index("passage_id").loc["Mintzberg1973Nature/12", "text"]
+    assert "Does the passage show this competency?" in details
+    assert '<div class="lc-passage">' in details
+    assert html.escape(text[:40]) in details
+    assert "coder-a: not coded" in details and "coder-b: not coded" in details
+    assert "<p>Settled absent by member-k on 2026-11-19: The passage says the book barely touches" in details
+    assert settling.resolution.options == ("present", "absent")
+
+
+def test_settling_refuses_without_a_resolution_or_a_name(settling, review_copy):
+    before = (review_copy / SETTLEMENTS).read_bytes()
+    settling.member.value = "member-z"
+    settling.save_button.click()
+    assert settling.status.value == '<span class="lc-error">choose an item and a resolution</span>'
+    settling.resolution.value = "leadership"
+    settling.member.value = "   "
+    settling.save_button.click()
+    assert settling.status.value == '<span class="lc-error">say who settles it</span>'
+    assert (review_copy / SETTLEMENTS).read_bytes() == before
+
+
+def test_settling_saves_and_moves_the_item_to_settled(settling, review_copy):
+    before = (review_copy / SETTLEMENTS).read_text(encoding="utf-8")
+    settling.kind.value = "framing"
+    settling.item.value = ALIGNING
+    settling.resolution.value = "leadership"
+    settling.rationale.value = "Northouse frames aligning people as leadership throughout."
+    settling.member.value = "member-z"
+    settling.save_button.click()
+
+    assert settling.status.value == '<span class="lc-ok">settlement recorded in corpus/settlements.csv</span>'
+    after = (review_copy / SETTLEMENTS).read_text(encoding="utf-8")
+    assert after.startswith(before)
+    assert after[len(before):] == (f"{ALIGNING},leadership,Northouse frames aligning people as leadership "
+                                   f"throughout.,member-z,{date.today().isoformat()}\n")
+    items = disagreements(Review.load(review_copy))
+    assert settling.summary.value == f"<b>{len(items)}</b> disagreements: {len(items) - 6} open, 6 settled"
+    assert ALIGNING not in values(settling.item)  # still showing open framing items
+    assert settling.rationale.value == ""
+    settling.status_filter.value = "settled"
+    assert ALIGNING in values(settling.item)
+    settling.item.value = ALIGNING
+    assert "Settled leadership by member-z on" in settling.details.value
+    # the evidence now counts Northouse as one leadership voice for aligning people
+    evidence = weigh_evidence(settling.review).set_index("competency")
+    assert evidence.loc["aligning-people", "disputed_sources"] == 0
