@@ -14,7 +14,8 @@ REFERENCES = FIXTURES / "references"
 
 def test_without_the_file_a_review_reads_references_bib(tmp_path):
     settings, log = read_settings(tmp_path)
-    assert settings == {"references": {"files": ["references.bib"], "distinct": [], "allow_outside": False}}
+    assert settings == {"references": {"files": ["references.bib"], "distinct": [], "allow_outside": False},
+                        "sources": {}}
     assert list(log) == []
 
 

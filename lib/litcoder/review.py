@@ -27,6 +27,7 @@ from .inputs.codings import read_codings
 from .inputs.corpus import PASSAGE_COLUMNS, Corpus, describe_texts, missing_texts, read_corpus, unplaced_codings
 from .inputs.coverage import read_coverage
 from .inputs.decisions import read_decisions
+from .inputs.pages import cited_pages
 from .inputs.references import find_duplicates, read_references
 from .inputs.settings import DEFAULT_SETTINGS, read_settings
 from .inputs.settlements import apply_settlements, read_settlements
@@ -146,7 +147,9 @@ class Review:
         for log in logs:
             problems += log
         citekeys = sources["citekey"].tolist()
-        corpus = guard(SOURCES, lambda: read_corpus(root / SOURCES, citekeys, root),
+        page_fields = dict(zip(sources["citekey"], sources["pages"]))
+        corpus = guard(SOURCES, lambda: read_corpus(root / SOURCES, citekeys, root, page_fields=page_fields,
+                                                    settings=settings["sources"]),
                        lambda: Corpus(pd.DataFrame(columns=PASSAGE_COLUMNS), {}, {}, {}, []))
         passages, texts, text_files = corpus.passages, corpus.texts, corpus.files
         for log in corpus.problems:
@@ -161,6 +164,8 @@ class Review:
                               lambda: read_codings(NOWHERE, root, sources, passages, texts, codebook))
         for log in logs:
             problems += log
+        # the printed page a reader cites ('67', 'xii'), and the page of the PDF
+        codings = guard(CODINGS, lambda: cited_pages(codings, corpus.labels), lambda: codings)
         problems += guard(SOURCES, lambda: unplaced_codings(corpus, codings), list)
         decisions, log = guard(DECISIONS, lambda: read_decisions(root / DECISIONS, DECISIONS, codebook),
                                lambda: read_decisions(NOWHERE, DECISIONS, codebook))

@@ -935,12 +935,22 @@ def sources_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def with_page(author_year: str, page) -> str:
-    """An in-text citation with the page, as APA puts it: 'Kotter, 1990, p. 104'.
+    """An in-text citation with the page, as APA puts it: 'Kotter, 1990, p. 104'. The page is
+    the printed page's label as it stands ('104', 'xii', 'S13'); a number is written whole.
 
-    >>> with_page("Kotter, 1990", 104), with_page("Kotter, 1990", None)
-    ('Kotter, 1990, p. 104', 'Kotter, 1990')
+    >>> with_page("Kotter, 1990", "104"), with_page("Kotter, 1990", "xii"), with_page("Kotter, 1990", 104.0)
+    ('Kotter, 1990, p. 104', 'Kotter, 1990, p. xii', 'Kotter, 1990, p. 104')
+    >>> with_page("Kotter, 1990", None), with_page("Kotter, 1990", pd.NA), with_page("Kotter, 1990", " ")
+    ('Kotter, 1990', 'Kotter, 1990', 'Kotter, 1990')
     """
-    return author_year if page is None or pd.isna(page) else f"{author_year}, p. {int(page)}"
+    import numbers
+
+    if page is None or (not isinstance(page, str) and pd.isna(page)):
+        return author_year
+    if isinstance(page, numbers.Real) and not isinstance(page, bool) and float(page).is_integer():
+        page = int(page)  # a page read as a number (104.0) is cited as printed
+    page = str(page).strip()
+    return f"{author_year}, p. {page}" if page else author_year
 
 
 def closest(name: str, known, n: int = 1) -> str:

@@ -6,7 +6,8 @@ The text is split into passages at blank lines; a block that is only a Markdown 
 names the section of the passages after it instead of being a passage. Passages are
 numbered from 1 within their source; offsets count Unicode code points in the extracted
 text, so `text[start:end]` is the passage exactly, and a PDF's passages keep the page they
-start on.
+start on: `page` the printed page a reader cites ('67', 'xii'; see inputs.pages), `pdf_page`
+the page of the file (from 1).
 
     >>> [p["text"] for p in split_passages("# Notes\\n\\nFirst one.\\n\\nSecond\\none.\\n")]
     ['First one.', 'Second\\none.']
@@ -16,16 +17,18 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..layout import CACHE, derived_folder_problem, file_name_problem
+from ..layout import CACHE, SETTINGS_FILE, derived_folder_problem, file_name_problem
 from ..problems import Problem, ProblemLog
-from .extract import READABLE, extract, extract_cached, mark_cache, prune_cache
+from .extract import READABLE, Extracted, extract, extract_cached, mark_cache, prune_cache
+from .pages import page_span, printed_pages
+from .settings import unknown_sources
 
-PASSAGE_COLUMNS = ["passage_id", "citekey", "passage", "section", "page", "start", "end", "line", "text"]
+PASSAGE_COLUMNS = ["passage_id", "citekey", "passage", "section", "page", "pdf_page", "start", "end", "line", "text"]
 
 _BLANK_LINES = re.compile(r"\n[ \t\r]*\n\s*")
 _HEADING = re.compile(r"#{1,6}[ \t]+(.*?)[ \t#]*")
@@ -82,9 +85,12 @@ class Corpus:
     pages: dict[str, list[int]]
     """For sources with pages (PDFs): where each page starts in the text."""
     problems: list[ProblemLog]
+    labels: dict[str, list[str | None]] = field(default_factory=dict)
+    """For sources with pages: the printed page of each page of the file (inputs.pages)."""
 
 
-def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: Path | None = None) -> Corpus:
+def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: Path | None = None,
+                page_fields: dict[str, str] | None = None, settings: dict | None = None) -> Corpus:
     """Passages of every source text, with the texts, their files, pages and problems.
 
     Texts whose name is not a citekey in the bibliography, and citekeys without a text,
@@ -92,8 +98,16 @@ def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: P
     lies in the review (a link to a file elsewhere is reported, not followed). Extracted
     texts are kept in `cache_dir` (by content; the review's .litcoder/cache when not
     given), so an unchanged file is not read twice.
+
+    A PDF's pages are cited by their printed numbers: from `settings` (litcoder.toml's
+    [sources.<citekey>] first_page, as settings.read_settings gives it under "sources"), the
+    PDF's own page labels, or the entry's pages field (`page_fields`, by citekey).
     """
     corpus = Corpus(_passages_frame([]), {}, {}, {}, [])
+    page_fields, settings = page_fields or {}, settings or {}
+    toml = ProblemLog(SETTINGS_FILE)  # what litcoder.toml says of sources that cannot be used
+    toml.extend(unknown_sources({"sources": settings}, citekeys))
+    corpus.problems.append(toml)
     rows: list[dict] = []
     known = set(citekeys)
     if cache_dir is None:
@@ -117,15 +131,43 @@ def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: P
         if not passages:  # unreadable or empty: said above, by the extractor
             continue
         corpus.texts[citekey] = extracted.text
-        if extracted.pages is not None:
-            corpus.pages[citekey] = extracted.pages
+        labels = _printed(citekey, extracted, page_fields.get(citekey, ""), settings.get(citekey, {}), corpus,
+                          (log, toml))
         for p in passages:
-            p.update(citekey=citekey, passage_id=f"{citekey}/{p['passage']}", page=extracted.page_at(p["start"]))
+            pdf_page = extracted.page_at(p["start"])
+            page = labels[pdf_page - 1] if labels and pdf_page is not None else None
+            p.update(citekey=citekey, passage_id=f"{citekey}/{p['passage']}", page=page, pdf_page=pdf_page)
             rows.append(p)
     corpus.passages = _passages_frame(rows)
     if cache_dir:
         prune_cache(cache_dir)
     return corpus
+
+
+def _printed(citekey: str, extracted: Extracted, pages_field: str, setting: dict, corpus: Corpus,
+             logs: tuple[ProblemLog, ProblemLog]) -> list[str | None] | None:
+    """The printed page of each page of a source's file (None without pages), kept in the
+    corpus; what needs saying about how they were numbered goes to the source's log or to
+    litcoder.toml's (`logs`)."""
+    log, toml = logs
+    first = setting.get("first_page")
+    if extracted.pages is None:
+        if first is not None:
+            toml.warning(setting.get("line"), f"[sources.{citekey}] gives first_page = {first}, but its text "
+                         f"({corpus.files[citekey]}) has no pages, so it is not used", "remove the line, or put the "
+                         "source's PDF in corpus/sources in place of its text", "settings-sources")
+        return None
+    corpus.pages[citekey] = extracted.pages
+    count = len(extracted.pages)
+    labels, origin = printed_pages(count, extracted.labels, first, pages_field)
+    corpus.labels[citekey] = labels
+    span = page_span(pages_field)
+    if origin == "bibliography" and span and span[1] is not None and count > span[1]:
+        log.info(None, f"its {count} pages are cited as {labels[0]}–{labels[-1]}, counted from the entry's pages "
+                 f"({pages_field}), which span {span[1]}", "if the PDF starts with a cover page or other added "
+                 f"pages, write the number printed on its first page under [sources.{citekey}] in {SETTINGS_FILE}: "
+                 "first_page = …", "source-pages")
+    return labels
 
 
 def _review_cache(root: Path, problems: list[ProblemLog]) -> Path | None:
@@ -241,7 +283,8 @@ def _passages_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=PASSAGE_COLUMNS)
     for column in ("passage", "start", "end", "line"):
         frame[column] = frame[column].astype("int64")
-    frame["page"] = frame["page"].astype("Int64")
+    frame["page"] = frame["page"].astype("string")
+    frame["pdf_page"] = frame["pdf_page"].astype("Int64")
     return frame
 
 

@@ -5,7 +5,11 @@
     distinct = [["Smith2020Leading", "Smith2020Leading1"]]
     allow_outside = false     # true: reference files outside the review are read too
 
-Everything in it is optional; without the file a review reads references.bib.
+    [sources.Kotter1990Force]
+    first_page = 103          # the page number printed on the first page of its PDF
+
+Everything in it is optional; without the file a review reads references.bib, and a PDF's
+pages are cited as its page labels or its entry's `pages` field number them (inputs.pages).
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ from ..files import shown
 from ..layout import SETTINGS_FILE
 from ..problems import Problem, ProblemLog
 
-DEFAULT_SETTINGS = {"references": {"files": ["references.bib"], "distinct": [], "allow_outside": False}}
+DEFAULT_SETTINGS = {"references": {"files": ["references.bib"], "distinct": [], "allow_outside": False},
+                    "sources": {}}
+"""`sources` holds what litcoder.toml says of single sources: {citekey: {"first_page": "103",
+"line": its line in litcoder.toml}}."""
 SETTINGS_TEMPLATE = """\
 # litcoder.toml: what this review reads. Everything here is optional.
 
@@ -38,9 +45,17 @@ files = ["references.bib"]
 # link that leads out of it) are not read, so that a review cloned from someone else reads
 # only its own files. Write true here to read such reference files all the same.
 # allow_outside = true
+
+# Quotes from a PDF cite its printed page numbers: the page labels the PDF carries, else
+# counted from the first page in its entry's `pages` field (pages = {67--78}: the PDF's
+# first page is 67). When neither is right (a PDF that starts with a cover page, or a
+# chapter scanned from a book), give the number printed on the PDF's first page:
+# [sources.Kotter1990Force]
+# first_page = 103
 """
 
 KNOWN = {"files", "distinct", "allow_outside"}
+SOURCE_KNOWN = {"first_page"}
 
 
 def read_settings(root: Path):
@@ -76,8 +91,9 @@ def _read_document(root: Path, settings: dict, log: ProblemLog) -> str:
         return text
     for section in sorted(set(document) - set(DEFAULT_SETTINGS)):
         what = f"section [{section}]" if isinstance(document[section], dict) else f"key {section}"
-        log.warning(_line_of(text, _key(section)), f"{what} is not used", "known sections: [references]",
-                    "settings-key")
+        log.warning(_line_of(text, _key(section)), f"{what} is not used",
+                    "known sections: [references], [sources.<citekey>]", "settings-key")
+    _read_sources(document.get("sources", {}), settings["sources"], text, log)
     references = document.get("references", {})
     if not isinstance(references, dict):
         log.error(_line_of(text, _key("references")), f"references must be a section, not {_kind(references)}; "
@@ -132,6 +148,82 @@ def _read_references(references: dict, settings: dict, text: str, log: ProblemLo
     for key in sorted(set(references) - KNOWN):
         log.warning(_line_of(text, _key(key)), f"references.{key} is not used",
                     "known: " + ", ".join(f"references.{k}" for k in sorted(KNOWN)), "settings-key")
+
+
+def _read_sources(sources, settings: dict, text: str, log: ProblemLog) -> None:
+    """Each [sources.<citekey>] section into `settings`, where its values can be used."""
+    if not isinstance(sources, dict):
+        log.error(_line_of(text, _key("sources")), f"sources must be sections, not {_kind(sources)}; it is not used",
+                  "write a section per source: [sources.Kotter1990Force] on a line of its own, then "
+                  "first_page = 103 below it", "settings-sources")
+        return
+    for citekey, values in sources.items():
+        line = _source_line(text, citekey)
+        if not isinstance(values, dict):
+            log.error(line, f"sources.{citekey} must be a section, not {_kind(values)}; it is not used",
+                      f"write [sources.{citekey}] on a line of its own, then first_page = 103 below it",
+                      "settings-sources")
+            continue
+        kept = {"line": line}
+        if "first_page" in values:
+            first = _first_page(values["first_page"])
+            where = _line_after(text, line, _key("first_page")) or line
+            if first is None:
+                log.error(where, f"sources.{citekey}.first_page must be the page number printed on the first page "
+                          f"of its PDF, not {shown(repr(values['first_page']), 60)}; it is not used",
+                          "write a number (first_page = 103), or a page label in quotes that counts on "
+                          '(first_page = "S12" or "xii")', "settings-sources")
+            else:
+                kept["first_page"] = first
+        for key in sorted(set(values) - SOURCE_KNOWN):
+            log.warning(_line_after(text, line, _key(key)) or line, f"sources.{citekey}.{key} is not used",
+                        "known: " + ", ".join(f"sources.<citekey>.{k}" for k in sorted(SOURCE_KNOWN)),
+                        "settings-key")
+        settings[citekey] = kept
+
+
+def _first_page(value) -> str | None:
+    """first_page as a countable page label ('103', 'S12', 'xii'), or None when it is not one."""
+    from .pages import countable
+
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value) if 1 <= value < 10**9 else None
+    if isinstance(value, str) and countable(value.strip()):
+        return value.strip()
+    return None
+
+
+def unknown_sources(settings: dict, citekeys) -> list[Problem]:
+    """A warning, at its line of litcoder.toml, for each [sources.<citekey>] whose citekey is
+    not in the bibliography: what it says is not used."""
+    from .bibliography import closest
+
+    known = set(citekeys)
+    return [Problem("warning", SETTINGS_FILE, values.get("line"),
+                    f"[sources.{citekey}]: no entry '{citekey}' in the bibliography, so this is not used"
+                    f"{closest(citekey, known)}", "correct the citekey, or remove the section", "settings-sources")
+            for citekey, values in settings.get("sources", {}).items() if citekey not in known]
+
+
+def _source_line(text: str, citekey: str) -> int | None:
+    """The line of litcoder.toml that opens a source's section ([sources.X], sources.X = …, X = {…})."""
+    quoted = re.escape(json.dumps(citekey, ensure_ascii=False)[1:-1])
+    name = "(" + "|".join((f'"{quoted}"', f"'{re.escape(citekey)}'", re.escape(citekey))) + ")"
+    return _line_of(text, rf"^\s*\[\s*sources\s*\.\s*{name}\s*\]", rf"^\s*sources\s*\.\s*{name}\s*[=.]",
+                    rf"^\s*{name}\s*=")
+
+
+def _line_after(text: str, start: int | None, pattern: str) -> int | None:
+    """The first line from line `start` on that matches `pattern`, or None."""
+    if start is None:
+        return None
+    found = re.compile(pattern)
+    for number, line in enumerate(text.splitlines()[start - 1:], start):
+        if found.search(line):
+            return number
+    return None
 
 
 def _inside(root: Path, references: dict, text: str, log: ProblemLog) -> list[str]:

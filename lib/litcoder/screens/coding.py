@@ -241,9 +241,11 @@ class CodingScreen(w.VBox):
         self._quietly(lambda: setattr(self.number, "value", s.number))
         p = s.progress()
         finished = s.is_finished()
-        page = s.passage["page"]
+        page, pdf_page = s.passage["page"], s.passage.get("pdf_page")  # printed page, and the PDF's when it differs
+        where = "" if pd.isna(page) else f" (p. {html.escape(str(page))}" + (
+            "" if pd.isna(pdf_page) or str(pdf_page) == str(page) else f"; PDF page {pdf_page}") + ")"
         self.progress.value = (f"Passage {s.number} of {p['passages_total']}"
-                               + ("" if pd.isna(page) else f" (p. {page})") + f" · coded {p['passages_coded']} of "
+                               + where + f" · coded {p['passages_coded']} of "
                                f"{p['passages_total']} · sources finished {p['sources_finished']} of "
                                f"{p['sources_total']}"
                                + (" · <b>this source is finished</b>" if finished else ""))

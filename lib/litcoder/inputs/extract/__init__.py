@@ -16,7 +16,8 @@ paragraphs are separated by blank lines (and whose headings are `# …` lines), 
 - `.pdf`: the text layer page by page (pypdf), lines joined into paragraphs (by the gaps
   between lines, first-line indents, font changes), words broken at a line end by a
   hyphen joined again, running heads and feet and page numbers left out, a paragraph that
-  runs on to the next page kept whole; `pages` gives where each page starts in the text;
+  runs on to the next page kept whole; `pages` gives where each page starts in the text,
+  and `labels` the page labels the file carries (its printed page numbers), if any;
 - `.docx`: paragraphs, headings (as `# …`) and tables (python-docx); no pages.
 
 A file whose bytes are a PDF or a Word file is read as one, whatever its suffix says.
@@ -59,9 +60,9 @@ from .html import html_file
 from .pdf import pdf_file
 from .text import text_file
 
-EXTRACTOR_VERSION = "2"
-"""Raise it whenever a change in this package changes the text extracted from some file: cached
-results made by another version are not used."""
+EXTRACTOR_VERSION = "3"
+"""Raise it whenever a change in this package changes what is extracted from some file (the
+text, the pages, the labels): cached results made by another version are not used."""
 
 READABLE = (".md", ".txt", ".html", ".htm", ".pdf", ".docx")
 
@@ -84,6 +85,9 @@ class Extracted:
     """What went wrong or was guessed, each with the file and what to do."""
     kind: str
     """'text', 'html', 'pdf' or 'docx'."""
+    labels: list[str | None] | None = None
+    """The page label of each page ('xii', '67', 'A-3'; None for a page labelled with nothing)
+    when the PDF carries labels, else None: inputs.pages turns pages into printed pages."""
 
     def page_at(self, offset: int) -> int | None:
         """The page (from 1) holding that offset of the text; None without pages.
@@ -269,6 +273,7 @@ def _extract_data(data: bytes, suffix: str, name: str) -> Extracted:
                     f"rename it to .{real}", "source-format")
         kind = real
     pages: list[int] | None = [] if kind == "pdf" else None
+    labels: list[str | None] | None = None
     text = ""
     try:
         if not data.strip():
@@ -280,16 +285,16 @@ def _extract_data(data: bytes, suffix: str, name: str) -> Extracted:
         elif kind == "docx":
             text = docx_file(data, log)
         else:
-            text, pages = pdf_file(data, log)
+            text, pages, labels = pdf_file(data, log)
     except Exception as err:  # a reader's bug on a strange file must not stop the review loading
         log.error(None, f"could not be read ({type(err).__name__}: {short(err)})",
                   "re-export or re-save the file, or save its text as .md beside it", "source-unreadable")
-        text, pages = "", ([] if kind == "pdf" else None)
+        text, pages, labels = "", ([] if kind == "pdf" else None), None
     if not _has_passages(text) and not any(p.severity == "error" for p in log):
         log.warning(None, "empty: no text to code", "put the source's text (or your notes on it) in the file"
                     if kind == "text" else "check that the file opens and shows text; else save its text as .md",
                     "source-empty")
-    return Extracted(text, pages, log, kind)
+    return Extracted(text, pages, log, kind, labels)
 
 
 _HEADING_BLOCK = re.compile(r"#{1,6}[ \t]+[^\n]*")
@@ -311,12 +316,16 @@ def _load_entry(entry: Path, name: str) -> Extracted | None:
             return None
         if pages is not None and not (isinstance(pages, list) and all(isinstance(p, int) for p in pages)):
             return None
+        labels = stored["labels"]
+        if labels is not None and not (isinstance(labels, list) and len(labels) == len(pages or [])
+                                       and all(label is None or isinstance(label, str) for label in labels)):
+            return None
         log = ProblemLog(name)
         for p in stored["problems"]:
             if p["severity"] not in SEVERITIES:
                 return None
             log.append(Problem(p["severity"], name, p["line"], str(p["message"]), str(p["action"]), str(p["kind"])))
-        return Extracted(text, pages, log, kind)
+        return Extracted(text, pages, log, kind, labels)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -327,6 +336,7 @@ def _store_entry(entry: Path, result: Extracted) -> None:
         "kind": result.kind,
         "text": result.text,
         "pages": result.pages,
+        "labels": result.labels,
         "problems": [{"severity": p.severity, "line": p.line, "message": p.message, "action": p.action,
                       "kind": p.kind} for p in result.problems],
     }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from ...problems import ProblemLog
+from ..pages import clean_label
 from .common import quiet, short
 
 _TERMINAL = tuple(".!?:\"”’»)]…")
@@ -34,7 +35,9 @@ class _Line:
     bold: bool
 
 
-def pdf_file(data: bytes, log: ProblemLog) -> tuple[str, list[int]]:
+def pdf_file(data: bytes, log: ProblemLog) -> tuple[str, list[int], list[str | None] | None]:
+    """The PDF's text, where each page starts in it, and the page labels the file carries
+    (its printed page numbers: 'xii', '67', 'A-3'; None when it has none)."""
     import pypdf
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
@@ -46,7 +49,7 @@ def pdf_file(data: bytes, log: ProblemLog) -> tuple[str, list[int]]:
         else:
             log.error(None, "damaged: this is not a PDF (it lacks the %PDF header)",
                       "re-download or re-export the PDF", "source-pdf-damaged")
-        return "", []
+        return "", [], None
     with quiet("pypdf") as repaired:
         try:
             reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
@@ -57,26 +60,27 @@ def pdf_file(data: bytes, log: ProblemLog) -> tuple[str, list[int]]:
                     log.error(None, "encrypted (AES), and the 'cryptography' package that opens it is not installed",
                               "save an unprotected copy (print to PDF, or 'remove security' in a PDF tool)",
                               "source-pdf-encrypted")
-                    return "", []
+                    return "", [], None
                 if opened == pypdf.PasswordType.NOT_DECRYPTED:
                     log.error(None, "encrypted: it needs a password to open",
                               "save an unprotected copy (open it with the password, then print to PDF or "
                               "'remove security')", "source-pdf-encrypted")
-                    return "", []
+                    return "", [], None
                 log.info(None, "encrypted, but opens without a password (it only restricts copying or printing); "
                                "read as usual", "", "source-pdf-encrypted")
             count = len(reader.pages)
         except FileNotDecryptedError:
             log.error(None, "encrypted: it needs a password to open", "save an unprotected copy",
                       "source-pdf-encrypted")
-            return "", []
+            return "", [], None
         except Exception as err:  # pypdf raises many kinds on a broken file
             log.error(None, f"damaged: pypdf cannot open it ({type(err).__name__}: {short(err)})",
                       "re-download or re-export the PDF", "source-pdf-damaged")
-            return "", []
+            return "", [], None
         if count == 0:
             log.error(None, "damaged: the PDF has no pages", "re-download or re-export the PDF", "source-pdf-damaged")
-            return "", []
+            return "", [], None
+        labels = _page_labels(reader, count)
         page_lines: list[list[_Line] | None] = []
         for number in range(count):
             try:
@@ -88,16 +92,16 @@ def pdf_file(data: bytes, log: ProblemLog) -> tuple[str, list[int]]:
     if not any(pages) and not broken and repaired:
         log.error(None, f"damaged: no text could be read (pypdf: {short(repaired[-1])})",
                   "re-download or re-export the PDF", "source-pdf-damaged")
-        return "", [0] * count
+        return "", [0] * count, None
     if not any(pages) and not broken:
         log.error(None, f"no text layer (a scan): none of its {count} page(s) has text to read",
                   "run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`, and put the result in its place",
                   "source-pdf-no-text")
-        return "", [0] * count
+        return "", [0] * count, None
     if not any(pages):
         log.error(None, "damaged: pypdf could not read any of its pages", "re-download or re-export the PDF",
                   "source-pdf-damaged")
-        return "", [0] * count
+        return "", [0] * count, None
     if broken:
         log.error(None, f"damaged: {_page_list(broken)} could not be read; the text of the rest is here",
                   "re-download or re-export the PDF", "source-pdf-damaged")
@@ -117,7 +121,22 @@ def pdf_file(data: bytes, log: ProblemLog) -> tuple[str, list[int]]:
         log.warning(None, "the text layer looks garbled (fonts without a character map), so the text is unusable",
                     "run OCR on it, replacing the text layer: `ocrmypdf --force-ocr in.pdf out.pdf`",
                     "source-pdf-garbled")
-    return text, starts
+    return text, starts, labels
+
+
+def _page_labels(reader, count: int) -> list[str | None] | None:
+    """The page labels the PDF's catalogue sets (/PageLabels), one per page (None for a page
+    labelled with nothing); None when it sets none or they cannot be read (then pages are
+    numbered otherwise, see inputs.pages)."""
+    try:
+        if "/PageLabels" not in reader.trailer["/Root"]:
+            return None
+        labels = list(reader.page_labels)
+    except Exception:  # a broken number tree: the pages are still read
+        return None
+    if len(labels) != count:
+        return None
+    return [clean_label(label) for label in labels]
 
 
 def _page_list(numbers: list[int]) -> str:
