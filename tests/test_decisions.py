@@ -7,10 +7,11 @@ checks that the nine good rulings still load.
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from conftest import ROOT, problems_of
 
 from litcoder import Review
-from litcoder.inputs.decisions import DECISION_COLUMNS, read_decisions
+from litcoder.inputs.decisions import COUNT_COLUMNS, DECISION_COLUMNS, KNOWN, read_decisions, record_decision
 
 NAME = "corpus/decisions.csv"
 BUNDLED = (ROOT / NAME).read_text(encoding="utf-8")
@@ -57,6 +58,14 @@ def test_bundled_decisions_fields(bundled):
     assert str(bundled.decisions["management_sources"].dtype) == "Int64"
 
 
+def test_bundled_decisions_predate_the_new_columns(bundled):
+    """The bundled file has no lists, evidence_classification, disputed or split counts: read as empty."""
+    decisions = bundled.decisions
+    assert set(decisions["lists"]) == {""} and set(decisions["evidence_classification"]) == {""}
+    assert decisions["disputed_sources"].isna().all() and decisions["split_sources"].isna().all()
+    assert str(decisions["split_sources"].dtype) == "Int64"
+
+
 def test_rows_out_of_date_order_are_sorted(tmp_path, bundled):
     frame, log = with_rows(tmp_path, bundled,
                            "charisma,neither,2026-09-30,full committee,An early ruling added late.,0,0,0,2\n")
@@ -78,12 +87,12 @@ def test_unknown_competency_is_an_error_with_a_suggestion(tmp_path, bundled):
     assert_bundled_rows_kept(frame)
 
 
-def test_working_classification_contested_is_not_a_ruling(tmp_path, bundled):
+def test_evidence_classification_insufficient_is_not_a_ruling(tmp_path, bundled):
     frame, log = with_rows(tmp_path, bundled,
-                           "directing,contested,2026-12-01,full committee,No agreement.,2,2,0,0\n", GOOD)
+                           "directing,insufficient,2026-12-01,full committee,Too few sources.,2,2,0,0\n", GOOD)
     assert triples(log) == [("error", 11, "decision-classification")]
-    assert "'contested'" in log[0].message
-    assert "leadership, management, both, neither" in log[0].action
+    assert "'insufficient'" in log[0].message
+    assert "leadership, management, both, neither, contested, deferred" in log[0].action
     assert len(frame) == 10
     assert_bundled_rows_kept(frame)
 
@@ -168,3 +177,114 @@ def test_broken_rulings_in_the_review(review_copy):
     assert len(review.decisions) == 10
     assert review.decisions.iloc[-1][["competency", "line"]].tolist() == ["directing", 12]
     assert len(review.codings) == 313 and len(review.codebook) == 24
+
+
+# ---------------------------------------------------------------- the new columns: lists, evidence, counts
+
+HEADER = ",".join(KNOWN) + "\n"
+
+
+def with_new_columns(tmp_path, bundled, *rows: str):
+    """A decisions file with every column (the first ruling is on line 2)."""
+    path = tmp_path / "decisions.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    return read_decisions(path, NAME, bundled.codebook)
+
+
+def test_contested_and_deferred_rulings_are_read(tmp_path, bundled):
+    frame, log = with_new_columns(
+        tmp_path, bundled,
+        "charisma,contested,neither,2026-12-01,full committee,Split.,contested,1,0,0,2,4,0\n",
+        "directing,Deferred,,2026-12-01,full committee,Wait for Fayol.,contested,0,1,0,0,3,1\n",
+        "motivating,contested,Both,2026-12-02,full committee,Both sides.,,,,,,,\n")
+    assert list(log) == []
+    rows = frame.set_index("line")
+    assert rows.loc[2, ["classification", "lists", "evidence_classification"]].tolist() == [
+        "contested", "neither", "contested"]
+    assert rows.loc[2, COUNT_COLUMNS].tolist() == [1, 0, 0, 2, 4, 0]
+    assert rows.loc[3, ["classification", "lists", "split_sources"]].tolist() == ["deferred", "", 1]
+    assert rows.loc[4, ["lists", "evidence_classification"]].tolist() == ["both", ""]
+    assert pd.isna(rows.loc[4, "disputed_sources"])
+
+
+def test_contested_without_lists_is_a_warning_and_stays_in_both(tmp_path, bundled):
+    frame, log = with_new_columns(tmp_path, bundled,
+                                  "charisma,contested,,2026-12-01,full committee,Split.,contested,1,0,0,2,4,0\n")
+    assert triples(log) == [("warning", 2, "decision-lists")]
+    assert log[0].file == NAME
+    assert "charisma" in log[0].message and "taken as both" in log[0].message
+    assert log[0].action == "write both or neither in the lists column"
+    assert frame["lists"].tolist() == ["both"]
+
+
+def test_contested_with_a_bad_lists_value_is_a_warning_and_stays_in_both(tmp_path, bundled):
+    frame, log = with_new_columns(tmp_path, bundled,
+                                  "charisma,contested,either,2026-12-01,full committee,Split.,contested,,,,,,\n")
+    assert triples(log) == [("warning", 2, "decision-lists")]
+    assert "'either'" in log[0].message
+    assert frame["lists"].tolist() == ["both"] and len(frame) == 1
+
+
+def test_lists_on_a_framing_ruling_is_ignored_with_a_note(tmp_path, bundled):
+    frame, log = with_new_columns(tmp_path, bundled,
+                                  "planning,management,neither,2026-12-01,full committee,Clear.,management,,,,,,\n")
+    assert triples(log) == [("info", 2, "decision-lists")]
+    assert "management" in log[0].message and "leave lists empty" in log[0].action
+    assert frame["lists"].tolist() == [""] and frame["classification"].tolist() == ["management"]
+
+
+def test_bad_evidence_classification_is_a_warning_and_the_ruling_kept(tmp_path, bundled):
+    frame, log = with_new_columns(
+        tmp_path, bundled,
+        "planning,management,,2026-12-01,full committee,Clear.,managment,0,7,0,0,0,0\n",
+        "budgeting,management,,2026-12-01,full committee,Clear.,Management,0,7,0,0,0,0\n")
+    assert triples(log) == [("warning", 2, "decision-evidence")]
+    assert "'managment'" in log[0].message and "counts" in log[0].message
+    assert "leadership, management, both, neither, contested, insufficient" in log[0].action
+    assert frame["evidence_classification"].tolist() == ["", "management"]
+    assert frame["management_sources"].tolist() == [7, 7]
+
+
+def test_bad_disputed_and_split_counts_are_warnings(tmp_path, bundled):
+    frame, log = with_new_columns(
+        tmp_path, bundled, "charisma,neither,,2026-12-01,full committee,Charm.,contested,1,0,0,2,four,-1\n")
+    assert triples(log) == [("warning", 2, "decision-count"), ("warning", 2, "decision-count")]
+    assert "disputed_sources 'four'" in log[0].message and "split_sources '-1'" in log[1].message
+    assert pd.isna(frame["disputed_sources"].item()) and pd.isna(frame["split_sources"].item())
+    assert frame["neither_sources"].item() == 2
+
+
+# ---------------------------------------------------------------- record_decision
+
+
+def test_record_decision_adds_the_new_columns_to_an_old_file(review_copy):
+    path = review_copy / NAME
+    row = record_decision(review_copy, "charisma", "contested", " Split. ", "full committee",
+                          {"leadership_sources": 1, "neither_sources": 2, "disputed_sources": 4}, "contested",
+                          lists="neither")
+    assert row["lists"] == "neither" and row["evidence_classification"] == "contested"
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert set(KNOWN) <= set(header)
+    review = Review.load(review_copy)
+    assert not problems_of(review, file=NAME)
+    last = review.decisions.iloc[-1]
+    assert last[["competency", "classification", "lists", "evidence_classification", "rationale"]].tolist() == [
+        "charisma", "contested", "neither", "contested", "Split."]
+    assert [last[c] for c in ("leadership_sources", "neither_sources", "disputed_sources")] == [1, 2, 4]
+    assert pd.isna(last["management_sources"]) and pd.isna(last["split_sources"])  # not given: left empty
+    assert len(review.decisions) == 10
+
+
+def test_record_decision_refuses_what_it_cannot_mean(review_copy):
+    before = (review_copy / NAME).read_bytes()
+    calls = [
+        ("charisma", "contested", "contested", None),       # contested must say where it stays
+        ("charisma", "contested", "contested", "all"),
+        ("planning", "management", "management", "both"),   # lists only for contested
+        ("planning", "management", "managment", None),      # not a classification of the evidence
+        ("planning", "insufficient", "management", None),   # not a ruling
+    ]
+    for competency, ruling, evidence, lists in calls:
+        with pytest.raises(ValueError):
+            record_decision(review_copy, competency, ruling, "Why.", "full committee", {}, evidence, lists=lists)
+    assert (review_copy / NAME).read_bytes() == before

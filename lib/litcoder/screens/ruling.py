@@ -2,6 +2,9 @@
 
     from litcoder.screens.ruling import ruling_screen
     ruling_screen()          # in a notebook of the review
+
+Each ruling is saved with what the evidence supported at that moment and its counts, so a
+ruling just recorded either agrees with the evidence or overrides it, and is never drifted.
 """
 
 from __future__ import annotations
@@ -9,12 +12,21 @@ from __future__ import annotations
 import html
 
 import ipywidgets as w
+import pandas as pd
 
 from ..analysis.evidence import weigh_evidence
+from ..analysis.rulings import STATUS_DEFINITIONS, STATUS_LABELS, STATUSES
 from ..inputs.decisions import COUNT_COLUMNS, RULINGS, record_decision
 from ..review import Review
 from ..store import CoderFileError
 from .coding import STYLE
+
+ORDER = {"drifted": 0, "no decision": 1}
+"""Drifted rulings first (the evidence moved away from them), then competencies not ruled on,
+then the rest, each by label."""
+LIST_CHOICES = [("stays in both lists", "both"), ("stays in neither list", "neither")]
+STATUS_STYLE = {"agrees": "lc-ok", "overrides": "lc-override", "drifted": "lc-error", "deferred": "lc-deferred",
+                "no decision": "lc-none"}
 
 
 def ruling_screen(path: str = ".") -> RulingScreen:
@@ -22,59 +34,82 @@ def ruling_screen(path: str = ".") -> RulingScreen:
     return RulingScreen(Review.find(path))
 
 
+def status_html(status: str) -> str:
+    """A ruling's status in a member's words, its definition on hover."""
+    return (f'<span class="{STATUS_STYLE[status]}" title="{html.escape(STATUS_DEFINITIONS[status])}">'
+            f"{html.escape(STATUS_LABELS[status])}</span>")
+
+
 class RulingScreen(w.VBox):
     """Pick a competency, see its evidence and current ruling, record a new ruling."""
 
     def __init__(self, review: Review):
         self.review = review
+        self.summary = w.HTML()
         self.competency = w.Dropdown(description="Competency", layout=w.Layout(width="80%"))
         self.evidence_view = w.HTML()
         self.ruling = w.ToggleButtons(options=list(RULINGS), value=None, description="Ruling")
+        self.lists = w.ToggleButtons(options=LIST_CHOICES, value=None, description="Contested",
+                                     layout=w.Layout(display="none"))
         self.rationale = w.Textarea(description="Rationale", layout=w.Layout(width="90%", height="4rem"))
         self.member = w.Text(value="full committee", description="Decided by")
         self.save_button = w.Button(description="Record ruling", button_style="success", icon="gavel")
         self.status = w.HTML()
-        super().__init__([w.HTML(STYLE), self.competency, self.evidence_view, self.ruling, self.rationale,
-                          self.member, w.HBox([self.save_button, self.status])])
+        super().__init__([w.HTML(STYLE), self.summary, self.competency, self.evidence_view, self.ruling, self.lists,
+                          self.rationale, self.member, w.HBox([self.save_button, self.status])])
         self.competency.observe(lambda _: self._show(), names="value")
+        self.ruling.observe(lambda _: self._ask_lists(), names="value")
         self.save_button.on_click(lambda _: self._save())
         self._refresh()
 
     def _refresh(self) -> None:
         self.evidence = weigh_evidence(self.review).set_index("competency")
-        order = {"drifted": 0, "no decision": 1, "agrees": 2}
-        ranked = sorted(self.evidence.iterrows(), key=lambda kv: (order[kv[1]["decision_status"]], kv[1]["label"]))
+        ranked = sorted(self.evidence.iterrows(), key=lambda kv: (ORDER.get(kv[1]["decision_status"], 2),
+                                                                  kv[1]["label"]))
         current = self.competency.value
         self.competency.options = [(f"{row['label']} — evidence: {row['classification']} — "
-                                    f"{row['decision_status']}", c) for c, row in ranked]
+                                    f"{STATUS_LABELS[row['decision_status']]}", c) for c, row in ranked]
         self.competency.value = current if current in self.evidence.index else ranked[0][0] if ranked else None
+        self.summary.value = self._summary()
         self._show()
+
+    def _summary(self) -> str:
+        """How many competencies have each status, in the members' words."""
+        counts = self.evidence["decision_status"].value_counts()
+        parts = [f"{status_html(s)}: {counts[s]}" for s in STATUSES if counts.get(s, 0)]
+        return f"<p>Rulings on {len(self.evidence)} competencies — {' · '.join(parts)}</p>"
+
+    def _ask_lists(self) -> None:
+        """Only a contested ruling asks whether the competency stays in both lists or in neither."""
+        contested = self.ruling.value == "contested"
+        self.lists.layout.display = None if contested else "none"
+        if not contested:
+            self.lists.value = None
 
     def _show(self) -> None:
         if not self.competency.value:
             return
         row = self.evidence.loc[self.competency.value]
-        verdict = ('<span class="lc-error">the evidence no longer supports it</span>'
-                   if row["decision_status"] == "drifted" else "the evidence agrees")
-        ruling = (f"Current ruling ({html.escape(row['decided_on'])}): "
-                  f"<b>{html.escape(row['decision'])}</b> — {verdict}"
-                  if row["decision"] else "No ruling yet.")
+        counts = ", ".join(f"{int(row[c])} {c.removesuffix('_sources')}" for c in COUNT_COLUMNS
+                           if c in row and (c not in ("split_sources",) or row[c]))
         self.evidence_view.value = (
             f"<p>The evidence: <b>{html.escape(row['classification'])}</b>{' (fragile)' if row['fragile'] else ''} · "
-            f"{row['sources']} sources: {row['leadership_sources']} leadership, "
-            f"{row['management_sources']} management, "
-            f"{row['both_sources']} both, {row['neither_sources']} neither, {row['disputed_sources']} disputed · "
-            f"leadership share {row['leadership_share']:.0%} ({row['share_low']:.0%}–{row['share_high']:.0%})</p>"
-            f"<p>{ruling}</p>")
+            f"{row['sources']} sources: {counts}</p>"
+            f"<p>{_current_ruling(row)}</p>")
 
     def _save(self) -> None:
         if self.ruling.value is None or not self.rationale.value.strip():
             self.status.value = '<span class="lc-error">choose a ruling and give the rationale</span>'
             return
-        row = self.evidence.loc[self.competency.value]
+        if self.ruling.value == "contested" and self.lists.value is None:
+            self.status.value = ('<span class="lc-error">say whether the contested competency stays in both lists '
+                                 'or in neither</span>')
+            return
+        competency, row = self.competency.value, self.evidence.loc[self.competency.value]
         try:
-            record_decision(self.review.path, self.competency.value, self.ruling.value, self.rationale.value,
-                            self.member.value, {c: row[c] for c in COUNT_COLUMNS})
+            record_decision(self.review.path, competency, self.ruling.value, self.rationale.value,
+                            self.member.value, {c: row[c] for c in COUNT_COLUMNS if c in row},
+                            row["classification"], self.lists.value if self.ruling.value == "contested" else None)
         except CoderFileError as err:  # a read-only file, a full disk: nothing was written, and the member is told
             self.status.value = f'<span class="lc-error">{html.escape(str(err))}</span>'
             return
@@ -82,4 +117,29 @@ class RulingScreen(w.VBox):
         self.rationale.value = ""
         self.ruling.value = None
         self._refresh()
-        self.status.value = '<span class="lc-ok">ruling recorded in corpus/decisions.csv</span>'
+        status = self.evidence.loc[competency, "decision_status"]
+        self.status.value = f'<span class="lc-ok">ruling recorded in corpus/decisions.csv</span>: {status_html(status)}'
+
+
+def _current_ruling(row: pd.Series) -> str:
+    """The latest ruling on a competency, its status, and what the evidence was when it was made."""
+    if not row["decision"]:
+        return "No ruling yet."
+    by = f", {html.escape(row['decided_by'])}" if row.get("decided_by") else ""
+    ruling = html.escape(row["decision"])
+    if row["decision"] == "contested":
+        ruling += f", kept in {'both lists' if row['decision_lists'] == 'both' else 'neither list'}"
+    status = status_html(row["decision_status"])
+    text = f"Current ruling ({html.escape(row['decided_on'])}{by}): <b>{ruling}</b> — {status}"
+    basis = row.get("ruled_on_classification", "")
+    if basis:
+        text += f"; made when the evidence supported <b>{html.escape(basis)}</b>"
+    elif row["decision_status"] != "no decision":
+        text += "; what the evidence supported when it was made is not recorded"
+    if row.get("ruled_on_counts"):
+        text += f" ({html.escape(row['ruled_on_counts'])})"
+    if row["decision_status"] in ("drifted", "overrides"):
+        text += f"; today it supports <b>{html.escape(row['classification'])}</b>"
+    if row.get("decision_rationale"):
+        text += f'<br><i>{html.escape(row["decision_rationale"])}</i>'
+    return text
