@@ -9,10 +9,14 @@ import pandas as pd
 import pytest
 
 from litcoder.analysis.evidence import (
+    COMPOSITION,
     METHOD,
+    SPLIT,
     THRESHOLD,
+    chance,
     classify,
     coder_votes,
+    explain,
     leadership_share,
     source_framings,
     weigh_evidence,
@@ -109,11 +113,36 @@ def test_disputed_sources_split_their_voice_by_coder():
     assert voices[["leadership", "management", "both", "neither"]].sum(axis=1).tolist() == pytest.approx([1, 1, 1])
 
 
-def test_a_coder_with_tied_framings_makes_the_source_disputed():
-    votes = coder_votes(_codings([("a", "S1", 1, "x", "leadership"), ("a", "S1", 2, "x", "management")]))
-    assert votes["main_framing"].tolist() == ["mixed"]
-    voices = source_framings(_codings([("a", "S1", 1, "x", "leadership"), ("a", "S1", 2, "x", "management")]))
-    assert voices["framing"].tolist() == ["disputed"]
+def test_a_lone_coder_whose_codings_split_evenly_gives_a_split_source_not_a_disputed_one():
+    codings = _codings([("a", "S1", 1, "x", "leadership"), ("a", "S1", 2, "x", "management")])
+    votes = coder_votes(codings)
+    assert votes[["main_framing", "tied"]].values.tolist() == [[SPLIT, "leadership/management"]]
+    voices = source_framings(codings)
+    assert voices["framing"].tolist() == [SPLIT]
+    assert voices["coder_framings"].tolist() == ["a: split evenly between leadership and management"]
+    assert voices[["leadership", "management"]].values.tolist() == [[0.5, 0.5]]
+
+
+def test_a_split_coder_beside_a_coder_with_a_main_framing_among_theirs_is_not_a_dispute():
+    voices = source_framings(_codings([
+        ("a", "S1", 1, "x", "leadership"), ("a", "S1", 2, "x", "management"),  # split: leadership/management
+        ("b", "S1", 1, "x", "leadership"),
+        ("a", "S2", 1, "x", "leadership"), ("a", "S2", 2, "x", "management"),  # split, but b says neither
+        ("b", "S2", 1, "x", "neither"),
+        ("a", "S3", 1, "x", "leadership"), ("b", "S3", 1, "x", "leadership"), ("c", "S3", 1, "x", "leadership"),
+    ])).set_index("citekey")
+    assert voices["framing"].to_dict() == {"S1": "leadership", "S2": "disputed", "S3": "leadership"}
+
+
+def test_only_the_coders_who_finished_a_source_count_where_one_has():
+    codings = _codings([("a", "S1", 1, "x", "leadership"), ("b", "S1", 1, "x", "management"),
+                        ("b", "S2", 1, "x", "management")])
+    coverage = pd.DataFrame({"coder": ["a"], "citekey": ["S1"]})
+    voices = source_framings(codings, coverage).set_index("citekey")
+    # b has not finished S1, where a has: a's voice alone; nobody has finished S2: b still counts there
+    assert voices["framing"].to_dict() == {"S1": "leadership", "S2": "management"}
+    assert voices.loc["S1", "coders"] == "a"
+    assert source_framings(codings).set_index("citekey").loc["S1", "framing"] == "disputed"
 
 
 class _Review:
@@ -121,6 +150,7 @@ class _Review:
 
     def __init__(self, codings, competencies, decisions=None):
         self.codings = self.counted_codings = codings
+        self.coverage = None
         self.codebook = pd.DataFrame({"competency": competencies, "label": competencies, "group": "g",
                                       "group_label": "G", "working_classification": "contested"})
         self.decisions = decisions if decisions is not None else pd.DataFrame(
@@ -154,7 +184,9 @@ def test_decisions_agree_drift_and_the_latest_ruling_counts():
         ["management", "agrees", "new"]
     assert evidence.loc["budget", "evidence_changed"]  # ruled on 3 management sources, now 5
     assert evidence.loc["budget", "ruled_on_counts"] == "0 leadership, 3 management, 0 both, 0 neither"
-    assert evidence.loc["vision", "decision_status"] == "drifted"  # no evidence supports the ruling now
+    # ruled leadership on one source, when the evidence was insufficient: a deliberate override
+    assert evidence.loc["vision", ["decision_status", "ruled_on_classification"]].tolist() == \
+        ["overrides", "insufficient"]
     assert evidence.loc["other", "decision_status"] == "no decision"
 
 
@@ -168,13 +200,17 @@ def test_bundled_review_classifications(bundled):
     # Charisma: the literature disputes it (Kotter: not leadership; Bass: part of it).
     assert evidence.loc["charisma", "classification"] == "contested"
     assert evidence.loc["charisma", "neither_sources"] >= 2
-    drifted = set(evidence.index[evidence["decision_status"] == "drifted"])
-    assert {"charisma", "communication"} <= drifted
+    # charisma was ruled neither on 3 neither sources (then classified neither): drifted since;
+    # communication was ruled both when the evidence was already contested: an override
+    assert evidence.loc["charisma", "decision_status"] == "drifted"
+    assert evidence.loc["communication", "decision_status"] == "overrides"
     assert (evidence["decision_status"] == "agrees").sum() >= 4
     # every competency's counts add up to its sources
-    counts = evidence[["leadership_sources", "management_sources", "both_sources", "neither_sources",
-                       "disputed_sources"]].sum(axis=1)
+    counts = evidence[[f"{part}_sources" for part in COMPOSITION]].sum(axis=1)
     assert (counts == evidence["sources"]).all()
+    for part in COMPOSITION:
+        share = (1 + evidence[f"{part}_sources"]) / (2 + evidence["sources"])  # the posterior mean
+        assert ((evidence[f"{part}_low"] <= share) & (share <= evidence[f"{part}_high"])).all()
     assert ((evidence["share_low"] <= evidence["leadership_share"])
             & (evidence["leadership_share"] <= evidence["share_high"])).all()
 
@@ -192,5 +228,49 @@ def test_every_bundled_source_is_coded_by_at_least_two_coders(bundled):
 
 
 def test_method_names_the_threshold_and_the_prior():
-    assert f"{THRESHOLD}" in METHOD and "Beta(1, 1)" in METHOD and "fragile" in METHOD
+    assert f"{THRESHOLD:.0%}" in METHOD and "Beta(1, 1)" in METHOD and "fragile" in METHOD
+    assert "split evenly" in METHOD and "disputed" in METHOD and "overrides the evidence" in METHOD
     assert np.isfinite(leadership_share([1], [1], [1])[0]).all()
+
+
+def test_each_shares_interval_is_the_beta_quantile_of_its_count():
+    # 0 of 2 sources: Beta(1, 3), whose CDF is 1 − (1 − x)³, so its q quantile is 1 − (1 − q)^⅓
+    rows = [("a", "S1", 1, "x", "leadership"), ("a", "S2", 1, "x", "leadership")]
+    evidence = weigh_evidence(_Review(_codings(rows), ["x"])).iloc[0]
+    assert evidence["management_low"] == pytest.approx(1 - 0.975 ** (1 / 3))
+    assert evidence["management_high"] == pytest.approx(1 - 0.025 ** (1 / 3))
+    # 2 of 2: Beta(3, 1), CDF x³
+    assert evidence["leadership_low"] == pytest.approx(0.025 ** (1 / 3))
+
+
+@pytest.mark.parametrize("counts,classification,words", [
+    ((0, 0, 0, 0, 0, 0), "insufficient", "No source has been coded to x yet"),
+    ((1, 0, 0, 0, 0, 0), "insufficient", "The one source frames x as leadership; one source is too few"),
+    ((2, 0, 0, 0, 0, 0), "insufficient", "Of 2 sources, 2 frame x as leadership; the sources agree but are too few"),
+    ((5, 0, 1, 0, 0, 0), "leadership", "(a source saying both counts half)"),
+    ((0, 0, 0, 4, 0, 0), "neither", "so it is classified neither."),
+    ((0, 0, 4, 0, 0, 0), "both", "so it is classified both leadership and management."),
+    ((2, 2, 0, 0, 1, 1), "contested", "Of 6 sources, 2 frame x as leadership, 2 as management, 1 is disputed and "
+                                      "1 is split evenly; no framing is held by a clear majority"),
+])
+def test_the_sentence_says_what_the_sources_say_and_why(counts, classification, words):
+    rows = []
+    for part, k in zip(COMPOSITION, counts):
+        for i in range(k):
+            source = f"{part}{i}"
+            if part == "disputed":
+                rows += [("a", source, 1, "x", "leadership"), ("b", source, 1, "x", "management")]
+            elif part == SPLIT:
+                rows += [("a", source, 1, "x", "leadership"), ("a", source, 2, "x", "neither")]
+            else:
+                rows.append(("a", source, 1, "x", part))
+    evidence = weigh_evidence(_Review(_codings(rows) if rows else _codings([]), ["x"])).iloc[0]
+    assert [evidence[f"{part}_sources"] for part in COMPOSITION] == list(counts)
+    assert evidence["classification"] == classification
+    assert words in evidence["explanation"]
+    assert evidence["explanation"] == explain(evidence.to_dict())
+
+
+def test_a_probability_is_never_shown_across_the_threshold():
+    assert chance(THRESHOLD - 1e-4) != f"{THRESHOLD:.0%}"
+    assert chance(0.8963) == "89.6%" and chance(0.5) == "50%" and chance(1.0) == "over 99%"

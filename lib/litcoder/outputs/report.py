@@ -18,15 +18,28 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from ..analysis.disagreements import disagreements
-from ..analysis.evidence import CLASSIFICATIONS, METHOD, source_framings, weigh_evidence
+from ..analysis.evidence import (
+    CLASSIFICATION_DEFINITIONS,
+    CLASSIFICATIONS,
+    COMPOSITION,
+    COMPOSITION_DEFINITIONS,
+    COMPOSITION_LABELS,
+    FRAGILE,
+    METHOD,
+    chance,
+    review_voices,
+    weigh_evidence,
+)
 from ..analysis.reliability import ALL, agreement_table, framing_matrix, pair_table, presence_matrix
+from ..analysis.rulings import STATUS_DEFINITIONS, STATUS_LABELS
 from ..files import write_atomic
-from ..inputs.codebook import FRAMINGS, codebook_title
+from ..inputs.codebook import codebook_title
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
 from .charts import TITLES, review_figures
 from .figures import figure_html, write_figures
 from .graph import review_graph, write_graph
+from .pages import FOLDER, page_name, passage_anchor, source_pages, write_source_pages
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 
 EVIDENCE_COLUMNS = [
@@ -72,7 +85,7 @@ def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -
     review = Review.load(path)
     out = outputs_folder(review.path)
     step(STEPS[1])
-    voices = source_framings(review.counted_codings)
+    voices = review_voices(review)
     evidence = weigh_evidence(review, voices)
     result = BuildResult(review, evidence)
     step(STEPS[2])
@@ -90,12 +103,14 @@ def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -
     result.notices += [notice] if notice else []
     step(STEPS[6])
     exported = {p.name for p in written}
+    cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
+    result.written += write_source_pages(source_pages(review, shown_codings(review), cite), out / FOLDER)
     write_atomic(out / "report.html", render_report(review, evidence, voices, figures, exported, result))
     result.written.append(out / "report.html")
     return result
 
 
-OUTPUT_FOLDERS = ("tables", "graph", "figures")
+OUTPUT_FOLDERS = ("tables", "graph", "figures", FOLDER)
 """The folders of outputs/ the build writes in (besides outputs/ itself)."""
 
 
@@ -158,9 +173,13 @@ def _defused(cell):
 
 
 def codings_table(review: Review) -> pd.DataFrame:
-    """Every usable coding with its source's author-year citation, in a stable order."""
-    cite = review.sources.set_index("citekey")["author_year"]
-    codings = review.codings.assign(author_year=review.codings["citekey"].map(cite))
+    """Every coding counted as evidence (not settled absent), with its source's author-year
+    and the APA citation of its quote (page, or paragraph), in a stable order."""
+    cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
+    codings = shown_codings(review)
+    author_year = codings["citekey"].map(cite)
+    cited = [cite_quote(a, p, n) for a, p, n in zip(author_year, codings["page"], codings["passage"])]
+    codings = codings.assign(author_year=author_year, citation=cited)
     return codings.sort_values(["competency", "citekey", "passage", "coder", "id"], kind="stable")
 
 
@@ -171,6 +190,7 @@ def _environment() -> jinja2.Environment:
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
     env.filters["percent"] = lambda x: f"{x:.0%}"
+    env.filters["chance"] = chance
     return env
 
 
@@ -182,7 +202,7 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
     `exported` names the files in outputs/figures/ that the report may link to.
     """
     template = _environment().get_template("report.html.j2")
-    voices = source_framings(review.counted_codings) if voices is None else voices
+    voices = review_voices(review) if voices is None else voices
     figures = review_figures(review, evidence, voices) if figures is None else figures
     cards = _cards(review, evidence, voices)
     lists = {c: [r for r in evidence.to_dict("records") if r["classification"] == c] for c in CLASSIFICATIONS}
@@ -195,6 +215,7 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         lists=lists,
         classifications=CLASSIFICATIONS,
         drifted=[r for r in evidence.to_dict("records") if r["decision_status"] == "drifted"],
+        overriding=[r for r in evidence.to_dict("records") if r["decision_status"] == "overrides"],
         method=markupsafe.Markup(_method_html()),
         groups=_grouped(cards),
         fragile_count=int(evidence["fragile"].sum()),
@@ -205,6 +226,14 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
                     .itertuples(index=False)],
         colours={**FRAMING_COLOURS, **CLASSIFICATION_COLOURS},
         labels=CLASSIFICATION_LABELS,
+        classification_definitions=CLASSIFICATION_DEFINITIONS,
+        composition_parts=COMPOSITION,
+        composition_labels=COMPOSITION_LABELS,
+        composition_definitions=COMPOSITION_DEFINITIONS,
+        status_labels=STATUS_LABELS,
+        status_definitions=STATUS_DEFINITIONS,
+        fragile_definition=FRAGILE,
+        quotes_per_source=QUOTES_PER_SOURCE,
         plotly_js=markupsafe.Markup(get_plotlyjs()),
         agreement=_agreement_summary(result),
         disagreements=_disagreement_lists(result),
@@ -220,16 +249,45 @@ def _review_title(review: Review) -> str:
     return f"Literature review: {title}" if title else f"Literature review: {review.path.name}"
 
 
+def shown_codings(review: Review) -> pd.DataFrame:
+    """The codings shown as evidence: every coder's own framing, without those the committee
+    settled absent (settlements.apply_settlements drops those rows and keeps the index)."""
+    return review.codings.loc[review.counted_codings.index]
+
+
+def cite_quote(author_year: str, page, passage) -> str:
+    """APA's in-text citation of a quote: the page where there is one, else the paragraph.
+
+    >>> cite_quote("Kotter, 1990", "104", 3), cite_quote("Kotter, 1990", None, 3)
+    ('Kotter, 1990, p. 104', 'Kotter, 1990, para. 3')
+    """
+    if page is None or pd.isna(page) or str(page) == "":
+        return f"{author_year}, para. {int(passage)}"
+    return f"{author_year}, p. {page}"
+
+
+def _quotes(codings: pd.DataFrame, cite: dict[str, str]) -> dict[tuple[str, str], list[dict]]:
+    """Per (competency, source), its quotes, each once with the coders who chose it."""
+    quotes: dict[tuple[str, str], dict[tuple, dict]] = {}
+    ordered = codings.sort_values(["competency", "citekey", "passage", "start", "coder", "id"], kind="stable")
+    columns = ["competency", "citekey", "passage", "page", "coder", "quote", "framing", "memo", "anchored"]
+    for c in ordered[columns].to_dict("records"):
+        found = quotes.setdefault((c["competency"], c["citekey"]), {})
+        quote = found.setdefault((c["passage"], " ".join(c["quote"].split())), {
+            "quote": c["quote"], "passage": int(c["passage"]), "anchored": c["anchored"], "positions": [],
+            "memos": [], "page_name": page_name(c["citekey"]), "anchor": passage_anchor(c["passage"]),
+            "cited": cite_quote(cite.get(c["citekey"], c["citekey"]), c["page"], c["passage"])})
+        quote["positions"].append(f"{c['coder']}: {c['framing']}")
+        if c["memo"]:
+            quote["memos"].append(f"{c['coder']}: {c['memo']}")
+    return {key: list(found.values()) for key, found in quotes.items()}
+
+
 def _cards(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> list[dict]:
-    """One evidence card per competency: its sources, their framing and their quotes."""
+    """One evidence card per competency: its sources, what each says and their quotes."""
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
-    quotes: dict[tuple[str, str], list[dict]] = {}
-    ordered = review.codings.sort_values(["competency", "citekey", "passage", "coder", "id"], kind="stable")
-    for coding in ordered[["competency", "citekey", "passage", "page", "coder", "quote", "framing", "memo",
-                           "anchored"]].to_dict("records"):
-        coding["page"] = None if pd.isna(coding["page"]) else int(coding["page"])
-        quotes.setdefault((coding["competency"], coding["citekey"]), []).append(coding)
-    order = {f: i for i, f in enumerate((*FRAMINGS, "disputed"))}
+    quotes = _quotes(shown_codings(review), cite)
+    order = {f: i for i, f in enumerate(COMPOSITION)}
     sources_of: dict[str, list[dict]] = {}
     for v in voices[["competency", "citekey", "framing", "coder_framings"]].to_dict("records"):
         sources_of.setdefault(v["competency"], []).append(v)
@@ -238,15 +296,48 @@ def _cards(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> list
     for row in evidence.to_dict("records"):
         listed = sorted(sources_of.get(row["competency"], []),
                         key=lambda v: (order[v["framing"]], cite.get(v["citekey"], v["citekey"])))
-        shown = []
-        for v in listed[:SOURCES_IN_CARD]:
-            found = quotes[(row["competency"], v["citekey"])]
-            shown.append({**v, "author_year": cite.get(v["citekey"], v["citekey"]),
-                          "quotes": found[:QUOTES_PER_SOURCE], "more_quotes": max(0, len(found) - QUOTES_PER_SOURCE)})
+        shown = [{**v, "author_year": cite.get(v["citekey"], v["citekey"]), "page_name": page_name(v["citekey"]),
+                  "quotes": quotes.get((row["competency"], v["citekey"]), [])} for v in listed[:SOURCES_IN_CARD]]
         pivotal = [cite.get(c, c) for c in row["pivotal_sources"].split(", ") if c]
         cards.append({**row, "definition": codebook.at[row["competency"], "definition"], "pivotal_cited": pivotal,
-                      "sources_shown": shown, "sources_hidden": max(0, len(listed) - SOURCES_IN_CARD)})
+                      "composition": _composition(row), "sources_shown": shown, "ruling_sentence": ruling_sentence(row),
+                      "sources_hidden": [{**v, "author_year": cite.get(v["citekey"], v["citekey"])}
+                                         for v in listed[SOURCES_IN_CARD:]]})
     return cards
+
+
+def ruling_sentence(row: dict) -> str:
+    """What a ruling's status means for this competency, in a sentence.
+
+    >>> ruling_sentence({"decision": "neither", "decision_status": "drifted", "classification": "contested",
+    ...                  "ruled_on_classification": "neither"})
+    'Drifted: when the committee ruled, the evidence supported neither; today it is contested.'
+    """
+    today = _supports(row["classification"], "supports", "is")
+    then = (_supports(row["ruled_on_classification"], "supported", "was")
+            if row["ruled_on_classification"] else "was not recorded")
+    return {
+        "agrees": "It agrees with the evidence today.",
+        "overrides": f"It overrides the evidence, deliberately: when the committee ruled, the evidence {then}; "
+                     f"today it {today}.",
+        "drifted": f"Drifted: when the committee ruled, the evidence {then}; today it {today}.",
+        "deferred": f"The committee has deferred its ruling; today the evidence {today}.",
+    }.get(row["decision_status"], "")
+
+
+def _supports(classification: str, supports: str, is_: str) -> str:
+    if classification in ("contested", "insufficient"):
+        return f"{is_} {CLASSIFICATION_LABELS[classification].lower()}"
+    return f"{supports} {classification}"
+
+
+def _composition(row: dict) -> list[dict]:
+    """The card's bar: what the sources say, each part with its share and interval."""
+    n = row["sources"]
+    return [{"part": part, "label": COMPOSITION_LABELS[part], "count": row[f"{part}_sources"],
+             "width": round(100 * row[f"{part}_sources"] / n, 2), "share": row[f"{part}_sources"] / n,
+             "low": row[f"{part}_low"], "high": row[f"{part}_high"], "definition": COMPOSITION_DEFINITIONS[part]}
+            for part in COMPOSITION if n and row[f"{part}_sources"]]
 
 
 OPEN_ITEMS_IN_REPORT = 200

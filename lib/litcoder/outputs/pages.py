@@ -1,0 +1,125 @@
+"""outputs/sources/<citekey>.html: each source's passages in context, its coded spans marked.
+
+An evidence card's quote links to its passage here, so a member can read what surrounds
+it. Each passage shows its paragraph number and page, its text with every counted coding's
+span highlighted (hover names the competency, framing and coders), and the list of its
+codings, each linking back to the competency's card in report.html.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from pathlib import Path
+
+import pandas as pd
+
+from ..files import write_atomic
+
+FOLDER = "sources"
+"""The folder of outputs/ that holds the source pages."""
+
+STYLE = """
+body { margin: 0 auto; max-width: 46rem; padding: 1rem 1.25rem 3rem; color: #1d1d1f;
+       font: 16px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; overflow-wrap: anywhere; }
+h1 { font-size: 1.3rem; line-height: 1.35; margin: .5rem 0; }
+.reference { color: #5f6368; }
+section { border-top: 1px solid #d9d9de; padding: .5rem 0 .75rem; scroll-margin-top: 1rem; }
+section:target { background: #fff8d6; box-shadow: 0 0 0 .5rem #fff8d6; }
+.where { font-size: .85rem; color: #5f6368; font-weight: 600; }
+.text { white-space: pre-wrap; margin: .25rem 0 .5rem; }
+mark { background: #e3ecf8; border-bottom: 2px solid #0072B2; padding: 0 1px; }
+mark.management { background: #fbe6da; border-bottom-color: #D55E00; }
+mark.both { background: #f6e3ee; border-bottom-color: #CC79A7; }
+mark.neither { background: #ececec; border-bottom-color: #7a7a7a; border-bottom-style: dashed; }
+mark.several { background: #fff1a8; border-bottom: 2px double #1d1d1f; }
+ul.codings { margin: 0; padding-left: 1.1rem; font-size: .9rem; }
+a { color: #0b57d0; }
+"""
+
+
+def source_pages(review, codings: pd.DataFrame, cite: dict[str, str]) -> dict[str, str]:
+    """Page name → HTML, one page per source with text.
+
+    `codings` are the counted codings with their coders' own framings (no settled absences).
+    """
+    labels = dict(zip(review.codebook["competency"], review.codebook["label"]))
+    references = dict(zip(review.sources["citekey"], review.sources["reference_html"]))
+    by_passage: dict[str, list[dict]] = {}
+    columns = ["passage_id", "start", "end", "competency", "framing", "coder", "anchored"]
+    for coding in codings.sort_values(["passage_id", "start", "competency", "coder"])[columns].to_dict("records"):
+        by_passage.setdefault(coding["passage_id"], []).append(coding)
+    pages = {}
+    ordered = review.passages.sort_values(["citekey", "passage"], kind="stable")
+    for citekey, passages in ordered.groupby("citekey", sort=True):
+        text = review.texts.get(citekey, "")
+        body = "".join(_passage(p, text, by_passage.get(p["passage_id"], []), labels)
+                       for p in passages.to_dict("records"))
+        title = html.escape(cite.get(citekey, citekey))
+        pages[page_name(citekey)] = (
+            f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{title}</title>\n'
+            f"<style>{STYLE}</style>\n</head>\n<body>\n"
+            f'<p><a href="../report.html">← the report</a></p>\n<h1>{title}</h1>\n'
+            f'<p class="reference">{references.get(citekey, "")}</p>\n'
+            f'<p class="reference">Marked: the words each coding quotes (hover for the competency); the '
+            f"codings of a paragraph are listed under it.</p>\n{body}</body>\n</html>\n")
+    return pages
+
+
+def page_name(citekey: str) -> str:
+    """The file of a source's page: its citekey made safe as a file name."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in citekey)
+    return f"{safe}.html"
+
+
+def passage_anchor(passage) -> str:
+    return f"p{int(passage)}"
+
+
+def _passage(passage: dict, text: str, codings: list[dict], labels: dict[str, str]) -> str:
+    start, end = int(passage["start"]), int(passage["end"])
+    where = f"¶ {int(passage['passage'])}"
+    if passage.get("page") is not None and not pd.isna(passage["page"]):
+        where += f" · p. {html.escape(str(passage['page']))}"
+    spans = [c for c in codings if c["anchored"] and start <= c["start"] < c["end"] <= end]
+    listed = "".join(
+        f'<li><a href="../report.html#c-{html.escape(c["competency"])}">'
+        f"{html.escape(labels.get(c['competency'], c['competency']))}</a>: {html.escape(c['framing'])} "
+        f"({html.escape(c['coder'])}){'' if c['anchored'] else ' · quote not found in the text'}</li>"
+        for c in codings)
+    return (f'<section id="{passage_anchor(passage["passage"])}"><div class="where">{where}</div>'
+            f'<div class="text">{_marked(text, start, end, spans, labels)}</div>'
+            f'{f"<ul class=codings>{listed}</ul>" if listed else ""}</section>\n')
+
+
+def _marked(text: str, start: int, end: int, spans: list[dict], labels: dict[str, str]) -> str:
+    """The passage's text with each stretch that codings quote wrapped in <mark>."""
+    cuts = sorted({start, end, *(c["start"] for c in spans), *(c["end"] for c in spans)})
+    out = []
+    for a, b in itertools.pairwise(cuts):
+        piece = html.escape(text[a:b])
+        over = [c for c in spans if c["start"] <= a and b <= c["end"]]
+        if not over:
+            out.append(piece)
+            continue
+        framings = {c["framing"] for c in over}
+        kind = framings.pop() if len(framings) == 1 else "several"
+        names = "; ".join(sorted({f"{labels.get(c['competency'], c['competency'])}: {c['framing']} ({c['coder']})"
+                                  for c in over}))
+        out.append(f'<mark class="{kind}" title="{html.escape(names)}">{piece}</mark>')
+    return "".join(out)
+
+
+def write_source_pages(pages: dict[str, str], folder: Path) -> list[Path]:
+    """Write the pages, and remove pages of sources no longer in the review (the folder is
+    derived, so a stale page would only mislead)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, page in pages.items():
+        write_atomic(folder / name, page)
+        written.append(folder / name)
+    for stale in folder.glob("*.html"):
+        if stale.name not in pages:
+            stale.unlink()
+    return written
