@@ -240,3 +240,10 @@ def test_the_rationale_and_member_are_shown_as_text(ruling):
     record(ruling, "planning", "management", SCRIPT)
     view = ruling.evidence_view.value
     assert SCRIPT not in view and view.count("&lt;script&gt;") == 2  # who ruled, and why
+
+
+def test_sources_split_evenly_are_shown_only_when_there_are_some(ruling):
+    assert "split evenly" not in ruling.evidence_view.value  # none in the bundled review
+    ruling.evidence.loc["charisma", "split_sources"] = 2
+    ruling._show()
+    assert " disputed, 2 split evenly</p>" in ruling.evidence_view.value

@@ -238,7 +238,7 @@ def test_evidence_changed_and_the_counts_in_words():
                      ruling("budget", "management", evidence="management", counts=(0, 4, 0, 0, 0, 0)))
     assert not evidence.loc["charm", "evidence_changed"]
     assert evidence.loc["charm", "ruled_on_counts"] == (
-        "1 leadership, 0 management, 0 both, 2 neither, 3 disputed, 1 split")
+        "1 leadership, 0 management, 0 both, 2 neither, 3 disputed, 1 split evenly")
     assert evidence.loc["budget", "evidence_changed"]  # 4 management then, 5 now
     assert evidence.loc["budget", "ruled_on_counts"] == "0 leadership, 4 management, 0 both, 0 neither"
 

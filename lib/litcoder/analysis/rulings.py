@@ -56,11 +56,13 @@ the evidence of its time supported, a deliberate decision explained in its ratio
 *drifted* when it matched the evidence of its time but the evidence has changed since and no
 longer supports it. A ruling just recorded is therefore never drifted. For rulings saved
 before the evidence's classification was recorded, it is worked out from their counts with
-the classification above (disputed sources left out); a ruling with no counts either has no
+the classification above (disputed and split sources left out); a ruling with no counts either has no
 known basis, and counts as overriding the evidence unless today's evidence supports it.
 """
 """The rulings' part of the method, in the style of analysis/evidence.py's METHOD."""
 
+COUNT_WORDS = {"split_sources": "split evenly"}
+"""How the counts are named where the evidence names them otherwise than their column."""
 Classify = Callable[..., tuple[np.ndarray, dict]]
 ADDED = ["decision", "decided_on", "decided_by", "decision_rationale", "decision_lists", "decision_status",
          "ruled_on_classification", "evidence_changed", "ruled_on_counts"]
@@ -151,5 +153,5 @@ def _cell(value) -> str:
 
 def _counts_in_words(recorded: dict[str, int]) -> str:
     """'0 leadership, 6 management, 0 both, 0 neither', with disputed and split sources when any."""
-    return ", ".join(f"{n} {c.removesuffix('_sources')}" for c, n in recorded.items()
+    return ", ".join(f"{n} {COUNT_WORDS.get(c, c.removesuffix('_sources'))}" for c, n in recorded.items()
                      if c in FRAMING_COUNTS or n)

@@ -15,7 +15,7 @@ import ipywidgets as w
 import pandas as pd
 
 from ..analysis.evidence import weigh_evidence
-from ..analysis.rulings import STATUS_DEFINITIONS, STATUS_LABELS, STATUSES
+from ..analysis.rulings import COUNT_WORDS, STATUS_DEFINITIONS, STATUS_LABELS, STATUSES
 from ..inputs.decisions import COUNT_COLUMNS, RULINGS, record_decision
 from ..review import Review
 from ..store import CoderFileError
@@ -90,8 +90,8 @@ class RulingScreen(w.VBox):
         if not self.competency.value:
             return
         row = self.evidence.loc[self.competency.value]
-        counts = ", ".join(f"{int(row[c])} {c.removesuffix('_sources')}" for c in COUNT_COLUMNS
-                           if c in row and (c not in ("split_sources",) or row[c]))
+        counts = ", ".join(f"{int(row[c])} {COUNT_WORDS.get(c, c.removesuffix('_sources'))}" for c in COUNT_COLUMNS
+                           if c in row and (c != "split_sources" or row[c]))  # split evenly only when any
         self.evidence_view.value = (
             f"<p>The evidence: <b>{html.escape(row['classification'])}</b>{' (fragile)' if row['fragile'] else ''} · "
             f"{row['sources']} sources: {counts}</p>"
