@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from ...problems import ProblemLog
-from ..pages import clean_label
+from ..pages import LABEL_CHARS, clean_label
 from .common import quiet, short
 
 _TERMINAL = tuple(".!?:\"”’»)]…")
@@ -129,7 +129,8 @@ def _page_labels(reader, count: int) -> list[str | None] | None:
     labelled with nothing); None when it sets none or they cannot be read (then pages are
     numbered otherwise, see inputs.pages)."""
     try:
-        if "/PageLabels" not in reader.trailer["/Root"]:
+        tree = reader.trailer["/Root"].get("/PageLabels")
+        if tree is None or not _plain_label_tree(tree.get_object()):
             return None
         labels = list(reader.page_labels)
     except Exception:  # a broken number tree: the pages are still read
@@ -137,6 +138,18 @@ def _page_labels(reader, count: int) -> list[str | None] | None:
     if len(labels) != count:
         return None
     return [clean_label(label) for label in labels]
+
+
+def _plain_label_tree(node, depth: int = 0) -> bool:
+    """Whether a /PageLabels number tree is one a typesetter writes: not nested past reason,
+    no prefix longer than a page label (pypdf would build a copy of it for every page)."""
+    if depth > 16:
+        return False
+    nums = node.get("/Nums", [])
+    for entry in nums[1::2]:
+        if len(str(entry.get_object().get("/P", ""))) > 4 * LABEL_CHARS:
+            return False
+    return all(_plain_label_tree(kid.get_object(), depth + 1) for kid in node.get("/Kids", []))
 
 
 def _page_list(numbers: list[int]) -> str:
