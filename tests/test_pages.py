@@ -329,3 +329,16 @@ def test_bundled_review_cites_the_pdfs_own_pages_and_a_first_page_moves_them(bun
     codings = review.codings[review.codings["citekey"] == pdf]
     assert set(codings["page"]) == {"67", "68", "69"}
     assert (codings["page"].astype(int) - codings["pdf_page"] == 66).all()
+
+
+def test_cards_and_codings_csv_of_a_build_cite_printed_pages(tmp_path):
+    from litcoder.outputs.report import build
+
+    tiny_review(tmp_path)
+    html = build(tmp_path, images=False).report.read_text(encoding="utf-8")
+    for cited in ("Ash, 2001, p. ii", "Birch, 2002, p. 68", "Cedar, 2003, p. 3", "Dale, 2004, p. 12"):
+        assert cited in html
+    assert "Birch, 2002, p. 2" not in html
+    table = pd.read_csv(tmp_path / "outputs" / "tables" / "codings.csv", dtype=str, keep_default_na=False)
+    assert pages_of(table, "Labelled2001") == ["i", "ii", "iii"]
+    assert pages_of(table, "Unlabelled2002") == ["67", "68", "69"]
