@@ -5,8 +5,9 @@ The toy review (see test_reliability) has, worked out by hand:
 - presence disagreements (a passage finished by two or more coders, coded by some of them):
   A2001/2 vision (cat did not code it), A2001/3 charisma (bob did not), B2002/1 planning and
   B2002/2 vision (bob did not; cat has not finished B2002, so is not asked);
-- framing disagreements: A2001 planning (ann, bob management; cat leadership) and B2002
-  vision (ann split evenly between leadership and management; bob leadership).
+- framing disagreements: A2001 planning (ann, bob management; cat leadership). B2002 vision
+  is not one: ann's codings split evenly between leadership and management, and bob's main
+  framing, leadership, is among them, so the evidence counts the source as leadership.
 """
 
 from __future__ import annotations
@@ -17,15 +18,19 @@ from datetime import date
 import pandas as pd
 import pytest
 from conftest import problems_of
-from test_reliability import TOY_COVERAGE, make_toy_review
+from test_reliability import TOY_CODINGS, TOY_COVERAGE, make_toy_review
 
 from litcoder import Review
 from litcoder.analysis.disagreements import disagreements
 from litcoder.analysis.evidence import source_framings, weigh_evidence
-from litcoder.inputs.settlements import apply_settlements, item_key, parse_key, read_settlements, settle
+from litcoder.inputs.coverage import finished_codings
+from litcoder.inputs.settlements import apply_settlements, item_key, parse_key, read_settlements, settle, settle_many
 from litcoder.layout import SETTLEMENTS
+from litcoder.store import CsvFile
 
 HEADER = "item,resolution,rationale,settled_by,settled_on\n"
+SPLIT_STANCE = "split evenly"
+"""How a stance names a coder whose codings split evenly (whatever coder_votes calls the tie)."""
 
 
 @pytest.fixture
@@ -48,7 +53,6 @@ def voice(review, competency: str, citekey: str) -> dict:
 
 EXPECTED_ITEMS = [  # in the list's order: open first, then kind, competency, citekey, passage
     "framing:A2001:planning",
-    "framing:B2002:vision",
     "presence:A2001/3:charisma",
     "presence:B2002/1:planning",
     "presence:A2001/2:vision",
@@ -59,15 +63,75 @@ EXPECTED_ITEMS = [  # in the list's order: open first, then kind, competency, ci
 def test_disagreements_of_the_toy_review(toy_path):
     items = disagreements(Review.load(toy_path))
     assert list(items["item"]) == EXPECTED_ITEMS
-    assert list(items.columns) == ["item", "kind", "citekey", "passage", "competency", "positions", "resolution",
-                                   "rationale", "settled_by", "settled_on", "status", "author_year", "label"]
-    assert list(items["kind"]) == ["framing"] * 2 + ["presence"] * 4
+    assert list(items.columns) == ["item", "kind", "citekey", "author_year", "passage", "page", "competency", "label",
+                                   "coders", "stances", "positions", "status", "resolution", "rationale",
+                                   "settled_by", "settled_on"]
+    assert list(items["kind"]) == ["framing"] + ["presence"] * 4
     assert set(items["status"]) == {"open"} and set(items["resolution"]) == {""}
-    assert items["passage"].tolist()[2:] == [3, 1, 2, 2] and items["passage"].iloc[:2].isna().all()
-    assert list(items["author_year"]) == ["Adams, 2001", "Brown, 2002", "Adams, 2001", "Brown, 2002",
-                                          "Adams, 2001", "Brown, 2002"]
-    assert list(items["label"]) == ["Planning", "Setting a vision", "Charisma", "Planning", "Setting a vision",
-                                    "Setting a vision"]
+    assert items["passage"].tolist()[1:] == [3, 1, 2, 2] and pd.isna(items["passage"].iloc[0])
+    assert items["page"].isna().all()  # Markdown notes have no pages
+    assert list(items["author_year"]) == ["Adams, 2001", "Adams, 2001", "Brown, 2002", "Adams, 2001", "Brown, 2002"]
+    assert list(items["label"]) == ["Planning", "Charisma", "Planning", "Setting a vision", "Setting a vision"]
+    # the coders set side by side, and where each stands
+    assert list(items["coders"]) == ["ann, bob, cat", "ann, bob, cat", "ann, bob", "ann, bob, cat", "ann, bob"]
+    assert items["stances"].tolist() == ["ann: management\nbob: management\ncat: leadership",
+                                         "ann: coded\nbob: not coded\ncat: coded",
+                                         "ann: coded\nbob: not coded",
+                                         "ann: coded\nbob: coded\ncat: not coded",
+                                         "ann: coded\nbob: not coded"]
+
+
+def test_framing_items_are_the_sources_the_evidence_counts_disputed(toy_path, bundled):
+    """Every number must agree: a source is a framing disagreement exactly when the evidence,
+    on the codings of the coders who finished it, says it is disputed."""
+    for review in (Review.load(toy_path), bundled):
+        voices = source_framings(finished_codings(review))
+        disputed = {item_key("framing", k, c) for k, c, f in zip(voices["citekey"], voices["competency"],
+                                                                 voices["framing"]) if f == "disputed"}
+        items = disagreements(review)
+        framing = items[items["kind"] == "framing"]
+        assert set(framing.loc[framing["status"] == "open", "item"]) == disputed - set(review.settlements["item"])
+        assert disputed <= set(framing["item"])
+
+
+def test_a_coder_split_evenly_agrees_when_the_shared_framing_is_among_theirs(tmp_path):
+    """B2002 vision: ann split leadership/management, bob leadership: agreed, not listed. With
+    bob's codings saying both, ann's split does not hold it: the source is disputed."""
+    assert "framing:B2002:vision" not in set(disagreements(Review.load(make_toy_review(tmp_path / "a")))["item"])
+    codings = {coder: [row if (coder, row[0], row[3]) != ("bob", "B2002", "vision") else (*row[:4], "both", "")
+                       for row in rows] for coder, rows in TOY_CODINGS.items()}
+    items = disagreements(Review.load(make_toy_review(tmp_path / "b", codings=codings))).set_index("item")
+    vision = items.loc["framing:B2002:vision"]
+    assert vision["stances"].split("\n") == [f"ann: {SPLIT_STANCE} (leadership/management)", "bob: both"]
+    assert vision["coders"] == "ann, bob"
+    assert vision["positions"].split("\n") == [
+        "ann: leadership, passage 1: “a vision beyond it”; management, passage 2: “The vision is a management tool”",
+        "bob: both, passage 1: “a vision beyond it”"]
+
+
+def test_a_settled_item_stays_listed_when_the_coders_no_longer_differ(toy_path):
+    """A settlement never drops out of sight: B2002 vision, settled, though its coders agree,
+    is listed settled with each coder's position as it is now."""
+    write_settlements(toy_path, "framing:B2002:vision,leadership,Both coders lean so,member-h,2026-11-18",
+                      "presence:C2003/2:planning,absent,Nothing there,member-h,2026-11-18")
+    items = disagreements(Review.load(toy_path)).set_index("item")
+    vision = items.loc["framing:B2002:vision"]
+    assert vision[["status", "resolution", "coders"]].tolist() == ["settled", "leadership", "ann, bob"]
+    assert vision["stances"] == f"ann: {SPLIT_STANCE} (leadership/management)\nbob: leadership"
+    planning = items.loc["presence:C2003/2:planning"]  # only ann finished C2003, and did not code it there
+    assert planning[["status", "coders", "stances", "positions"]].tolist() == [
+        "settled", "ann", "ann: not coded", "ann: not coded"]
+    assert list(items.index[:len(EXPECTED_ITEMS)]) == EXPECTED_ITEMS  # the open ones as before
+
+
+def test_pages_are_the_passages_pages(bundled):
+    items = disagreements(bundled)
+    pages = bundled.passages.set_index("passage_id")["page"]
+    presence = items[items["kind"] == "presence"]
+    expected = [pages[f"{k}/{p}"] for k, p in zip(presence["citekey"], presence["passage"])]
+    assert [None if pd.isna(p) else p for p in presence["page"]] == [None if pd.isna(p) else p for p in expected]
+    assert presence["page"].notna().any()  # the bundled PDF's passages have pages
+    assert items.loc[items["kind"] == "framing", "page"].isna().all()
 
 
 def test_each_coders_position_is_one_line(toy_path):
@@ -76,10 +140,6 @@ def test_each_coders_position_is_one_line(toy_path):
         "ann: management, passage 1: “writes a plan”",
         "bob: management, passage 1: “a plan with dates”",
         "cat: leadership, passage 1: “writes a plan with dates and targets” (memo: reads as direction)",
-    ]
-    assert positions["framing:B2002:vision"].split("\n") == [
-        "ann: leadership, passage 1: “a vision beyond it”; management, passage 2: “The vision is a management tool”",
-        "bob: leadership, passage 1: “a vision beyond it”",
     ]
     assert positions["presence:A2001/2:vision"].split("\n") == [
         "ann: leadership, passage 2: “paints a vision”",
@@ -129,7 +189,7 @@ def test_disagreements_when_only_one_coder_has_finished_anything(tmp_path):
     review = Review.load(make_toy_review(tmp_path / "r", coverage={"ann": TOY_COVERAGE["ann"]}))
     items = disagreements(review)
     assert list(items["item"]) == []
-    assert list(items.columns)[:6] == ["item", "kind", "citekey", "passage", "competency", "positions"]
+    assert list(items.columns)[:5] == ["item", "kind", "citekey", "author_year", "passage"]
 
 
 def test_disagreements_with_no_codings(tmp_path):
@@ -165,8 +225,8 @@ def test_settle_appends_a_row_and_the_latest_wins(toy_path):
     assert items.loc["framing:A2001:planning", ["status", "resolution", "rationale"]].tolist() == [
         "settled", "both", "On reflection, both."]
     assert items.loc["presence:A2001/2:vision", "status"] == "settled"
-    assert (items["status"] == "open").sum() == 4
-    assert list(items["status"]) == ["open"] * 4 + ["settled"] * 2  # open ones first
+    assert (items["status"] == "open").sum() == 3
+    assert list(items["status"]) == ["open"] * 3 + ["settled"] * 2  # open ones first
 
 
 @pytest.mark.parametrize("item, resolution", [("framing:A2001:planning", "absent"),
@@ -176,6 +236,36 @@ def test_settle_appends_a_row_and_the_latest_wins(toy_path):
 def test_settle_refuses_a_resolution_that_does_not_fit(toy_path, item, resolution):
     with pytest.raises(ValueError):
         settle(toy_path, item, resolution, "why", "member-h")
+    assert not (toy_path / SETTLEMENTS).exists()
+
+
+def test_settle_many_writes_every_row_in_one_append(toy_path, monkeypatch):
+    appends = []
+    append_rows = CsvFile.append_rows
+    monkeypatch.setattr(CsvFile, "append_rows",
+                        lambda self, *rows: appends.append(len(rows)) or append_rows(self, *rows))
+    items = ["presence:B2002/1:planning", "presence:A2001/3:charisma", "presence:B2002/1:planning"]
+    rows = settle_many(toy_path, items, "absent", " Not what the codebook means. ", "member-h")
+    today = date.today().isoformat()
+    assert appends == [2]  # one locked append, the item named twice written once
+    assert rows == [{"item": item, "resolution": "absent", "rationale": "Not what the codebook means.",
+                     "settled_by": "member-h", "settled_on": today} for item in items[:2]]
+    lines = (toy_path / SETTLEMENTS).read_text(encoding="utf-8").splitlines()
+    assert lines[1:] == [f"{item},absent,Not what the codebook means.,member-h,{today}" for item in items[:2]]
+    review = Review.load(toy_path)
+    assert review.problems == []
+    settled = disagreements(review).set_index("item")
+    assert settled.loc[items[:2], "status"].tolist() == ["settled", "settled"]
+    assert settled.loc[items[:2], "rationale"].tolist() == ["Not what the codebook means."] * 2
+    assert (settled["status"] == "open").sum() == len(EXPECTED_ITEMS) - 2
+
+
+@pytest.mark.parametrize("items, resolution", [(["presence:A2001/2:vision", "framing:A2001:planning"], "present"),
+                                               (["framing:A2001:planning", "nonsense"], "management"),
+                                               ([], "present")])
+def test_settle_many_refuses_the_whole_batch_when_one_item_does_not_fit(toy_path, items, resolution):
+    with pytest.raises(ValueError):
+        settle_many(toy_path, items, resolution, "why", "member-h")
     assert not (toy_path / SETTLEMENTS).exists()
 
 
@@ -312,7 +402,7 @@ def test_bundled_settlements_are_read_cleanly(bundled):
 def test_bundled_framing_settlements_change_the_evidence(bundled, competency, citekey, settled):
     raw = source_framings(bundled.codings)
     raw = raw[(raw["competency"] == competency) & (raw["citekey"] == citekey)].iloc[0]
-    assert raw["framing"] != settled  # the coders differed (or split) before
+    assert raw[settled] < 1  # the coders' voices were shared before
     counted = voice(bundled, competency, citekey)
     assert counted["framing"] == settled
     assert counted[settled] == pytest.approx(1.0)

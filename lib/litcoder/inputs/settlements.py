@@ -5,7 +5,7 @@ A disagreement (see analysis.disagreements) is named by its item:
 `framing:<citekey>:<competency>`, settled with the framing the source gives it
 (leadership, management, both, neither).
 
-A member settles an item in the settling screen or by adding a row to
+A member settles an item (or several alike) in the settling screen or by adding a row to
 `corpus/settlements.csv` (item, resolution, rationale, settled_by, settled_on). The
 evidence then uses the settlement: an absent competency's codings of that passage are left
 out, and a settled framing becomes the source's one voice. The latest row for an item wins.
@@ -88,13 +88,28 @@ def read_settlements(path: Path, name: str, competencies: set[str],
 
 def settle(review_path: Path, item: str, resolution: str, rationale: str, settled_by: str) -> dict:
     """Record a settlement (appended under the file's lock); returns the row written."""
-    parsed = parse_key(item)
-    if parsed is None or resolution not in RESOLUTIONS[parsed["kind"]]:
-        raise ValueError(f"'{resolution}' cannot settle '{item}'")
-    row = {"item": item, "resolution": resolution, "rationale": rationale.strip(), "settled_by": settled_by.strip(),
-           "settled_on": date.today().isoformat()}
-    CsvFile(Path(review_path) / SETTLEMENTS, COLUMNS).append_rows(row)
-    return row
+    return settle_many(review_path, [item], resolution, rationale, settled_by)[0]
+
+
+def settle_many(review_path: Path, items: list[str], resolution: str, rationale: str, settled_by: str) -> list[dict]:
+    """Settle several items alike (the same resolution and rationale) in one append under the
+    file's lock, so that either every row is written or none; returns the rows written.
+
+    Every item is checked before anything is written: one that the resolution cannot settle
+    (a framing item settled 'absent', say) refuses the whole batch. An item named twice is
+    written once.
+    """
+    items = list(dict.fromkeys(items))
+    if not items:
+        raise ValueError("no item to settle")
+    for item in items:
+        parsed = parse_key(item)
+        if parsed is None or resolution not in RESOLUTIONS[parsed["kind"]]:
+            raise ValueError(f"'{resolution}' cannot settle '{item}'")
+    common = {"resolution": resolution, "rationale": rationale.strip(), "settled_by": settled_by.strip(),
+              "settled_on": date.today().isoformat()}
+    rows = [{"item": item, **common} for item in items]
+    return CsvFile(Path(review_path) / SETTLEMENTS, COLUMNS).append_rows(*rows)
 
 
 def apply_settlements(codings: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataFrame:
