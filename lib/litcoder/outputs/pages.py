@@ -83,11 +83,15 @@ def _passage(passage: dict, text: str, codings: list[dict], labels: dict[str, st
     if passage.get("page") is not None and not pd.isna(passage["page"]):
         where += f" · p. {html.escape(str(passage['page']))}"
     spans = [c for c in codings if c["anchored"] and start <= c["start"] < c["end"] <= end]
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for c in codings:  # one line per competency and framing, naming its coders
+        coder = c["coder"] + ("" if c["anchored"] else ": quote not found in the text")
+        grouped.setdefault((c["competency"], c["framing"]), []).append(coder)
     listed = "".join(
-        f'<li><a href="../report.html#c-{html.escape(c["competency"])}">'
-        f"{html.escape(labels.get(c['competency'], c['competency']))}</a>: {html.escape(c['framing'])} "
-        f"({html.escape(c['coder'])}){'' if c['anchored'] else ' · quote not found in the text'}</li>"
-        for c in codings)
+        f'<li><a href="../report.html#c-{html.escape(competency)}">'
+        f"{html.escape(labels.get(competency, competency))}</a>: {html.escape(framing)} "
+        f"({html.escape(', '.join(dict.fromkeys(coders)))})</li>"
+        for (competency, framing), coders in sorted(grouped.items()))
     return (f'<section id="{passage_anchor(passage["passage"])}"><div class="where">{where}</div>'
             f'<div class="text">{_marked(text, start, end, spans, labels)}</div>'
             f'{f"<ul class=codings>{listed}</ul>" if listed else ""}</section>\n')

@@ -224,16 +224,8 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         references=[{"citekey": c, "html": markupsafe.Markup(h)} for c, h in
                     review.sources.sort_values(["authors", "year", "title"])[["citekey", "reference_html"]]
                     .itertuples(index=False)],
-        colours={**FRAMING_COLOURS, **CLASSIFICATION_COLOURS},
-        labels=CLASSIFICATION_LABELS,
-        classification_definitions=CLASSIFICATION_DEFINITIONS,
-        composition_parts=COMPOSITION,
-        composition_labels=COMPOSITION_LABELS,
-        composition_definitions=COMPOSITION_DEFINITIONS,
-        status_labels=STATUS_LABELS,
-        status_definitions=STATUS_DEFINITIONS,
-        fragile_definition=FRAGILE,
-        quotes_per_source=QUOTES_PER_SOURCE,
+        **CARD_WORDS,
+        report_href="",
         plotly_js=markupsafe.Markup(get_plotlyjs()),
         agreement=_agreement_summary(result),
         disagreements=_disagreement_lists(result),
@@ -242,6 +234,30 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
                   "files": [f"{name}.{kind}" for kind in ("html", "png", "svg") if f"{name}.{kind}" in exported]}
                  for name, fig in figures.items()],
     )
+
+
+CARD_WORDS = {
+    "colours": {**FRAMING_COLOURS, **CLASSIFICATION_COLOURS},
+    "labels": CLASSIFICATION_LABELS,
+    "classification_definitions": CLASSIFICATION_DEFINITIONS,
+    "composition_parts": COMPOSITION,
+    "composition_labels": COMPOSITION_LABELS,
+    "composition_definitions": COMPOSITION_DEFINITIONS,
+    "status_labels": STATUS_LABELS,
+    "status_definitions": STATUS_DEFINITIONS,
+    "fragile_definition": FRAGILE,
+    "quotes_per_source": QUOTES_PER_SOURCE,
+}
+"""What every evidence card is drawn with, in the report and in notebook 04 alike."""
+
+
+def card_page(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame, competency: str,
+              outputs_url: str | None = None) -> str:
+    """One competency's evidence card as a page of its own, exactly as the report draws it;
+    with `outputs_url` (where outputs/ is served) its links open the report and source pages."""
+    card = next(c for c in _cards(review, evidence[evidence["competency"] == competency], voices))
+    return _environment().get_template("card.html.j2").render(
+        card=card, base=outputs_url, **{**CARD_WORDS, "report_href": "report.html" if outputs_url else ""})
 
 
 def _review_title(review: Review) -> str:
