@@ -38,7 +38,8 @@ from litcoder.outputs.report import codings_table
     ("67--78", "67"), ("67–78", "67"), ("67-78", "67"), ("67 — 78", "67"), ("67", "67"), ("pp. 67-78", "67"),
     ("p. 67", "67"), ("Pages 67–78", "67"), ("67+", "67"), ("67ff.", "67"), ("S12--S19", "S12"), ("S12-19", "S12"),
     ("xii--xx", "xii"), ("XII–XX", "XII"), (" 67 -- 78 ", "67"), ("1234-56", "1234"),
-    ("e1234", None), ("", None), (None, None), ("67, 70--72", None), ("Article 5", None), ("78--67", None),
+    ("e1234", None), ("", None), (None, None), (pd.NA, None), (float("nan"), None),
+    ("67, 70--72", None), ("Article 5", None), ("78--67", None),
     ("1-2-3", None), ("S12--T19", None), ("xii--20", None), ("forthcoming", None), ("67--", None),
 ])
 def test_first_page_of_real_pages_fields(pages, first):

@@ -84,7 +84,7 @@ def page_span(pages: str) -> tuple[str, int | None] | None:
     >>> page_span("67--78"), page_span("1234-56"), page_span("S12"), page_span("e1234")
     (('67', 12), ('1234', 23), ('S12', None), None)
     """
-    text = _OPEN_END.sub("", _PAGES_PREFIX.sub("", " ".join(str(pages or "").split())))
+    text = _OPEN_END.sub("", _PAGES_PREFIX.sub("", " ".join(pages.split()) if isinstance(pages, str) else ""))
     parts = _RANGE.split(text) if text else []
     if not 1 <= len(parts) <= 2 or not all(parts):
         return None
