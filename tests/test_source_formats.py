@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from html import escape as html_escape
 
 import pytest
 from conftest import problems_of
@@ -43,13 +44,15 @@ def test_bundled_pdf_web_page_and_word_file_load_passaged_and_coded(bundled, cit
 
 def test_bundled_pdf_passages_and_codings_carry_their_pages(bundled):
     passages = of(bundled.passages, PDF)
-    pages = passages["page"].tolist()
+    pages = passages["pdf_page"].tolist()
     assert pages == sorted(pages) and pages[0] == 1 and pages[-1] == len(bundled.text_pages[PDF]) == 3
+    # the notes' PDF has no page labels and its entry no pages field: the printed page is the file's
+    assert passages["page"].tolist() == [str(p) for p in pages]
     assert list(passages["section"].unique()) == ["Two personalities", "How leaders develop"]
     codings = of(bundled.codings, PDF)
-    assert codings["page"].notna().all() and set(codings["page"]) == {1, 2, 3}
+    assert codings["page"].notna().all() and set(codings["page"]) == {"1", "2", "3"}
     for row in codings.itertuples():
-        assert row.page == page_of(bundled.text_pages[PDF], row.start)
+        assert row.pdf_page == page_of(bundled.text_pages[PDF], row.start) and row.page == str(row.pdf_page)
     assert of(bundled.codings, HTML)["page"].isna().all() and of(bundled.passages, DOCX)["page"].isna().all()
 
 
@@ -72,7 +75,9 @@ def test_report_and_tables_cite_pdf_quotes_with_their_page(review_copy):
     html = result.report.read_text(encoding="utf-8")
     review = Review.load(review_copy)
     first = of(review.codings, PDF).sort_values(["competency", "passage", "coder", "id"]).iloc[0]
-    assert f"{first['coder']}, passage {first['passage']}, p. {first['page']}, {first['framing']}" in html
+    author_year = review.sources.set_index("citekey").loc[PDF, "author_year"]
+    cited = f"{html_escape(author_year)}, p. {first['page']}"
+    assert f'#p{first["passage"]}" title="Read it in context">{cited}</a>' in html
     table = (review_copy / "outputs/tables/codings.csv").read_text(encoding="utf-8").splitlines()
     assert "page" in table[0].split(",")
     assert any(line.startswith(f"{first['coder']},{first['id']},{PDF},{first['passage']},") and
@@ -154,7 +159,7 @@ def test_coders_page_is_kept_for_a_source_without_pages_and_the_texts_page_wins_
     review = Review.load(review_copy)
     assert problems_of(review, file="corpus/codings/coder-p.csv") == []
     mine = review.codings[review.codings["coder"] == "coder-p"].set_index("id")["page"]
-    assert mine["p1"] == pdf_coding["page"] and mine["p2"] == 104 and mine.isna()["p3"]
+    assert mine["p1"] == pdf_coding["page"] and mine["p2"] == "104" and mine.isna()["p3"]
 
 
 def test_cache_entries_long_unused_are_removed_and_those_in_use_kept(review_copy):

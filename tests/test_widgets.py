@@ -320,7 +320,7 @@ def test_a_pdf_source_shows_the_page_of_each_passage(review_copy):
     screen = started(review_copy)
     screen.source.value = "Zaleznik1977ManagersLeaders"
     assert screen.progress.value.startswith("Passage 1 of 11 (p. 1) · coded 0 of 11")
-    pages = screen.session.passages.set_index("passage")["page"]
+    pages = screen.session.passages.set_index("passage")["pdf_page"]
     last_on_first_page = int(pages[pages == 1].index.max())
     screen.number.value = last_on_first_page + 1
     assert screen.progress.value.startswith(f"Passage {last_on_first_page + 1} of 11 (p. 2)")
