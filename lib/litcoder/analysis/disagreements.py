@@ -9,8 +9,8 @@
 
 Each is listed with every coder's position and, once a member has settled it
 (inputs.settlements), with the settlement. A settled item stays listed when the coders no
-longer differ there (they changed their codings since), so no settlement drops out of sight. `open_by_competency` groups the open ones for
-the report.
+longer differ there (they changed their codings since), so no settlement drops out of sight.
+`open_by_competency` groups the open ones per competency for the report.
 """
 
 from __future__ import annotations
