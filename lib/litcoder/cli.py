@@ -16,6 +16,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -94,10 +95,15 @@ def _print_summary(review: Review, evidence) -> None:
             table.add_row(CLASSIFICATION_LABELS[c], str(len(rows)), names)
     console.print(table)
     console.print("† fragile: leaving out one source changes it", style="dim")
-    drifted = evidence[evidence["decision_status"] == "drifted"]
-    for row in drifted.itertuples():
-        console.print(f"[bold red]drifted[/bold red]: the committee ruled {row.label} {row.decision} on "
-                      f"{row.decided_on}; the evidence now says {row.classification}")
+    for row in evidence[evidence["decision_status"].isin(["drifted", "overrides"])].itertuples():
+        if row.decision_status == "drifted":
+            console.print(f"[bold red]drifted[/bold red]: the committee ruled {escape(row.label)} {row.decision} "
+                          f"on {row.decided_on} as the evidence then supported; it now says {row.classification}",
+                          highlight=False)
+        else:
+            console.print(f"[bold blue]overrides the evidence[/bold blue]: the committee ruled {escape(row.label)} "
+                          f"{row.decision} on {row.decided_on}; the evidence says {row.classification}",
+                          highlight=False)
 
 
 @app.command()
