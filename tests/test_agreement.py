@@ -7,6 +7,7 @@ import warnings
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from litcoder.analysis.agreement import (
@@ -16,10 +17,15 @@ from litcoder.analysis.agreement import (
     coefficients,
     cohen_kappa,
     fleiss_kappa,
+    grouped_coefficients,
+    grouped_patterns,
     gwet_ac1,
     krippendorff_alpha,
+    pair_patterns,
     percent_agreement,
     prevalence_bias,
+    unit_patterns,
+    weighted_value,
 )
 
 try:
@@ -441,3 +447,78 @@ def test_coefficients_other_levels():
     assert list(table["coefficient"]) == ["percent agreement", "Krippendorff's alpha"]
     assert list(table["level"]) == ["nominal", "ordinal"]
     assert round(table["value"].iloc[1], 3) == 0.815
+
+
+# ---------------------------------------------------------------- many groups, many units
+
+def grouped_units(units: int = 3000, groups: int = 7, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
+    """Four coders' 0/1/missing values on units in `groups` groups, each unit's group at random."""
+    rng = np.random.default_rng(seed)
+    data = rng.integers(0, 2, (units, 4)).astype(float)
+    data[rng.random((units, 4)) < 0.3] = nan
+    return data, rng.integers(0, groups, units) * 10  # labels that are not 0, 1, 2 …
+
+
+def test_grouped_coefficients_are_each_groups_coefficients():
+    """The whole data's rows come first, then each group's, in order of first occurrence; each
+    row is exactly (to the last digit) what `coefficients` gives for those units alone."""
+    data, groups = grouped_units()
+    table = grouped_coefficients(data, groups, resamples=150, seed=5, categories=[0, 1])
+    order = list(dict.fromkeys(groups))
+    assert list(dict.fromkeys(table["group"])) == [None, *order]
+    for group in [None, *order]:
+        alone = coefficients(data if group is None else data[groups == group], resamples=150, seed=5,
+                             categories=[0, 1])
+        mine = table[table["group"].map(lambda g, group=group: g == group if group is not None else g is None)]
+        pd.testing.assert_frame_equal(mine.drop(columns="group").reset_index(drop=True), alone, check_exact=True)
+
+
+def test_grouped_patterns_keep_each_groups_order():
+    """Each group's patterns, their order and counts are those of the group's rows alone."""
+    data, groups = grouped_units(units=500, groups=3)
+    whole, parts = grouped_patterns(data, groups)
+    for mine, alone in [(whole, unit_patterns(data)),
+                        *((parts[g], unit_patterns(data[groups == g])) for g in parts)]:
+        np.testing.assert_array_equal(mine[0], alone[0])
+        np.testing.assert_array_equal(mine[1], alone[1])
+    with pytest.raises(ValueError):
+        grouped_patterns(data, groups[:-1])
+
+
+def test_grouped_coefficients_with_many_distinct_values():
+    """Values too many to code a row as one integer: each group is still its own coefficients."""
+    rng = np.random.default_rng(2)
+    data = rng.normal(size=(40, 9)).round(6)
+    groups = np.repeat(["a", "b"], 20)
+    table = grouped_coefficients(data, groups, level="interval", resamples=50)
+    alone = coefficients(data[20:], level="interval", resamples=50)
+    pd.testing.assert_frame_equal(table[table["group"] == "b"].drop(columns="group").reset_index(drop=True), alone)
+
+
+def test_pair_patterns_are_the_pairs_units():
+    """Two coders' units drawn from the whole data's patterns are the units both coded."""
+    data, _ = grouped_units(units=800)
+    both = data[:, [1, 3]][~np.isnan(data[:, [1, 3]]).any(axis=1)]
+    mine = pair_patterns(*unit_patterns(data), 1, 3)
+    alone = unit_patterns(both)
+    np.testing.assert_array_equal(mine[0], alone[0])
+    np.testing.assert_array_equal(mine[1], alone[1])
+    empty = pair_patterns(*unit_patterns(np.array([[1.0, nan], [nan, 0.0]])), 0, 1)
+    assert empty[0].shape == (0, 2) and empty[1].sum() == 0
+
+
+@pytest.mark.parametrize("statistic", [krippendorff_alpha, cohen_kappa, partial(krippendorff_alpha, level="ordinal"),
+                                       partial(gwet_ac1, categories=[0, 1])])
+def test_weighted_value_is_the_statistic_of_the_units(statistic):
+    """From patterns and counts, the statistic the units themselves give (exactly, for two coders)."""
+    data, _ = grouped_units(units=700)
+    both = data[:, [0, 2]][~np.isnan(data[:, [0, 2]]).any(axis=1)]
+    assert weighted_value(statistic, *unit_patterns(both)) == statistic(both)
+
+
+def test_weighted_value_of_prevalence_bias_and_others():
+    both = from_table([[40, 6], [9, 45]])
+    assert weighted_value(partial(prevalence_bias, categories=[0, 1]), *unit_patterns(both)) == \
+        prevalence_bias(both, categories=[0, 1])
+    with pytest.raises(ValueError):
+        weighted_value(np.mean, *unit_patterns(both))

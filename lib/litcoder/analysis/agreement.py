@@ -131,9 +131,15 @@ def _distinct_keys(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]
     return np.unique(keys, return_inverse=True)
 
 
+@functools.cache
+def _pairs_of(coders: int) -> tuple[np.ndarray, np.ndarray]:
+    """The column numbers of every pair of `coders` coders."""
+    return np.triu_indices(coders, 1)
+
+
 def _coder_pairs(coded: _Coded) -> tuple[np.ndarray, np.ndarray]:
     """The codes of every pair of coders on every unit: two (units, coder pairs) arrays."""
-    first, second = np.triu_indices(coded.codes.shape[1], 1)
+    first, second = _pairs_of(coded.codes.shape[1])
     return coded.codes[:, first], coded.codes[:, second]
 
 
@@ -593,7 +599,8 @@ def bootstrap_interval(statistic, data, resamples: int = 1000, seed: int = SEED,
 
 
 def _patterns(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct units (rows, missing values alike) and how many units have each.
+    """The distinct units (rows, missing values alike) and how many units have each, in the
+    order each first occurs.
 
     Rows are hashed, not sorted: each value becomes a small code (missing included), a row
     becomes one integer in base (codes + 1), and the integers are grouped — linear in the
@@ -601,17 +608,106 @@ def _patterns(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     if len(data) == 0:
         return data, np.zeros(0)
-    codes, _ = pd.factorize(data.ravel(), use_na_sentinel=True)  # missing → -1
-    codes = codes.reshape(data.shape) + 1
-    base = int(codes.max()) + 1
-    if base ** data.shape[1] >= 2 ** 62:  # too many distinct values for one integer per row
+    keys = _row_keys(data)
+    if keys is None:  # too many distinct values for one integer per row
         rows, counts = np.unique(np.where(np.isnan(data), np.inf, data), axis=0, return_counts=True)
         return np.where(np.isinf(rows), np.nan, rows), counts.astype(float)
-    keys = codes.astype(np.int64) @ (base ** np.arange(data.shape[1], dtype=np.int64))
     groups, distinct = pd.factorize(keys)
-    first = np.full(len(distinct), len(keys))
-    np.minimum.at(first, groups, np.arange(len(keys)))
-    return data[first], np.bincount(groups).astype(float)
+    return data[_first_rows(groups)], np.bincount(groups).astype(float)
+
+
+def unit_patterns(data) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct units of reliability data (rows, missing values alike) and how many units
+    have each, in the order each first occurs: (patterns, counts)."""
+    return _patterns(_matrix(data))
+
+
+def pair_patterns(patterns: np.ndarray, counts: np.ndarray, first: int, second: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Of the units that `patterns` stand for (`counts` each), those with a value from both coders
+    `first` and `second` (column numbers), as patterns of those two values with their counts:
+    what `unit_patterns` gives for those units' two values (same patterns, order and counts)."""
+    two = patterns[:, [first, second]]
+    both = ~np.isnan(two).any(axis=1)
+    two, counts = two[both], counts[both]
+    if len(two) == 0:
+        return two, counts
+    # the patterns are in order of first occurrence, so the first of them to show a pair of
+    # values is where that pair first occurs among the units
+    keys = _row_keys(two)
+    pairs = pd.factorize(keys)[0] if keys is not None else pd.MultiIndex.from_arrays(two.T).factorize()[0]
+    return two[_first_rows(pairs)], np.bincount(pairs, weights=counts)
+
+
+def weighted_value(statistic, patterns: np.ndarray, counts: np.ndarray):
+    """`statistic` of the units `patterns` stand for, `counts` units each, from per-pattern sums.
+
+    `statistic` is one of this module's coefficients or `prevalence_bias` (also as a
+    functools.partial with keywords); any other is a ValueError. The value is statistic(data)
+    of the data the patterns stand for, up to the order in which numbers are added (exactly,
+    where the per-unit columns are whole numbers, as for two coders with nominal values).
+    """
+    patterns, counts = _matrix(patterns), np.asarray(counts, dtype=float)
+    function, keywords = _unwrapped(statistic)
+    if function is prevalence_bias:
+        return {key: _value(table, counts) for key, table in _prevalence_tables(patterns, **keywords).items()}
+    table = _known_table(statistic, patterns)
+    if table is None:
+        raise ValueError(f"{statistic!r} is not one of litcoder's coefficients; compute it on the data instead")
+    return _value(table, counts)
+
+
+def _row_keys(data: np.ndarray) -> np.ndarray | None:
+    """One integer per row, equal for rows with equal values (missing values alike); None when
+    the data have too many distinct values for a row to fit in one integer."""
+    order = "F" if data.flags.f_contiguous else "C"  # a DataFrame's values are often by column: no copy
+    codes, _ = pd.factorize(data.ravel(order), use_na_sentinel=True)  # missing → -1
+    codes = codes.reshape(data.shape, order=order)
+    base = int(codes.max()) + 2
+    if base ** data.shape[1] >= 2 ** 62:
+        return None
+    keys = np.zeros(len(data), dtype=np.int64)
+    for column in reversed(range(data.shape[1])):  # Horner's rule: Σ (code + 1) base^column
+        keys *= base
+        keys += codes[:, column]
+        keys += 1
+    return keys
+
+
+def _first_rows(groups: np.ndarray) -> np.ndarray:
+    """Where each group first occurs, for group numbers given in order of first occurrence (as
+    pandas.factorize gives them): there the running maximum of the numbers goes up."""
+    highest = np.maximum.accumulate(groups)
+    return np.flatnonzero(np.diff(highest, prepend=-1) > 0)
+
+
+def grouped_patterns(data, groups) -> tuple[tuple[np.ndarray, np.ndarray], dict]:
+    """The distinct units and their counts (see `_patterns`) of the whole data, and of each group
+    of its units: ((patterns, counts), {group: (patterns, counts)}), groups in order of first
+    occurrence. Each is what `_patterns` gives for those rows alone: same patterns, same order,
+    same counts.
+
+    `groups` is one label per unit (row of `data`). One pass over the data, where taking out
+    each group's rows and finding their patterns would be a pass per group.
+    """
+    data, groups = _matrix(data), np.asarray(groups)
+    if len(groups) != len(data):
+        raise ValueError(f"{len(groups)} group labels for {len(data)} units")
+    group_numbers, labels = pd.factorize(groups, use_na_sentinel=False)
+    keys = _row_keys(data) if len(data) else None
+    if keys is None:
+        return _patterns(data), {label: _patterns(data[group_numbers == i]) for i, label in enumerate(labels)}
+    rows, _ = pd.factorize(keys)
+    whole = data[_first_rows(rows)], np.bincount(rows).astype(float)
+    # the distinct (group, row) pairs in the order they first occur, which within a group is
+    # the order its own rows first occur
+    pairs, _ = pd.factorize(group_numbers.astype(np.int64) * (int(rows.max()) + 1) + rows)
+    first, counts = _first_rows(pairs), np.bincount(pairs).astype(float)
+    group_of = group_numbers[first]
+    order = np.argsort(group_of, kind="stable")
+    bounds = np.searchsorted(group_of[order], np.arange(len(labels) + 1))
+    parts = (order[bounds[i]:bounds[i + 1]] for i in range(len(labels)))
+    return whole, {label: (data[first[part]], counts[part]) for label, part in zip(labels, parts)}
 
 
 def _check_bootstrap(resamples: int, level: float) -> None:
@@ -630,11 +726,16 @@ def _defined(statistic, data: np.ndarray) -> float:
         return np.nan
 
 
+def _unwrapped(statistic) -> tuple[Callable, dict]:
+    """The function and keywords of a statistic given as a functools.partial with keywords only."""
+    if isinstance(statistic, functools.partial) and not statistic.args:
+        return statistic.func, dict(statistic.keywords)
+    return statistic, {}
+
+
 def _known_table(statistic, data: np.ndarray) -> _Table | None:
     """The per-unit table of one of this module's coefficients, or None for any other statistic."""
-    function, keywords = statistic, {}
-    if isinstance(statistic, functools.partial) and not statistic.args:
-        function, keywords = statistic.func, dict(statistic.keywords)
+    function, keywords = _unwrapped(statistic)
     builder = _TABLES.get(function)
     return None if builder is None else builder(data, **keywords)
 
@@ -675,6 +776,9 @@ def _percentile_interval(estimates: np.ndarray, level: float) -> tuple[float, fl
 
 # ---------------------------------------------------------------- the table of coefficients
 
+COEFFICIENT_COLUMNS = ["coefficient", "value", "low", "high", "units", "coders", "level"]
+
+
 def coefficients(data, level: str = "nominal", resamples: int = 1000, seed: int = SEED,
                  categories=None) -> pd.DataFrame:
     """One row per coefficient that applies, with its 95% bootstrap interval.
@@ -692,16 +796,43 @@ def coefficients(data, level: str = "nominal", resamples: int = 1000, seed: int 
     """
     data = _matrix(data)
     _check_bootstrap(resamples, 0.95)
-    patterns, counts = _patterns(data)
+    records = _coefficient_records(*_patterns(data), level, resamples, seed, categories)
+    return pd.DataFrame(records, columns=COEFFICIENT_COLUMNS)
+
+
+def grouped_coefficients(data, groups, level: str = "nominal", resamples: int = 1000, seed: int = SEED,
+                         categories=None) -> pd.DataFrame:
+    """`coefficients` of the whole data and of each group of its units, in one table.
+
+    `groups` gives each unit's (row's) group. The table has a column `group` before those of
+    `coefficients`: None on the rows of the whole data, which come first, then each group's
+    label, groups in order of first occurrence. Every row is what `coefficients` gives for
+    those units alone (each group resampled from `seed`), in one pass over the data instead
+    of one per group.
+    """
+    _check_bootstrap(resamples, 0.95)
+    whole, parts = grouped_patterns(data, groups)
+    records, groups = [], []
+    for group, (patterns, counts) in [(None, whole), *parts.items()]:
+        records += _coefficient_records(patterns, counts, level, resamples, seed, categories)
+        groups += [group] * (len(records) - len(groups))
+    table = pd.DataFrame(records, columns=COEFFICIENT_COLUMNS)
+    table.insert(0, "group", pd.Series(groups, dtype=object))
+    return table
+
+
+def _coefficient_records(patterns: np.ndarray, counts: np.ndarray, level: str, resamples: int, seed: int,
+                         categories) -> list[dict]:
+    """The rows of `coefficients` for the units `patterns` stand for, `counts` units each."""
     rows = _applicable(patterns, level, categories)
     estimates = _resampled([table for _, table, _ in rows], counts, resamples, seed)
-    pairable = int(((~np.isnan(data)).sum(axis=1) >= 2).sum())
+    pairable = int(counts[(~np.isnan(patterns)).sum(axis=1) >= 2].sum())
     records = []
     for (name, table, treated_as), resampled in zip(rows, estimates):
         low, high = _percentile_interval(resampled, 0.95)
         records.append({"coefficient": name, "value": _value(table, counts), "low": low, "high": high,
-                        "units": pairable, "coders": data.shape[1], "level": treated_as})
-    return pd.DataFrame(records, columns=["coefficient", "value", "low", "high", "units", "coders", "level"])
+                        "units": pairable, "coders": patterns.shape[1], "level": treated_as})
+    return records
 
 
 def _applicable(data: np.ndarray, level: str, categories) -> list[tuple[str, _Table, str]]:

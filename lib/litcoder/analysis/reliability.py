@@ -20,6 +20,7 @@ the source finished; an unfinished source is missing data, not disagreement.
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import combinations
 
 import numpy as np
@@ -27,7 +28,16 @@ import pandas as pd
 
 from ..inputs.codebook import FRAMINGS
 from ..inputs.coverage import finished_codings, finished_passages
-from .agreement import PREVALENCE_KEYS, coefficients, cohen_kappa, krippendorff_alpha, prevalence_bias
+from .agreement import (
+    PREVALENCE_KEYS,
+    cohen_kappa,
+    grouped_coefficients,
+    krippendorff_alpha,
+    pair_patterns,
+    prevalence_bias,
+    unit_patterns,
+    weighted_value,
+)
 from .evidence import coder_votes
 
 ALL = "all competencies"
@@ -50,8 +60,8 @@ def presence_matrix(review, competency: str | None = None) -> pd.DataFrame:
     competencies = [competency] if competency else list(review.codebook["competency"])
     passages, coder_at = list(readers.index), {c: i for i, c in enumerate(coders)}
     # values[p, c, k]: 0 where coder k read passage p, NaN where not; then 1 where k coded p with c
-    read = np.where(readers.notna().to_numpy(), 0.0, np.nan)
-    values = np.repeat(read[:, None, :], len(competencies), axis=1)
+    values = np.empty((len(passages), len(competencies), len(coders)))
+    values[...] = np.where(readers.notna().to_numpy(), 0.0, np.nan)[:, None, :]
     codings = review.codings[review.codings["competency"].isin(competencies)
                              & review.codings["passage_id"].isin(readers.index) & review.codings["coder"].isin(coders)]
     if len(codings):
@@ -61,7 +71,8 @@ def presence_matrix(review, competency: str | None = None) -> pd.DataFrame:
         read_it = ~np.isnan(values[p, c, k])
         values[p[read_it], c[read_it], k[read_it]] = 1.0
     index = pd.MultiIndex.from_product([passages, competencies], names=["passage_id", "competency"])
-    return pd.DataFrame(values.reshape(len(passages) * len(competencies), len(coders)), index=index, columns=coders)
+    return pd.DataFrame(values.reshape(len(passages) * len(competencies), len(coders)), index=index, columns=coders,
+                        copy=False)  # millions of units: the values are not copied again
 
 
 def framing_matrix(review, competency: str | None = None) -> pd.DataFrame:
@@ -72,7 +83,7 @@ def framing_matrix(review, competency: str | None = None) -> pd.DataFrame:
     if codings.empty:
         return pd.DataFrame(columns=sorted(review.codings["coder"].unique()))
     votes = coder_votes(codings)
-    votes = votes[votes["main_framing"] != "mixed"]
+    votes = votes[votes["main_framing"] != "split"]
     wide = votes.pivot_table(index=["citekey", "competency"], columns="coder", values="main_framing",
                              aggfunc="first")
     wide = wide.reindex(columns=sorted(review.codings["coder"].unique()))
@@ -91,17 +102,28 @@ def agreement_table(review, resamples: int = 1000, seed: int = 20261127,
     frames = []
     for measure, pooled, categories in (("presence", presence, [0.0, 1.0]),
                                         ("framing", framing, list(map(float, FRAMING_CODES.values())))):
-        by_competency = dict(tuple(pooled.groupby(level="competency", sort=False))) if len(pooled) else {}
-        for competency in [None, *review.codebook["competency"]]:
-            matrix = pooled if competency is None else by_competency.get(competency)
-            if matrix is None or len(matrix) == 0 or matrix.shape[1] < 2:
-                continue
-            table = coefficients(matrix.to_numpy(dtype=float), "nominal", resamples, seed, categories=categories)
-            frames.append(table.assign(measure=measure, competency=competency or ALL,
-                                       label=labels.get(competency, ALL)))
+        if len(pooled) == 0 or pooled.shape[1] < 2:
+            continue
+        level = pooled.index.names.index("competency")
+        table = grouped_coefficients(pooled.to_numpy(dtype=float), pooled.index.codes[level], "nominal", resamples,
+                                     seed, categories=categories)
+        names = pooled.index.levels[level]
+        table["competency"] = [ALL if code is None else names[code] for code in table["group"]]
+        rows = _rows_by_competency(table["competency"])
+        chosen = [rows[c] for c in [ALL, *review.codebook["competency"]] if c in rows]
+        table = table.take(np.concatenate(chosen))
+        frames.append(table.assign(measure=measure, label=[labels.get(c, ALL) for c in table["competency"]]))
     if not frames:
         return pd.DataFrame(columns=TABLE_COLUMNS)
     return pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]
+
+
+def _rows_by_competency(competencies: pd.Series) -> dict[str, np.ndarray]:
+    """The row numbers of each competency's coefficients, in order."""
+    rows: dict[str, list[int]] = {}
+    for row, competency in enumerate(competencies):
+        rows.setdefault(competency, []).append(row)
+    return {competency: np.array(numbers) for competency, numbers in rows.items()}
 
 
 def pair_table(review, matrices: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
@@ -110,20 +132,27 @@ def pair_table(review, matrices: tuple[pd.DataFrame, pd.DataFrame] | None = None
     rows = []
     presence, framing = matrices or (presence_matrix(review), framing_matrix(review))
     coders = sorted(set(presence.columns) | set(framing.columns))
+    measures = {"presence": presence, "framing": framing}
+    # each matrix's distinct units once; every pair's units are drawn from them
+    units = {measure: unit_patterns(matrix.to_numpy(dtype=float)) for measure, matrix in measures.items()}
     for a, b in combinations(coders, 2):
         row = {"coder_a": a, "coder_b": b}
-        for measure, matrix in (("presence", presence), ("framing", framing)):
+        both = {}
+        for measure, matrix in measures.items():
             if a in matrix and b in matrix:
-                both = matrix[[a, b]].dropna().to_numpy(dtype=float)
+                columns = list(matrix.columns)
+                both[measure] = pair_patterns(*units[measure], columns.index(a), columns.index(b))
             else:
-                both = np.empty((0, 2))
-            row[f"{measure}_units"] = len(both)
-            row[f"{measure}_alpha"] = krippendorff_alpha(both, "nominal") if len(both) else np.nan
-            row[f"{measure}_kappa"] = cohen_kappa(both) if len(both) else np.nan
+                both[measure] = np.empty((0, 2)), np.zeros(0)
+            patterns, counts = both[measure]
+            row[f"{measure}_units"] = int(counts.sum())
+            row[f"{measure}_alpha"] = weighted_value(krippendorff_alpha, patterns, counts) if len(counts) else np.nan
+            row[f"{measure}_kappa"] = weighted_value(cohen_kappa, patterns, counts) if len(counts) else np.nan
         # The kappa paradox: a rare competency gives high agreement and low kappa; the
         # prevalence and bias indices (Byrt, Bishop & Carlin 1993) show which is at work.
-        both = presence[[a, b]].dropna().to_numpy(dtype=float) if a in presence and b in presence else np.empty((0, 2))
-        indices = prevalence_bias(both, categories=[0.0, 1.0]) if len(both) else {}
+        patterns, counts = both["presence"]
+        indices = weighted_value(partial(prevalence_bias, categories=[0.0, 1.0]), patterns, counts) \
+            if len(counts) else {}
         for key in PREVALENCE_KEYS:
             row[f"presence_{key}"] = indices.get(key, np.nan)
         rows.append(row)

@@ -12,7 +12,6 @@ but reported as an orphan, so that nobody's judgement silently disappears.
 
 from __future__ import annotations
 
-import bisect
 import re
 from datetime import datetime
 from pathlib import Path
@@ -55,36 +54,28 @@ def locate_quote(quote: str, text: str) -> tuple[int, int] | None:
     wanted = " ".join(quote.translate(_FOLD).split())
     if not wanted:
         return None
-    collapsed, segments = _collapse(text.translate(_FOLD))
-    at = collapsed.find(wanted)
+    folded = text.translate(_FOLD)
+    at = _WHITESPACE.sub(" ", folded).find(wanted)
     if at < 0:
         return None
-    return _original(segments, at), _original(segments, at + len(wanted) - 1) + 1
+    return _original(folded, at), _original(folded, at + len(wanted) - 1) + 1
 
 
-def _collapse(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """`text` with each run of whitespace made one space, and (collapsed, original) starts of its pieces."""
-    pieces, segments, position, last = [], [], 0, 0
-    for match in _WHITESPACE.finditer(text):
-        if match.start() > last:
-            segments.append((position, last))
-            pieces.append(text[last:match.start()])
-            position += match.start() - last
-        segments.append((position, match.start()))
-        pieces.append(" ")
-        position += 1
-        last = match.end()
-    if last < len(text):
-        segments.append((position, last))
-        pieces.append(text[last:])
-    return "".join(pieces), segments
+_LONG_WHITESPACE = re.compile(r"\s{2,}")
 
 
-def _original(segments: list[tuple[int, int]], index: int) -> int:
-    """The offset in the original text of a character of the collapsed text."""
-    k = bisect.bisect_right(segments, (index, float("inf"))) - 1
-    collapsed_start, original_start = segments[k]
-    return original_start + (index - collapsed_start)
+def _original(text: str, index: int) -> int:
+    """The offset in `text` of the character at `index` of its collapsed form (each run of
+    whitespace one space), that character not being whitespace.
+
+    Only runs of two or more characters move offsets, and texts have few, so only those are walked.
+    """
+    shift = 0
+    for run in _LONG_WHITESPACE.finditer(text):
+        if run.start() - shift > index:  # the run's place in the collapsed text is past the character
+            break
+        shift += run.end() - run.start() - 1
+    return index + shift
 
 
 class _Context:
@@ -211,13 +202,13 @@ def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, c
               "memo": values.get("memo", ""), "coded_at": coded_at, "line": line}
     _anchor(coding, _stored_anchor(values, line, log), log, context)
     page = values.get("page", "")
-    if _too_large(page):
+    if page and _too_large(page):
         log.warning(line, f"page {number_problem(page)}; it is ignored", "write the page the quote is on",
                     "coding-page")
     coding["passage_id"] = f"{citekey}/{coding['passage']}"
     pages = context.pages.get(citekey)
     coding["page"] = page_of(pages, coding["start"]) if pages and coding["anchored"] else (
-        whole_number(values.get("page", "")) or None)
+        (whole_number(page) or None) if page else None)
     return coding
 
 
@@ -227,7 +218,10 @@ def _stored_anchor(values: dict[str, str], line: int, log: ProblemLog) -> Anchor
     litcoder writes only numbers as positions; any other start or end is reported and the
     quote is looked for by its words instead.
     """
-    start, end = whole_number(values.get("start", "")), whole_number(values.get("end", ""))
+    cells = values.get("start", ""), values.get("end", "")
+    if not any(cells):  # the usual hand-made row: no position to read
+        return Anchor(exact=values["quote"], prefix=values.get("prefix", ""), suffix=values.get("suffix", ""))
+    start, end = (whole_number(cell) if cell else None for cell in cells)
     for column, number in (("start", start), ("end", end)):
         if number is None and values.get(column, ""):
             log.warning(line, f"{column} {number_problem(values[column])}; the quote is looked for by its words",
