@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import itertools
+
 import networkx as nx
+import numpy as np
 import pytest
 
 from litcoder.analysis.evidence import weigh_evidence
-from litcoder.outputs.graph import review_graph, sources_framing, write_graph
+from litcoder.outputs.graph import gexf, graphml, review_graph, sources_framing, write_graph
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +68,83 @@ def test_exports_load_back_with_kinds_and_framings(graph, tmp_path, suffix, read
     assert framings == {(u, v): d["framing"] for u, v, d in graph.edges(data=True) if d["kind"] == "frames"}
     assert int(loaded.nodes["source:Kotter1990WhatLeaders"]["year"]) == 1990
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+# ---------------------------------------------------------------- the files are networkx's, byte for byte
+
+def networkx_bytes(write, graph) -> bytes:
+    data = io.BytesIO()
+    write(graph, data)
+    return data.getvalue()
+
+
+def test_the_review_graph_files_are_what_networkx_writes(graph):
+    assert graphml(graph) == networkx_bytes(nx.write_graphml, graph)
+    assert gexf(graph) == networkx_bytes(nx.write_gexf, graph)
+
+
+AWKWARD = ["a & b", "<tag>", 'say "so"', "it's", "tab\there", "two\nlines", "cr\rlf", "", " ", "é ü ß", "漢字",
+           "emoji 🙂", "amp;&amp;", "]]>", "100%"]
+
+
+def awkward_graph(directed: bool = True) -> nx.Graph:
+    """Every plain kind of value, and text that XML writers must escape."""
+    graph = nx.DiGraph(name="a & <review>") if directed else nx.Graph()
+    for i, text in enumerate(AWKWARD):
+        graph.add_node(f"n{i} {text}", kind=text, number=i, share=i / 7, flag=i % 2 == 0)
+    graph.add_node("bare")
+    graph.add_node("labelled", label="Label & more", year=1990)
+    graph.add_node("odd numbers", big=10 ** 30, tiny=5e-324, minus=-0.0, inf=float("inf"), ninf=-float("inf"),
+                   nan=float("nan"), whole=2.0)
+    nodes = list(graph)
+    for a, b in itertools.pairwise(nodes):
+        graph.add_edge(a, b, kind=graph.nodes[a].get("kind", "none"), weight=0.1 + len(a))
+    graph.add_edge("bare", "labelled")
+    graph.add_edge("labelled", "bare", weight=3, note="int weight")
+    graph.add_edge("odd numbers", "bare", weight=True, mixed=1)  # a name met with another type than before
+    graph.add_edge("bare", "odd numbers", mixed="text")
+    return graph
+
+
+@pytest.mark.parametrize("directed", [True, False], ids=["directed", "undirected"])
+def test_awkward_values_are_written_as_networkx_writes_them(directed, monkeypatch):
+    graph = awkward_graph(directed)
+    expected = networkx_bytes(nx.write_graphml, graph), networkx_bytes(nx.write_gexf, graph)
+    for name in ("write_graphml", "write_gexf"):  # written as text, not handed to networkx
+        monkeypatch.setattr(nx, name, lambda *args: pytest.fail("networkx was asked to write the graph"))
+    assert (graphml(graph), gexf(graph)) == expected
+
+
+def test_an_empty_graph_is_written_as_networkx_writes_it():
+    for graph in (nx.DiGraph(), nx.DiGraph(name="nothing")):
+        assert graphml(graph) == networkx_bytes(nx.write_graphml, graph)
+        assert gexf(graph) == networkx_bytes(nx.write_gexf, graph)
+
+
+@pytest.mark.parametrize("change", ["multigraph", "numpy value", "number node", "reserved name", "graph attribute",
+                                    "edge label"])
+def test_other_graphs_are_left_to_networkx(change):
+    """What the text writers do not write (GEXF's reserved names, numpy values, …) networkx writes."""
+    graph = nx.MultiDiGraph(awkward_graph()) if change == "multigraph" else awkward_graph()
+    if change == "numpy value":
+        graph.nodes["bare"]["count"] = np.int64(3)
+    elif change == "number node":
+        graph.add_node(7, kind="number")
+    elif change == "reserved name":
+        graph.nodes["bare"]["start"] = 1
+    elif change == "graph attribute":
+        graph.graph["made"] = "today"
+    else:
+        graph.add_edge("bare", "n1 <tag>", label="an edge's label")
+    assert graphml(graph) == networkx_bytes(nx.write_graphml, graph)
+    assert gexf(graph) == networkx_bytes(nx.write_gexf, graph)
+
+
+def test_text_xml_cannot_hold_is_refused_as_networkx_refuses_it():
+    graph = nx.DiGraph()
+    graph.add_node("a", title="bell \x07")
+    with pytest.raises(ValueError):
+        networkx_bytes(nx.write_graphml, graph)
+    with pytest.raises(ValueError):
+        graphml(graph)
+    assert gexf(graph) == networkx_bytes(nx.write_gexf, graph)  # ElementTree writes it as it is

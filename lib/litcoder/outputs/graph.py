@@ -16,10 +16,15 @@ edge is weighted by the sources' voices for that side.
 from __future__ import annotations
 
 import io
+import itertools
+import re
+import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import networkx as nx
 import pandas as pd
+from lxml import etree
 
 from ..analysis.evidence import source_framings
 from ..files import write_atomic
@@ -79,9 +84,205 @@ def write_graph(graph: nx.DiGraph, folder: Path) -> list[Path]:
     """Write the graph as GraphML (yEd, Cytoscape, networkx) and GEXF (Gephi) into `folder`,
     each file written whole (write_atomic: a temp file of a new name, then rename)."""
     written = []
-    for name, write in (("review.graphml", nx.write_graphml), ("review.gexf", nx.write_gexf)):
-        data = io.BytesIO()
-        write(graph, data)
-        write_atomic(folder / name, data.getvalue())
+    for name, write in (("review.graphml", graphml), ("review.gexf", gexf)):
+        write_atomic(folder / name, write(graph))
         written.append(folder / name)
     return written
+
+
+# ---------------------------------------------------------------- the files, byte for byte as networkx writes them
+#
+# networkx builds an XML element per node, edge and value, which for a review of thousands of
+# sources takes seconds. A graph like the review's (plain values, no GEXF-reserved names) is
+# written here as text instead, in exactly the bytes nx.write_graphml and nx.write_gexf give
+# (tests/test_graph.py compares them); any other graph is left to networkx.
+
+_TYPES = {str: "string", int: "long", float: "double", bool: "boolean"}
+"""The plain value types, and their type in GraphML and GEXF as networkx names it."""
+_GEXF_NODE_RESERVED = frozenset({"id", "pid", "start", "end", "parents", "spells", "slices", "viz"})
+_GEXF_EDGE_RESERVED = frozenset({"id", "label", "type", "start", "end", "spells", "slices", "viz", "key"})
+_PLAIN_TEXT = re.compile(r"[^&<>\"'\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]*")
+"""Text that every XML writer writes as it is; anything else is escaped by the writer networkx uses."""
+
+
+class _NotPlain(Exception):
+    """The graph has something the text writers do not write as networkx does."""
+
+
+def graphml(graph: nx.Graph) -> bytes:
+    """The graph as GraphML: what nx.write_graphml writes."""
+    try:
+        return _graphml(graph)
+    except _NotPlain:
+        data = io.BytesIO()
+        nx.write_graphml(graph, data)
+        return data.getvalue()
+
+
+def gexf(graph: nx.Graph) -> bytes:
+    """The graph as GEXF 1.2: what nx.write_gexf writes (dated today, as it is)."""
+    try:
+        return _gexf(graph)
+    except _NotPlain:
+        data = io.BytesIO()
+        nx.write_gexf(graph, data)
+        return data.getvalue()
+
+
+def _graphml(graph: nx.Graph) -> str:
+    _check_graph(graph)
+    keys: dict[tuple[str, str, str], str] = {}
+    text, attribute = _Escaped(_lxml_text), _Escaped(_lxml_attribute)
+
+    def values(scope: str, data: dict, indent: str) -> str:
+        lines = []
+        for name, value in data.items():
+            kind = _kind(name, value)
+            key = keys.setdefault((name, kind, scope), f"d{len(keys)}")
+            lines.append(f'{indent}<data key="{key}">{text(value) if kind == "string" else value}</data>\n')
+        return "".join(lines)
+
+    def element(tag: str, names: str, data: dict) -> str:
+        if not data:
+            return f"<{tag} {names}/>\n"
+        return f"<{tag} {names}>\n{values(tag, data, '  ')}</{tag}>\n"
+
+    body = [f'<graph edgedefault="{"directed" if graph.is_directed() else "undirected"}">',
+            values("graph", graph.graph, "")]
+    body += [element("node", f'id="{attribute(_name(node))}"', data) for node, data in graph.nodes(data=True)]
+    body += [element("edge", f'source="{attribute(u)}" target="{attribute(v)}"', data)
+             for u, v, data in graph.edges(data=True)]
+    body.append("</graph></graphml>")
+    head = ["<?xml version='1.0' encoding='utf-8'?>\n",
+            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/'
+            'xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">']
+    head += [f'<key id="{key}" for="{scope}" attr.name="{attribute(name)}" attr.type="{kind}"/>\n'
+             for (name, kind, scope), key in reversed(keys.items())]
+    return "".join(head + body).encode("utf-8")
+
+
+def _gexf(graph: nx.Graph) -> bytes:
+    _check_graph(graph)
+    attribute = _Escaped(ElementTree._escape_attrib)  # what ElementTree, which networkx uses here, escapes with
+    ids: dict[str, dict[str, tuple[str, str]]] = {"node": {}, "edge": {}}
+    counter = itertools.count()
+
+    def values(scope: str, data: dict) -> str:
+        lines = []
+        for name, value in data.items():
+            if name not in ids[scope]:  # numbered as first met, nodes' and edges' in one count
+                ids[scope][name] = str(next(counter)), _kind(name, value)
+            number = ids[scope][name][0]
+            lines.append(f'          <attvalue for="{number}" value="{_gexf_value(value, attribute)}" />\n')
+        return f"        <attvalues>\n{''.join(lines)}        </attvalues>\n" if lines else ""
+
+    def element(tag: str, names: str, data: dict) -> str:
+        inside = values(tag, data)
+        return f"      <{tag} {names}>\n{inside}      </{tag}>\n" if inside else f"      <{tag} {names} />\n"
+
+    nodes = []
+    for node, data in graph.nodes(data=True):
+        if not _GEXF_NODE_RESERVED.isdisjoint(data):
+            raise _NotPlain
+        data = dict(data)
+        label = data.pop("label", _name(node))
+        names = f'id="{attribute(node)}" label="{attribute(_shown(label))}"'
+        nodes.append(element("node", names, data))
+    edges = []
+    for number, (u, v, data) in enumerate(graph.edges(data=True)):
+        if not _GEXF_EDGE_RESERVED.isdisjoint(data):
+            raise _NotPlain
+        names = f'source="{attribute(u)}" target="{attribute(v)}" id="{number}"'
+        if "weight" in data:
+            data = dict(data)
+            names += f' weight="{attribute(_shown(data.pop("weight")))}"'
+        edges.append(element("edge", names, data))
+    document = ["<?xml version='1.0' encoding='utf-8'?>\n",
+                '<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                'xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" '
+                'version="1.2">\n',
+                f'  <meta lastmodifieddate="{time.strftime("%Y-%m-%d")}">\n',
+                f"    <creator>{ElementTree._escape_cdata(f'NetworkX {nx.__version__}')}</creator>\n",
+                "  </meta>\n",
+                f'  <graph defaultedgetype="{"directed" if graph.is_directed() else "undirected"}" mode="static" '
+                f'name="{attribute(graph.graph.get("name", ""))}">\n']
+    for scope in ("edge", "node"):  # networkx puts each list first as it meets it, and meets the nodes' first
+        if ids[scope]:
+            document.append(f'    <attributes mode="static" class="{scope}">\n')
+            document += [f'      <attribute id="{number}" title="{attribute(name)}" type="{kind}" />\n'
+                         for name, (number, kind) in ids[scope].items()]
+            document.append("    </attributes>\n")
+    for tag, elements in (("nodes", nodes), ("edges", edges)):
+        document.append(f"    <{tag}>\n{''.join(elements)}    </{tag}>\n" if elements else f"    <{tag} />\n")
+    document.append("  </graph>\n</gexf>\n")
+    return "".join(document).encode("utf-8", "xmlcharrefreplace")
+
+
+def _check_graph(graph: nx.Graph) -> None:
+    """A simple graph with a name at most: else networkx writes it."""
+    if (graph.is_multigraph() or set(graph.graph) - {"name"} or type(graph.graph.get("name", "")) is not str
+            or not all(hasattr(ElementTree, f) for f in ("_escape_attrib", "_escape_cdata"))):
+        raise _NotPlain
+
+
+def _kind(name, value) -> str:
+    """The type networkx gives a value named `name`; _NotPlain unless both are plain."""
+    kind = _TYPES.get(type(value))
+    if kind is None or type(name) is not str:
+        raise _NotPlain
+    return kind
+
+
+def _name(node) -> str:
+    if type(node) is not str:
+        raise _NotPlain
+    return node
+
+
+def _shown(value) -> str:
+    """A plain value as str() shows it; _NotPlain for any other."""
+    if type(value) not in _TYPES:
+        raise _NotPlain
+    return str(value)
+
+
+def _gexf_value(value, attribute) -> str:
+    """A value as networkx's GEXF writer writes an attribute's: booleans in lower case,
+    infinities and NaN as GEXF spells them, text escaped."""
+    kind = type(value)
+    if kind is str:
+        return attribute(value)
+    if kind is bool:
+        return "true" if value else "false"
+    shown = _shown(value)
+    return _GEXF_FLOATS.get(shown, shown) if kind is float else shown
+
+
+_GEXF_FLOATS = {"inf": "INF", "nan": "NaN", "-inf": "-INF"}
+
+
+class _Escaped:
+    """A string as an XML writer writes it: as it is when plain, else escaped by `escape`; each
+    distinct string looked at once."""
+
+    def __init__(self, escape):
+        self.escape, self.seen = escape, {}
+
+    def __call__(self, value: str) -> str:
+        escaped = self.seen.get(value)
+        if escaped is None:
+            escaped = self.seen[value] = value if _PLAIN_TEXT.fullmatch(value) else self.escape(value)
+        return escaped
+
+
+def _lxml_text(value: str) -> str:
+    """Element text as lxml writes it (networkx's GraphML writer uses lxml)."""
+    element = etree.Element("d")
+    element.text = value
+    return etree.tostring(element, encoding="utf-8").decode("utf-8")[len("<d>"):-len("</d>")]
+
+
+def _lxml_attribute(value: str) -> str:
+    """An attribute's value as lxml writes it."""
+    return etree.tostring(etree.Element("d", a=value), encoding="utf-8").decode("utf-8")[len('<d a="'):-len('"/>')]
