@@ -147,7 +147,7 @@ def test_the_line_above_the_list_counts_the_groups(settling):
     text = settling.groups.value
     assert text.startswith(f"<b>{len(open_items)}</b> shown in {len(sizes)} competencies: ")
     largest = sizes.max()
-    assert any(f"{label} {largest}" in text for label in sizes[sizes == largest].index)
+    assert any(f"{label} ({largest})" in text for label in sizes[sizes == largest].index)
     settling.group.value = "source"
     assert f"in {open_items['citekey'].nunique()} sources: " in settling.groups.value
 

@@ -51,14 +51,15 @@ class SettleScreen(w.VBox):
         self.review = review
         self._quiet = False  # set while the screen itself changes filter values
         wide = w.Layout(width="90%")
+        named = {"description_width": "initial"}  # labels in full ("Competency", not "Compete...")
         self.summary = w.HTML()
         self.kind = w.ToggleButtons(options=["all", "presence", "framing"], value="all", description="Kind")
         self.status_filter = w.ToggleButtons(options=["open", "settled", "all"], value="open", description="Show")
         self.group = w.ToggleButtons(options=[("competency", "competency"), ("source", "source")],
                                      value="competency", description="Group by")
-        self.competency = w.Dropdown(description="Competency")
-        self.source = w.Dropdown(description="Source")
-        self.pair = w.Dropdown(description="Coders", tooltip="items where these two coders' positions differ")
+        self.competency = w.Dropdown(description="Competency", style=named)
+        self.source = w.Dropdown(description="Source", style=named)
+        self.pair = w.Dropdown(description="Coders who differ", style=named)
         self.stance = w.Dropdown(description="Positions", layout=wide)
         self.search = w.Text(description="Search", continuous_update=False, layout=wide,
                              placeholder="words in the quotes, memos, sources or competencies (Enter to search)")
@@ -66,7 +67,8 @@ class SettleScreen(w.VBox):
         self.item = w.Select(description="Item", rows=12, layout=wide)
         self.details = w.HTML()
         self.resolution = w.ToggleButtons(options=[], value=None, description="Resolution")
-        self.alike = w.Checkbox(value=False, indent=False, disabled=True, description="settle all shown alike")
+        self.alike = w.Checkbox(value=False, indent=False, disabled=True, description="settle all shown alike",
+                                layout=w.Layout(width="auto"))
         self.rationale = w.Textarea(description="Rationale", placeholder="why the committee settles it so",
                                     layout=w.Layout(width="90%", height="4rem"))
         self.member = w.Text(value=remembered_coder(review.path), description="Settled by", placeholder="your name")
@@ -209,7 +211,7 @@ class SettleScreen(w.VBox):
             self.shown["competency" if by_competency else "citekey"])
         sizes = keys.value_counts(sort=False).sort_values(ascending=False, kind="stable")
         what = "competency" if by_competency else "source"
-        named = " · ".join(f"{html.escape(str(k))} {n}" for k, n in sizes.head(GROUPS_NAMED).items())
+        named = " · ".join(f"{html.escape(str(k))} ({n})" for k, n in sizes.head(GROUPS_NAMED).items())
         more = f" · and {len(sizes) - GROUPS_NAMED} more" if len(sizes) > GROUPS_NAMED else ""
         listed = (f" (the list offers the first {LISTED}: filter or search to reach the others)"
                   if len(self.shown) > LISTED else "")
