@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from litcoder import weigh_evidence
+from litcoder.analysis.evidence import COMPOSITION
 from litcoder.outputs import figures as figure_files
 from litcoder.outputs.charts import (
     FRAMING_CODES,
@@ -59,8 +60,7 @@ def test_network_is_layered_and_links_every_coded_pair(bundled, evidence, figure
     nodes = {d for t in figures["network"].data if t.customdata is not None for d in t.customdata}
     assert nodes == set(ids.values())  # every node can be hovered to light its links
     lines = [t for t in figures["network"].data if t.mode == "lines" and t.name and t.name.startswith("framed as")]
-    assert {t.name for t in lines} == {f"framed as {f}"
-                                       for f in ("leadership", "management", "both", "neither", "disputed")}
+    assert {t.name for t in lines} == {f"framed as {f}" for f in COMPOSITION}
     assert figures["network"].data[-1].name == "links of the node"  # the trace the page script fills
 
 
@@ -92,7 +92,7 @@ def test_review_text_in_hovers_is_escaped(bundled, evidence):
         setattr(review, name, getattr(bundled, name))
     review.codings = review.counted_codings = codings
     fig = review_figures(review, evidence)["matrix"]
-    text = " ".join(str(t) for row in fig.data[0].text for t in row)
+    text = " ".join(str(t) for row in fig.data[0].hovertext for t in row)
     assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
 
 

@@ -15,6 +15,7 @@ Figures that can hold thousands of points use WebGL traces.
 from __future__ import annotations
 
 import html
+import itertools
 import zlib
 
 import numpy as np
@@ -23,11 +24,11 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from ..analysis.evidence import source_framings
+from ..analysis.evidence import COMPOSITION, SPLIT, source_framings
 from ..inputs.bibliography import with_page
 from ..inputs.codebook import FRAMINGS
 from ..inputs.codings import passages_coded
-from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS, NOT_CODED
+from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS, NOT_CODED, SPLIT_PATTERN
 
 TEMPLATE = "litcoder"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
@@ -99,6 +100,10 @@ class _Context:
         return f"{_escape(with_page(cite, self.page.get((competency, citekey))))}: “{_escape(quote, limit)}”"
 
 
+COLOUR_BAR = {"thickness": 14, "ticklabelposition": "outside bottom"}
+"""A continuous colour bar: its labels below their ticks, so that the top one stays clear of its title."""
+
+
 def _layout(fig: go.Figure, name: str, height: int) -> go.Figure:
     fig.update_layout(template=TEMPLATE, title=TITLES[name], height=height, margin=dict(l=10, r=10, t=80, b=40))
     return fig
@@ -115,11 +120,12 @@ def evidence_chart(context: _Context) -> go.Figure:
     and the leadership share with its credible interval; contested and fragile marked."""
     e = context.order
     labels = [f"{label} †" if f else label for label, f in zip(e["label"], e["fragile"])]
-    fig = make_subplots(rows=1, cols=3, shared_yaxes=True, column_widths=[0.45, 0.15, 0.4], horizontal_spacing=0.02,
-                        subplot_titles=("sources: management ← → leadership", "neither / disputed",
-                                        "leadership share, 95% interval"))
+    fig = make_subplots(rows=1, cols=3, shared_yaxes=True, column_widths=[0.42, 0.18, 0.4], horizontal_spacing=0.02,
+                        subplot_titles=("sources: management ← → leadership", "neither · disputed · split",
+                                        "leadership share, 95% interval<br>"
+                                        "<sup>of the sources on the leadership–management axis</sup>"))
     by_framing = {f: context.voices[context.voices["framing"] == f].groupby("competency")["citekey"].agg(list)
-                  for f in (*FRAMINGS, "disputed")}
+                  for f in COMPOSITION}
 
     def hover(framing: str) -> list[str]:
         out = []
@@ -132,13 +138,14 @@ def evidence_chart(context: _Context) -> go.Figure:
 
     bars = [("management", -e["management_sources"], 1), ("both", -e["both_sources"] / 2, 1),
             ("both", e["both_sources"] / 2, 1), ("leadership", e["leadership_sources"], 1),
-            ("neither", e["neither_sources"], 2), ("disputed", e["disputed_sources"], 2)]
+            ("neither", e["neither_sources"], 2), ("disputed", e["disputed_sources"], 2),
+            (SPLIT, e[f"{SPLIT}_sources"], 2)]
     shown = set()
     for framing, values, col in bars:
         fig.add_trace(go.Bar(
             y=labels, x=values, orientation="h", name=framing, legendgroup=framing, showlegend=framing not in shown,
-            marker=dict(color=FRAMING_COLOURS[framing],
-                        line=dict(width=0.5, color="#6b6b6b") if framing == "disputed" else None),
+            marker=dict(color=FRAMING_COLOURS[framing], pattern=SPLIT_PATTERN if framing == SPLIT else None,
+                        line=dict(width=0.5, color="#6b6b6b") if framing in ("disputed", SPLIT) else None),
             hovertext=hover(framing), hoverinfo="text"), row=1, col=col)
         shown.add(framing)
     colours = [CLASSIFICATION_COLOURS[c] for c in e["classification"]]
@@ -163,18 +170,20 @@ def evidence_chart(context: _Context) -> go.Figure:
     fig.add_vline(x=0, line=dict(color="#555", width=1), row=1, col=1)
     fig.update_layout(barmode="relative", bargap=0.25,
                       legend=dict(orientation="h", yanchor="top", y=-40 / (160 + 26 * len(e)), x=0))
-    fig.update_xaxes(row=1, col=3, range=[0, 1], tickformat=".0%")
+    fig.update_xaxes(row=1, col=3, range=[-0.03, 1.03], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1])
     fig.update_yaxes(automargin=True, tickfont=dict(size=12))
     fig.add_annotation(text="† fragile: leaving out one source changes the classification (◇ on the right)",
                        xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", yshift=24, showarrow=False,
                        font=dict(size=11, color="#5f6368"))
-    fig.update_layout(margin=dict(t=110, b=110))
     fig = _layout(fig, "evidence", 220 + 26 * len(e))
-    fig.update_layout(margin=dict(l=10, r=10, t=110, b=110))
+    fig.update_layout(margin=dict(l=10, r=20, t=110, b=110))
     return fig
 
 
 # ---------------------------------------------------------------- 2. the network
+
+CATEGORY_HEIGHT = 1.08
+
 
 def network_layout(context: _Context) -> dict[str, tuple[float, float]]:
     """Layers: sources (x 0), competencies (x 1), leadership / management (x 2).
@@ -185,8 +194,9 @@ def network_layout(context: _Context) -> dict[str, tuple[float, float]]:
     competencies = context.order["competency"].tolist()
     n = max(len(competencies) - 1, 1)
     position = {f"competency:{c}": (1.0, i / n) for i, c in enumerate(competencies)}
-    position["category:leadership"] = (2.0, 0.8)
-    position["category:management"] = (2.0, 0.2)
+    # above and below every competency, so that their labels never meet
+    position["category:leadership"] = (2.0, CATEGORY_HEIGHT)
+    position["category:management"] = (2.0, 1 - CATEGORY_HEIGHT)
     height = {c: position[f"competency:{c}"][1] for c in competencies}
     voices = context.voices
     mean = voices.assign(h=voices["competency"].map(height)).groupby("citekey")["h"].mean()
@@ -213,7 +223,7 @@ def network_chart(context: _Context) -> go.Figure:
     opacity = float(np.clip(120 / max(len(edges), 1), 0.06, 0.7))
     # Links are one SVG path per framing: for tens of thousands of lines plotly's WebGL line
     # renderer is several times slower to draw than a single path; the nodes use WebGL.
-    for framing in (*FRAMINGS, "disputed"):
+    for framing in COMPOSITION:
         chosen = edges[edges[:, 2] == framing]
         xs, ys = _fans([pos[f"source:{k}"] for k in chosen[:, 0]], [pos[f"competency:{c}"] for c in chosen[:, 1]])
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"framed as {framing}", hoverinfo="skip",
@@ -241,7 +251,7 @@ def network_chart(context: _Context) -> go.Figure:
     fig.add_trace(go.Scatter(x=[], y=[], mode="lines", name="links of the node", hoverinfo="skip",
                              line=dict(color="#1d1d1f", width=2.2), showlegend=False))
     fig.update_xaxes(visible=False, range=[-0.6, 2.45])
-    fig.update_yaxes(visible=False, range=[-0.04, 1.04])
+    fig.update_yaxes(visible=False, range=[-0.16, 1.16])
     fig.update_layout(hovermode="closest", dragmode="pan", clickmode="event",
                       meta={"links": [[ids[a], ids[b]] for a, b in network_links(context)]})
     fig.add_annotation(text="Hover a source or competency to light its links; click to keep them; "
@@ -323,12 +333,13 @@ def _competency_nodes(context: _Context, pos, ids) -> go.Scatter:
                     line=dict(width=1, color="#1d1d1f")))
 
 
-NETWORK_SCRIPT = """
-(function () {
-  var gd = document.getElementById('{plot_id}');
-  var data = gd.data, lit = data.length - 1, links = {};
+NETWORK_SCRIPT = """function (gd) {
+  // Bound again at each draw (the report redraws a figure when the screen turns narrow or wide).
+  ['plotly_hover', 'plotly_unhover', 'plotly_click', 'plotly_doubleclick'].forEach(function (e) {
+    gd.removeAllListeners(e);
+  });
+  var data = gd.data, lit = data.length - 1, links = {}, where = {};
   function add(a, b) { (links[a] = links[a] || []).push(b); (links[b] = links[b] || []).push(a); }
-  var where = {};
   data.forEach(function (trace) {
     if (!trace.customdata) return;
     for (var i = 0; i < trace.customdata.length; i++) where[trace.customdata[i]] = [trace.x[i], trace.y[i]];
@@ -346,13 +357,13 @@ NETWORK_SCRIPT = """
   gd.on('plotly_hover', function (ev) {
     var p = ev.points[0]; if (p && p.customdata !== undefined) light(p.customdata);
   });
-  gd.on('plotly_unhover', function () { if (kept) light(kept); else Plotly.restyle(gd, {x: [[]], y: [[]]}, [lit]); });
+  function clear() { Plotly.restyle(gd, {x: [[]], y: [[]]}, [lit]); }
+  gd.on('plotly_unhover', function () { if (kept !== null) light(kept); else clear(); });
   gd.on('plotly_click', function (ev) {
     var p = ev.points[0]; if (p && p.customdata !== undefined) { kept = p.customdata; light(kept); }
   });
-  gd.on('plotly_doubleclick', function () { kept = null; Plotly.restyle(gd, {x: [[]], y: [[]]}, [lit]); });
-})();
-"""
+  gd.on('plotly_doubleclick', function () { kept = null; clear(); });
+}"""
 
 
 def network_links(context: _Context) -> list[list[str]]:
@@ -368,7 +379,11 @@ def network_links(context: _Context) -> list[list[str]]:
 
 # ---------------------------------------------------------------- 3. source × competency matrix
 
-FRAMING_CODES = {"": 0, "management": 1, "both": 2, "neither": 3, "disputed": 4, "leadership": 5}
+FRAMING_CODES = {"": 0, "management": 1, "both": 2, "neither": 3, SPLIT: 4, "disputed": 5, "leadership": 6}
+FRAMING_LETTERS = {"management": "M", "both": "B", "neither": "N", SPLIT: "S", "disputed": "D", "leadership": "L"}
+"""Written in the matrix's cells when there is room, so that it reads in greys and to any eye."""
+LETTERS_UP_TO = 5000
+"""Cells of the matrix from which it is drawn without letters (small cells, a heavy page)."""
 
 
 def matrix_chart(context: _Context) -> go.Figure:
@@ -378,14 +393,20 @@ def matrix_chart(context: _Context) -> go.Figure:
     competencies = context.order["competency"].tolist()
     row, col = {k: i for i, k in enumerate(keys)}, {c: j for j, c in enumerate(competencies)}
     z = np.zeros((len(keys), len(competencies)), dtype=np.int8)
-    text = np.full(z.shape, "", dtype=object)
+    hover = np.full(z.shape, "", dtype=object)
     v = context.voices
     quoted = len(v) <= QUOTES_UP_TO
     for key, competency, framing, coders in zip(v["citekey"], v["competency"], v["framing"], v["coder_framings"]):
         i, j = row[key], col[competency]
         z[i, j] = FRAMING_CODES[framing]
         quote = f"<br>“{_escape(context.quote.get((competency, key), ''), 110)}”" if quoted else ""
-        text[i, j] = f"{framing}{quote}<br>{_escape(coders)}"
+        hover[i, j] = f"{framing}{quote}<br>{_escape(coders)}"
+    letters = None
+    if z.size <= LETTERS_UP_TO and len(competencies) <= LABELS_UP_TO:
+        by_code = np.full(len(FRAMING_CODES), "", dtype=object)
+        for framing, letter in FRAMING_LETTERS.items():
+            by_code[FRAMING_CODES[framing]] = letter
+        letters = by_code[z]
     order = list(FRAMING_CODES)
     colours = [NOT_CODED] + [FRAMING_COLOURS[f] for f in order[1:]]
     scale = []
@@ -393,9 +414,11 @@ def matrix_chart(context: _Context) -> go.Figure:
         scale += [[code / len(colours), colour], [(code + 1) / len(colours), colour]]
     fig = go.Figure(go.Heatmap(
         z=z, x=[context.labels[c] for c in competencies], y=[context.cite[k] for k in keys], zmin=-0.5,
-        zmax=len(colours) - 0.5, colorscale=scale, xgap=1, ygap=1, text=text,
-        hovertemplate="<b>%{x}</b> — %{y}<br>%{text}<extra></extra>",
-        colorbar=dict(title="framing", tickvals=list(range(len(colours))), ticktext=["not coded", *order[1:]],
+        zmax=len(colours) - 0.5, colorscale=scale, xgap=1, ygap=1, hovertext=hover,
+        hovertemplate="<b>%{x}</b> — %{y}<br>%{hovertext}<extra></extra>",
+        text=letters, texttemplate="%{text}" if letters is not None else None, textfont=dict(size=10),
+        colorbar=dict(title="framing", tickvals=list(range(len(colours))),
+                      ticktext=["not coded", *(f"{f} ({FRAMING_LETTERS[f]})" for f in order[1:])],
                       thickness=14, len=min(1.0, 300 / max(300, 22 * len(keys))), y=1, yanchor="top")))
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont=dict(size=11))
     fig.update_xaxes(tickangle=-45, automargin=True, side="top", tickfont=dict(size=11))
@@ -417,18 +440,23 @@ def years_chart(context: _Context) -> go.Figure:
     return _layout(fig, "years", 160 + 26 * len(context.order))
 
 
+FRAMING_SYMBOLS = {"leadership": "circle", "management": "square", "both": "diamond", "neither": "triangle-up",
+                   "disputed": "x", SPLIT: "triangle-down"}
+"""Each framing's mark, so that framings differ in shape as well as colour (in greys, to any eye)."""
+
+
 def _years_marks(context: _Context, v: pd.DataFrame) -> go.Figure:
     height = {c: i for i, c in enumerate(context.order["competency"])}
     fig = go.Figure()
-    for framing in ("management", "both", "neither", "disputed", "leadership"):
+    for framing in ("management", "both", "neither", SPLIT, "disputed", "leadership"):
         part = v[v["framing"] == framing]
         # A small, fixed jitter (from the citekey) keeps sources of one year apart.
         jitter = np.array([(zlib.crc32(k.encode()) % 1000) / 1000 - 0.5 for k in part["citekey"]]) * 0.5
         fig.add_trace(_scatter(len(part))(
             x=part["year"].astype(float) + jitter * 0.8, y=part["competency"].map(height) + jitter * 0.6,
             mode="markers", name=framing,
-            marker=dict(size=9, color=FRAMING_COLOURS[framing], opacity=0.85,
-                        line=dict(width=0.6, color="#555" if framing == "disputed" else "#fff")),
+            marker=dict(size=9, color=FRAMING_COLOURS[framing], opacity=0.85, symbol=FRAMING_SYMBOLS[framing],
+                        line=dict(width=0.6, color="#555" if framing in ("disputed", SPLIT) else "#fff")),
             hovertext=[f"<b>{_escape(context.labels[c])}</b> — {framing}<br>{context.cited_quote(c, k)}"
                        for c, k in zip(part["competency"], part["citekey"])], hoverinfo="text"))
     labels = context.order["label"].tolist()
@@ -451,7 +479,7 @@ def _years_shares(context: _Context, v: pd.DataFrame) -> go.Figure:
         z=share.to_numpy(dtype=float), x=[int(y) for y in share.columns], y=[context.labels[c] for c in competencies],
         zmin=0, zmax=1, text=text, hovertemplate="<b>%{y}</b>, %{x}<br>%{text}<extra></extra>",
         colorscale=[[0, FRAMING_COLOURS["management"]], [0.5, "#f2f2f2"], [1, FRAMING_COLOURS["leadership"]]],
-        colorbar=dict(title="leadership<br>share", tickformat=".0%", thickness=14)))
+        colorbar=dict(title="leadership<br>share", tickformat=".0%", **COLOUR_BAR)))
     fig.update_yaxes(automargin=True, tickfont=dict(size=12))
     return fig
 
@@ -481,7 +509,7 @@ def coverage_chart(context: _Context) -> go.Figure:
                for n, done in zip(wide["passages_coded"].loc[k], wide["finished"].loc[k])]
               for k in keys] if few else None,
         texttemplate="%{text}" if few else None, textfont=dict(size=11),
-        colorbar=dict(title="share of<br>passages coded", tickformat=".0%", thickness=14)))
+        colorbar=dict(title="share of<br>passages coded", tickformat=".0%", **COLOUR_BAR)))
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont=dict(size=11))
     fig.update_xaxes(side="top")
     return _layout(fig, "coverage", int(min(1400, max(360, 22 * len(keys) + 200))))
@@ -511,7 +539,8 @@ def review_figures(review, evidence: pd.DataFrame, voices: pd.DataFrame | None =
 
 
 def figure_script(name: str) -> str:
-    """The page script a figure needs (the network's link highlighting), or ''."""
+    """The page script a figure needs (the network's link highlighting), as the text of a
+    JavaScript function of the figure's div, or ''."""
     return NETWORK_SCRIPT if name == "network" else ""
 
 
@@ -548,7 +577,10 @@ def agreement_chart(table: pd.DataFrame) -> go.Figure:
     bottom_up = sorted(position, key=position.get)
     fig.update_yaxes(tickvals=[position[label] for label in bottom_up], automargin=True,
                      ticktext=[f"<b>{label}</b>" if label == ALL_LABEL else label for label in bottom_up])
-    fig.update_xaxes(title_text="Krippendorff's alpha (nominal)", range=[-0.5, 1.02])
+    # from the lowest interval (or -0.5) to just past 1, so that no interval or mark at alpha 1 is cut
+    lowest = min(-0.5, float(np.nanmin(alpha["low"], initial=0)) - 0.05)
+    fig.update_traces(cliponaxis=False)
+    fig.update_xaxes(title_text="Krippendorff's alpha (nominal)", range=[lowest, 1.05])
     return _layout(fig, "agreement", 160 + 26 * len(labels))
 
 
@@ -574,6 +606,168 @@ def pairs_chart(pairs: pd.DataFrame) -> go.Figure:
                               f"{paradox}<br>{units} units")
         fig.add_trace(go.Heatmap(z=z, x=coders, y=coders, zmin=0, zmax=1, text=text, hoverinfo="text",
                                  texttemplate="%{z:.2f}", colorscale=[[0, "#f2f2f2"], [1, "#3b3b3b"]],
-                                 showscale=col == 2, colorbar=dict(title="alpha", thickness=14)), row=1, col=col)
+                                 showscale=col == 2, colorbar=dict(title="alpha", **COLOUR_BAR)), row=1, col=col)
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, "pairs", 220 + 50 * len(coders))
+
+
+# ---------------------------------------------------------------- on the report's page
+
+CAPTIONS = {
+    "evidence": "Left: how many sources frame each competency as management or leadership (a source framing it as "
+                "both counts half on each side). Middle: the sources off that axis: framing it as neither, disputed "
+                "(their coders' main framings differ) or split (a coder's codings there split evenly). Right: the "
+                "share of leadership among the sources on the leadership–management axis, with its 95% interval, "
+                "coloured by the classification. † and ◇ mark a fragile classification: leaving out one source "
+                "changes it.",
+    "network": "Sources (left) are linked to the competencies they were coded to (middle), coloured by how they "
+               "frame them; competencies are linked to leadership and management. Hover or tap a source or a "
+               "competency to light its links; click to keep them; double-click to clear.",
+    "matrix": "Each cell is one source and one competency, coloured by the framing of the source's coders.",
+    "years": "Each mark is one source coded to a competency, at the source's year of publication, coloured by its "
+             "framing.",
+    "coverage": "The share of each source's passages a coder has coded; ✓ marks a source the coder has finished.",
+    "agreement": "Dotted lines: Krippendorff's thresholds, .667 for tentative conclusions and .800 for reliable "
+                 "data. Presence: whether coders code the competency in a passage; framing: whether they frame it "
+                 "alike.",
+    "pairs": "Krippendorff's alpha for each pair of coders, on the presence of competencies and on their framing.",
+}
+"""What each figure shows, said under its heading in the report (where it wraps on any screen)."""
+
+NARROW = 600
+"""Figures narrower than this (in CSS pixels: a phone) take their `narrow_changes`."""
+NARROW_FONT = 10
+
+
+def page_changes(name: str, figure: dict) -> dict[str, object]:
+    """Changes to a figure (a `Figure.to_dict()`) on the report's page, whatever the width:
+    no title, as the page gives it as a heading (which wraps), and no notes that CAPTIONS
+    says in the page's text; the exports keep both. Paths as in `set_path`."""
+    changes: dict[str, object] = {"layout.title.text": "", "layout.margin.t": 30}
+    layout = figure["layout"]
+    if name == "evidence":
+        fragile = len(layout.get("annotations", ())) - 1  # the note on fragile classifications
+        changes.update({f"layout.annotations[{fragile}].visible": False, "layout.margin.t": 40})
+    elif name == "network":
+        changes["layout.annotations[0].visible"] = False  # how to light links: in the caption
+    elif name in ("matrix", "coverage"):
+        changes["layout.margin.t"] = 10  # their column labels are on top, with room of their own
+    elif name == "pairs":
+        changes["layout.margin.t"] = 40
+    return changes
+
+
+def narrow_changes(name: str, figure: dict) -> dict[str, object]:
+    """Changes to a figure on the report's page when it is narrower than NARROW: smaller
+    type, panels stacked rather than side by side, colour bars below, fewer ticks; the
+    matrix is drawn transposed (`NARROW_TRANSPOSED`), sources as columns."""
+    layout, data = figure["layout"], figure["data"]
+    changes: dict[str, object] = {"layout.font.size": 11, "layout.margin.l": 4, "layout.margin.r": 4}
+    for axis in (k for k in layout if k.startswith(("xaxis", "yaxis"))):
+        changes[f"layout.{axis}.tickfont.size"] = NARROW_FONT
+    changes.update(_NARROW[name](layout, data) if name in _NARROW else {})
+    return changes
+
+
+NARROW_TRANSPOSED = {"matrix": [0]}
+"""The traces (heatmaps) a narrow screen draws transposed: their x and y swapped, z and text transposed."""
+
+
+def _index(data: list[dict], name: str) -> int:
+    return next(i for i, trace in enumerate(data) if trace.get("name") == name)
+
+
+def _below_colourbar(trace: int, y: float = -0.04) -> dict[str, object]:
+    """A heatmap's colour bar as a horizontal bar below the plot."""
+    return {f"data[{trace}].colorbar.orientation": "h", f"data[{trace}].colorbar.x": 0,
+            f"data[{trace}].colorbar.xanchor": "left", f"data[{trace}].colorbar.y": y,
+            f"data[{trace}].colorbar.yanchor": "top", f"data[{trace}].colorbar.len": 1,
+            f"data[{trace}].colorbar.thickness": 10, f"data[{trace}].colorbar.title.side": "top",
+            f"data[{trace}].colorbar.ticklabelposition": "outside"}
+
+
+def _narrow_evidence(layout: dict, data: list[dict]) -> dict[str, object]:
+    """The two count panels side by side on top, the leadership share below them."""
+    rows = len(data[0]["y"])
+    top, bottom = 0.55, 0.45  # the top panels' domain starts at `top`, the share panel's ends at `bottom`
+    return {
+        "layout.height": 2 * 20 * rows + 260,
+        "layout.xaxis.domain": [0, 0.72], "layout.xaxis2.domain": [0.78, 1], "layout.xaxis3.domain": [0, 1],
+        "layout.yaxis.domain": [top, 1], "layout.yaxis2.domain": [top, 1], "layout.yaxis3.domain": [0, bottom],
+        "layout.yaxis3.showticklabels": True, "layout.xaxis2.nticks": 3,
+        "layout.annotations[0].text": "sources:<br>management ← → leadership", "layout.annotations[0].x": 0.36,
+        "layout.annotations[1].text": "neither ·<br>disputed ·<br>split", "layout.annotations[1].x": 0.89,
+        "layout.annotations[2].y": bottom, "layout.annotations[2].x": 0.5,
+        **{f"layout.annotations[{i}].font.size": NARROW_FONT for i in range(3)},
+        "layout.legend.y": -0.03, "layout.margin.b": 150, "layout.margin.r": 16,
+    }
+
+
+def _narrow_network(layout: dict, data: list[dict]) -> dict[str, object]:
+    """Sources unlabelled (a tap names one), competencies labelled, the categories' labels over them."""
+    sources, competencies, categories = (_index(data, n) for n in ("sources", "competencies", "categories"))
+    return {f"data[{sources}].mode": "markers", f"data[{competencies}].textfont.size": NARROW_FONT,
+            f"data[{categories}].textposition": ["top left", "bottom left"],
+            f"data[{categories}].marker.size": 18, "layout.xaxis.range": [-0.06, 2.06]}
+
+
+def _narrow_matrix(layout: dict, data: list[dict]) -> dict[str, object]:
+    """Transposed (NARROW_TRANSPOSED): competencies as rows, sources as columns."""
+    sources, competencies = len(data[0]["y"]), len(data[0]["x"])
+    return {"layout.height": 16 * competencies + 300,
+            "layout.xaxis": {"side": "top", "tickangle": -90, "automargin": True,
+                             "tickfont": {"size": NARROW_FONT}, "nticks": sources + 1},
+            "layout.yaxis": {"autorange": "reversed", "automargin": True, "tickfont": {"size": NARROW_FONT}},
+            "data[0].hovertemplate": "<b>%{y}</b> — %{x}<br>%{text}<extra></extra>",
+            "data[0].colorbar.tickangle": -45, **_below_colourbar(0)}
+
+
+def _narrow_years(layout: dict, data: list[dict]) -> dict[str, object]:
+    return {"layout.xaxis.dtick": 20}
+
+
+def _narrow_coverage(layout: dict, data: list[dict]) -> dict[str, object]:
+    return {"data[0].textfont.size": 9, "layout.margin.b": 10, **_below_colourbar(0)}
+
+
+def _narrow_agreement(layout: dict, data: list[dict]) -> dict[str, object]:
+    """The thresholds' names are in the caption: there is no room for them over the lines."""
+    return {**{f"layout.annotations[{i}].visible": False for i in range(len(layout.get("annotations", ())))},
+            "layout.xaxis.dtick": 0.5, "layout.xaxis.title.font.size": 11}
+
+
+def _narrow_pairs(layout: dict, data: list[dict]) -> dict[str, object]:
+    """The two panels one above the other."""
+    coders = len(data[0]["x"])
+    return {"layout.height": 2 * (36 * coders + 60) + 120,
+            "layout.xaxis.domain": [0, 1], "layout.xaxis2.domain": [0, 1],
+            "layout.yaxis.domain": [0.6, 1], "layout.yaxis2.domain": [0, 0.4],
+            "layout.annotations[0].x": 0.5, "layout.annotations[1].x": 0.5, "layout.annotations[1].y": 0.4,
+            "layout.margin.b": 10, **_below_colourbar(1, -0.12)}
+
+
+_NARROW = {"evidence": _narrow_evidence, "network": _narrow_network, "matrix": _narrow_matrix,
+           "years": _narrow_years, "coverage": _narrow_coverage, "agreement": _narrow_agreement,
+           "pairs": _narrow_pairs}
+
+
+def set_path(root: dict, path: str, value) -> None:
+    """Set `root`'s member at `path` ('layout.annotations[0].text'), making what is missing on
+    the way; the report's page script reads the same paths (report.html.j2, setPath).
+
+    >>> figure = {"layout": {}}
+    >>> set_path(figure, "layout.annotations[1].visible", False)
+    >>> figure
+    {'layout': {'annotations': [None, {'visible': False}]}}
+    """
+    keys = [int(k) if k.isdigit() else k for k in path.replace("[", ".").replace("]", "").split(".")]
+    node = root
+    for key, following in itertools.pairwise([*keys, None]):
+        if isinstance(node, list):
+            node.extend([None] * (key + 1 - len(node)))
+        if following is None:
+            node[key] = value
+            return
+        if (node[key] if isinstance(node, list) else node.get(key)) is None:
+            node[key] = [] if isinstance(following, int) else {}
+        node = node[key]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import html
 import os
 import re
 import shutil
@@ -24,11 +25,12 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.io.json import to_json_plotly
 from plotly.offline import get_plotlyjs
 
 from ..files import write_atomic
 from ..inputs.extract.common import quiet
-from .charts import figure_script
+from .charts import CAPTIONS, NARROW, NARROW_TRANSPOSED, figure_script, narrow_changes, page_changes, set_path
 
 CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 IMAGE_FORMATS = ("png", "svg")
@@ -55,11 +57,41 @@ def find_chrome() -> str | None:
 
 
 def figure_html(fig: go.Figure, name: str, whole_page: bool) -> str:
-    """One figure as HTML: a whole page using ./plotly.min.js, or a div for the report."""
-    return pio.to_html(fig, full_html=whole_page, include_plotlyjs="directory" if whole_page else False,
-                       div_id=f"figure-{name}", config={**CONFIG, "toImageButtonOptions": {
-                           **CONFIG["toImageButtonOptions"], "filename": name}},
-                       post_script=figure_script(name) or None, default_width="100%")
+    """One figure as HTML: a whole page using ./plotly.min.js, or, for the report, its caption
+    and an empty div with the figure as JSON beside it (`figure_payload`), which the report's
+    page script draws once it scrolls into view, after plotly.js has loaded at the end of the page."""
+    if whole_page:
+        script = figure_script(name)
+        return pio.to_html(fig, full_html=True, include_plotlyjs="directory", div_id=f"figure-{name}",
+                           config=figure_config(name), default_width="100%",
+                           post_script=f"({script})(document.getElementById('{{plot_id}}'));" if script else None)
+    payload = figure_payload(fig, name)
+    div, script = f"figure-{name}", figure_script(name)
+    height = payload["layout"].get("height") or 450  # room kept, so the page does not move when it is drawn
+    parts = [f'<p class="caption">{html.escape(CAPTIONS[name])}</p>' if name in CAPTIONS else "",
+             f'<div id="{div}" class="plot" style="height:{height}px"></div>',
+             f'<script type="application/json" id="{div}-data">{to_json_plotly(payload)}</script>',
+             f"<script>(window.litcoderScripts = window.litcoderScripts || {{}})['{div}'] = {script};</script>"
+             if script else ""]
+    return "\n".join(part for part in parts if part)
+
+
+def figure_config(name: str) -> dict:
+    """plotly.js's config for a figure: responsive, and its image button names the file after it."""
+    return {**CONFIG, "toImageButtonOptions": {**CONFIG["toImageButtonOptions"], "filename": name}}
+
+
+def figure_payload(fig: go.Figure, name: str) -> dict:
+    """What the report's page script needs to draw a figure: its data and layout as on the
+    page (charts.page_changes: no title, the page gives it as a heading), its config, and, for
+    a narrow screen (below `narrow_below` CSS pixels), the traces to transpose and the
+    changes to make (charts.narrow_changes), as paths ('layout.xaxis.dtick') and values."""
+    figure = fig.to_dict()
+    for path, value in page_changes(name, figure).items():
+        set_path(figure, path, value)
+    return {"data": figure["data"], "layout": figure["layout"], "config": figure_config(name),
+            "narrow_below": NARROW, "narrow_transposed": NARROW_TRANSPOSED.get(name, []),
+            "narrow": narrow_changes(name, figure)}
 
 
 def write_figures(figures: dict[str, go.Figure], folder: Path, images: bool = True) -> tuple[list[Path], str]:
