@@ -414,12 +414,14 @@ def matrix_chart(context: _Context) -> go.Figure:
         scale += [[code / len(colours), colour], [(code + 1) / len(colours), colour]]
     fig = go.Figure(go.Heatmap(
         z=z, x=[context.labels[c] for c in competencies], y=[context.cite[k] for k in keys], zmin=-0.5,
-        zmax=len(colours) - 0.5, colorscale=scale, xgap=1, ygap=1, hovertext=hover,
+        zmax=len(colours) - 0.5, colorscale=scale, hovertext=hover,
+        # white lines between cells only where cells are several pixels wide: else they hide them
+        xgap=1 if len(competencies) <= LABELS_UP_TO else 0, ygap=1 if len(keys) <= 2 * LABELS_UP_TO else 0,
         hovertemplate="<b>%{x}</b> — %{y}<br>%{hovertext}<extra></extra>",
         text=letters, texttemplate="%{text}" if letters is not None else None, textfont=dict(size=10),
         colorbar=dict(title="framing", tickvals=list(range(len(colours))),
                       ticktext=["not coded", *(f"{f} ({FRAMING_LETTERS[f]})" for f in order[1:])],
-                      thickness=14, len=min(1.0, 300 / max(300, 22 * len(keys))), y=1, yanchor="top")))
+                      thickness=14, lenmode="pixels", len=300, y=1, yanchor="top")))
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont=dict(size=11))
     fig.update_xaxes(tickangle=-45, automargin=True, side="top", tickfont=dict(size=11))
     return _layout(fig, "matrix", int(min(1400, max(420, 22 * len(keys) + 260))))
@@ -660,7 +662,7 @@ def page_changes(name: str, figure: dict) -> dict[str, object]:
 def narrow_changes(name: str, figure: dict) -> dict[str, object]:
     """Changes to a figure on the report's page when it is narrower than NARROW: smaller
     type, panels stacked rather than side by side, colour bars below, fewer ticks; the
-    matrix is drawn transposed (`NARROW_TRANSPOSED`), sources as columns."""
+    matrix may be drawn transposed (`narrow_transposed`)."""
     layout, data = figure["layout"], figure["data"]
     changes: dict[str, object] = {"layout.font.size": 11, "layout.margin.l": 4, "layout.margin.r": 4}
     for axis in (k for k in layout if k.startswith(("xaxis", "yaxis"))):
@@ -669,8 +671,13 @@ def narrow_changes(name: str, figure: dict) -> dict[str, object]:
     return changes
 
 
-NARROW_TRANSPOSED = {"matrix": [0]}
-"""The traces (heatmaps) a narrow screen draws transposed: their x and y swapped, z and text transposed."""
+def narrow_transposed(name: str, figure: dict) -> list[int]:
+    """The traces (heatmaps) a narrow screen draws transposed, their x and y swapped, z and
+    texts transposed: the matrix, when it has fewer sources than competencies, so that the
+    longer side runs down the screen."""
+    if name == "matrix" and len(figure["data"][0]["y"]) <= len(figure["data"][0]["x"]):
+        return [0]
+    return []
 
 
 def _index(data: list[dict], name: str) -> int:
@@ -712,14 +719,17 @@ def _narrow_network(layout: dict, data: list[dict]) -> dict[str, object]:
 
 
 def _narrow_matrix(layout: dict, data: list[dict]) -> dict[str, object]:
-    """Transposed (NARROW_TRANSPOSED): competencies as rows, sources as columns."""
+    """Column labels upright, the colour bar below; transposed (`narrow_transposed`) when it
+    has fewer sources than competencies: competencies as rows, sources as columns."""
     sources, competencies = len(data[0]["y"]), len(data[0]["x"])
-    return {"layout.height": 16 * competencies + 300,
-            "layout.xaxis": {"side": "top", "tickangle": -90, "automargin": True,
-                             "tickfont": {"size": NARROW_FONT}, "nticks": sources + 1},
-            "layout.yaxis": {"autorange": "reversed", "automargin": True, "tickfont": {"size": NARROW_FONT}},
-            "data[0].hovertemplate": "<b>%{y}</b> — %{x}<br>%{text}<extra></extra>",
-            "data[0].colorbar.tickangle": -45, **_below_colourbar(0)}
+    changes = {"layout.xaxis.tickangle": -90, "data[0].colorbar.tickangle": -45, "data[0].colorbar.lenmode": "fraction",
+               **_below_colourbar(0)}
+    if (sources if sources <= competencies else competencies) > 40:  # columns too thin for a gap between them
+        changes["data[0].xgap"] = 0
+    if sources <= competencies:
+        changes.update({"layout.height": 16 * competencies + 300, "layout.xaxis.nticks": sources + 1,
+                        "data[0].hovertemplate": "<b>%{y}</b> — %{x}<br>%{hovertext}<extra></extra>"})
+    return changes
 
 
 def _narrow_years(layout: dict, data: list[dict]) -> dict[str, object]:

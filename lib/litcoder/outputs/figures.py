@@ -30,7 +30,7 @@ from plotly.offline import get_plotlyjs
 
 from ..files import write_atomic
 from ..inputs.extract.common import quiet
-from .charts import CAPTIONS, NARROW, NARROW_TRANSPOSED, figure_script, narrow_changes, page_changes, set_path
+from .charts import CAPTIONS, NARROW, figure_script, narrow_changes, narrow_transposed, page_changes, set_path
 
 CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 IMAGE_FORMATS = ("png", "svg")
@@ -90,7 +90,7 @@ def figure_payload(fig: go.Figure, name: str) -> dict:
     for path, value in page_changes(name, figure).items():
         set_path(figure, path, value)
     return {"data": figure["data"], "layout": figure["layout"], "config": figure_config(name),
-            "narrow_below": NARROW, "narrow_transposed": NARROW_TRANSPOSED.get(name, []),
+            "narrow_below": NARROW, "narrow_transposed": narrow_transposed(name, figure),
             "narrow": narrow_changes(name, figure)}
 
 
