@@ -12,6 +12,8 @@ but reported as an orphan, so that nobody's judgement silently disappears.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +41,6 @@ its passage), exact / normalized / fuzzy (re-anchored in the edited text), '' (a
 # offsets in the folded text are offsets in the original.
 _FOLD = str.maketrans({"‘": "'", "’": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"',
                        "–": "-", "—": "-", "\u00a0": " "})
-_WHITESPACE = re.compile(r"\s+")
 
 
 def locate_quote(quote: str, text: str) -> tuple[int, int] | None:
@@ -55,10 +56,22 @@ def locate_quote(quote: str, text: str) -> tuple[int, int] | None:
     if not wanted:
         return None
     folded = text.translate(_FOLD)
-    at = _WHITESPACE.sub(" ", folded).find(wanted)
+    collapsed = _collapsed(folded)
+    at = collapsed.find(wanted)
     if at < 0:
         return None
+    if len(collapsed) == len(folded):  # no run of two or more spaces: the offsets are the text's
+        return at, at + len(wanted)
     return _original(folded, at), _original(folded, at + len(wanted) - 1) + 1
+
+
+def _collapsed(text: str) -> str:
+    """`text` with each run of whitespace made one space: what re.sub(r"\\s+", " ", text) gives, in
+    a fraction of the time (str.split knows the same whitespace as re's \\s)."""
+    words = text.split()
+    if not words:
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + " ".join(words) + (" " if text[-1].isspace() else "")
 
 
 _LONG_WHITESPACE = re.compile(r"\s{2,}")
@@ -92,8 +105,20 @@ class _Context:
         self.passage_starts: dict[str, list[tuple[int, int, int]]] = {}
         for c, n, s, e in zip(passages["citekey"], passages["passage"], passages["start"], passages["end"]):
             self.passage_starts.setdefault(c, []).append((s, e, n))
+        # a source's passages follow one another in its text, so the one holding an offset is
+        # found by halving; a source whose passages do not is searched one by one
+        self.ordered = {c: [start for start, _, _ in spans] for c, spans in self.passage_starts.items()
+                        if all(a[1] <= b[0] and a[0] <= a[1] for a, b in itertools.pairwise(spans))}
 
     def passage_at(self, citekey: str, offset: int) -> int | None:
+        starts = self.ordered.get(citekey)
+        if starts is not None:
+            k = bisect.bisect_right(starts, offset) - 1
+            if k >= 0:
+                start, end, number = self.passage_starts[citekey][k]
+                if start <= offset < end:
+                    return number
+            return None
         for start, end, number in self.passage_starts.get(citekey, []):
             if start <= offset < end:
                 return number
@@ -200,7 +225,7 @@ def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, c
     coding = {"coder": coder, "id": coding_id, "citekey": citekey, "passage": passage,
               "quote": values["quote"], "competency": competency, "framing": framing,
               "memo": values.get("memo", ""), "coded_at": coded_at, "line": line}
-    _anchor(coding, _stored_anchor(values, line, log), log, context)
+    _anchor(coding, values, _stored_anchor(values, line, log), log, context)
     page = values.get("page", "")
     if page and _too_large(page):
         log.warning(line, f"page {number_problem(page)}; it is ignored", "write the page the quote is on",
@@ -212,15 +237,16 @@ def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, c
     return coding
 
 
-def _stored_anchor(values: dict[str, str], line: int, log: ProblemLog) -> Anchor:
-    """The selector saved with a coding (quote, context, position), as far as the row has one.
+def _stored_anchor(values: dict[str, str], line: int, log: ProblemLog) -> Anchor | None:
+    """The selector saved with a coding (quote, context, position), as far as the row has one;
+    None for a row with no position (the usual hand-made row).
 
     litcoder writes only numbers as positions; any other start or end is reported and the
     quote is looked for by its words instead.
     """
     cells = values.get("start", ""), values.get("end", "")
-    if not any(cells):  # the usual hand-made row: no position to read
-        return Anchor(exact=values["quote"], prefix=values.get("prefix", ""), suffix=values.get("suffix", ""))
+    if not any(cells):
+        return None
     start, end = (whole_number(cell) if cell else None for cell in cells)
     for column, number in (("start", start), ("end", end)):
         if number is None and values.get(column, ""):
@@ -231,7 +257,7 @@ def _stored_anchor(values: dict[str, str], line: int, log: ProblemLog) -> Anchor
                   start=start, end=end if start is not None else None)
 
 
-def _anchor(coding: dict, stored: Anchor, log: ProblemLog, context: _Context) -> None:
+def _anchor(coding: dict, values: dict[str, str], stored: Anchor | None, log: ProblemLog, context: _Context) -> None:
     """Place the quote in its source: where it was saved, else in its passage, else by
     re-anchoring on quote, context and position (the source was edited), else an orphan."""
     citekey, number, quote, line = coding["citekey"], coding["passage"], coding["quote"], coding["line"]
@@ -249,15 +275,15 @@ def _anchor(coding: dict, stored: Anchor, log: ProblemLog, context: _Context) ->
             log.warning(line, f"{citekey} has no passage {number} and the coding has no quote, so it is not placed",
                         "fix the passage number and add a quote", "coding-orphan")
         return
-    saved_at = stored.start is not None and stored.end is not None
+    saved_at = stored is not None and stored.start is not None and stored.end is not None
     if saved_at and _same_words(text[stored.start:stored.end], quote):
         found, method = (stored.start, stored.end), "position"
     elif not saved_at and span and (inside := locate_quote(quote, text[span[0]:span[1]])):
         # A hand-made row (no saved place): its passage number says where to look first.
         found, method = (span[0] + inside[0], span[0] + inside[1]), "passage"
     else:
-        hint = stored if stored.start is not None else Anchor(quote, stored.prefix, stored.suffix,
-                                                              span[0] if span else None)
+        hint = stored if stored is not None and stored.start is not None else Anchor(
+            quote, values.get("prefix", ""), values.get("suffix", ""), span[0] if span else None)
         match = locate(text, hint)
         found, method = ((match.start, match.end), match.method) if match else (None, "")
         if match and match.method == "fuzzy":
@@ -293,7 +319,8 @@ def _too_large(cell: str) -> bool:
 
 
 def _passage_number(value: str) -> int | None:
-    number = whole_number(value)
+    # the usual cell, a few digits, read at once; anything else as whole_number reads numbers
+    number = int(value) if len(value) < 6 and value.isascii() and value.isdigit() else whole_number(value)
     return number if number else None
 
 
