@@ -29,7 +29,8 @@ def test_build_writes_every_output(built):
                 "tables/agreement.csv", "tables/agreement_pairs.csv", "tables/disagreements.csv",
                 "graph/review.graphml", "graph/review.gexf", "report.html", "figures/plotly.min.js",
                 *(f"figures/{name}.html" for name in ("evidence", "network", "matrix", "years", "coverage",
-                                                      "agreement", "pairs"))]
+                                                      "agreement", "pairs")),
+                *(f"sources/{citekey}.html" for citekey in built.review.sources["citekey"])]
     for relative in expected:
         assert (out / relative).stat().st_size > 0, relative
     assert sorted(p.relative_to(out).as_posix() for p in built.written) == sorted(expected)
@@ -40,12 +41,17 @@ def test_evidence_table_has_one_row_per_competency(built):
     assert table.columns.tolist() == EVIDENCE_COLUMNS
     assert len(table) == 24 and table["competency"].is_unique
     assert set(table["classification"]) <= {"leadership", "management", "both", "neither", "contested", "insufficient"}
-    assert set(table["decision_status"]) == {"agrees", "drifted", "no decision"}
+    assert set(table["decision_status"]) == {"agrees", "drifted", "overrides", "no decision"}
+    assert (table["explanation"].str.len() > 40).all()
 
 
 def test_codings_table_cites_author_year(built):
     table = pd.read_csv(built.review.path / "outputs/tables/codings.csv")
-    assert len(table) == len(built.review.codings)
+    # every coding but the one the committee settled absent (Mintzberg's charisma, passage 12)
+    assert len(table) == len(built.review.codings) - 1
+    assert not ((table["citekey"] == "Mintzberg1973Nature") & (table["passage"] == 12)
+                & (table["competency"] == "charisma")).any()
+    assert table.loc[table["citekey"] == "Kotter1990WhatLeaders", "citation"].iloc[0].startswith("Kotter, 1990, para. ")
     assert table.loc[table["citekey"] == "BennisNanus1985Leaders", "author_year"].iloc[0] == "Bennis & Nanus, 1985"
 
 
@@ -55,7 +61,7 @@ def test_report_shows_lists_method_cards_and_references(built):
         assert section in html
     assert html.count('<article class="card"') == 24
     assert "Beta(1 + L + B/2" in html  # the method, as written in evidence.METHOD
-    assert "Rulings the evidence no longer supports" in html
+    assert "Rulings that have drifted" in html and "Rulings that override the evidence" in html
     assert "Bennis, W., &amp; Nanus, B. (1985). <i>Leaders: The Strategies for Taking Charge</i>." in html
     assert html.count('<div id="figure-') == 7
     assert 'id="agreement"' in html and "Krippendorff&#39;s alpha" in html
@@ -102,3 +108,85 @@ def test_a_review_with_problems_still_builds(review_copy):
     assert problems["kind"].tolist()[0] == "coding-citekey"
     assert "coder-a" not in set(result.review.codings["coder"])
     assert "Nobody2020" in result.report.read_text(encoding="utf-8")
+
+
+CARD = re.compile(r'<article class="card" id="c-(?P<id>[^"]+)">(?P<body>.*?)</article>', re.S)
+
+
+def cards_of(html: str) -> dict[str, str]:
+    return {m["id"]: m["body"] for m in CARD.finditer(html)}
+
+
+def test_every_card_tells_one_story(built):
+    """The bar adds up to the sources, the shares under it say the same, the sentence names the
+    same counts and the classification of the badge, and no share contradicts it."""
+    html = built.report.read_text(encoding="utf-8")
+    evidence = pd.read_csv(built.review.path / "outputs/tables/evidence.csv").set_index("competency")
+    cards = cards_of(html)
+    assert set(cards) == set(evidence.index)
+    for competency, body in cards.items():
+        row = evidence.loc[competency]
+        bar = r'<span class="part [a-z]+" style="width: [\d.]+%"[^>]*>(\d+)</span>'
+        parts = [int(n) for n in re.findall(bar, body)]
+        assert sum(parts) == row["sources"], competency
+        widths = [float(w) for w in re.findall(r'class="part [a-z]+" style="width: ([\d.]+)%"', body)]
+        assert not widths or abs(sum(widths) - 100) < 0.1, competency
+        shares = re.findall(r"</span>[a-z ]+: (\d+) of (\d+) \(", body)
+        assert [int(k) for k, _ in shares] == parts and all(int(n) == row["sources"] for _, n in shares)
+        sentence = _unescape(re.search(r'<p class="why">(.*?)</p>', body, re.S)[1])
+        assert sentence == row["explanation"]
+        assert f"evidence: {row['classification']}" in body.replace("insufficient evidence", "insufficient")
+        verdict = {"contested": "so it is contested.", "insufficient": "so the evidence is insufficient."}
+        assert sentence.endswith(verdict.get(row["classification"], f"so it is classified {row['classification']}.")
+                                 .replace("classified both.", "classified both leadership and management."))
+        if row["sources"]:
+            assert sentence.startswith(f"Of {row['sources']} sources" if row["sources"] > 1 else "The one source")
+        for part in ("leadership", "management", "both", "neither"):
+            k = row[f"{part}_sources"]
+            if k and row["sources"] > 1:
+                assert f"{k} " in sentence and f"as {part if part != 'both' else 'both leadership and management'}" \
+                    in sentence, (competency, part)
+        # a framing that is classified holds more than half of the sources' voices
+        if row["classification"] in ("leadership", "management", "both", "neither"):
+            assert row[f"p_{row['classification']}"] >= 0.9
+        # the ruling stands in the card's header, beside the classification
+        header = body.split("</header>")[0]
+        assert "status-" in header
+        if isinstance(row["decision"], str):
+            assert f"ruled: {row['decision']}" in header
+
+
+def _unescape(text: str) -> str:
+    import html as html_module
+
+    return html_module.unescape(" ".join(text.split()))
+
+
+def test_a_ruling_recorded_against_the_evidence_overrides_it_and_never_drifts(review_copy):
+    from litcoder import Review
+    from litcoder.analysis.evidence import weigh_evidence
+    from litcoder.inputs.decisions import COUNT_COLUMNS, record_decision
+
+    evidence = weigh_evidence(Review.load(review_copy)).set_index("competency")
+    row = evidence.loc["controlling"]  # contested today
+    record_decision(review_copy, "controlling", "management", "Fayol's and Gulick's usage decides.", "member-z",
+                    {c: row[c] for c in COUNT_COLUMNS}, row["classification"])
+    record_decision(review_copy, "planning", "management", "As before.", "member-z",
+                    {c: evidence.loc["planning", c] for c in COUNT_COLUMNS}, evidence.loc["planning", "classification"])
+    html = build(review_copy, images=False).report.read_text(encoding="utf-8")
+    cards = cards_of(html)
+    assert "overrides the evidence" in cards["controlling"].split("</header>")[0]
+    assert "agrees with the evidence" in cards["planning"].split("</header>")[0]
+    assert "drifted" not in cards["controlling"] + cards["planning"]
+
+
+def test_a_quote_chosen_by_several_coders_is_shown_once_and_opens_its_passage(built):
+    body = cards_of(built.report.read_text(encoding="utf-8"))["charisma"]
+    assert body.count("nor as a matter of personal magnetism or flair</blockquote>") == 1
+    assert "coder-a: neither; coder-c: neither" in body
+    link = re.search(r'<a href="(sources/Kotter1990WhatLeaders.html#p(\d+))"', body)
+    page = (built.review.path / "outputs" / link[1].split("#")[0]).read_text(encoding="utf-8")
+    assert f'<section id="p{link[2]}">' in page and "<mark" in page
+    assert 'href="../report.html#c-charisma"' in page
+    # no "and N more": the rest open in place
+    assert "more codings" not in body

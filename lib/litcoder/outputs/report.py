@@ -17,7 +17,7 @@ import markupsafe
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
-from ..analysis.disagreements import disagreements
+from ..analysis.disagreements import disagreements, open_by_competency
 from ..analysis.evidence import (
     CLASSIFICATION_DEFINITIONS,
     CLASSIFICATIONS,
@@ -43,11 +43,12 @@ from .pages import FOLDER, page_name, passage_anchor, source_pages, write_source
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 
 EVIDENCE_COLUMNS = [
-    "competency", "label", "group", "working_classification", "sources",
-    "leadership_sources", "management_sources", "both_sources", "neither_sources", "disputed_sources",
-    "passages", "codings", "coders", "classification", "leadership_share", "share_low", "share_high",
-    "p_leadership", "p_management", "p_both", "p_neither", "fragile", "pivotal_sources",
-    "decision", "decided_on", "decision_status", "evidence_changed",
+    "competency", "label", "group", "working_classification", "classification", "explanation", "sources",
+    *(f"{part}_sources" for part in COMPOSITION), *(f"{part}_{end}" for part in COMPOSITION for end in ("low", "high")),
+    "passages", "codings", "coders", "p_leadership", "p_management", "p_both", "p_neither",
+    "leadership_share", "share_low", "share_high", "fragile", "pivotal_sources",
+    "decision", "decision_lists", "decided_on", "decided_by", "decision_status", "ruled_on_classification",
+    "evidence_changed", "decision_rationale",
 ]
 PROBLEMS_IN_REPORT = 500
 """Input problems listed in the report; all of them are in outputs/problems.csv."""
@@ -226,6 +227,7 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
                     .itertuples(index=False)],
         **CARD_WORDS,
         report_href="",
+        open_items_per_competency=OPEN_ITEMS_PER_COMPETENCY,
         plotly_js=markupsafe.Markup(get_plotlyjs()),
         agreement=_agreement_summary(result),
         disagreements=_disagreement_lists(result),
@@ -356,8 +358,8 @@ def _composition(row: dict) -> list[dict]:
             for part in COMPOSITION if n and row[f"{part}_sources"]]
 
 
-OPEN_ITEMS_IN_REPORT = 200
-"""Open disagreements listed in the report; all are in outputs/tables/disagreements.csv."""
+OPEN_ITEMS_PER_COMPETENCY = 50
+"""Open disagreements listed per competency in the report; all are in outputs/tables/disagreements.csv."""
 
 
 def _agreement_summary(result) -> list[dict]:
@@ -369,15 +371,27 @@ def _agreement_summary(result) -> list[dict]:
 
 
 def _disagreement_lists(result) -> dict:
+    """The open disagreements grouped per competency, and the settled ones, each citing where."""
     if result is None or result.disagreements is None:
-        return {"open": [], "settled": [], "open_total": 0}
+        return {"groups": [], "settled": [], "open_total": 0}
     items = result.disagreements
-    records = items.astype(object).where(items.notna(), None).to_dict("records")
+    groups = open_by_competency(items)
+    for group in groups:
+        for item in group["items"]:
+            item["where"] = _where(item)
+    settled = items[items["status"] == "settled"]
+    records = settled.astype(object).where(settled.notna(), None).to_dict("records")
     for record in records:
         record["positions"] = record["positions"].split("\n")
-    open_items = [r for r in records if r["status"] == "open"]
-    return {"open": open_items[:OPEN_ITEMS_IN_REPORT], "open_total": len(open_items),
-            "settled": [r for r in records if r["status"] == "settled"]}
+        record["where"] = _where(record)
+    return {"groups": groups, "open_total": int((items["status"] == "open").sum()), "settled": records}
+
+
+def _where(item: dict) -> str:
+    """'Kotter, 1990, p. 104' or 'Kotter, 1990, para. 3' for a passage; the source for a framing item."""
+    if item["passage"] is None:
+        return item["author_year"]
+    return cite_quote(item["author_year"], item.get("page"), item["passage"])
 
 
 def _grouped(cards: list[dict]) -> list[dict]:
