@@ -522,3 +522,19 @@ def test_weighted_value_of_prevalence_bias_and_others():
         prevalence_bias(both, categories=[0, 1])
     with pytest.raises(ValueError):
         weighted_value(np.mean, *unit_patterns(both))
+
+
+@pytest.mark.parametrize("data, categories", [(agreeing_coders(), None), (from_table([[40, 6], [9, 45]]), [0, 1]),
+                                              (np.array([[1.0, 1.0], [1.0, 1.0], [2.0, 2.0]]), None)],
+                         ids=["three coders", "two coders", "undefined resamples"])
+def test_every_interval_of_the_table_is_bootstrap_intervals_to_the_last_digit(data, categories):
+    """The table takes its intervals' quantiles together; each is exactly what bootstrap_interval gives."""
+    statistics = {"percent agreement": percent_agreement, "Krippendorff's alpha": krippendorff_alpha,
+                  "Cohen's kappa": cohen_kappa, "Fleiss' kappa": fleiss_kappa,
+                  "Gwet's AC1": partial(gwet_ac1, categories=categories),
+                  "Brennan–Prediger": partial(brennan_prediger, categories=categories)}
+    table = coefficients(data, resamples=120, seed=9, categories=categories)
+    for row in table.itertuples():
+        if row.coefficient in statistics:
+            interval = bootstrap_interval(statistics[row.coefficient], data, resamples=120, seed=9)
+            assert (row.low, row.high) == interval or np.isnan([row.low, *interval]).all()
