@@ -121,9 +121,10 @@ def evidence_chart(context: _Context) -> go.Figure:
     e = context.order
     labels = [f"{label} †" if f else label for label, f in zip(e["label"], e["fragile"])]
     fig = make_subplots(rows=1, cols=3, shared_yaxes=True, column_widths=[0.42, 0.18, 0.4], horizontal_spacing=0.02,
-                        subplot_titles=("sources: management ← → leadership", "neither · disputed · split",
+                        subplot_titles=("sources: management ← → leadership", "neither, disputed<br>or split",
                                         "leadership share, 95% interval<br>"
                                         "<sup>of the sources on the leadership–management axis</sup>"))
+    fig.update_annotations(font_size=14)  # the panels' titles
     by_framing = {f: context.voices[context.voices["framing"] == f].groupby("competency")["citekey"].agg(list)
                   for f in COMPOSITION}
 
@@ -636,7 +637,7 @@ CAPTIONS = {
 }
 """What each figure shows, said under its heading in the report (where it wraps on any screen)."""
 
-NARROW = 600
+NARROW = 800
 """Figures narrower than this (in CSS pixels: a phone) take their `narrow_changes`."""
 NARROW_FONT = 10
 
@@ -702,8 +703,10 @@ def _narrow_evidence(layout: dict, data: list[dict]) -> dict[str, object]:
         "layout.xaxis.domain": [0, 0.72], "layout.xaxis2.domain": [0.78, 1], "layout.xaxis3.domain": [0, 1],
         "layout.yaxis.domain": [top, 1], "layout.yaxis2.domain": [top, 1], "layout.yaxis3.domain": [0, bottom],
         "layout.yaxis3.showticklabels": True, "layout.xaxis2.nticks": 3,
-        "layout.annotations[0].text": "sources:<br>management ← → leadership", "layout.annotations[0].x": 0.36,
-        "layout.annotations[1].text": "neither ·<br>disputed ·<br>split", "layout.annotations[1].x": 0.89,
+        "layout.annotations[0].text": "sources:<br>management ←<br>→ leadership", "layout.annotations[0].x": 0.36,
+        "layout.annotations[1].text": "neither,<br>disputed<br>or split", "layout.annotations[1].x": 0.89,
+        "layout.annotations[2].text": "leadership share, 95% interval,<br>of the sources on the<br>"
+                                      "leadership–management axis",
         "layout.annotations[2].y": bottom, "layout.annotations[2].x": 0.5,
         **{f"layout.annotations[{i}].font.size": NARROW_FONT for i in range(3)},
         "layout.legend.y": -0.03, "layout.margin.b": 150, "layout.margin.r": 16,
@@ -715,7 +718,7 @@ def _narrow_network(layout: dict, data: list[dict]) -> dict[str, object]:
     sources, competencies, categories = (_index(data, n) for n in ("sources", "competencies", "categories"))
     return {f"data[{sources}].mode": "markers", f"data[{competencies}].textfont.size": NARROW_FONT,
             f"data[{categories}].textposition": ["top left", "bottom left"],
-            f"data[{categories}].marker.size": 18, "layout.xaxis.range": [-0.06, 2.06]}
+            f"data[{categories}].marker.size": 18, "layout.xaxis.range": [-0.06, 2.3]}
 
 
 def _narrow_matrix(layout: dict, data: list[dict]) -> dict[str, object]:
@@ -743,7 +746,7 @@ def _narrow_coverage(layout: dict, data: list[dict]) -> dict[str, object]:
 def _narrow_agreement(layout: dict, data: list[dict]) -> dict[str, object]:
     """The thresholds' names are in the caption: there is no room for them over the lines."""
     return {**{f"layout.annotations[{i}].visible": False for i in range(len(layout.get("annotations", ())))},
-            "layout.xaxis.dtick": 0.5, "layout.xaxis.title.font.size": 11}
+            "layout.xaxis.dtick": 0.5, "layout.xaxis.title.text": "Krippendorff's alpha"}
 
 
 def _narrow_pairs(layout: dict, data: list[dict]) -> dict[str, object]:
