@@ -129,17 +129,21 @@ def gexf(graph: nx.Graph) -> bytes:
         return data.getvalue()
 
 
-def _graphml(graph: nx.Graph) -> str:
+def _graphml(graph: nx.Graph) -> bytes:
     _check_graph(graph)
     keys: dict[tuple[str, str, str], str] = {}
+    starts: dict[tuple[str, str, type], str] = {}  # each (scope, name, type)'s opening tag, made once
     text, attribute = _Escaped(_lxml_text), _Escaped(_lxml_attribute)
+
+    def start(scope: str, name: str, value, indent: str) -> str:
+        key = keys.setdefault((name, _kind(name, value), scope), f"d{len(keys)}")  # numbered as first met
+        return starts.setdefault((scope, name, type(value)), f'{indent}<data key="{key}">')
 
     def values(scope: str, data: dict, indent: str) -> str:
         lines = []
         for name, value in data.items():
-            kind = _kind(name, value)
-            key = keys.setdefault((name, kind, scope), f"d{len(keys)}")
-            lines.append(f'{indent}<data key="{key}">{text(value) if kind == "string" else value}</data>\n')
+            opening = starts.get((scope, name, type(value))) or start(scope, name, value, indent)
+            lines.append(opening + (text(value) if type(value) is str else str(value)) + "</data>\n")
         return "".join(lines)
 
     def element(tag: str, names: str, data: dict) -> str:
@@ -166,15 +170,20 @@ def _gexf(graph: nx.Graph) -> bytes:
     _check_graph(graph)
     attribute = _Escaped(ElementTree._escape_attrib)  # what ElementTree, which networkx uses here, escapes with
     ids: dict[str, dict[str, tuple[str, str]]] = {"node": {}, "edge": {}}
+    starts: dict[tuple[str, str, type], str] = {}  # each (scope, name, type)'s opening, made once
     counter = itertools.count()
+
+    def start(scope: str, name: str, value) -> str:
+        kind = _kind(name, value)
+        if name not in ids[scope]:  # numbered as first met, nodes' and edges' in one count
+            ids[scope][name] = str(next(counter)), kind
+        return starts.setdefault((scope, name, type(value)), f'          <attvalue for="{ids[scope][name][0]}" value="')
 
     def values(scope: str, data: dict) -> str:
         lines = []
         for name, value in data.items():
-            if name not in ids[scope]:  # numbered as first met, nodes' and edges' in one count
-                ids[scope][name] = str(next(counter)), _kind(name, value)
-            number = ids[scope][name][0]
-            lines.append(f'          <attvalue for="{number}" value="{_gexf_value(value, attribute)}" />\n')
+            opening = starts.get((scope, name, type(value))) or start(scope, name, value)
+            lines.append(opening + _gexf_value(value, attribute) + '" />\n')
         return f"        <attvalues>\n{''.join(lines)}        </attvalues>\n" if lines else ""
 
     def element(tag: str, names: str, data: dict) -> str:
