@@ -295,7 +295,9 @@ def _anchor(coding: dict, values: dict[str, str], stored: Anchor | None, log: Pr
                     + ("" if span else f" (which has no passage {number})") + "; the coding is kept and still counted",
                     "copy the quote again from the source text, or fix the source if it was edited", "coding-orphan")
         return
-    now_in = context.passage_at(citekey, found[0])
+    # found in its own passage, of passages that do not overlap: no other passage holds it
+    in_its_passage = method == "passage" and citekey in context.ordered
+    now_in = number if in_its_passage else context.passage_at(citekey, found[0])
     if now_in is None:
         log.warning(line, f"orphan: the quote falls between the passages of {citekey}; the coding is kept and counted",
                     "quote words from one passage", "coding-orphan")
