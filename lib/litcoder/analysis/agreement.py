@@ -453,14 +453,20 @@ def _cohen_table(data: np.ndarray) -> _Table:
 
 
 def _gwet_table(data: np.ndarray, chance: str, categories=None) -> _Table:
+    """The table of one of Gwet's (2014) coefficients (see `_gwet_tables`)."""
+    return _gwet_tables(data, (chance,), categories)[0]
+
+
+def _gwet_tables(data: np.ndarray, chances: tuple[str, ...], categories=None) -> list[_Table]:
     """Gwet's (2014) parts for the multi-rater coefficients with missing values.
 
     Columns per unit: p_a,u = Σ_c n_uc (n_uc − 1) / (m_u (m_u − 1)) if m_u ≥ 2 (else 0),
     [m_u ≥ 2], [m_u ≥ 1], and n_uc / m_u for each category c. Then
     p_a = Σ p_a,u / #(m_u ≥ 2) and π_c = Σ n_uc / m_u / #(m_u ≥ 1), the averages Gwet
-    gives for units with unequal numbers of values. `chance` names the chance term:
+    gives for units with unequal numbers of values. Each of `chances` names a chance term:
     'fleiss' Σ π_c²; 'ac1' Σ π_c (1 − π_c) / (q − 1); 'uniform' 1/q. q is the number of
     `categories` when given, else the number observed (in the data, or in the resample).
+    One table per chance term, all with the same columns (so resampled sums are made once).
     """
     coded = _code(data, categories)
     m = coded.counts.astype(float)
@@ -469,7 +475,7 @@ def _gwet_table(data: np.ndarray, chance: str, categories=None) -> _Table:
     shares = _value_counts(coded, weights=1.0 / np.maximum(m, 1))
     given = None if categories is None else len(coded.values)
 
-    def finish(sums):
+    def finish(sums, chance):
         p_a = sums[:, 0] / sums[:, 1]
         pi = sums[:, 3:] / sums[:, 2:3]
         q = (sums[:, 3:] > 0).sum(axis=1) if given is None else np.full(len(sums), given)
@@ -484,7 +490,8 @@ def _gwet_table(data: np.ndarray, chance: str, categories=None) -> _Table:
             defined = q >= 2
         return np.where((sums[:, 1] > 0) & defined, (p_a - p_e) / (1 - p_e), np.nan)
 
-    return _Table(_stack(per_unit, pairable.astype(float), rated.astype(float), shares), finish)
+    columns = _stack(per_unit, pairable.astype(float), rated.astype(float), shares)
+    return [_Table(columns, functools.partial(finish, chance=chance)) for chance in chances]
 
 
 def fleiss_kappa(data) -> float:
@@ -758,8 +765,11 @@ def _resampled(tables: list[_Table], counts: np.ndarray, resamples: int, seed: i
         return estimates
     done = 0
     for weights in _draws(counts, resamples, seed):
+        sums = {}  # tables with the same columns share their sums
         for row, table in enumerate(tables):
-            estimates[row, done:done + len(weights)] = _finish(table, _weighted_sums(table, weights))
+            if id(table.columns) not in sums:
+                sums[id(table.columns)] = _weighted_sums(table, weights)
+            estimates[row, done:done + len(weights)] = _finish(table, sums[id(table.columns)])
         done += len(weights)
     return estimates
 
@@ -854,9 +864,9 @@ def _applicable(data: np.ndarray, level: str, categories) -> list[tuple[str, _Ta
     if level == "nominal":
         if data.shape[1] == 2:
             rows.append(("Cohen's kappa", _cohen_table(data), "nominal"))
-        rows += [("Fleiss' kappa", _gwet_table(data, "fleiss"), "nominal"),
-                 ("Gwet's AC1", _gwet_table(data, "ac1", categories), "nominal"),
-                 ("Brennan–Prediger", _gwet_table(data, "uniform", categories), "nominal")]
+        ac1, uniform = _gwet_tables(data, ("ac1", "uniform"), categories)
+        rows += [("Fleiss' kappa", _gwet_table(data, "fleiss"), "nominal"), ("Gwet's AC1", ac1, "nominal"),
+                 ("Brennan–Prediger", uniform, "nominal")]
     if data.shape[1] == 2 and len(_code(data, categories).values) == 2:
         names = {"prevalence_index": "prevalence index", "bias_index": "bias index", "pabak": "PABAK"}
         rows += [(names[key], table, "nominal") for key, table in _prevalence_tables(data, categories).items()]
