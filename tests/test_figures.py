@@ -40,8 +40,14 @@ def test_evidence_chart_diverges_and_shows_every_competency(figures, evidence):
     top = evidence.sort_values("leadership_share").iloc[-1]
     assert management.y[-1].startswith(top["label"])
     assert any(label.endswith(" †") for label in management.y)  # fragile ones are marked
-    shares = next(t for t in fig.data if t.name == "leadership share")
-    assert len(shares.error_x.array) == len(evidence)
+    # right: the strongest framing's chance of a majority, with the card's sentence on hover
+    strongest = next(t for t in fig.data if t.name == "strongest framing")
+    ordered = evidence.set_index("label").loc[[label.removesuffix(" †") for label in strongest.y]]
+    best = ordered[["p_leadership", "p_management", "p_both", "p_neither"]].max(axis=1)
+    assert list(strongest.x) == pytest.approx(best.tolist())
+    charisma = list(ordered.index).index("Charisma")
+    assert ordered.loc["Charisma", "explanation"][:60] in strongest.hovertext[charisma].replace("<br>", " ")
+    assert strongest.marker.color[charisma] == FRAMING_COLOURS["neither"]
     assert bars["leadership"].marker.color == FRAMING_COLOURS["leadership"]
     assert "Kotter, 1990: “" in " ".join(bars["leadership"].hovertext)  # author-year and the quote
 

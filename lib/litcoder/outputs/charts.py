@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import textwrap
 import zlib
 
 import numpy as np
@@ -24,7 +25,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from ..analysis.evidence import COMPOSITION, SPLIT, source_framings
+from ..analysis.evidence import COMPOSITION, SPLIT, THRESHOLD, review_voices
 from ..inputs.bibliography import with_page
 from ..inputs.codebook import FRAMINGS
 from ..inputs.codings import passages_coded
@@ -81,10 +82,11 @@ class _Context:
     def __init__(self, review, evidence: pd.DataFrame, voices: pd.DataFrame | None):
         self.review = review
         self.evidence = evidence
-        self.voices = source_framings(review.counted_codings) if voices is None else voices
+        self.voices = review_voices(review) if voices is None else voices
         self.cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
         self.year = dict(zip(review.sources["citekey"], review.sources["year"]))
-        first = review.codings.sort_values(["competency", "citekey", "passage", "coder"], kind="stable")
+        shown = review.codings.loc[review.counted_codings.index]  # not what the committee settled absent
+        first = shown.sort_values(["competency", "citekey", "passage", "coder"], kind="stable")
         first = first.drop_duplicates(["competency", "citekey"])
         self.quote = {(c, k): q for c, k, q in zip(first["competency"], first["citekey"], first["quote"])}
         self.page = {(c, k): p for c, k, p in zip(first["competency"], first["citekey"], first["page"]) if pd.notna(p)}
@@ -117,13 +119,14 @@ def _scatter(points: int):
 
 def evidence_chart(context: _Context) -> go.Figure:
     """Diverging counts of sources (management ← → leadership), the sources off that axis,
-    and the leadership share with its credible interval; contested and fragile marked."""
+    and the chance that more than half of the sources frame it as its strongest framing
+    (the card's sentence, on hover); fragile marked ◆."""
     e = context.order
     labels = [f"{label} †" if f else label for label, f in zip(e["label"], e["fragile"])]
     fig = make_subplots(rows=1, cols=3, shared_yaxes=True, column_widths=[0.42, 0.18, 0.4], horizontal_spacing=0.02,
                         subplot_titles=("sources: management ← → leadership", "neither, disputed<br>or split",
-                                        "leadership share, 95% interval<br>"
-                                        "<sup>of the sources on the leadership–management axis</sup>"))
+                                        "chance that more than half of the sources<br>"
+                                        f"<sup>frame it as its strongest framing ({THRESHOLD:.0%} needed)</sup>"))
     fig.update_annotations(font_size=14)  # the panels' titles
     by_framing = {f: context.voices[context.voices["framing"] == f].groupby("competency")["citekey"].agg(list)
                   for f in COMPOSITION}
@@ -149,31 +152,29 @@ def evidence_chart(context: _Context) -> go.Figure:
                         line=dict(width=0.5, color="#6b6b6b") if framing in ("disputed", SPLIT) else None),
             hovertext=hover(framing), hoverinfo="text"), row=1, col=col)
         shown.add(framing)
-    colours = [CLASSIFICATION_COLOURS[c] for c in e["classification"]]
+    strongest = e[[f"p_{f}" for f in FRAMINGS]].to_numpy().argmax(axis=1)
+    framing = [FRAMINGS[i] for i in strongest]
+    chance_of = [e[f"p_{f}"].iloc[i] for i, f in enumerate(framing)]
     fig.add_trace(go.Scatter(
-        y=labels, x=e["leadership_share"], mode="markers", name="leadership share", showlegend=False,
-        error_x=dict(type="data", symmetric=False, array=e["share_high"] - e["leadership_share"],
-                     arrayminus=e["leadership_share"] - e["share_low"], color="#555", thickness=1.2),
-        marker=dict(size=11, color=colours, symbol=["diamond-open" if f else "circle" for f in e["fragile"]],
-                    line=dict(width=1.5, color="#1d1d1f")),
-        hovertext=[f"<b>{_escape(label)}</b>: {CLASSIFICATION_LABELS[c]}{' (fragile)' if f else ''}<br>"
-                   f"leadership share {m:.0%} ({lo:.0%}–{hi:.0%})"
-                   for label, c, f, m, lo, hi in zip(e["label"], e["classification"], e["fragile"],
-                                                    e["leadership_share"], e["share_low"], e["share_high"])],
+        y=labels, x=chance_of, mode="markers", name="strongest framing", showlegend=False,
+        marker=dict(size=11, color=[FRAMING_COLOURS[f] for f in framing],
+                    symbol=["diamond" if f else "circle" for f in e["fragile"]], line=dict(width=1.5, color="#1d1d1f")),
+        hovertext=[f"<b>{_escape(label)}</b>: {CLASSIFICATION_LABELS[c]}{' (fragile)' if fr else ''}<br>"
+                   + "<br>".join(textwrap.wrap(_escape(why), 70))
+                   for label, c, fr, why in zip(e["label"], e["classification"], e["fragile"], e["explanation"])],
         hoverinfo="text"), row=1, col=3)
-    for classification in CLASSIFICATION_LABELS:
-        if classification in set(e["classification"]):
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"classified {classification}",
-                                     legendgroup="classification",
-                                     marker=dict(size=10, color=CLASSIFICATION_COLOURS[classification],
-                                                 line=dict(width=1.5, color="#1d1d1f"))), row=1, col=3)
-    fig.add_vline(x=0.5, line=dict(color="#999", dash="dot"), row=1, col=3)
+    fig.add_vline(x=THRESHOLD, line=dict(color="#999", dash="dot"), row=1, col=3)
     fig.add_vline(x=0, line=dict(color="#555", width=1), row=1, col=1)
     fig.update_layout(barmode="relative", bargap=0.25,
                       legend=dict(orientation="h", yanchor="top", y=-40 / (160 + 26 * len(e)), x=0))
     fig.update_xaxes(row=1, col=3, range=[-0.03, 1.03], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1])
+    # counts of sources on both sides of the axis: management's are drawn leftwards, not negative
+    reach = max(1, int(np.ceil(max((e["management_sources"] + e["both_sources"] / 2).max(),
+                                   (e["leadership_sources"] + e["both_sources"] / 2).max()))))
+    ticks = np.unique(np.round(np.linspace(-reach, reach, 5)).astype(int))
+    fig.update_xaxes(row=1, col=1, tickvals=ticks, ticktext=[str(abs(v)) for v in ticks])
     fig.update_yaxes(automargin=True, tickfont=dict(size=12))
-    fig.add_annotation(text="† fragile: leaving out one source changes the classification (◇ on the right)",
+    fig.add_annotation(text="† fragile: leaving out one source changes the classification (◆ on the right)",
                        xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", yshift=24, showarrow=False,
                        font=dict(size=11, color="#5f6368"))
     fig = _layout(fig, "evidence", 220 + 26 * len(e))
@@ -619,10 +620,11 @@ def pairs_chart(pairs: pd.DataFrame) -> go.Figure:
 CAPTIONS = {
     "evidence": "Left: how many sources frame each competency as management or leadership (a source framing it as "
                 "both counts half on each side). Middle: the sources off that axis: framing it as neither, disputed "
-                "(their coders' main framings differ) or split (a coder's codings there split evenly). Right: the "
-                "share of leadership among the sources on the leadership–management axis, with its 95% interval, "
-                "coloured by the classification. † and ◇ mark a fragile classification: leaving out one source "
-                "changes it.",
+                "(their coders' main framings differ) or split evenly (no coder has a main framing there). Right: the "
+                f"chance that more than half of the sources frame the competency as its strongest framing (the "
+                f"mark's colour); at {THRESHOLD:.0%} or more it is classified so, else it is contested or, when the "
+                "sources agree but are few, insufficient. Hover for the sentence on its card. † and ◆ mark a "
+                "fragile classification: leaving out one source changes it.",
     "network": "Sources (left) are linked to the competencies they were coded to (middle), coloured by how they "
                "frame them; competencies are linked to leadership and management. Hover or tap a source or a "
                "competency to light its links; click to keep them; double-click to clear.",
@@ -695,7 +697,7 @@ def _below_colourbar(trace: int, y: float = -0.04) -> dict[str, object]:
 
 
 def _narrow_evidence(layout: dict, data: list[dict]) -> dict[str, object]:
-    """The two count panels side by side on top, the leadership share below them."""
+    """The two count panels side by side on top, the strongest framing's chance below them."""
     rows = len(data[0]["y"])
     top, bottom = 0.55, 0.45  # the top panels' domain starts at `top`, the share panel's ends at `bottom`
     return {
@@ -705,8 +707,8 @@ def _narrow_evidence(layout: dict, data: list[dict]) -> dict[str, object]:
         "layout.yaxis3.showticklabels": True, "layout.xaxis2.nticks": 3,
         "layout.annotations[0].text": "sources:<br>management ←<br>→ leadership", "layout.annotations[0].x": 0.36,
         "layout.annotations[1].text": "neither,<br>disputed<br>or split", "layout.annotations[1].x": 0.89,
-        "layout.annotations[2].text": "leadership share, 95% interval,<br>of the sources on the<br>"
-                                      "leadership–management axis",
+        "layout.annotations[2].text": "chance that more than half of<br>the sources frame it as its<br>"
+                                      f"strongest framing ({THRESHOLD:.0%} needed)",
         "layout.annotations[2].y": bottom, "layout.annotations[2].x": 0.5,
         **{f"layout.annotations[{i}].font.size": NARROW_FONT for i in range(3)},
         "layout.legend.y": -0.03, "layout.margin.b": 150, "layout.margin.r": 16,
