@@ -53,11 +53,13 @@ def review_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = N
     for category in CATEGORIES:
         graph.add_node(f"category:{category}", kind="category", label=category.capitalize())
     voices = source_framings(review.counted_codings) if voices is None else voices
-    for v in voices.itertuples(index=False):
-        graph.add_edge(f"source:{v.citekey}", f"competency:{v.competency}", kind="frames", framing=v.framing,
-                       coders=v.coders, coder_framings=v.coder_framings, passages=v.passage_list,
-                       passage_count=int(v.passages), codings=int(v.codings),
-                       **{f: float(getattr(v, f)) for f in FRAMINGS})
+    columns = ["citekey", "competency", "framing", "coders", "coder_framings", "passage_list", "passages", "codings",
+               *FRAMINGS]  # column by column: a source–competency pair per edge, tens of thousands of them
+    for citekey, competency, framing, coders, coder_framings, passages, count, codings, *shares in zip(
+            *(voices[c].tolist() for c in columns)):
+        graph.add_edge(f"source:{citekey}", f"competency:{competency}", kind="frames", framing=framing, coders=coders,
+                       coder_framings=coder_framings, passages=passages, passage_count=int(count), codings=int(codings),
+                       **{f: float(share) for f, share in zip(FRAMINGS, shares)})
     sums = voices.groupby("competency")[list(FRAMINGS)].sum() if not voices.empty else pd.DataFrame()
     for competency, row in sums.iterrows():
         for category, _other in (("leadership", "management"), ("management", "leadership")):
