@@ -1,7 +1,8 @@
 """Benchmark: load + evidence + build (no images) on a generated review.
 
-Target (issue 2): a review of 2,000 sources × 20 paragraphs, 100 competencies, 4 coders
-and 100,000 codings builds in ≤ 20 s wall and ≤ 2 GB peak memory on a 2-core machine.
+Target (issue 11, after issue 2's ≤ 20 s and ≤ 2 GB): a review of 2,000 sources × 20
+paragraphs, 100 competencies, 4 coders and 100,000 codings builds in ≤ 12 s wall (median)
+and ≤ 1 GB peak memory on a 2-core machine, every output the same as before.
 
     .venv/bin/python benchmarks/build_benchmark.py [--runs 3] [--sources 2000 ...]
 
