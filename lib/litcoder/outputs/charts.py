@@ -645,7 +645,7 @@ NARROW_FONT = 10
 
 
 def page_changes(name: str, figure: dict) -> dict[str, object]:
-    """Changes to a figure (a `Figure.to_dict()`) on the report's page, whatever the width:
+    """Changes to a figure's layout (a `Figure.to_dict()`) on the report's page, whatever the width:
     no title, as the page gives it as a heading (which wraps), and no notes that CAPTIONS
     says in the page's text; the exports keep both. Paths as in `set_path`."""
     changes: dict[str, object] = {"layout.title.text": "", "layout.margin.t": 30}

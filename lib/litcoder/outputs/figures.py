@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import copy
 import html
 import os
 import re
@@ -86,7 +87,8 @@ def figure_payload(fig: go.Figure, name: str) -> dict:
     page (charts.page_changes: no title, the page gives it as a heading), its config, and, for
     a narrow screen (below `narrow_below` CSS pixels), the traces to transpose and the
     changes to make (charts.narrow_changes), as paths ('layout.xaxis.dtick') and values."""
-    figure = fig.to_dict()
+    plain = fig.to_plotly_json()  # the figure's own dicts: only its layout is changed, so only that is copied
+    figure = {"data": plain["data"], "layout": copy.deepcopy(plain["layout"])}
     for path, value in page_changes(name, figure).items():
         set_path(figure, path, value)
     return {"data": figure["data"], "layout": figure["layout"], "config": figure_config(name),

@@ -143,6 +143,7 @@ def write_tables(review: Review, evidence: pd.DataFrame, out: Path, result: Buil
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet takes a cell starting with as a formula (OWASP, CSV injection)."""
+FORMULA_FIRST = frozenset(FORMULA_STARTS)
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -163,7 +164,12 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for column in frame.columns:
         if pd.api.types.is_object_dtype(frame[column]) or pd.api.types.is_string_dtype(frame[column]):
-            safe[column] = frame[column].map(_defused, na_action="ignore")
+            cells = frame[column].tolist()
+            risky = [i for i, cell in enumerate(cells) if isinstance(cell, str) and cell[:1] in FORMULA_FIRST]
+            if risky:  # few cells start so: look at those alone
+                for i in risky:
+                    cells[i] = _defused(cells[i])
+                safe[column] = pd.Series(cells, index=frame.index, dtype=frame[column].dtype)
     return safe
 
 
@@ -289,12 +295,16 @@ def _quotes(codings: pd.DataFrame, cite: dict[str, str]) -> dict[tuple[str, str]
     quotes: dict[tuple[str, str], dict[tuple, dict]] = {}
     ordered = codings.sort_values(["competency", "citekey", "passage", "start", "coder", "id"], kind="stable")
     columns = ["competency", "citekey", "passage", "page", "coder", "quote", "framing", "memo", "anchored"]
-    for c in ordered[columns].to_dict("records"):
+    names = {k: page_name(k) for k in codings["citekey"].unique().tolist()}
+    for c in (dict(zip(columns, values)) for values in zip(*(ordered[c].tolist() for c in columns))):
         found = quotes.setdefault((c["competency"], c["citekey"]), {})
-        quote = found.setdefault((c["passage"], " ".join(c["quote"].split())), {
-            "quote": c["quote"], "passage": int(c["passage"]), "anchored": c["anchored"], "positions": [],
-            "memos": [], "page_name": page_name(c["citekey"]), "anchor": passage_anchor(c["passage"]),
-            "cited": cite_quote(cite.get(c["citekey"], c["citekey"]), c["page"], c["passage"])})
+        key = (c["passage"], " ".join(c["quote"].split()))
+        quote = found.get(key)
+        if quote is None:
+            quote = found[key] = {
+                "quote": c["quote"], "passage": int(c["passage"]), "anchored": c["anchored"], "positions": [],
+                "memos": [], "page_name": names[c["citekey"]], "anchor": passage_anchor(c["passage"]),
+                "cited": cite_quote(cite.get(c["citekey"], c["citekey"]), c["page"], c["passage"])}
         quote["positions"].append(f"{c['coder']}: {c['framing']}")
         if c["memo"]:
             quote["memos"].append(f"{c['coder']}: {c['memo']}")
@@ -304,16 +314,21 @@ def _quotes(codings: pd.DataFrame, cite: dict[str, str]) -> dict[tuple[str, str]
 def _cards(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> list[dict]:
     """One evidence card per competency: its sources, what each says and their quotes."""
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
-    quotes = _quotes(shown_codings(review), cite)
     order = {f: i for i, f in enumerate(COMPOSITION)}
     sources_of: dict[str, list[dict]] = {}
     for v in voices[["competency", "citekey", "framing", "coder_framings"]].to_dict("records"):
         sources_of.setdefault(v["competency"], []).append(v)
+    for _competency, listed in sources_of.items():
+        listed.sort(key=lambda v: (order[v["framing"]], cite.get(v["citekey"], v["citekey"])))
+    # quotes only of the sources the cards show
+    shown_pairs = {(c, v["citekey"]) for c, listed in sources_of.items() for v in listed[:SOURCES_IN_CARD]}
+    codings = shown_codings(review)
+    pairs = pd.MultiIndex.from_arrays([codings["competency"], codings["citekey"]])
+    quotes = _quotes(codings[pairs.isin(list(shown_pairs))] if len(codings) else codings, cite)
     codebook = review.codebook.set_index("competency")
     cards = []
     for row in evidence.to_dict("records"):
-        listed = sorted(sources_of.get(row["competency"], []),
-                        key=lambda v: (order[v["framing"]], cite.get(v["citekey"], v["citekey"])))
+        listed = sources_of.get(row["competency"], [])
         shown = [{**v, "author_year": cite.get(v["citekey"], v["citekey"]), "page_name": page_name(v["citekey"]),
                   "quotes": quotes.get((row["competency"], v["citekey"]), [])} for v in listed[:SOURCES_IN_CARD]]
         pivotal = [cite.get(c, c) for c in row["pivotal_sources"].split(", ") if c]
