@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import shutil
 from pathlib import Path
 
@@ -47,3 +48,48 @@ def read_rows(path: Path) -> list[dict]:
     """A CSV file's rows, as another program would read them."""
     with open(path, newline="", encoding="utf-8-sig") as f:
         return list(csv.DictReader(f))
+
+
+def rewrite_csv(path, change) -> None:
+    """Rewrite a CSV file, each row (a dict) passed through `change`."""
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        columns, rows = reader.fieldnames, [change(row) for row in reader]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def values(dropdown) -> list[str]:
+    """The values a dropdown offers."""
+    return [value for _, value in dropdown.options]
+
+
+# ---------------------------------------------------------------- the browser (Debian's chromium)
+
+CHROMIUM = "/usr/bin/chromium"
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def bundled_report(tmp_path_factory):
+    """outputs/report.html of a copy of the bundled review, built without images."""
+    from litcoder.outputs.report import build
+
+    folder = tmp_path_factory.mktemp("review")
+    shutil.copy(ROOT / "references.bib", folder)
+    shutil.copytree(ROOT / "corpus", folder / "corpus")
+    return build(folder, images=False).report

@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import CHROMIUM
 
 from litcoder.outputs.report import build
 from litcoder.store import CoderFile
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason="needs Debian's chromium (apt-get install chromium)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 DRAWN = """plot => new Promise(done => (function wait() {
   plot.dataset.ready ? requestAnimationFrame(() => requestAnimationFrame(done)) : setTimeout(wait, 20);
 })())"""
 """Resolves once the report's page script has drawn the figure (and run its script), and it is painted."""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def draw_every_figure(page) -> None:
@@ -52,14 +38,6 @@ def open_report(browser, report: Path):
     assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") < 7  # drawn only when seen
     draw_every_figure(page)
     return page, seen
-
-
-@pytest.fixture(scope="module")
-def bundled_report(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("review")
-    shutil.copy(ROOT / "references.bib", folder)
-    shutil.copytree(ROOT / "corpus", folder / "corpus")
-    return build(folder, images=False).report
 
 
 def test_report_draws_every_figure_without_errors(browser, bundled_report, tmp_path):

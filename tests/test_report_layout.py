@@ -8,15 +8,12 @@ Screenshots of the whole page at both widths (and in greys at the desktop's) are
 
 from __future__ import annotations
 
-import shutil
 import statistics
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from test_browser import ARGS, CHROMIUM, draw_every_figure
-
-from litcoder.outputs.report import build
+from conftest import CHROMIUM
+from test_browser import draw_every_figure
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason="needs Debian's chromium (apt-get install chromium)")
@@ -64,24 +61,6 @@ FIRST_PAINT = """() => new Promise(done => new PerformanceObserver((list, observ
   const paint = list.getEntriesByName('first-contentful-paint')[0];
   if (paint) { observer.disconnect(); done(paint.startTime); }
 }).observe({type: 'paint', buffered: true}))"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def bundled_report(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("review")
-    shutil.copy(ROOT / "references.bib", folder)
-    shutil.copytree(ROOT / "corpus", folder / "corpus")
-    return build(folder, images=False).report
 
 
 def drawn_page(browser, report: Path, screen: str):

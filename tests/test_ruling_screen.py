@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import csv
 import html
-import io
 from datetime import date
 
 import pytest
 import traitlets
+from conftest import rewrite_csv, values
 
 from litcoder import Review
 from litcoder.analysis.evidence import weigh_evidence
@@ -20,22 +20,6 @@ from litcoder.screens.ruling import ORDER, RulingScreen
 
 DECISIONS = "corpus/decisions.csv"
 SCRIPT = "<script>alert('memo')</script>"
-
-
-def rewrite_csv(path, change) -> None:
-    """Rewrite a CSV file, each row (a dict) passed through `change`."""
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        columns, rows = reader.fieldnames, [change(row) for row in reader]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-
-
-def values(dropdown) -> list[str]:
-    return [value for _, value in dropdown.options]
 
 
 @pytest.fixture

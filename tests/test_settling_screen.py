@@ -4,12 +4,11 @@ and what they wrote."""
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from datetime import date
 
 import pytest
+from conftest import rewrite_csv, values
 
 from litcoder import Review
 from litcoder.analysis.disagreements import disagreements
@@ -20,22 +19,6 @@ from litcoder.screens.settling import SettleScreen
 DECISIONS = "corpus/decisions.csv"
 SCRIPT = "<script>alert('memo')</script>"
 CHARISMA = "framing:BennisNanus1985Leaders:charisma"  # coder-a and coder-b neither, coder-c leadership
-
-
-def rewrite_csv(path, change) -> None:
-    """Rewrite a CSV file, each row (a dict) passed through `change`."""
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        columns, rows = reader.fieldnames, [change(row) for row in reader]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-
-
-def values(dropdown) -> list[str]:
-    return [value for _, value in dropdown.options]
 
 
 # ---------------------------------------------------------------- settling
