@@ -29,8 +29,9 @@ CODED, NOT_CODED = "coded", "not coded"
 """A coder's stance on a presence item."""
 
 
-def disagreements(review) -> pd.DataFrame:
-    """Every unit where the coders differ, open or settled.
+def disagreements(review, votes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every unit where the coders differ, open or settled; `votes` is
+    coder_votes(finished_codings(review)), if already made.
 
     Columns: item, kind (presence / framing), citekey, author_year, passage (presence items),
     page (the passage's page as review.passages has it; empty for framing items and pages-less
@@ -40,7 +41,7 @@ def disagreements(review) -> pd.DataFrame:
     positions (one line per coder: framing or 'not coded', passage, quote, memo), status
     (open / settled), resolution, rationale, settled_by, settled_on.
     """
-    items = pd.DataFrame(_items(review),
+    items = pd.DataFrame(_items(review, votes),
                          columns=["item", "kind", "citekey", "passage", "competency", "stances", "positions"])
     items["coders"] = [", ".join(line.partition(": ")[0] for line in s.split("\n")) if s else ""
                        for s in items["stances"]]
@@ -151,10 +152,10 @@ class _Positions:
         return f"{coder}: " + ("; ".join(texts) if texts else NOT_CODED)
 
 
-def _items(review) -> list[dict]:
+def _items(review, votes: pd.DataFrame | None = None) -> list[dict]:
     """The presence and framing items, each coder's position written out."""
     finished = finished_codings(review) if len(review.codings) else review.codings  # (keeps the columns)
-    presence, framing = _presence_units(review, finished), _framing_units(finished)
+    presence, framing = _presence_units(review, finished), _framing_units(finished, votes)
     listed = {item_key("presence", k, c, p) for k, p, c, _, _ in presence}
     listed |= {item_key("framing", k, c) for c, k, _ in framing}
     more_presence, more_framing = _settled_elsewhere(review, finished, listed)
@@ -201,13 +202,13 @@ def _presence_units(review, codings: pd.DataFrame) -> list[tuple]:
             for (citekey, passage, competency), coders in units.items()]
 
 
-def _framing_units(codings: pd.DataFrame) -> list[tuple]:
+def _framing_units(codings: pd.DataFrame, votes: pd.DataFrame | None = None) -> list[tuple]:
     """(competency, citekey, [(coder, main framing)]) for each source the evidence counts as
-    disputed among the coders who finished it (`codings`: theirs)."""
+    disputed among the coders who finished it (`codings`: theirs; `votes`: coder_votes(codings))."""
     if codings.empty:
         return []
     keys = ["competency", "citekey"]
-    votes = coder_votes(codings)  # sorted by competency, citekey, coder
+    votes = coder_votes(codings) if votes is None else votes  # sorted by competency, citekey, coder
     # Sources whose coders all give one main framing are agreed whatever the rule for ties;
     # only the others are put to the evidence's own rule (source_framings), which is slower.
     decided = votes["main_framing"].isin(FRAMINGS)
@@ -217,7 +218,8 @@ def _framing_units(codings: pd.DataFrame) -> list[tuple]:
     if asked.empty:
         return []
     asked_pairs = pd.MultiIndex.from_frame(asked[keys].drop_duplicates())
-    said = source_framings(codings[pd.MultiIndex.from_frame(codings[keys]).isin(asked_pairs)])
+    asked_votes = votes[pd.MultiIndex.from_frame(votes[keys]).isin(asked_pairs)]  # every coder's, as the rule needs
+    said = source_framings(codings[pd.MultiIndex.from_frame(codings[keys]).isin(asked_pairs)], votes=asked_votes)
     said = said[said["framing"] == "disputed"]
     disputed = set(zip(said["competency"], said["citekey"]))
     tied = asked["tied"].tolist() if "tied" in asked else [""] * len(asked)

@@ -104,6 +104,11 @@ tables/evidence.csv (leadership_share, share_low, share_high).
 """ + RULINGS_METHOD
 
 
+_TIED = np.array(["/".join(f for i, f in enumerate(FRAMINGS) if bits >> i & 1) for bits in range(1 << len(FRAMINGS))],
+                 dtype=object)
+"""Every set of framings, as coder_votes' `tied` writes it, by its bits (1 for FRAMINGS[0], 2 for the next…)."""
+
+
 def coder_votes(codings: pd.DataFrame) -> pd.DataFrame:
     """One row per (competency, citekey, coder): that coder's vote split over the framings,
     their main framing (SPLIT on a tie) and `tied`, the framings of most of their codings
@@ -114,7 +119,7 @@ def coder_votes(codings: pd.DataFrame) -> pd.DataFrame:
     top = counts.to_numpy()
     most = top == top.max(axis=1, keepdims=True)
     modal = np.where(most.sum(axis=1) == 1, np.array(FRAMINGS)[top.argmax(axis=1)], SPLIT)
-    tied = ["/".join(f for f, m in zip(FRAMINGS, row) if m) for row in most.tolist()]
+    tied = _TIED[most @ (1 << np.arange(len(FRAMINGS)))].tolist()  # each row's set of framings as bits
     return shares.assign(main_framing=modal, tied=tied).reset_index()
 
 
@@ -130,13 +135,15 @@ def counted_by_coverage(codings: pd.DataFrame, coverage: pd.DataFrame | None) ->
     return codings[done | ~any_done.to_numpy()]
 
 
-def source_framings(codings: pd.DataFrame, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+def source_framings(codings: pd.DataFrame, coverage: pd.DataFrame | None = None,
+                    votes: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (competency, citekey): the source's voice and what it says (METHOD).
 
     Columns: competency, citekey, leadership, management, both, neither (the voice, summing
     to 1), framing (one of COMPOSITION), coders, coder_framings, passages (how many),
     passage_list (their numbers), codings. With `coverage` (the review's), only the coders who
-    finished the source count where one has.
+    finished the source count where one has. `votes` is coder_votes(codings), if already made
+    (and only without `coverage`, which would leave some of the codings out).
     """
     columns = ["competency", "citekey", *FRAMINGS, "framing", "coders", "coder_framings", "passages",
                "passage_list", "codings"]
@@ -144,10 +151,10 @@ def source_framings(codings: pd.DataFrame, coverage: pd.DataFrame | None = None)
     if codings.empty:
         return pd.DataFrame(columns=columns)
     keys = ["competency", "citekey"]
-    votes = coder_votes(codings)  # sorted by competency, citekey, coder
-    votes["described"] = votes["coder"] + ": " + np.where(
+    votes = coder_votes(codings) if votes is None or coverage is not None else votes  # by competency, citekey, coder
+    votes = votes.assign(described=votes["coder"] + ": " + np.where(
         votes["main_framing"] == SPLIT, "split evenly between " + votes["tied"].str.replace("/", " and "),
-        votes["main_framing"])
+        votes["main_framing"]))
     passages = codings[[*keys, "passage"]].drop_duplicates().sort_values([*keys, "passage"])
     frame = votes.groupby(keys, sort=True)[list(FRAMINGS)].mean().assign(
         framing=_what_sources_say(votes, keys),

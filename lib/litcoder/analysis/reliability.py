@@ -75,14 +75,17 @@ def presence_matrix(review, competency: str | None = None) -> pd.DataFrame:
                         copy=False)  # millions of units: the values are not copied again
 
 
-def framing_matrix(review, competency: str | None = None) -> pd.DataFrame:
+def framing_matrix(review, competency: str | None = None, votes: pd.DataFrame | None = None) -> pd.DataFrame:
     """(source, competency) units × coders of framing codes (see FRAMING_CODES); NaN where a
-    coder did not code the pair or split evenly between framings. Units with ≥ 2 values."""
+    coder did not code the pair or split evenly between framings. Units with ≥ 2 values.
+
+    `votes` is coder_votes(finished_codings(review)), if already made."""
     codings = finished_codings(review)
     codings = codings if competency is None else codings[codings["competency"] == competency]
     if codings.empty:
         return pd.DataFrame(columns=sorted(review.codings["coder"].unique()))
-    votes = coder_votes(codings)
+    votes = coder_votes(codings) if votes is None else votes
+    votes = votes if competency is None else votes[votes["competency"] == competency]
     votes = votes[votes["main_framing"] != "split"]
     wide = votes.pivot_table(index=["citekey", "competency"], columns="coder", values="main_framing",
                              aggfunc="first")

@@ -57,14 +57,23 @@ def find_chrome() -> str | None:
     return next((found for name in CHROME_NAMES if (found := shutil.which(name))), None)
 
 
-def figure_html(fig: go.Figure, name: str, whole_page: bool) -> str:
-    """One figure as HTML: a whole page using ./plotly.min.js, or, for the report, its caption
-    and an empty div with the figure as JSON beside it (`figure_payload`), which the report's
-    page script draws once it scrolls into view, after plotly.js has loaded at the end of the page."""
+def plain_figure(fig: go.Figure | dict) -> dict:
+    """The figure as plotly's plain dicts (`Figure.to_dict`); a dict is taken as one already.
+
+    to_dict deep-copies every trace, the slow part of writing a big figure: a build makes
+    each figure's once and writes both its page and the report's copy from it."""
+    return fig if isinstance(fig, dict) else fig.to_dict()
+
+
+def figure_html(fig: go.Figure | dict, name: str, whole_page: bool) -> str:
+    """One figure (a Figure or its `plain_figure`) as HTML: a whole page using ./plotly.min.js,
+    or, for the report, its caption and an empty div with the figure as JSON beside it
+    (`figure_payload`), which the report's page script draws once it scrolls into view, after
+    plotly.js has loaded at the end of the page."""
     if whole_page:
         script = figure_script(name)
-        return pio.to_html(fig, full_html=True, include_plotlyjs="directory", div_id=f"figure-{name}",
-                           config=figure_config(name), default_width="100%",
+        return pio.to_html(plain_figure(fig), validate=False, full_html=True, include_plotlyjs="directory",
+                           div_id=f"figure-{name}", config=figure_config(name), default_width="100%",
                            post_script=f"({script})(document.getElementById('{{plot_id}}'));" if script else None)
     payload = figure_payload(fig, name)
     div, script = f"figure-{name}", figure_script(name)
@@ -82,12 +91,12 @@ def figure_config(name: str) -> dict:
     return {**CONFIG, "toImageButtonOptions": {**CONFIG["toImageButtonOptions"], "filename": name}}
 
 
-def figure_payload(fig: go.Figure, name: str) -> dict:
+def figure_payload(fig: go.Figure | dict, name: str) -> dict:
     """What the report's page script needs to draw a figure: its data and layout as on the
     page (charts.page_changes: no title, the page gives it as a heading), its config, and, for
     a narrow screen (below `narrow_below` CSS pixels), the traces to transpose and the
     changes to make (charts.narrow_changes), as paths ('layout.xaxis.dtick') and values."""
-    plain = fig.to_plotly_json()  # the figure's own dicts: only its layout is changed, so only that is copied
+    plain = plain_figure(fig)  # only its layout is changed, so only that is copied
     figure = {"data": plain["data"], "layout": copy.deepcopy(plain["layout"])}
     for path, value in page_changes(name, figure).items():
         set_path(figure, path, value)
@@ -96,8 +105,11 @@ def figure_payload(fig: go.Figure, name: str) -> dict:
             "narrow": narrow_changes(name, figure)}
 
 
-def write_figures(figures: dict[str, go.Figure], folder: Path, images: bool = True) -> tuple[list[Path], str]:
+def write_figures(figures: dict[str, go.Figure], folder: Path, images: bool = True,
+                  plain: dict[str, dict] | None = None) -> tuple[list[Path], str]:
     """Write every figure's HTML, and its PNG and SVG when asked and possible.
+
+    `plain` is each figure's `plain_figure`, if already made (the HTML is written from it).
 
     Returns the files written and a one-line notice ('' when all went as asked).
     """
@@ -110,7 +122,7 @@ def write_figures(figures: dict[str, go.Figure], folder: Path, images: bool = Tr
     written.append(plotly_js)
     for name, fig in figures.items():
         path = folder / f"{name}.html"
-        write_atomic(path, figure_html(fig, name, whole_page=True))
+        write_atomic(path, figure_html(plain[name] if plain else fig, name, whole_page=True))
         written.append(path)
     if not images:
         return written, ""

@@ -27,6 +27,7 @@ from ..analysis.evidence import (
     FRAGILE,
     METHOD,
     chance,
+    coder_votes,
     review_voices,
     weigh_evidence,
 )
@@ -34,10 +35,11 @@ from ..analysis.reliability import ALL, agreement_table, framing_matrix, pair_ta
 from ..analysis.rulings import STATUS_DEFINITIONS, STATUS_LABELS
 from ..files import write_atomic
 from ..inputs.codebook import codebook_title
+from ..inputs.coverage import finished_codings
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
 from .charts import TITLES, review_figures
-from .figures import figure_html, write_figures
+from .figures import figure_html, plain_figure, write_figures
 from .graph import review_graph, write_graph
 from .pages import FOLDER, page_name, passage_anchor, source_pages, write_source_pages
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
@@ -90,23 +92,25 @@ def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -
     evidence = weigh_evidence(review, voices)
     result = BuildResult(review, evidence)
     step(STEPS[2])
-    matrices = presence_matrix(review), framing_matrix(review)
+    votes = coder_votes(finished_codings(review)) if len(review.codings) else None  # the coders', made once
+    matrices = presence_matrix(review), framing_matrix(review, votes=votes)
     result.agreement, result.pairs = agreement_table(review, matrices=matrices), pair_table(review, matrices)
-    result.disagreements = disagreements(review)
+    result.disagreements = disagreements(review, votes)
     step(STEPS[3])
     result.written += write_tables(review, evidence, out, result)
     step(STEPS[4])
     result.written += write_graph(review_graph(review, evidence, voices), out / "graph")
     step(STEPS[5])
     figures = review_figures(review, evidence, voices, result.agreement, result.pairs)
-    written, notice = write_figures(figures, out / "figures", images)
+    plain = {name: plain_figure(fig) for name, fig in figures.items()}  # each deep-copied once, for both uses
+    written, notice = write_figures(figures, out / "figures", images, plain)
     result.written += written
     result.notices += [notice] if notice else []
     step(STEPS[6])
     exported = {p.name for p in written}
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
     result.written += write_source_pages(source_pages(review, shown_codings(review), cite), out / FOLDER)
-    write_atomic(out / "report.html", render_report(review, evidence, voices, figures, exported, result))
+    write_atomic(out / "report.html", render_report(review, evidence, voices, plain, exported, result))
     result.written.append(out / "report.html")
     return result
 
@@ -206,7 +210,8 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
                   result: BuildResult | None = None) -> str:
     """The self-contained HTML report (plotly.js inside, once); all text from inputs is escaped.
 
-    `exported` names the files in outputs/figures/ that the report may link to.
+    `figures` are review_figures' (Figures or their `plain_figure`s). `exported` names the files
+    in outputs/figures/ that the report may link to.
     """
     template = _environment().get_template("report.html.j2")
     voices = review_voices(review) if voices is None else voices
