@@ -169,15 +169,18 @@ def source_framings(codings: pd.DataFrame, coverage: pd.DataFrame | None = None,
 
 def _what_sources_say(votes: pd.DataFrame, keys: list[str]) -> pd.Series:
     """Per source, the main framing its coders share, 'disputed' or SPLIT (see METHOD)."""
-    decided = votes["main_framing"] != SPLIT
-    groups = [votes[k] for k in keys]
+    decided = (votes["main_framing"] != SPLIT).to_numpy()
     mains = votes["main_framing"].where(decided)
-    count = mains.groupby(groups, sort=True).nunique()
-    first = mains.groupby(groups, sort=True).first()
-    # a coder whose codings split evenly agrees with a shared framing that is among theirs
-    shared = pd.MultiIndex.from_frame(votes[keys]).map(first.to_dict()) if len(first) else pd.Index([])
-    fits = [d or (isinstance(f, str) and f in t.split("/")) for d, f, t in zip(decided, shared, votes["tied"])]
-    all_fit = pd.Series(fits, index=votes.index).groupby(groups, sort=True).all()
+    by_source = mains.groupby([votes[k] for k in keys], sort=True)
+    count, first = by_source.nunique(), by_source.first()
+    # a coder whose codings split evenly agrees with a shared framing that is among theirs;
+    # only those coders (few) are looked at one by one
+    source = by_source.ngroup().to_numpy()
+    shared = first.to_numpy(dtype=object)[source]
+    fits, tied = decided.copy(), votes["tied"].tolist()
+    for i in np.flatnonzero(~decided):
+        fits[i] = isinstance(shared[i], str) and shared[i] in tied[i].split("/")
+    all_fit = np.bincount(source, weights=~fits, minlength=len(count)) == 0
     said = np.where(count == 0, SPLIT, np.where((count == 1) & all_fit, first.reindex(count.index), "disputed"))
     return pd.Series(said, index=count.index)
 
@@ -185,10 +188,14 @@ def _what_sources_say(votes: pd.DataFrame, keys: list[str]) -> pd.Series:
 def _join_runs(frame: pd.DataFrame, keys: list[str], column: str, separator: str) -> pd.Series:
     """`column`'s values joined per group of `keys`, for a frame sorted by `keys`.
 
-    The same as groupby(keys)[column].agg(separator.join), without pandas' per-group cost.
+    The same as groupby(keys)[column].agg(separator.join), without pandas' per-group cost:
+    a group starts wherever a key differs from the row before.
     """
-    codes = frame.groupby(keys, sort=False).ngroup().to_numpy()
-    starts = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
+    same = np.ones(max(len(frame) - 1, 0), dtype=bool)
+    for key in keys:
+        values = frame[key].to_numpy(dtype=object)
+        same &= values[1:] == values[:-1]
+    starts = np.r_[0, np.flatnonzero(~same) + 1]
     ends = np.r_[starts[1:], len(frame)]
     values = frame[column].astype(str).tolist()
     index = pd.MultiIndex.from_frame(frame[keys].iloc[starts])
