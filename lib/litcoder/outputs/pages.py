@@ -55,13 +55,17 @@ def source_pages(review, codings: pd.DataFrame, cite: dict[str, str]) -> dict[st
     for values in zip(*(ordered[c].tolist() for c in columns)):  # lists: far faster than rows
         coding = dict(zip(columns, values))
         by_passage.setdefault(coding["passage_id"], []).append(coding)
+    # each competency's link and each framing as HTML once, not once per coding
+    escaped = ({c: f'<a href="../report.html#c-{html.escape(c)}">{html.escape(labels.get(c, c))}</a>'
+                for c in codings["competency"].unique().tolist()},
+               {f: html.escape(f) for f in codings["framing"].unique().tolist()})
     bodies: dict[str, list[str]] = {}
     passages = review.passages.sort_values(["citekey", "passage"], kind="stable")
     for citekey, number, page, start, end, passage_id in zip(
             *(passages[c].tolist() for c in ("citekey", "passage", "page", "start", "end", "passage_id"))):
         text = review.texts.get(citekey, "")
         bodies.setdefault(citekey, []).append(
-            _passage(number, page, start, end, text, by_passage.get(passage_id, []), labels))
+            _passage(number, page, start, end, text, by_passage.get(passage_id, []), labels, escaped))
     return {page_name(citekey): _page(cite.get(citekey, citekey), references.get(citekey, ""), "".join(body))
             for citekey, body in bodies.items()}
 
@@ -90,19 +94,22 @@ def passage_anchor(passage) -> str:
 
 
 def _passage(number: int, page, start: int, end: int, text: str, codings: list[dict],
-             labels: dict[str, str]) -> str:
+             labels: dict[str, str], escaped: tuple[dict[str, str], dict[str, str]]) -> str:
+    """One passage's section; `escaped`: each competency's link, and each framing, as HTML."""
     where = f"¶ {number}"
     if page is not None and not pd.isna(page):
         where += f" · p. {html.escape(str(page))}"
+    if not codings:  # most passages: only their text
+        return (f'<section id="{passage_anchor(number)}"><div class="where">{where}</div>'
+                f'<div class="text">{html.escape(text[start:end])}</div></section>\n')
     spans = [c for c in codings if c["anchored"] and start <= c["start"] < c["end"] <= end]
     grouped: dict[tuple[str, str], list[str]] = {}
     for c in codings:  # one line per competency and framing, naming its coders
-        coder = c["coder"] + ("" if c["anchored"] else ": quote not found in the text")
+        coder = c["coder"] if c["anchored"] else c["coder"] + ": quote not found in the text"
         grouped.setdefault((c["competency"], c["framing"]), []).append(coder)
+    links, framings = escaped
     listed = "".join(
-        f'<li><a href="../report.html#c-{html.escape(competency)}">'
-        f"{html.escape(labels.get(competency, competency))}</a>: {html.escape(framing)} "
-        f"({html.escape(', '.join(dict.fromkeys(coders)))})</li>"
+        f"<li>{links[competency]}: {framings[framing]} ({html.escape(', '.join(dict.fromkeys(coders)))})</li>"
         for (competency, framing), coders in sorted(grouped.items()))
     return (f'<section id="{passage_anchor(number)}"><div class="where">{where}</div>'
             f'<div class="text">{_marked(text, start, end, spans, labels)}</div>'
@@ -111,6 +118,8 @@ def _passage(number: int, page, start: int, end: int, text: str, codings: list[d
 
 def _marked(text: str, start: int, end: int, spans: list[dict], labels: dict[str, str]) -> str:
     """The passage's text with each stretch that codings quote wrapped in <mark>."""
+    if not spans:
+        return html.escape(text[start:end])
     cuts = sorted({start, end, *(c["start"] for c in spans), *(c["end"] for c in spans)})
     out = []
     for a, b in itertools.pairwise(cuts):
