@@ -93,7 +93,10 @@ def open_by_competency(items: pd.DataFrame) -> list[dict]:
     shown = shown.assign(_first=shown["passage"].isna()).sort_values(
         ["author_year", "citekey", "_first", "passage"], ascending=[True, True, False, True], kind="stable")
     groups: dict[str, dict] = {}
-    for row in shown.to_dict("records"):  # one conversion, not one per competency
+    columns = ["item", "kind", "citekey", "author_year", "passage", "page", "competency", "label", "coders",
+               "positions"]
+    for values in zip(*(shown[c].astype(object).tolist() for c in columns)):  # column lists: far faster than rows
+        row = dict(zip(columns, values))
         group = groups.setdefault(row["competency"], {"competency": row["competency"], "label": row["label"],
                                                       "open": 0, "counts": {"framing": 0, "presence": 0},
                                                       "items": []})

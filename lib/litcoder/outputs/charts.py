@@ -88,8 +88,9 @@ class _Context:
         shown = review.codings.loc[review.counted_codings.index]  # not what the committee settled absent
         first = shown.sort_values(["competency", "citekey", "passage", "coder"], kind="stable")
         first = first.drop_duplicates(["competency", "citekey"])
-        self.quote = {(c, k): q for c, k, q in zip(first["competency"], first["citekey"], first["quote"])}
-        self.page = {(c, k): p for c, k, p in zip(first["competency"], first["citekey"], first["page"]) if pd.notna(p)}
+        competencies, citekeys = first["competency"].tolist(), first["citekey"].tolist()  # lists: far faster
+        self.quote = dict(zip(zip(competencies, citekeys), first["quote"].tolist()))
+        self.page = {(c, k): p for c, k, p in zip(competencies, citekeys, first["page"].tolist()) if pd.notna(p)}
         # competencies from management (bottom) to leadership (top)
         self.order = evidence.sort_values(["leadership_share", "label"], kind="stable")
         self.labels = dict(zip(evidence["competency"], evidence["label"]))
@@ -299,10 +300,12 @@ def _fans(starts, ends) -> tuple[np.ndarray, np.ndarray]:
 
 def _source_nodes(context: _Context, pos, ids) -> go.Scatter:
     sources = context.review.sources
-    links = context.voices.groupby("citekey")["competency"].agg(list)
+    links: dict[str, list[str]] = {}  # each source's competencies, in the voices' order
+    for key, competency in zip(context.voices["citekey"].tolist(), context.voices["competency"].tolist()):
+        links.setdefault(key, []).append(competency)
     keys = sources["citekey"].tolist()
     hover = []
-    for key, title in zip(keys, sources["title"]):
+    for key, title in zip(keys, sources["title"].tolist()):
         linked = links.get(key, [])
         names = [_escape(context.labels.get(c, c)) for c in linked[:12]] + (["…"] if len(linked) > 12 else [])
         names = "<br>".join(", ".join(names[i:i + 4]) for i in range(0, len(names), 4))
@@ -371,7 +374,7 @@ NETWORK_SCRIPT = """function (gd) {
 def network_links(context: _Context) -> list[list[str]]:
     """The linked pairs of nodes, by name: source → competency, competency → category."""
     pairs = [[f"source:{k}", f"competency:{c}"]
-             for k, c in zip(context.voices["citekey"], context.voices["competency"])]
+             for k, c in zip(context.voices["citekey"].tolist(), context.voices["competency"].tolist())]
     sums = context.voices.groupby("competency")[list(FRAMINGS)].sum()
     for category in ("leadership", "management"):
         weight = sums[category] + sums["both"] / 2
@@ -398,7 +401,8 @@ def matrix_chart(context: _Context) -> go.Figure:
     hover = np.full(z.shape, "", dtype=object)
     v = context.voices
     quoted = len(v) <= QUOTES_UP_TO
-    for key, competency, framing, coders in zip(v["citekey"], v["competency"], v["framing"], v["coder_framings"]):
+    for key, competency, framing, coders in zip(*(v[c].tolist() for c in ("citekey", "competency", "framing",
+                                                                          "coder_framings"))):  # lists: far faster
         i, j = row[key], col[competency]
         z[i, j] = FRAMING_CODES[framing]
         quote = f"<br>“{_escape(context.quote.get((competency, key), ''), 110)}”" if quoted else ""
@@ -455,14 +459,14 @@ def _years_marks(context: _Context, v: pd.DataFrame) -> go.Figure:
     for framing in ("management", "both", "neither", SPLIT, "disputed", "leadership"):
         part = v[v["framing"] == framing]
         # A small, fixed jitter (from the citekey) keeps sources of one year apart.
-        jitter = np.array([(zlib.crc32(k.encode()) % 1000) / 1000 - 0.5 for k in part["citekey"]]) * 0.5
+        jitter = np.array([(zlib.crc32(k.encode()) % 1000) / 1000 - 0.5 for k in part["citekey"].tolist()]) * 0.5
         fig.add_trace(_scatter(len(part))(
             x=part["year"].astype(float) + jitter * 0.8, y=part["competency"].map(height) + jitter * 0.6,
             mode="markers", name=framing,
             marker=dict(size=9, color=FRAMING_COLOURS[framing], opacity=0.85, symbol=FRAMING_SYMBOLS[framing],
                         line=dict(width=0.6, color="#555" if framing in ("disputed", SPLIT) else "#fff")),
             hovertext=[f"<b>{_escape(context.labels[c])}</b> — {framing}<br>{context.cited_quote(c, k)}"
-                       for c, k in zip(part["competency"], part["citekey"])], hoverinfo="text"))
+                       for c, k in zip(part["competency"].tolist(), part["citekey"].tolist())], hoverinfo="text"))
     labels = context.order["label"].tolist()
     fig.update_yaxes(tickvals=list(range(len(labels))), ticktext=labels, automargin=True,
                      range=[-0.7, len(labels) - 0.3], tickfont=dict(size=12))
@@ -501,17 +505,19 @@ def coverage_chart(context: _Context) -> go.Figure:
         for column in ("passages_coded", "codings", "share_coded", "finished")}
     totals = sources.set_index("citekey")["passages"]
     keys = sources["citekey"].tolist()
+    # each source's row as a list (wide's rows are the sources, in keys' order): one .loc per cell is slow
+    rows = {column: frame.to_numpy(dtype=object).tolist() for column, frame in wide.items()}
     hover = [[f"<b>{_escape(c)}</b> coded {n} of {totals[k]} passages of {_escape(context.cite[k])} ({m} codings)"
               f"<br>{'finished' if done else 'not marked finished'}"
-              for c, n, m, done in zip(coders, wide["passages_coded"].loc[k], wide["codings"].loc[k],
-                                       wide["finished"].loc[k])] for k in keys]
+              for c, n, m, done in zip(coders, rows["passages_coded"][i], rows["codings"][i], rows["finished"][i])]
+             for i, k in enumerate(keys)]
     few = len(keys) <= LABELS_UP_TO
     fig = go.Figure(go.Heatmap(
         z=wide["share_coded"].to_numpy(dtype=float), x=coders, y=[context.cite[k] for k in keys], zmin=0, zmax=1,
         colorscale=[[0, NOT_CODED], [1, "#3b3b3b"]], xgap=2, ygap=1, hovertext=hover, hoverinfo="text",
         text=[[f"{n}/{totals[k]}{' ✓' if done else ''}" if n or done else ""
-               for n, done in zip(wide["passages_coded"].loc[k], wide["finished"].loc[k])]
-              for k in keys] if few else None,
+               for n, done in zip(rows["passages_coded"][i], rows["finished"][i])]
+              for i, k in enumerate(keys)] if few else None,
         texttemplate="%{text}" if few else None, textfont=dict(size=11),
         colorbar=dict(title="share of<br>passages coded", tickformat=".0%", **COLOUR_BAR)))
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont=dict(size=11))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 import markupsafe
+import numpy as np
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
@@ -148,6 +149,7 @@ def write_tables(review: Review, evidence: pd.DataFrame, out: Path, result: Buil
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet takes a cell starting with as a formula (OWASP, CSV injection)."""
 FORMULA_FIRST = frozenset(FORMULA_STARTS)
+_FORMULA_FIRST_ARRAY = np.array(sorted(FORMULA_FIRST))
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -168,9 +170,13 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for column in frame.columns:
         if pd.api.types.is_object_dtype(frame[column]) or pd.api.types.is_string_dtype(frame[column]):
-            cells = frame[column].tolist()
-            risky = [i for i, cell in enumerate(cells) if isinstance(cell, str) and cell[:1] in FORMULA_FIRST]
-            if risky:  # few cells start so: look at those alone
+            # each cell's first character, in one pass (a str of any other value): few cells start
+            # so, and only those are looked at one by one
+            first = frame[column].to_numpy(dtype=object).astype("U1")
+            maybe = np.flatnonzero(np.isin(first, _FORMULA_FIRST_ARRAY)).tolist()
+            cells = frame[column].tolist() if maybe else []
+            risky = [i for i in maybe if isinstance(cells[i], str) and cells[i][:1] in FORMULA_FIRST]
+            if risky:
                 for i in risky:
                     cells[i] = _defused(cells[i])
                 safe[column] = pd.Series(cells, index=frame.index, dtype=frame[column].dtype)
@@ -189,17 +195,39 @@ def codings_table(review: Review) -> pd.DataFrame:
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
     codings = shown_codings(review)
     author_year = codings["citekey"].map(cite)
-    cited = [cite_quote(a, p, n) for a, p, n in zip(author_year, codings["page"], codings["passage"])]
+    page = codings["page"]
+    no_page = (page.isna() | (page.astype(object).where(page.notna(), "").map(str) == "")).tolist()
+    # cite_quote's two forms, written out here: calling it per coding tests each page for NA
+    cited = [f"{a}, para. {int(n)}" if none else f"{a}, p. {p}" for a, p, n, none in
+             zip(author_year.tolist(), page.tolist(), codings["passage"].tolist(), no_page)]
     codings = codings.assign(author_year=author_year, citation=cited)
     return codings.sort_values(["competency", "citekey", "passage", "coder", "id"], kind="stable")
 
 
 # ---------------------------------------------------------------- report.html
 
+class _Environment(jinja2.Environment):
+    """Jinja's environment, reading a dict's keys first: `card.label` on a card (a dict) looks
+    up the key without first failing to find an attribute, which costs an exception each time.
+    A name that is also a dict's method (`colours.items`) is still the method, as in Jinja."""
+
+    _METHODS = frozenset(dir(dict))
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in self._METHODS:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("litcoder", "templates"),
-                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
+    # auto_reload off: the templates are the package's, and an included one (each quote's) is
+    # otherwise checked on disk every time
+    env = _Environment(loader=jinja2.PackageLoader("litcoder", "templates"),
+                       autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False,
+                       undefined=jinja2.StrictUndefined)
     env.filters["percent"] = lambda x: f"{x:.0%}"
     env.filters["chance"] = chance
     return env
