@@ -237,8 +237,11 @@ def test_codings_of_a_deleted_paragraph_are_orphans_kept_and_counted(review_copy
     assert after.at["planning", "codings"] == before.at["planning", "codings"]
 
     report = build(review_copy, images=False).report.read_text(encoding="utf-8")
-    marks = re.findall(r"<blockquote>(.*?)</blockquote>\s*<div class=\"who\">(coder-\w), passage (\d+), (\w+) · "
-                       r"<strong>orphan: quote not found in the text</strong>", report)
+    # each quote, then its citation (a link to the paragraph) and who coded it how, marked an orphan
+    marks = [(m["quote"], m["coder"], m["passage"], m["framing"]) for m in re.finditer(
+        r"<blockquote>(?P<quote>[^<]*)</blockquote>\s*<div class=\"who\">"
+        r"\(<a [^>]*>[^<]*, para\. (?P<passage>\d+)</a>\) · (?P<coder>coder-\w): (?P<framing>\w+) · "
+        r"<strong>orphan: quote not found in the text</strong>", report)]
     orphan_rows = review.codings[~review.codings["anchored"]]
     expected = {(q, c, "3", f) for q, c, f in zip(orphan_rows["quote"], orphan_rows["coder"], orphan_rows["framing"])}
     assert set(marks) <= expected and len(marks) >= 7  # every orphan shown, but for the quotes cut from a card

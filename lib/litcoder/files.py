@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import os
 import tempfile
 from collections.abc import Iterator
@@ -175,7 +176,7 @@ def csv_records(lines: list[str], delimiter: str) -> Iterator[CsvRecord]:
     a row and on which line it starts.
     """
     def reader_from(index: int):
-        return csv.reader((lines[i] for i in range(index, len(lines))), delimiter=delimiter, strict=True)
+        return csv.reader(itertools.islice(lines, index, None), delimiter=delimiter, strict=True)
 
     reader = reader_from(0)
     try:
@@ -253,22 +254,25 @@ def read_csv_rows(
                   "remove or rename the repeated column", "csv-header")
 
     rows: list[CsvRow] = []
+    width = len(header)
+    # without a repeated column, each name takes its own cell; with one, the first cell of the name
+    names = list(dict.fromkeys(header))
+    kept = None if len(names) == len(header) else [header.index(name) for name in names]
     for record in records:
-        if record.cells is None:
+        cells = record.cells
+        if cells is None:
             _log_unreadable(log, record)
             continue
-        cells = record.cells
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():  # a blank row: no cell with anything but whitespace
             continue
-        if len(cells) != len(header):
-            log.error(record.start, f"this row has {len(cells)} cells, the header has {len(header)}; it was left out",
+        if len(cells) != width:
+            log.error(record.start, f"this row has {len(cells)} cells, the header has {width}; it was left out",
                       "check for a missing or extra separator, an unquoted comma inside a cell, "
                       "or a quote that is never closed", "csv-malformed")
             continue
-        values: dict[str, str] = {}
-        for name, cell in zip(header, cells):
-            values.setdefault(name, cell.strip())
-        rows.append(CsvRow(record.start, values))
+        if kept is not None:
+            cells = [cells[i] for i in kept]
+        rows.append(CsvRow(record.start, dict(zip(names, map(str.strip, cells)))))
         if row_limit is not None and len(rows) > row_limit:
             break
     return rows

@@ -15,7 +15,9 @@ listed with its file and line.
 from __future__ import annotations
 
 import copy
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,6 +110,20 @@ class _Guard:
             return nothing()
 
 
+@contextmanager
+def _no_collection():
+    """Python's cycle collector paused: loading makes a row object per coding and passage, few
+    of them in cycles, and each collection would walk all of them again (a fifth of a large
+    review's load)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 class NotAReview(Exception):
     """The folder is not a review project (it has neither references.bib nor corpus/)."""
 
@@ -137,6 +153,11 @@ class Review:
         if not (root / BIBLIOGRAPHY).exists() and not (root / "corpus").is_dir():
             raise NotAReview(f"{root} is not a review: it has neither {BIBLIOGRAPHY} nor corpus/ "
                              "(run `litcoder init` to make one)")
+        with _no_collection():
+            return cls._read(root)
+
+    @classmethod
+    def _read(cls, root: Path) -> Review:
         problems: list[Problem] = []
         guard = _Guard(problems)
         settings, log = guard(SETTINGS_FILE, lambda: read_settings(root), lambda: (copy.deepcopy(DEFAULT_SETTINGS), []))

@@ -52,11 +52,19 @@ def locate_quote(quote: str, text: str) -> tuple[int, int] | None:
     at = text.find(quote)
     if at >= 0:
         return at, at + len(quote)
+    return _locate_folded(quote, text, {})
+
+
+def _locate_folded(quote: str, text: str, cache: dict) -> tuple[int, int] | None:
+    """locate_quote's search past the exact words; `cache` keeps `text` folded and collapsed,
+    for the next quote looked for in the same text."""
     wanted = " ".join(quote.translate(_FOLD).split())
     if not wanted:
         return None
-    folded = text.translate(_FOLD)
-    collapsed = _collapsed(folded)
+    if "folded" not in cache:
+        cache["folded"] = text.translate(_FOLD)
+        cache["collapsed"] = _collapsed(cache["folded"])
+    folded, collapsed = cache["folded"], cache["collapsed"]
     at = collapsed.find(wanted)
     if at < 0:
         return None
@@ -96,19 +104,33 @@ class _Context:
 
     def __init__(self, sources: pd.DataFrame, passages: pd.DataFrame, texts: dict[str, str],
                  competencies: pd.DataFrame, pages: dict[str, list[int]] | None = None):
-        self.citekeys = set(sources["citekey"])
-        self.competencies = set(competencies["competency"])
+        self.citekeys = set(sources["citekey"].tolist())
+        self.competencies = set(competencies["competency"].tolist())
         self.texts = texts
         self.pages = pages or {}
-        self.passages = {(c, n): (s, e) for c, n, s, e in
-                         zip(passages["citekey"], passages["passage"], passages["start"], passages["end"])}
+        self.passage_texts: dict[tuple[str, int], dict[str, str]] = {}
+        # columns as lists: iterating a pandas column yields its values one slow call at a time
+        spans = list(zip(*(passages[column].tolist() for column in ("citekey", "passage", "start", "end"))))
+        self.passages = {(c, n): (s, e) for c, n, s, e in spans}
         self.passage_starts: dict[str, list[tuple[int, int, int]]] = {}
-        for c, n, s, e in zip(passages["citekey"], passages["passage"], passages["start"], passages["end"]):
+        for c, n, s, e in spans:
             self.passage_starts.setdefault(c, []).append((s, e, n))
         # a source's passages follow one another in its text, so the one holding an offset is
         # found by halving; a source whose passages do not is searched one by one
         self.ordered = {c: [start for start, _, _ in spans] for c, spans in self.passage_starts.items()
                         if all(a[1] <= b[0] and a[0] <= a[1] for a, b in itertools.pairwise(spans))}
+
+    def locate_in_passage(self, quote: str, citekey: str, number: int, span: tuple[int, int]) -> tuple[int, int] | None:
+        """locate_quote in a passage, the passage's text (and its folded form) kept for the
+        other codings of the same passage: coders quote the same passages many times."""
+        cached = self.passage_texts.get((citekey, number))
+        if cached is None:
+            cached = self.passage_texts[(citekey, number)] = {"text": self.texts[citekey][span[0]:span[1]]}
+        text = cached["text"]
+        at = text.find(quote)
+        if at >= 0:
+            return at, at + len(quote)
+        return _locate_folded(quote, text, cached)
 
     def passage_at(self, citekey: str, offset: int) -> int | None:
         starts = self.ordered.get(citekey)
@@ -278,7 +300,7 @@ def _anchor(coding: dict, values: dict[str, str], stored: Anchor | None, log: Pr
     saved_at = stored is not None and stored.start is not None and stored.end is not None
     if saved_at and _same_words(text[stored.start:stored.end], quote):
         found, method = (stored.start, stored.end), "position"
-    elif not saved_at and span and (inside := locate_quote(quote, text[span[0]:span[1]])):
+    elif not saved_at and span and (inside := context.locate_in_passage(quote, citekey, number, span)):
         # A hand-made row (no saved place): its passage number says where to look first.
         found, method = (span[0] + inside[0], span[0] + inside[1]), "passage"
     else:

@@ -112,6 +112,10 @@ def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: P
     known = set(citekeys)
     if cache_dir is None:
         cache_dir = _review_cache(root, corpus.problems)
+    try:
+        home = Path(root).resolve()
+    except (OSError, RuntimeError):
+        home = None  # each file says so below
     for citekey, candidates in find_source_files(sources_dir).items():
         path, log = _choose(candidates, root)
         corpus.problems.append(log)
@@ -122,7 +126,7 @@ def read_corpus(sources_dir: Path, citekeys: list[str], root: Path, cache_dir: P
                         f"{_did_you_mean(citekey, known)}",
                         "add the entry to references.bib, or rename the file to its citekey", "source-orphan-text")
             continue
-        if _outside(path, root, log):
+        if _outside(path, root, log, home):
             continue
         extracted = extract_cached(path, log.file, cache_dir) if cache_dir else extract(path, log.file)
         log.extend(extracted.problems)
@@ -186,11 +190,14 @@ def _review_cache(root: Path, problems: list[ProblemLog]) -> Path | None:
     return None
 
 
-def _outside(path: Path, root: Path, log: ProblemLog) -> bool:
-    """Whether a source file leads outside the review (a link to a file elsewhere), reported."""
+def _outside(path: Path, root: Path, log: ProblemLog, home: Path | None = None) -> bool:
+    """Whether a source file leads outside the review (a link to a file elsewhere), reported.
+
+    `home` is the review's folder resolved, when the caller has it (resolving it again for
+    each of thousands of files is a tenth of a large review's corpus read)."""
     try:
         target = path.resolve()
-        inside = target.is_relative_to(Path(root).resolve())
+        inside = target.is_relative_to(home or Path(root).resolve())
     except (OSError, RuntimeError) as err:  # a loop of links
         target, inside = f"a link that cannot be followed: {err}", False
     if not inside:

@@ -163,12 +163,14 @@ def cited_pages(codings: pd.DataFrame, labels: dict[str, list[str | None]]) -> p
     """
     codings = codings.drop(columns="pdf_page", errors="ignore")
     physical = codings["page"].astype("Int64")
-    paged = codings["citekey"].isin(labels).to_numpy() & codings["anchored"].astype(bool).to_numpy()
+    paged = (codings["citekey"].isin(labels).to_numpy() & codings["anchored"].astype(bool).to_numpy()).tolist()
+    # columns as lists: iterating a pandas column yields its values one slow call at a time
+    numbers = physical.tolist()
     pages = [label_of(labels.get(citekey), page) if in_pdf else (None if pd.isna(page) else str(page))
-             for citekey, page, in_pdf in zip(codings["citekey"], physical, paged)]
+             for citekey, page, in_pdf in zip(codings["citekey"].tolist(), numbers, paged)]
     codings["page"] = pd.array(pages, dtype="string")
     codings.insert(codings.columns.get_loc("page") + 1, "pdf_page",
-                   pd.array([page if in_pdf else pd.NA for page, in_pdf in zip(physical, paged)], dtype="Int64"))
+                   pd.array([page if in_pdf else pd.NA for page, in_pdf in zip(numbers, paged)], dtype="Int64"))
     return codings
 
 
