@@ -44,7 +44,7 @@ def disagreements(review, votes: pd.DataFrame | None = None) -> pd.DataFrame:
     items = pd.DataFrame(_items(review, votes),
                          columns=["item", "kind", "citekey", "passage", "competency", "stances", "positions"])
     items["coders"] = [", ".join(line.partition(": ")[0] for line in s.split("\n")) if s else ""
-                       for s in items["stances"]]
+                       for s in items["stances"].tolist()]
     items["author_year"] = items["citekey"].map(dict(zip(review.sources["citekey"], review.sources["author_year"])))
     items["label"] = items["competency"].map(dict(zip(review.codebook["competency"], review.codebook["label"])))
     items["passage"] = items["passage"].astype("Int64")
@@ -62,7 +62,7 @@ def with_settlements(items: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataF
     settled = settlements.set_index("item") if settlements is not None and len(settlements) else None
     for column in SETTLED_COLUMNS:
         items[column] = items["item"].map(settled[column]).fillna("") if settled is not None else ""
-    items["status"] = ["settled" if r else "open" for r in items["resolution"]]
+    items["status"] = ["settled" if r else "open" for r in items["resolution"].tolist()]
     return items
 
 
@@ -188,7 +188,7 @@ def _presence_units(review, codings: pd.DataFrame) -> list[tuple]:
     there) for each passage where, of two or more coders who finished the source, some coded
     a competency and some did not (`codings`: those of finished sources)."""
     finished = review.coverage[["coder", "citekey"]].drop_duplicates()
-    judges = finished.sort_values("coder").groupby("citekey")["coder"].agg(list)
+    judges = _judges(finished)
     judges = judges[judges.str.len() >= 2]
     codings = codings[codings["citekey"].isin(judges.index)
                       & codings["passage_id"].isin(review.passages["passage_id"])]
@@ -203,6 +203,16 @@ def _presence_units(review, codings: pd.DataFrame) -> list[tuple]:
         units.setdefault((citekey, int(passage), competency), set()).add(coder)
     return [(citekey, passage, competency, judges[citekey], coders)
             for (citekey, passage, competency), coders in units.items()]
+
+
+def _judges(finished: pd.DataFrame) -> pd.Series:
+    """Per source (sorted), the coders who finished it, sorted: groupby(...).agg(list) without
+    pandas' per-group cost."""
+    finished = finished.sort_values(["citekey", "coder"], kind="stable")
+    judges: dict[str, list[str]] = {}
+    for citekey, coder in zip(finished["citekey"].tolist(), finished["coder"].tolist()):
+        judges.setdefault(citekey, []).append(coder)
+    return pd.Series(judges, dtype=object).rename_axis("citekey").rename("coder")
 
 
 def _framing_units(codings: pd.DataFrame, votes: pd.DataFrame | None = None) -> list[tuple]:
