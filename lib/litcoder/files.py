@@ -192,9 +192,17 @@ def csv_records(lines: list[str], delimiter: str) -> Iterator[CsvRecord]:
     while True:
         start = next_line
         try:
-            cells = next(reader)
-        except StopIteration:
-            break
+            for cells in reader:  # the usual record, read without a try of its own
+                end = offset + reader.line_num
+                next_line = end + 1
+                yield CsvRecord(start, end, cells)
+                if len(cells) != width and end > start and any(c.strip() for c in cells):
+                    offset, next_line = start, start + 1
+                    reader = reader_from(offset)
+                    break
+                start = next_line
+            else:
+                return
         except csv.Error as err:
             end = offset + reader.line_num
             unclosed = end > start or "end of data" in str(err)
@@ -202,13 +210,6 @@ def csv_records(lines: list[str], delimiter: str) -> Iterator[CsvRecord]:
             offset, next_line = (start, start + 1) if unclosed else (offset, end + 1)
             if unclosed:
                 reader = reader_from(offset)
-            continue
-        end = offset + reader.line_num
-        next_line = end + 1
-        yield CsvRecord(start, end, cells)
-        if len(cells) != width and end > start and any(c.strip() for c in cells):
-            offset, next_line = start, start + 1
-            reader = reader_from(offset)
 
 
 def read_csv_rows(

@@ -246,7 +246,8 @@ def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, c
         return None
     coding = {"coder": coder, "id": coding_id, "citekey": citekey, "passage": passage,
               "quote": values["quote"], "competency": competency, "framing": framing,
-              "memo": values.get("memo", ""), "coded_at": coded_at, "line": line}
+              "memo": values.get("memo", ""), "coded_at": coded_at, "line": line,
+              "start": None, "end": None, "anchored": False, "anchor": ""}  # until _anchor places it
     _anchor(coding, values, _stored_anchor(values, line, log), log, context)
     page = values.get("page", "")
     if page and _too_large(page):
@@ -281,9 +282,9 @@ def _stored_anchor(values: dict[str, str], line: int, log: ProblemLog) -> Anchor
 
 def _anchor(coding: dict, values: dict[str, str], stored: Anchor | None, log: ProblemLog, context: _Context) -> None:
     """Place the quote in its source: where it was saved, else in its passage, else by
-    re-anchoring on quote, context and position (the source was edited), else an orphan."""
+    re-anchoring on quote, context and position (the source was edited), else an orphan
+    (`coding` comes unplaced: no start or end, not anchored)."""
     citekey, number, quote, line = coding["citekey"], coding["passage"], coding["quote"], coding["line"]
-    coding.update(start=None, end=None, anchored=False, anchor="")
     text = context.texts.get(citekey)
     if text is None:
         return  # the source has no text; that is reported once, for the source
