@@ -400,7 +400,8 @@ def _supports(classification: str, supports: str, is_: str) -> str:
 def _composition(row: dict) -> list[dict]:
     """The card's bar: what the sources say, each part with its share and interval."""
     n = row["sources"]
-    return [{"part": part, "label": COMPOSITION_LABELS[part], "count": row[f"{part}_sources"],
+    return [{"part": part, "label": COMPOSITION_LABELS[part], "letter": part[0].upper(),
+             "count": row[f"{part}_sources"],
              "width": round(100 * row[f"{part}_sources"] / n, 2), "share": row[f"{part}_sources"] / n,
              "low": row[f"{part}_low"], "high": row[f"{part}_high"], "definition": COMPOSITION_DEFINITIONS[part]}
             for part in COMPOSITION if n and row[f"{part}_sources"]]
