@@ -233,7 +233,8 @@ def _saved(folder: Path, data: bytes) -> Path:
 def test_settings_of_the_wrong_type_are_problems_and_the_defaults_are_used(tmp_path, toml, line, message):
     (tmp_path / "litcoder.toml").write_text(toml, encoding="utf-8")
     settings, log = read_settings(tmp_path)
-    assert settings == {"references": {"files": ["references.bib"], "distinct": [], "allow_outside": False}}
+    assert settings == {"references": {"files": ["references.bib"], "distinct": [], "allow_outside": False},
+                        "sources": {}}
     (problem,) = [p for p in log if p.severity == "error"]
     assert (problem.file, problem.line) == ("litcoder.toml", line) and message in problem.message
     assert problem.action
