@@ -21,19 +21,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_review import generate
 
 from litcoder import Review, weigh_evidence
-from litcoder.analysis.evidence import source_framings
+from litcoder.analysis.evidence import review_voices
 from litcoder.outputs.charts import review_figures
 from litcoder.outputs.figures import write_figures
 from litcoder.outputs.report import build
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-DRAWN = ("() => [...document.querySelectorAll('.js-plotly-plot')]"
-         ".every(p => p._fullLayout && p.querySelector('.main-svg'))")
+DRAWN = """plot => new Promise(done => (function wait() {
+  plot.dataset.ready ? requestAnimationFrame(() => requestAnimationFrame(done)) : setTimeout(wait, 20);
+})())"""
+"""Resolves once the report's page script has drawn the figure: it draws each as it scrolls into view."""
 
 
 def time_figures(review, runs: int, out: Path) -> list[float]:
-    voices = source_framings(review.codings)
+    voices = review_voices(review)
     evidence = weigh_evidence(review, voices)
     times = []
     for _ in range(runs):
@@ -54,7 +56,9 @@ def time_report_load(report: Path, runs: int, screenshots: Path | None) -> list[
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             start = time.perf_counter()
             page.goto(report.as_uri(), wait_until="load")
-            page.wait_for_function(DRAWN, timeout=60_000)
+            for plot in page.locator(".plot").all():  # every figure, scrolled into view and drawn
+                plot.scroll_into_view_if_needed()
+                plot.evaluate(DRAWN)
             times.append(time.perf_counter() - start)
             if screenshots and i == 0:
                 screenshots.mkdir(parents=True, exist_ok=True)
