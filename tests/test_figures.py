@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from litcoder import weigh_evidence
@@ -49,7 +51,8 @@ def test_evidence_chart_diverges_and_shows_every_competency(figures, evidence):
     assert ordered.loc["Charisma", "explanation"][:60] in strongest.hovertext[charisma].replace("<br>", " ")
     assert strongest.marker.color[charisma] == FRAMING_COLOURS["neither"]
     assert bars["leadership"].marker.color == FRAMING_COLOURS["leadership"]
-    assert "Kotter, 1990: “" in " ".join(bars["leadership"].hovertext)  # author-year and the quote
+    # author-year, the paragraph (as the cards cite it) and the quote
+    assert re.search(r"Kotter, 1990, para\. \d+: “", " ".join(bars["leadership"].hovertext))
 
 
 def test_network_is_layered_and_links_every_coded_pair(bundled, evidence, figures):
@@ -96,7 +99,7 @@ def test_review_text_in_hovers_is_escaped(bundled, evidence):
     review = type("R", (), {})()
     for name in ("sources", "codebook", "passages", "decisions", "coders", "coverage"):
         setattr(review, name, getattr(bundled, name))
-    review.codings = review.counted_codings = codings
+    review.codings = review.counted_codings = review.quoted_codings = codings
     fig = review_figures(review, evidence)["matrix"]
     text = " ".join(str(t) for row in fig.data[0].hovertext for t in row)
     assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text

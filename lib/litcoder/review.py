@@ -225,6 +225,12 @@ class Review:
         return apply_settlements(self.codings, self.settlements)
 
     @property
+    def quoted_codings(self) -> pd.DataFrame:
+        """The codings shown as evidence (cards, figures, tables): each coder's own framing,
+        without those the committee settled absent (apply_settlements keeps the index)."""
+        return self.codings.loc[self.counted_codings.index]
+
+    @property
     def coders(self) -> list[str]:
         return sorted(self.codings["coder"].unique())
 

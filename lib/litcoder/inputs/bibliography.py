@@ -934,23 +934,28 @@ def sources_frame(rows: list[dict]) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def with_page(author_year: str, page) -> str:
+def with_page(author_year: str, page, paragraph=None) -> str:
     """An in-text citation with the page, as APA puts it: 'Kotter, 1990, p. 104'. The page is
     the printed page's label as it stands ('104', 'xii', 'S13'); a number is written whole.
+    Without a page, APA cites the paragraph, when it is given: 'Kotter, 1990, para. 3'.
 
     >>> with_page("Kotter, 1990", "104"), with_page("Kotter, 1990", "xii"), with_page("Kotter, 1990", 104.0)
     ('Kotter, 1990, p. 104', 'Kotter, 1990, p. xii', 'Kotter, 1990, p. 104')
     >>> with_page("Kotter, 1990", None), with_page("Kotter, 1990", pd.NA), with_page("Kotter, 1990", " ")
     ('Kotter, 1990', 'Kotter, 1990', 'Kotter, 1990')
+    >>> with_page("Kotter, 1990", None, 3), with_page("Kotter, 1990", "104", 3)
+    ('Kotter, 1990, para. 3', 'Kotter, 1990, p. 104')
     """
     import numbers
 
     if page is None or (not isinstance(page, str) and pd.isna(page)):
-        return author_year
-    if isinstance(page, numbers.Real) and not isinstance(page, bool) and float(page).is_integer():
+        page = ""
+    elif isinstance(page, numbers.Real) and not isinstance(page, bool) and float(page).is_integer():
         page = int(page)  # a page read as a number (104.0) is cited as printed
     page = str(page).strip()
-    return f"{author_year}, p. {page}" if page else author_year
+    if page:
+        return f"{author_year}, p. {page}"
+    return author_year if paragraph is None else f"{author_year}, para. {int(paragraph)}"
 
 
 def closest(name: str, known, n: int = 1) -> str:

@@ -85,12 +85,11 @@ class _Context:
         self.voices = review_voices(review) if voices is None else voices
         self.cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
         self.year = dict(zip(review.sources["citekey"], review.sources["year"]))
-        shown = review.codings.loc[review.counted_codings.index]  # not what the committee settled absent
-        first = shown.sort_values(["competency", "citekey", "passage", "coder"], kind="stable")
+        first = review.quoted_codings.sort_values(["competency", "citekey", "passage", "coder"], kind="stable")
         first = first.drop_duplicates(["competency", "citekey"])
         competencies, citekeys = first["competency"].tolist(), first["citekey"].tolist()  # lists: far faster
         self.quote = dict(zip(zip(competencies, citekeys), first["quote"].tolist()))
-        self.page = {(c, k): p for c, k, p in zip(competencies, citekeys, first["page"].tolist()) if pd.notna(p)}
+        self.where = dict(zip(zip(competencies, citekeys), zip(first["page"].tolist(), first["passage"].tolist())))
         # competencies from management (bottom) to leadership (top)
         self.order = evidence.sort_values(["leadership_share", "label"], kind="stable")
         self.labels = dict(zip(evidence["competency"], evidence["label"]))
@@ -100,7 +99,7 @@ class _Context:
         cite = self.cite.get(citekey, citekey)
         if not quote:
             return _escape(cite)
-        return f"{_escape(with_page(cite, self.page.get((competency, citekey))))}: “{_escape(quote, limit)}”"
+        return f"{_escape(with_page(cite, *self.where[(competency, citekey)]))}: “{_escape(quote, limit)}”"
 
 
 COLOUR_BAR = {"thickness": 14, "ticklabelposition": "outside bottom"}

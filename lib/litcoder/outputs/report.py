@@ -35,6 +35,7 @@ from ..analysis.evidence import (
 from ..analysis.reliability import ALL, agreement_table, framing_matrix, pair_table, presence_matrix
 from ..analysis.rulings import STATUS_DEFINITIONS, STATUS_LABELS
 from ..files import write_atomic
+from ..inputs.bibliography import with_page
 from ..inputs.codebook import codebook_title
 from ..inputs.coverage import finished_codings
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
@@ -110,7 +111,7 @@ def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -
     step(STEPS[6])
     exported = {p.name for p in written}
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
-    result.written += write_source_pages(source_pages(review, shown_codings(review), cite), out / FOLDER)
+    result.written += write_source_pages(source_pages(review, review.quoted_codings, cite), out / FOLDER)
     write_atomic(out / "report.html", render_report(review, evidence, voices, plain, exported, result))
     result.written.append(out / "report.html")
     return result
@@ -193,13 +194,10 @@ def codings_table(review: Review) -> pd.DataFrame:
     """Every coding counted as evidence (not settled absent), with its source's author-year
     and the APA citation of its quote (page, or paragraph), in a stable order."""
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
-    codings = shown_codings(review)
+    codings = review.quoted_codings
     author_year = codings["citekey"].map(cite)
-    page = codings["page"]
-    no_page = (page.isna() | (page.astype(object).where(page.notna(), "").map(str) == "")).tolist()
-    # cite_quote's two forms, written out here: calling it per coding tests each page for NA
-    cited = [f"{a}, para. {int(n)}" if none else f"{a}, p. {p}" for a, p, n, none in
-             zip(author_year.tolist(), page.tolist(), codings["passage"].tolist(), no_page)]
+    cited = [with_page(a, p, n) for a, p, n in
+             zip(author_year.tolist(), codings["page"].tolist(), codings["passage"].tolist())]
     codings = codings.assign(author_year=author_year, citation=cited)
     return codings.sort_values(["competency", "citekey", "passage", "coder", "id"], kind="stable")
 
@@ -306,23 +304,6 @@ def _review_title(review: Review) -> str:
     return f"Literature review: {title}" if title else f"Literature review: {review.path.name}"
 
 
-def shown_codings(review: Review) -> pd.DataFrame:
-    """The codings shown as evidence: every coder's own framing, without those the committee
-    settled absent (settlements.apply_settlements drops those rows and keeps the index)."""
-    return review.codings.loc[review.counted_codings.index]
-
-
-def cite_quote(author_year: str, page, passage) -> str:
-    """APA's in-text citation of a quote: the page where there is one, else the paragraph.
-
-    >>> cite_quote("Kotter, 1990", "104", 3), cite_quote("Kotter, 1990", None, 3)
-    ('Kotter, 1990, p. 104', 'Kotter, 1990, para. 3')
-    """
-    if page is None or pd.isna(page) or str(page) == "":
-        return f"{author_year}, para. {int(passage)}"
-    return f"{author_year}, p. {page}"
-
-
 def _quotes(codings: pd.DataFrame, cite: dict[str, str]) -> dict[tuple[str, str], list[dict]]:
     """Per (competency, source), its quotes, each once with the coders who chose it."""
     quotes: dict[tuple[str, str], dict[tuple, dict]] = {}
@@ -337,7 +318,7 @@ def _quotes(codings: pd.DataFrame, cite: dict[str, str]) -> dict[tuple[str, str]
             quote = found[key] = {
                 "quote": c["quote"], "passage": int(c["passage"]), "anchored": c["anchored"], "positions": [],
                 "memos": [], "page_name": names[c["citekey"]], "anchor": passage_anchor(c["passage"]),
-                "cited": cite_quote(cite.get(c["citekey"], c["citekey"]), c["page"], c["passage"])}
+                "cited": with_page(cite.get(c["citekey"], c["citekey"]), c["page"], c["passage"])}
         quote["positions"].append(f"{c['coder']}: {c['framing']}")
         if c["memo"]:
             quote["memos"].append(f"{c['coder']}: {c['memo']}")
@@ -355,7 +336,7 @@ def _cards(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> list
         listed.sort(key=lambda v: (order[v["framing"]], cite.get(v["citekey"], v["citekey"])))
     # quotes only of the sources the cards show
     shown_pairs = {(c, v["citekey"]) for c, listed in sources_of.items() for v in listed[:SOURCES_IN_CARD]}
-    codings = shown_codings(review)
+    codings = review.quoted_codings
     pairs = pd.MultiIndex.from_arrays([codings["competency"], codings["citekey"]])
     quotes = _quotes(codings[pairs.isin(list(shown_pairs))] if len(codings) else codings, cite)
     codebook = review.codebook.set_index("competency")
@@ -440,7 +421,7 @@ def _where(item: dict) -> str:
     """'Kotter, 1990, p. 104' or 'Kotter, 1990, para. 3' for a passage; the source for a framing item."""
     if item["passage"] is None:
         return item["author_year"]
-    return cite_quote(item["author_year"], item.get("page"), item["passage"])
+    return with_page(item["author_year"], item.get("page"), item["passage"])
 
 
 def _grouped(cards: list[dict]) -> list[dict]:

@@ -20,7 +20,7 @@ def served_url(path: Path) -> str | None:
     path = Path(path).resolve()
     for server in list_running_servers():
         root = Path(server.get("root_dir") or server.get("notebook_dir") or "/").resolve()
-        if path.is_relative_to(root):
+        if server.get("url") and path.is_relative_to(root):
             relative = path.relative_to(root).as_posix()
             return f"{server['url'].rstrip('/')}/files/{quote(relative)}"
     return None
