@@ -7,7 +7,10 @@ and ≤ 1 GB peak memory on a 2-core machine, every output the same as before.
     .venv/bin/python benchmarks/build_benchmark.py [--runs 3] [--sources 2000 ...]
 
 Each run is a fresh process (so imports and peak memory count as a user sees them); the
-script prints each run's stage times and the medians.
+script prints each run's stage times and the medians. The build forks a second process
+(outputs/alongside.py): "peak MB" is the larger one's peak resident size, "peak MB
+together" the highest sum of both's proportional set size (shared pages counted once),
+sampled every 100 ms.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,11 +48,34 @@ print(json.dumps(stages))
 
 def run_once(review: Path) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = subprocess.run([sys.executable, "-c", RUN, str(review)], capture_output=True, text=True, check=True)
-    stages = json.loads(out.stdout.strip().splitlines()[-1])
+    build = subprocess.Popen([sys.executable, "-c", RUN, str(review)], stdout=subprocess.PIPE, text=True)
+    together = 0
+    while build.poll() is None:  # the build and the process it forks, their memory together
+        together = max(together, sum(_pss_kib(pid) for pid in _tree(build.pid)))
+        time.sleep(0.1)
+    if build.returncode:
+        raise SystemExit(f"the build failed ({build.returncode})")
+    stages = json.loads(build.stdout.read().strip().splitlines()[-1])
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    stages["peak MB"] = max(peak, before) / 1024  # ru_maxrss is in KiB on Linux
+    stages["peak MB"] = max(peak, before) / 1024  # of the largest one process; ru_maxrss is in KiB on Linux
+    stages["peak MB together"] = together / 1024  # proportional set size: pages shared by both are halved
     return stages
+
+
+def _tree(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [pid] + [p for child in children for p in _tree(int(child))]
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
 
 
 def main() -> None:

@@ -771,6 +771,11 @@ _NARROW = {"evidence": _narrow_evidence, "network": _narrow_network, "matrix": _
            "pairs": _narrow_pairs}
 
 
+def path_keys(path: str) -> list[str | int]:
+    """The keys along a path: 'layout.annotations[0].text' → ['layout', 'annotations', 0, 'text']."""
+    return [int(k) if k.isdigit() else k for k in path.replace("[", ".").replace("]", "").split(".")]
+
+
 def set_path(root: dict, path: str, value) -> None:
     """Set `root`'s member at `path` ('layout.annotations[0].text'), making what is missing on
     the way; the report's page script reads the same paths (report.html.j2, setPath).
@@ -780,7 +785,7 @@ def set_path(root: dict, path: str, value) -> None:
     >>> figure
     {'layout': {'annotations': [None, {'visible': False}]}}
     """
-    keys = [int(k) if k.isdigit() else k for k in path.replace("[", ".").replace("]", "").split(".")]
+    keys = path_keys(path)
     node = root
     for key, following in itertools.pairwise([*keys, None]):
         if isinstance(node, list):

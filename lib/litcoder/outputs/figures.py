@@ -31,7 +31,16 @@ from plotly.offline import get_plotlyjs
 
 from ..files import write_atomic
 from ..inputs.extract.common import quiet
-from .charts import CAPTIONS, NARROW, figure_script, narrow_changes, narrow_transposed, page_changes, set_path
+from .charts import (
+    CAPTIONS,
+    NARROW,
+    figure_script,
+    narrow_changes,
+    narrow_transposed,
+    page_changes,
+    path_keys,
+    set_path,
+)
 
 CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 IMAGE_FORMATS = ("png", "svg")
@@ -96,13 +105,31 @@ def figure_payload(fig: go.Figure | dict, name: str) -> dict:
     page (charts.page_changes: no title, the page gives it as a heading), its config, and, for
     a narrow screen (below `narrow_below` CSS pixels), the traces to transpose and the
     changes to make (charts.narrow_changes), as paths ('layout.xaxis.dtick') and values."""
-    plain = plain_figure(fig)  # only its layout is changed, so only that is copied
-    figure = {"data": plain["data"], "layout": copy.deepcopy(plain["layout"])}
-    for path, value in page_changes(name, figure).items():
+    plain = plain_figure(fig)
+    figure = {"data": plain["data"], "layout": plain["layout"]}
+    changes = page_changes(name, figure)
+    _own_paths(figure, changes)  # the figure itself stays as it was
+    for path, value in changes.items():
         set_path(figure, path, value)
     return {"data": figure["data"], "layout": figure["layout"], "config": figure_config(name),
             "narrow_below": NARROW, "narrow_transposed": narrow_transposed(name, figure),
             "narrow": narrow_changes(name, figure)}
+
+
+def _own_paths(figure: dict, paths) -> None:
+    """Copy each dict and list along the paths, so that setting them changes `figure`'s
+    copies only (a deep copy of a big figure's layout, its thousands of annotations, is slow)."""
+    copied = set()
+    for path in paths:
+        node = figure
+        for key in path_keys(path)[:-1]:
+            child = node.get(key) if isinstance(node, dict) else (node[key] if key < len(node) else None)
+            if not isinstance(child, (dict, list)):
+                break  # set_path makes what is missing from here on
+            if id(child) not in copied:
+                child = node[key] = copy.copy(child)
+                copied.add(id(child))
+            node = child
 
 
 def write_figures(figures: dict[str, go.Figure], folder: Path, images: bool = True,
