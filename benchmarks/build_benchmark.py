@@ -8,9 +8,9 @@ and ≤ 1 GB peak memory on a 2-core machine, every output the same as before.
 
 Each run is a fresh process (so imports and peak memory count as a user sees them); the
 script prints each run's stage times and the medians. The build forks a second process
-(outputs/alongside.py): "peak MB" is the larger one's peak resident size, "peak MB
-together" the highest sum of both's proportional set size (shared pages counted once),
-sampled every 100 ms.
+(outputs/alongside.py): "peak MB" is the larger one's peak resident size; a last, untimed
+run samples both every 50 ms for the highest sum of their proportional set sizes (pages
+they share counted once).
 """
 
 from __future__ import annotations
@@ -46,19 +46,24 @@ print(json.dumps(stages))
 """
 
 
-def run_once(review: Path) -> dict:
+def run_once(review: Path, sample: bool = False) -> dict:
+    """One build in a fresh process: its stage times and peak memory. With `sample`, the build
+    and the process it forks are also sampled for their memory together, which slows them
+    (reading a process's memory map holds its page faults up), so their times are not used."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     build = subprocess.Popen([sys.executable, "-c", RUN, str(review)], stdout=subprocess.PIPE, text=True)
     together = 0
-    while build.poll() is None:  # the build and the process it forks, their memory together
+    while sample and build.poll() is None:
         together = max(together, sum(_pss_kib(pid) for pid in _tree(build.pid)))
-        time.sleep(0.1)
+        time.sleep(0.05)
+    output = build.communicate()[0]
     if build.returncode:
         raise SystemExit(f"the build failed ({build.returncode})")
-    stages = json.loads(build.stdout.read().strip().splitlines()[-1])
+    stages = json.loads(output.strip().splitlines()[-1])
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     stages["peak MB"] = max(peak, before) / 1024  # of the largest one process; ru_maxrss is in KiB on Linux
-    stages["peak MB together"] = together / 1024  # proportional set size: pages shared by both are halved
+    if sample:
+        stages["peak MB together"] = together / 1024  # proportional set size: pages shared by both are halved
     return stages
 
 
@@ -96,8 +101,12 @@ def main() -> None:
         for i in range(args.runs):
             stages = run_once(review)
             runs.append(stages)
-            print(f"run {i + 1}: " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+            kind = "first build: no outputs yet" if i == 0 else "rebuild"
+            print(f"run {i + 1} ({kind}): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
         print("median: " + ", ".join(f"{k} {statistics.median(r[k] for r in runs):.2f}" for k in runs[0]))
+        memory = run_once(review, sample=True)
+        print(f"memory run: peak MB {memory['peak MB']:.0f} (largest process), "
+              f"{memory['peak MB together']:.0f} (both processes together)")
 
 
 if __name__ == "__main__":

@@ -16,9 +16,24 @@ import pickle
 import sys
 import traceback
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+
+@contextmanager
+def long_lived():
+    """The objects made so far left out of Python's cycle collections until the end: a
+    loaded review is millions of them, which each full collection would walk again, to
+    free none (a build makes several). Nested, the outermost ends it."""
+    outermost = gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if outermost:
+            gc.unfreeze()
 
 
 def can_fork() -> bool:
@@ -38,18 +53,18 @@ class Alongside(Generic[T]):
             self._done = _outcome(work)
             return
         read, write = os.pipe()
-        gc.freeze()  # the second process then leaves the objects the two share untouched by its collections
-        try:
-            pid = os.fork()
-        except OSError:  # no memory or process left for it: done here instead
-            gc.unfreeze()
+        with long_lived():  # the second process's collections then leave the objects the two share untouched
+            try:
+                pid = os.fork()
+            except OSError:  # no memory or process left for it: done here instead
+                pid = None
+            if pid == 0:  # the second process: never returns
+                os.close(read)
+                _child(work, write)
+        if pid is None:
             os.close(read), os.close(write)
             self._done = _outcome(work)
             return
-        if pid == 0:  # the second process: never returns
-            os.close(read)
-            _child(work, write)
-        gc.unfreeze()
         os.close(write)
         self._pid, self._pipe = pid, os.fdopen(read, "rb")
 

@@ -42,7 +42,7 @@ from ..inputs.codebook import codebook_title
 from ..inputs.coverage import finished_codings
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
-from .alongside import Alongside
+from .alongside import Alongside, long_lived
 from .charts import TITLES, review_figures
 from .figures import figure_html, plain_figure, write_figures
 from .graph import review_graph, write_graph
@@ -93,6 +93,11 @@ def build(path: str | Path = ".", step=lambda name: None, images: bool = True) -
     """
     step(STEPS[0])
     review = Review.load(path)
+    with long_lived():
+        return _build(review, step, images)
+
+
+def _build(review: Review, step, images: bool) -> BuildResult:
     out = outputs_folder(review.path)
     step(STEPS[1])
     voices = review_voices(review)
