@@ -675,3 +675,17 @@ def test_apa_reference_keeps_an_ellipsis_in_the_title():
     source = {"entry_type": "book", "_people": [Person("Kotter", "John P.")], "year": 1990,
               "title": "Leadership... and Beyond", "publisher": "Free Press"}
     assert apa_reference(source) == "Kotter, J. P. (1990). Leadership... and Beyond. Free Press."
+
+
+def test_source_row_without_decoding_keeps_tildes_braces_and_backslashes():
+    from litcoder.inputs.bibliography import _source_row
+    from litcoder.problems import ProblemLog
+
+    values = {"title": "Costs of C~programs in {R} and \\TeX", "author": "{Barnes and Noble} and Smith, Jo",
+              "journal": "J~Lib", "year": "2000", "pages": "1--2"}
+    plain = _source_row("k", "article", values, 1, ProblemLog("x.ris"), decode=False)
+    assert (plain["title"], plain["container"], plain["pages"]) == ("Costs of C~programs in {R} and \\TeX", "J~Lib",
+                                                                    "1–2")
+    assert plain["authors"] == "Barnes and Noble; Smith, J."
+    decoded = _source_row("k", "article", values, 1, ProblemLog("x.bib"))
+    assert decoded["title"].startswith("Costs of C\u00a0programs in R")

@@ -361,9 +361,13 @@ class People(list):
     and_others = False
 
 
-def split_names(raw: str) -> People:
-    """People in a BibTeX name list, split before decoding so braces keep their meaning."""
-    people, and_others = _split_names(raw)
+def split_names(raw: str, decode: bool = True) -> People:
+    """People in a BibTeX name list, split before decoding so braces keep their meaning.
+
+    With `decode=False` (names from RIS or CSL JSON, which are not LaTeX) the parts keep
+    their text as written; only the braces that protect a part are taken off.
+    """
+    people, and_others = _split_names(raw, decode)
     split = People(people)
     split.and_others = and_others
     return split
@@ -385,7 +389,7 @@ def _split_on_and(raw: str) -> list[str]:
     return parts
 
 
-def _split_names(raw: str) -> tuple[list, bool]:
+def _split_names(raw: str, decode: bool = True) -> tuple[list, bool]:
     people, and_others = [], False
     for name in _split_on_and(raw.strip()):
         if not name.strip():
@@ -393,7 +397,7 @@ def _split_names(raw: str) -> tuple[list, bool]:
         if name.strip().lower() == "others":
             and_others = True
             continue
-        people.append(_person(name))
+        people.append(_person(name) if decode else _plain_person(name))
     return people, and_others
 
 
@@ -406,6 +410,20 @@ def _person(name: str) -> Person:
         parts = parse_single_name_into_parts(name, strict=False)
     return Person(family=latex_to_text(" ".join(parts.last)), given=latex_to_text(" ".join(parts.first)),
                   von=latex_to_text(" ".join(parts.von)), suffix=latex_to_text(" ".join(parts.jr)))
+
+
+@functools.lru_cache(maxsize=65536)
+def _plain_person(name: str) -> Person:
+    """One name split by the BibTeX rules, its parts kept as written bar protecting braces."""
+    try:
+        parts = parse_single_name_into_parts(name)
+    except InvalidNameError:
+        parts = parse_single_name_into_parts(name, strict=False)
+
+    def text(words: list[str]) -> str:
+        return " ".join(w[1:-1] if w[:1] == "{" and w[-1:] == "}" else w for w in words)
+
+    return Person(family=text(parts.last), given=text(parts.first), von=text(parts.von), suffix=text(parts.jr))
 
 
 def author_label(people: list[Person], title: str) -> str:
@@ -708,17 +726,23 @@ def _entry_fields(entry: model.Entry, log: ProblemLog) -> tuple[list[tuple[str, 
     return fields, simple
 
 
-def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int, log: ProblemLog) -> dict:
-    """A source row from an entry's or record's BibTeX-like values (any reference format's)."""
+def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int, log: ProblemLog, *,
+                decode: bool = True) -> dict:
+    """A source row from an entry's or record's BibTeX-like values (any reference format's).
+
+    `decode=False` for formats whose text is not LaTeX (RIS, CSL JSON): their `~`, braces and
+    backslashes are kept as written, only white space tidied.
+    """
     who = _shown(citekey)
     _check_citekey(citekey, line, log)
     values = _checked_values(who, values, line, log)
     people = []
     for field_name in ("author", "editor"):
         if values.get(field_name):
-            people = split_names(values[field_name])
+            people = split_names(values[field_name], decode)
             break
-    shown = {k: latex_to_text(values[k]) for k in SHOWN_FIELDS if values.get(k)}
+    readable = latex_to_text if decode else _plain_text
+    shown = {k: readable(values[k]) for k in SHOWN_FIELDS if values.get(k)}
     title = shown.get("title", "")
     if not title:
         log.warning(line, f"{who}: no title", "add a title field", "bib-field")
@@ -747,13 +771,18 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
         "container": next((shown[k] for k in CONTAINER_FIELDS if shown.get(k)), ""),
         "volume": values.get("volume", ""),
         "number": values.get("number", "") or values.get("issue", ""),
-        "pages": latex_to_text(values.get("pages", "")),
+        "pages": latex_to_text(values.get("pages", "")) if decode else _plain_text(values.get("pages", "")),
         "publisher": shown.get("publisher", ""),
         "edition": shown.get("edition", ""),
         "doi": doi,
         "url": values.get("url", "").strip(),
         "line": line,
     }
+
+
+def _plain_text(value: str) -> str:
+    """Text that is not LaTeX, on one line; a page range's '--' (as litcoder writes ranges) as a dash."""
+    return " ".join(value.split()).replace("--", "–")
 
 
 def _check_citekey(citekey: str, line: int, log: ProblemLog) -> None:
