@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
+from collections import Counter
 
 from ...problems import ProblemLog
 from .common import quiet
@@ -11,6 +13,7 @@ from .text import BOMS, decode_text, looks_binary
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_WORD = re.compile(r"\w+")
 _COMMENTS_START = re.compile(
     r"^(#+ )?(\d+|one|two|three|no)\s+(responses?|comments?|replies|reply|thoughts?)\s+(to|on)\b"
     r"|^(#+ )?(leave a (reply|comment)|post a comment|add a comment|join the discussion)\s*:?$"
@@ -53,42 +56,90 @@ def _html_decode(data: bytes, log: ProblemLog) -> str:
     return text
 
 
-def html_file(data: bytes, log: ProblemLog) -> str:
-    import trafilatura
-    from lxml import etree
+RETENTION_WARNING = 0.98
+"""The least share of the words trafilatura found in a page that its passages must hold
+before the page is reported: the conversion keeps them all (the benchmark measures it), so a
+page below this lost text in some markup not yet handled."""
 
+_OPTIONS = dict(include_comments=False, include_tables=True, include_images=False, favor_precision=False,
+                deduplicate=False)
+
+
+def html_file(data: bytes, log: ProblemLog) -> str:
+    """A saved web page's main text: paragraphs separated by blank lines, headings as `# …`."""
     html = _html_decode(data, log)
     if looks_binary(html, data, log):
         return ""
     html = _XML_DECLARATION.sub("", html, count=1)
-    blocks: list[str] = []
-    with quiet("trafilatura", "htmldate", "courlan", "justext"):
-        try:
-            xml = trafilatura.extract(html, include_comments=False, include_tables=True, include_images=False,
-                                      output_format="xml", favor_precision=False, deduplicate=False,
-                                      with_metadata=True)
-        except Exception:  # trafilatura gives up on some broken markup: fall back, below
-            xml = None
-    if xml:
-        try:
-            root = etree.fromstring(xml.encode("utf-8"))
-            main = root.find("main")
-            blocks = list(_xml_blocks(main if main is not None else root))
-            title = _words(root.get("title") or "")
-            if blocks and title and not any(b.startswith("#") and b.lstrip("# ") == title for b in blocks[:3]):
-                blocks.insert(0, "# " + title)  # the page's title, as the heading of what follows
-        except etree.XMLSyntaxError:
-            blocks = []
+    found, body, title = _trafilatura(html)
+    blocks = page_blocks(body) if body is not None else []
+    if blocks and title and not any(b.startswith("#") and b.lstrip("# ") == title for b in blocks[:3]):
+        blocks.insert(0, "# " + title)  # the page's title, as the heading of what follows
     if not blocks:
         blocks = _visible_blocks(html)
         if blocks:
             log.warning(None, "no main text found in the page: read all its visible text, menus and footers included",
                         "check the passages; or save the article's own text as .md beside it", "source-html-fallback")
         return "\n\n".join(blocks) + "\n" if blocks else ""
+    report_retention(log, "\n\n".join(blocks), found, "the page", "source-html-retention")
     kept, cut = _drop_chrome(blocks)
     if cut:
         log.info(None, f"left out the page's comment section from '{cut[:60]}' on", "", "source-html-comments")
     return "\n\n".join(kept) + "\n" if kept else ""
+
+
+def _trafilatura(html: str):
+    """(trafilatura's own plain text of the page, the tree that text was made from, the
+    page's title); (None, None, "") when trafilatura finds no article or gives up.
+
+    The plain text comes from a call of its own, so that the retention check measures our
+    reading of the tree against trafilatura's, not against itself."""
+    import trafilatura
+
+    with quiet("trafilatura", "htmldate", "courlan", "justext"):
+        try:
+            found = trafilatura.extract(html, output_format="txt", with_metadata=False, **_OPTIONS)
+            document = trafilatura.bare_extraction(html, with_metadata=True, **_OPTIONS) if found else None
+        except Exception:  # trafilatura gives up on some broken markup: fall back to the visible text
+            return None, None, ""
+    if document is None or getattr(document, "body", None) is None:
+        return None, None, ""
+    return found, document.body, _words(getattr(document, "title", None) or "")
+
+
+def word_counts(text: str) -> Counter:
+    """The words of a text (runs of letters and digits, case and Unicode form folded), counted."""
+    return Counter(_WORD.findall(unicodedata.normalize("NFC", text).casefold()))
+
+
+def retention(kept: str, found: str) -> tuple[int, int]:
+    """(how many of the words of `found` `kept` holds, how many `found` has): each word
+    counted as often as it occurs, so cells glued into one word ("politicsp") count as lost.
+
+    >>> retention("1 | What is politics | p. 4-8", "1 What is politics p. 4-8")
+    (7, 7)
+    >>> retention("1What is politicsp. 4-8", "1 What is politics p. 4-8")
+    (3, 7)
+    """
+    ours, theirs = word_counts(kept), word_counts(found)
+    return sum(min(n, ours[word]) for word, n in theirs.items()), sum(theirs.values())
+
+
+def report_retention(log: ProblemLog, kept: str, found: str | None, what: str, kind: str) -> float | None:
+    """Warn when `kept` holds less than RETENTION_WARNING of the words of `found` (what the
+    reader itself found in the file); gives the share kept, None when nothing was found."""
+    if not found:
+        return None
+    held, total = retention(kept, found)
+    if not total:
+        return None
+    share = held / total
+    if share < RETENTION_WARNING:
+        log.warning(None, f"its passages hold only {share:.1%} of the words found in {what} "
+                    f"({total - held:,} of {total:,} left out): some of its text is missing",
+                    "compare the passages with the file; save the missing text as .md beside it, and report the "
+                    "file to litcoder's developers", kind)
+    return share
 
 
 def _drop_chrome(blocks: list[str]) -> tuple[list[str], str]:
@@ -109,79 +160,189 @@ def _words(text: str) -> str:
     return " ".join(text.split())
 
 
-def _inline(el) -> str:
-    """An element's text; <lb/> as a line break; no blank line inside."""
-    parts: list[str] = []
+# ---------------------------------------------------------------- trafilatura's tree → blocks
+# trafilatura's tree is mostly its own vocabulary (head, p, list/item, table/row/cell, quote,
+# code, lb, hi), but markup it did not convert (a table inside <pre>, the output of its
+# fallback extractors) comes through as HTML: both are read alike.
 
-    def walk(node):
-        if node.text:
-            parts.append(node.text)
+_HEADINGS = {"head", "h1", "h2", "h3", "h4", "h5", "h6"}
+_LISTS = {"list", "ul", "ol", "dl", "menu"}
+_ITEMS = {"item", "li", "dt", "dd"}
+_ROWS = {"row", "tr"}
+_CELLS = {"cell", "td", "th"}
+_BREAKS = {"lb", "br"}
+_LEFT_OUT = {"graphic", "comments", "img", "script", "style", "noscript", "template", "svg"}
+_PARAGRAPHS = {"p", "quote", "code", "pre", "blockquote", "div", "section", "article", "main", "body", "doc",
+               "figure", "figcaption", "header", "footer", "aside", "details", "summary", "center", "address",
+               "form", "fieldset", "hr", "nav", "caption", "table", "thead", "tbody", "tfoot", "dir"}
+_PREFORMATTED = {"code", "pre", "quote"}
+_STRUCTURE = _HEADINGS | _LISTS | _ITEMS | _ROWS | _CELLS | _PARAGRAPHS
+
+
+def _tag(node) -> str:
+    return node.tag.lower() if isinstance(node.tag, str) else ""
+
+
+def page_blocks(body) -> list[str]:
+    """The blocks of trafilatura's tree: paragraphs, `# ` headings, `- ` lists and
+    `cell | cell` tables, a block wherever the page starts one, wherever it is nested (a
+    list inside a paragraph, a table inside <pre>, either deep in <div>s)."""
+    blocks: list[str] = []
+    line: list[str] = []
+
+    def flush():
+        text = _lines("".join(line))
+        if text:
+            blocks.append(text)
+        line.clear()
+
+    def walk(node, preformatted: bool):
+        tag = _tag(node)
+        if tag in _LEFT_OUT or not tag:
+            return
+        if tag in _HEADINGS or tag in _LISTS or tag == "table" or tag in _ROWS:
+            flush()
+            blocks.extend(b for b in _structured(node, tag) if b)
+            return
+        if tag in _BREAKS:
+            line.append("\n")
+            return
+        preformatted = preformatted or tag in _PREFORMATTED
+        block = tag in _PARAGRAPHS or tag in _ITEMS or tag in _CELLS
+        if block:
+            flush()
+        line.append(_text(node.text, preformatted))
         for child in node:
-            if child.tag == "lb":
-                parts.append("\n")
-            elif child.tag not in ("list", "table", "graphic"):
-                walk(child)
-            if child.tail:
-                parts.append(child.tail)
+            walk(child, preformatted)
+            line.append(_text(child.tail, preformatted))
+        if block:
+            flush()
 
-    walk(el)
-    lines = [_words(line) for line in "".join(parts).split("\n")]
+    walk(body, False)
+    flush()
+    return blocks
+
+
+def _structured(node, tag: str) -> list[str]:
+    if tag in _HEADINGS:
+        level = (node.get("rend") or "h1")[1:] if tag == "head" else tag[1]
+        text = _flat(node)
+        return ["#" * (int(level) if level.isdigit() and 1 <= int(level) <= 6 else 1) + " " + text] if text else []
+    if tag in _LISTS:
+        return ["\n".join(_list_lines(node))]
+    return ["\n".join(_table_lines(node))]
+
+
+def _text(text: str | None, preformatted: bool) -> str:
+    """Text as it reads: the source's line ends are spaces, but lines of preformatted text
+    (<pre>, code, a quote trafilatura made of <pre>) stay lines, as a table typed in it needs."""
+    if not text:
+        return ""
+    return text if preformatted else text.replace("\n", " ")
+
+
+def _lines(text: str) -> str:
+    lines = [_words(line) for line in text.split("\n")]
     return "\n".join(line for line in lines if line)
 
 
+def _flat(node) -> str:
+    """All the text of an element on one line, its blocks, items and cells kept apart by spaces."""
+    parts: list[str] = []
+
+    def walk(el):
+        tag = _tag(el)
+        if tag in _LEFT_OUT or not tag:
+            return
+        apart = tag in _STRUCTURE or tag in _BREAKS
+        if apart:
+            parts.append(" ")
+        parts.append(el.text or "")
+        for child in el:
+            walk(child)
+            parts.append(child.tail or "")
+        if apart:
+            parts.append(" ")
+
+    walk(node)
+    return _words("".join(parts))
+
+
 def _list_lines(el, depth: int = 0) -> list[str]:
-    lines = []
+    """A list as `- item` lines, a nested list indented under its item; text that is in the
+    list but in no item (trafilatura leaves some) gets a line of its own."""
+    lines: list[str] = []
+    loose = _words(el.text or "")
+    if loose:
+        lines.append("  " * depth + loose)
     for item in el:
-        if item.tag != "item":
-            continue
-        own = _inline(item)
-        if own:
-            lines.append("  " * depth + "- " + own.replace("\n", " "))
-        for child in item:
-            if child.tag == "list":
-                lines.extend(_list_lines(child, depth + 1))
+        tag = _tag(item)
+        if tag in _LISTS:
+            lines.extend(_list_lines(item, depth + 1))
+        elif tag and tag not in _LEFT_OUT:
+            own, nested = _item(item, depth)
+            if own:
+                lines.append("  " * depth + ("- " if tag in _ITEMS else "") + own)
+            lines.extend(nested)
+        loose = _words(item.tail or "")
+        if loose:
+            lines.append("  " * depth + loose)
     return lines
 
 
-def _xml_blocks(el):
-    """Paragraph-level blocks of trafilatura's XML: headings as `# …`."""
-    loose = _words(el.text or "")
-    if loose:
-        yield loose  # text straight inside <main>, as trafilatura leaves a very short page
-    for child in el:
-        if isinstance(child.tag, str):
-            yield from _xml_block(child)
-        loose = _words(child.tail or "")
+def _item(item, depth: int) -> tuple[str, list[str]]:
+    """An item's own text on one line, and the lines of the lists nested in it."""
+    parts: list[str] = [item.text or ""]
+    nested: list[str] = []
+    for child in item:
+        tag = _tag(child)
+        if tag in _LISTS:
+            nested.extend(_list_lines(child, depth + 1))
+        elif tag and tag not in _LEFT_OUT:
+            parts.append(" " + _flat(child) + " " if tag in _STRUCTURE or tag in _BREAKS else _flat(child))
+        parts.append(child.tail or "")
+    return _words("".join(parts)), nested
+
+
+def _table_lines(table) -> list[str]:
+    """A table as `cell | cell` lines, one per row; a cell's paragraphs, lists and nested
+    tables on its one line; a caption or text outside the rows on a line of its own."""
+    lines: list[str] = []
+
+    def walk(el):
+        loose = _words(el.text or "")
         if loose:
-            yield loose
+            lines.append(loose)
+        for child in el:
+            tag = _tag(child)
+            if tag in _ROWS:
+                row = _row_line(child)
+                if row:
+                    lines.append(row)
+            elif tag in _CELLS or (tag and tag not in _LEFT_OUT and not any(_tag(d) in _ROWS for d in child.iter())):
+                text = _flat(child)
+                if text:
+                    lines.append(text)
+            elif tag and tag not in _LEFT_OUT:
+                walk(child)  # thead, tbody, a wrapper or a table nested outside any cell
+            loose = _words(child.tail or "")
+            if loose:
+                lines.append(loose)
+
+    if _tag(table) in _ROWS:
+        return [_row_line(table)]  # a row outside any table, as in a table's markup left inside <pre>
+    walk(table)
+    return lines
 
 
-def _xml_block(child):
-    tag = child.tag
-    if tag == "head":
-        text = _inline(child).replace("\n", " ")
-        level = child.get("rend", "h1")[1:]
-        if text:
-            yield "#" * (int(level) if level.isdigit() and 1 <= int(level) <= 6 else 1) + " " + text
-    elif tag == "list":
-        lines = _list_lines(child)
-        if lines:
-            yield "\n".join(lines)
-    elif tag == "table":
-        rows = []
-        for row in child.iter("row"):
-            cells = [_inline(cell).replace("\n", " ") for cell in row if cell.tag == "cell"]
-            if any(cells):
-                rows.append(" | ".join(c for c in cells if c))
-        if rows:
-            yield "\n".join(rows)
-    elif tag in ("quote", "div", "main", "body") and any(c.tag in ("p", "list", "head", "table", "quote")
-                                                         for c in child):
-        yield from _xml_blocks(child)
-    elif tag not in ("graphic", "comments"):
-        text = _inline(child)
-        if text:
-            yield text
+def _row_line(row) -> str:
+    """A row's cells apart, as `cell | cell` (text between cells is a cell of its own)."""
+    cells = [_words(row.text or "")]
+    for cell in row:
+        if _tag(cell) and _tag(cell) not in _LEFT_OUT:
+            cells.append(_flat(cell))
+        cells.append(_words(cell.tail or ""))
+    return " | ".join(c for c in cells if c)
 
 
 _INVISIBLE = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object", "embed", "canvas",
