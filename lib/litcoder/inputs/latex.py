@@ -1,19 +1,30 @@
 """LaTeX in BibTeX fields, turned into the text people read.
 
 Zotero, Better BibTeX and hand-written .bib files encode accents and symbols as LaTeX
-(`M{\\"u}ller`, `Harper \\& Row`). The common forms are decoded here directly, which is
-about a hundred times faster than a full LaTeX parse; anything else falls back to
-pylatexenc, the library bibtexparser's own decoding middleware uses.
+(`M{\\"u}ller`, `Harper \\& Row`), set words in other fonts (`\\texttt{Java}`), name the TeX
+family by its logos (`\\LaTeX`) and put a little mathematics in titles (`$k$-trees`). The
+reading here is litcoder's own, in one pass and without recursion, so no value is too
+deep or too odd to read:
+
+- accents compose (`\\'{e}` → é) and special letters are letters (`\\ss` → ß);
+- a command litcoder does not know keeps the text of its argument (`\\texttt{Java}` → Java);
+  only commands that print nothing of their argument (`\\hspace{…}`, `\\label{…}`, sort keys)
+  lose it;
+- logos become their names (`\\BibTeX` → BibTeX), and symbols and Greek letters their
+  characters, in text and in math alike;
+- math keeps its text (`$k$-trees` → k-trees, `$O(n^2)$` → O(n^2));
+- `~` is a no-break space (U+00A0), `--` and `---` dashes, ``` `` ``` and `''` curly quotes.
 
     >>> latex_to_text(r"Administration industrielle et g{\\'e}n{\\'e}rale")
     'Administration industrielle et générale'
     >>> latex_to_text(r"Harper \\& Row")
     'Harper & Row'
+    >>> latex_to_text(r"Refactoring \\texttt{Java} classes with \\TeX")
+    'Refactoring Java classes with TeX'
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from functools import lru_cache
@@ -27,7 +38,63 @@ _LETTERS = {
     "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
     "aa": "å", "AA": "Å", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ",
 }
-_SYMBOLS = {"&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}", " ": " "}
+NBSP = "\u00a0"
+
+# Control symbols: \& \% … print their character; \\ and the spacing ones a space; \- \/ \@ nothing.
+_SYMBOLS = {"&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}", " ": " ", "\n": " ",
+            "\t": " ", "\\": " ", ",": " ", ";": " ", ":": " ", ">": " ", "-": "", "/": "", "@": "", "!": ""}
+
+LOGOS = {
+    "TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX", "BibLaTeX": "BibLaTeX",
+    "biblatex": "biblatex", "ConTeXt": "ConTeXt", "XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX", "LuaTeX": "LuaTeX",
+    "LuaLaTeX": "LuaLaTeX", "pdfTeX": "pdfTeX", "pdfLaTeX": "pdfLaTeX", "eTeX": "e-TeX", "SliTeX": "SliTeX",
+    "AmS": "AMS", "AMS": "AMS", "AmSTeX": "AMS-TeX", "AmSLaTeX": "AMS-LaTeX", "METAFONT": "METAFONT",
+    "MF": "METAFONT", "MP": "MetaPost", "METAPOST": "MetaPost", "PiCTeX": "PiCTeX", "TikZ": "TikZ",
+    "BibTeXML": "BibTeXML", "ExTeX": "ExTeX", "ConTeXT": "ConTeXt", "Omega": "Ω",
+}
+"""Logos and names typeset by a command: printed as the name they draw."""
+
+_WORD_SYMBOLS = {
+    # text symbols
+    "ldots": "…", "dots": "…", "textellipsis": "…", "cdots": "⋯", "dag": "†", "ddag": "‡", "S": "§", "P": "¶",
+    "copyright": "©", "textcopyright": "©", "textregistered": "®", "texttrademark": "™", "pounds": "£",
+    "textsterling": "£", "euro": "€", "texteuro": "€", "textyen": "¥", "textcent": "¢", "textdegree": "°",
+    "textendash": "–", "textemdash": "—", "textbullet": "•", "textperiodcentered": "·", "textquoteleft": "‘",
+    "textquoteright": "’", "textquotedblleft": "“", "textquotedblright": "”", "quotedblbase": "„",
+    "guillemotleft": "«", "guillemotright": "»", "guillemetleft": "«", "guillemetright": "»",
+    "textbackslash": "\\", "textasciitilde": "~", "textasciicircum": "^", "textbar": "|", "textless": "<",
+    "textgreater": ">", "textunderscore": "_", "slash": "/", "textslash": "/", "textmu": "µ", "textonehalf": "½",
+    "textsection": "§", "textparagraph": "¶", "textdagger": "†", "textexclamdown": "¡", "textquestiondown": "¿",
+    "th": "þ", "TH": "Þ", "dh": "ð", "DH": "Ð", "dj": "đ", "DJ": "Đ", "ng": "ŋ", "NG": "Ŋ", "textordfeminine": "ª",
+    "textordmasculine": "º", "textpm": "±", "texttimes": "×", "textdiv": "÷", "textminus": "−",
+    "quad": " ", "qquad": " ", "enspace": " ", "thinspace": " ", "space": " ", "newline": " ", "par": " ",
+    "linebreak": " ", "break": " ", "nobreakspace": NBSP,
+    # math: Greek letters, operators and relations
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ϵ", "varepsilon": "ε", "zeta": "ζ",
+    "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν",
+    "xi": "ξ", "pi": "π", "varpi": "ϖ", "rho": "ρ", "varrho": "ϱ", "sigma": "σ", "varsigma": "ς", "tau": "τ",
+    "upsilon": "υ", "phi": "ϕ", "varphi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ",
+    "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ", "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ",
+    "times": "×", "cdot": "·", "pm": "±", "mp": "∓", "div": "÷", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥",
+    "neq": "≠", "ne": "≠", "approx": "≈", "sim": "∼", "simeq": "≃", "equiv": "≡", "propto": "∝", "infty": "∞",
+    "to": "→", "rightarrow": "→", "leftarrow": "←", "Rightarrow": "⇒", "Leftarrow": "⇐", "leftrightarrow": "↔",
+    "Leftrightarrow": "⇔", "mapsto": "↦", "in": "∈", "notin": "∉", "subset": "⊂", "subseteq": "⊆",
+    "supset": "⊃", "supseteq": "⊇", "cup": "∪", "cap": "∩", "setminus": "∖", "forall": "∀", "exists": "∃",
+    "neg": "¬", "lnot": "¬", "land": "∧", "wedge": "∧", "lor": "∨", "vee": "∨", "oplus": "⊕", "otimes": "⊗",
+    "partial": "∂", "nabla": "∇", "sum": "Σ", "prod": "Π", "int": "∫", "sqrt": "√", "ell": "ℓ", "emptyset": "∅",
+    "varnothing": "∅", "circ": "∘", "star": "⋆", "ast": "∗", "bullet": "•", "mid": "|", "vert": "|",
+    "langle": "⟨", "rangle": "⟩", "lceil": "⌈", "rceil": "⌉", "lfloor": "⌊", "rfloor": "⌋", "prime": "′",
+    "hbar": "ℏ", "aleph": "ℵ", "Re": "ℜ", "Im": "ℑ", "deg": "deg", "log": "log", "ln": "ln", "exp": "exp",
+    "sin": "sin", "cos": "cos", "tan": "tan", "max": "max", "min": "min", "lim": "lim", "sup": "sup", "inf": "inf",
+    "det": "det", "dim": "dim", "ker": "ker", "arg": "arg", "gcd": "gcd", "Pr": "Pr", "bmod": "mod", "mod": "mod",
+    "colon": ":", "lbrace": "{", "rbrace": "}", "{": "{", "}": "}",
+}
+"""Commands that print one symbol or word (text and math alike)."""
+
+_DROPPED = {"hspace": 1, "vspace": 1, "label": 1, "index": 1, "noopsort": 1, "sortnoop": 1, "SortNoop": 1,
+            "begin": 1, "end": 1, "footnote": 1, "thanks": 1, "pagenumbering": 1, "bibinfo": 1,
+            "href": 1, "mathrm": 0, "setlength": 2, "addtolength": 2, "vskip": 0, "hskip": 0, "ensuremath": 0}
+"""Commands whose first n arguments print nothing (`\\href{url}{text}` prints its text only)."""
 
 # \'e  \'{e}  \' e  \c{c}  \c c  \'\i  \'{\i}; a control word such as \i eats the spaces after it.
 _ACCENT = re.compile(
@@ -36,14 +103,12 @@ _ACCENT = re.compile(
 # \ss{} keeps the space after the braces; \ss without them eats the spaces after it.
 _LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?:\{\}|(?![A-Za-z])\s*)")
 _SORT_KEY = re.compile(r"\{?\\(?:noopsort|sortnoop|SortNoop)\{[^{}]*\}\}?")
-_SYMBOL = re.compile(r"\\([&%$#_{} ])")
-_COMMAND = re.compile(r"\\(?:[A-Za-z]+\*?\s*|.|$)", re.DOTALL)
-_BRACES = re.compile(r"(?<!\\)[{}]")
-
-DEPTH_LIMIT = 40
-"""The deepest braces may nest in a value that is handed to pylatexenc. Its parser recurses
-about five calls per level and stops with RecursionError near two hundred levels; real
-titles and names nest three or four. A deeper value is read with its commands dropped."""
+# What the reader stops at: a control word (with the spaces after it), a control symbol, a brace, a dollar.
+_TOKEN = re.compile(r"\\([A-Za-z]+)\*?([ \t\n\r]*)|\\(.?)|([{}$])", re.DOTALL)
+_TEXT_MARKS = re.compile(r"---|--|``|''|~")
+_TEXT_MARK = {"---": "—", "--": "–", "``": "“", "''": "”", "~": NBSP}
+_BRACE = re.compile(r"(?<!\\)[{}]")
+_SPACES = re.compile(r"[^\S\u00a0]+")
 
 
 def _accent(match: re.Match) -> str:
@@ -53,59 +118,77 @@ def _accent(match: re.Match) -> str:
     return unicodedata.normalize("NFC", base + mark)
 
 
-def _fast_decode(value: str) -> str:
+def _letters(value: str) -> str:
+    """Accents composed and special letters made letters; other commands left as they are."""
     value = _ACCENT.sub(_accent, value)
-    value = _LETTER.sub(lambda m: _LETTERS[m.group(1)], value)
-    value = _SYMBOL.sub(lambda m: _SYMBOLS[m.group(1)], value)
-    return value
-
-
-@lru_cache(maxsize=1)
-def _pylatexenc():
-    from pylatexenc.latex2text import LatexNodes2Text
-
-    # It logs a warning for each command it reads loosely (a \url without its argument); the text is still read.
-    logging.getLogger("pylatexenc").setLevel(logging.CRITICAL)
-
-    return LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+    return _LETTER.sub(lambda m: _LETTERS[m.group(1)], value)
 
 
 @lru_cache(maxsize=1 << 16)
 def latex_to_text(value: str) -> str:
     """Readable Unicode for a BibTeX field value (braces removed, accents composed).
 
-    Any text is read without an error: what pylatexenc cannot read (braces nested past
-    DEPTH_LIMIT, or anything it fails on) keeps its text, with the commands left out.
+    Any text is read without an error. A value whose commands print nothing litcoder knows
+    (a title that is only `\\mytitle`, a macro of the writer's own) is read as the commands'
+    names rather than left empty.
     """
-    if "\\" in value:
-        value = _SORT_KEY.sub("", value)  # sort keys defined in @preamble are not printed
-        decoded = _fast_decode(value)
-        if "\\" in decoded:  # something the fast path does not know: let pylatexenc read it all
-            return _tidy(_full_decode(value, decoded))
-        value = decoded
-    if "{" in value or "}" in value:
-        value = value.replace("{", "").replace("}", "")
-    return _tidy(value.replace("~", "\u00a0").replace("---", "—").replace("--", "–"))
+    if "\\" in value or "$" in value:
+        text = _commands(_letters(_SORT_KEY.sub("", value)))
+        if not text.strip() and "\\" in value:
+            text = _TOKEN.sub(lambda m: m.group(1) or "", value)  # names rather than nothing
+    else:
+        text = _marks(value.replace("{", "").replace("}", "")) if "{" in value or "}" in value else _marks(value)
+    return _tidy(text)
 
 
-def _full_decode(value: str, decoded: str) -> str:
-    """value read by pylatexenc; decoded (the fast path's reading) without its commands when it cannot be."""
-    if _depth(value) <= DEPTH_LIMIT:
-        try:
-            return _pylatexenc().latex_to_text(value)
-        except Exception:  # RecursionError and the like: pylatexenc parses a whole language; never fail a field on it
-            pass
-    return _BRACES.sub("", _COMMAND.sub(lambda m: _SYMBOLS.get(m.group()[1:], ""), decoded))
+def _marks(text: str) -> str:
+    """Ties, dashes and quotes of plain text as their characters."""
+    return _TEXT_MARKS.sub(lambda m: _TEXT_MARK[m.group()], text) if ("-" in text or "~" in text or "`" in text
+                                                                      or "''" in text) else text
 
 
-def _depth(value: str) -> int:
-    """How deep the braces of value nest."""
-    depth = deepest = 0
-    for brace in _BRACES.findall(value):
-        depth += 1 if brace == "{" else -1
-        deepest = max(deepest, depth)
-    return deepest
+def _commands(value: str) -> str:
+    """The text of a value with commands in it: one pass over its commands, braces and dollars."""
+    out: list[str] = []
+    position = 0
+    while True:
+        match = _TOKEN.search(value, position)
+        if match is None:
+            out.append(_marks(value[position:]))
+            return "".join(out)
+        out.append(_marks(value[position:match.start()]))
+        position = match.end()
+        word, symbol = match.group(1), match.group(3)
+        if word is not None:
+            if word in _DROPPED:
+                position = _past_groups(value, position, _DROPPED[word])
+            elif word in LOGOS or word in _WORD_SYMBOLS:
+                out.append(LOGOS.get(word) or _WORD_SYMBOLS[word])
+                if match.group(2):
+                    out.append(" ")  # '\TeX and' was meant as two words, though TeX would join them
+        elif symbol is not None:
+            out.append(_SYMBOLS.get(symbol, ""))
+        # a brace or a dollar prints nothing: math keeps its text, its commands read as in text
+
+
+def _past_groups(value: str, position: int, groups: int) -> int:
+    """Where the value goes on after the next `groups` brace groups (from position)."""
+    for _ in range(groups):
+        while position < len(value) and value[position] in " \t\n\r*":
+            position += 1
+        if position >= len(value) or value[position] != "{":
+            return position
+        depth = 0
+        for brace in _BRACE.finditer(value, position):
+            depth += 1 if brace.group() == "{" else -1
+            if depth == 0:
+                position = brace.end()
+                break
+        else:
+            return len(value)
+    return position
 
 
 def _tidy(value: str) -> str:
-    return " ".join(value.split())
+    """White space collapsed to single spaces, no-break spaces kept."""
+    return _SPACES.sub(" ", value).strip()
