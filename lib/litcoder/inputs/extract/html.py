@@ -189,6 +189,7 @@ def page_blocks(body) -> list[str]:
     list inside a paragraph, a table inside <pre>, either deep in <div>s)."""
     blocks: list[str] = []
     line: list[str] = []
+    rows_at = [-1]  # the block that rows found outside a table (one after another) go to
 
     def flush():
         text = _lines("".join(line))
@@ -200,7 +201,16 @@ def page_blocks(body) -> list[str]:
         tag = _tag(node)
         if tag in _LEFT_OUT or not tag:
             return
-        if tag in _HEADINGS or tag in _LISTS or tag == "table" or tag in _ROWS:
+        if tag in _ROWS:
+            flush()
+            row = _row_line(node)
+            if row and rows_at[0] == len(blocks) - 1 >= 0:
+                blocks[-1] += "\n" + row
+            elif row:
+                blocks.append(row)
+                rows_at[0] = len(blocks) - 1
+            return
+        if tag in _HEADINGS or tag in _LISTS or tag == "table":
             flush()
             blocks.extend(b for b in _structured(node, tag) if b)
             return
@@ -329,8 +339,6 @@ def _table_lines(table) -> list[str]:
             if loose:
                 lines.append(loose)
 
-    if _tag(table) in _ROWS:
-        return [_row_line(table)]  # a row outside any table, as in a table's markup left inside <pre>
     walk(table)
     return lines
 
