@@ -155,8 +155,10 @@ def test_cr_only_line_ends(tmp_path):
 def test_endnote_export_with_header_and_ids():
     rows, log, report = load("endnote-header-ids.ris")
     assert (report.openings, report.imported) == (4, 4)
+    # ID 12 and 13 are EndNote's record numbers, not citekeys: keys are made (see test_ris_quirks)
     assert [(r["citekey"], r["line"]) for r in rows] == [
-        ("12", 6), ("13", 17), ("mintzbergNatureManagerialWork1973", 28), ("kotterWhatLeadersReally1990", 36)]
+        ("zaleznikManagersLeadersAre1977", 6), ("bennisLeadersStrategiesTaking1985", 17),
+        ("mintzbergNatureManagerialWork1973", 28), ("kotterWhatLeadersReally1990", 36)]
     assert kinds(log) == [("warning", 28, "ris-id")]  # 'Mintzberg 1973' has a space
     zaleznik, bennis = rows[0], rows[1]
     assert zaleznik["authors"] == "Zaleznik, A."  # A1
@@ -249,11 +251,11 @@ def test_duplicate_ids_and_made_keys_that_would_clash(tmp_path):
                  "TY  - JOUR\nTI  - What Leaders Really Do\nAU  - Kotter, John P.\nPY  - 1990\nER  - \n\n"
                  "TY  - JOUR\nID  - kotterWhatLeadersReally1990\nTI  - What leaders really do\nAU  - Kotter, J.\n"
                  "PY  - 1990\nER  - \n\n"
-                 "TY  - BOOK\nID  - 7\nTI  - Leadership\nAU  - Burns, James MacGregor\nPY  - 1978\nER  - \n\n"
-                 "TY  - BOOK\nID  - 7\nTI  - Leadership (again)\nAU  - Burns, James MacGregor\nPY  - 1978\nER  - \n")
+                 "TY  - BOOK\nID  - B7\nTI  - Leadership\nAU  - Burns, James MacGregor\nPY  - 1978\nER  - \n\n"
+                 "TY  - BOOK\nID  - B7\nTI  - Leadership (again)\nAU  - Burns, James MacGregor\nPY  - 1978\nER  - \n")
     rows, log, report = read_ris(path, path.name)
     # the second record's own key is claimed first; the first record's made key gets 'a'
-    assert [r["citekey"] for r in rows] == ["kotterWhatLeadersReally1990a", "kotterWhatLeadersReally1990", "7"]
+    assert [r["citekey"] for r in rows] == ["kotterWhatLeadersReally1990a", "kotterWhatLeadersReally1990", "B7"]
     assert kinds(log) == [("error", 21, "ris-duplicate-key")]
     assert "first used on line 14" in log[0].message
     assert (report.openings, report.imported, report.duplicates) == (4, 3, [21])
@@ -418,8 +420,9 @@ def test_csl_json_top_level_and_keys(tmp_path):
         {"id": "burns1978leadership", "title": "Same key in another case"},
     ], indent=1))
     rows, log, report = read_csl_json(keys, keys.name)
-    # a citation-key that cannot be one is not used: the id is, else a key is made
-    assert [r["citekey"] for r in rows] == ["Burns1978Leadership", "ITEM-2", "3", "burns1978leadership"]
+    # a citation-key that cannot be one is not used: the id is, else a key is made (an id of digits
+    # alone is a record number, as EndNote's RIS ID is)
+    assert [r["citekey"] for r in rows] == ["Burns1978Leadership", "ITEM-2", "Numbered2000", "burns1978leadership"]
     assert rows[2]["month"] is None  # 22: a season in date-parts
     assert [(p.severity, p.kind) for p in log if p.kind != "bib-field"] == \
         [("warning", "csl-id"), ("error", "csl-duplicate-key"), ("warning", "csl-key-case")]

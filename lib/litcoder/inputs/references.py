@@ -46,6 +46,7 @@ another year.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -59,17 +60,19 @@ from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING, TYPE_OF_REFERENCE_MAPP
 from ..layout import NAME_LIMIT, file_name_problem
 from ..problems import ProblemLog
 from .bibliography import (
+    _UNPRINTABLE,
     NUMBER_DIGITS_LIMIT,
     ImportReport,
+    People,
+    Person,
     _shown,
     _source_row,
+    author_label,
     month_number,
     read_bibtex_rows,
     read_input,
-    split_names,
     utf16_problem,
 )
-from .latex import latex_to_text
 
 __all__ = [
     "CSL_TYPES",
@@ -79,6 +82,7 @@ __all__ = [
     "normalise_doi",
     "normalise_title",
     "read_csl_json",
+    "read_medline",
     "read_references",
     "read_ris",
 ]
@@ -294,55 +298,141 @@ def _citekey(value, item_id: bool = False) -> str:
     return value
 
 
-def _finish(records: list[tuple[int, str, str, dict, str]], log: ProblemLog, report: ImportReport, name: str,
+@dataclasses.dataclass
+class _Record:
+    """One record read from a RIS, MEDLINE or CSL-JSON file, before its citekey is settled."""
+
+    line: int
+    key: str  # the record's own key, or '' for a made one
+    entry_type: str
+    values: dict[str, str]  # BibTeX-like, for bibliography._source_row
+    source: str = "ID"  # what the own key came from, for messages
+    people: People = dataclasses.field(default_factory=People)  # the authors, else the editors, as written
+    year: int | None = None  # a year before the common era (negative), which _source_row cannot read
+
+
+def _finish(records: list[_Record], log: ProblemLog, report: ImportReport, name: str,
             taken: set[str] | None, kind: str) -> list[dict]:
-    """Rows for records read as (line, own key, entry type, values, what the key came from).
+    """Rows for the records read.
 
     Own keys are claimed first, in file order, so that a made key never takes one a later
     record brings; a key used twice is an error and its later record is left out, as in the
     BibTeX reader, and keys that differ only in case are reported. Made keys follow Better
-    BibTeX and clash with no key, whatever its case.
+    BibTeX and clash with no key, whatever its case. The text is not LaTeX, so it is not
+    decoded, and the people are the ones read from the file, not re-split by BibTeX's rules
+    (which would take the `~` of a name for a space).
     """
     taken = set() if taken is None else taken
     claimed: dict[str, int] = {}
     by_case: dict[str, tuple[str, int]] = {}
     keep = []
-    for line, key, entry_type, values, source in records:
+    for record in records:
+        key, line = record.key, record.line
         if key:
             if key in claimed:
                 report.duplicates.append(line)
                 log.error(line, f"duplicate citekey '{_short(key)}' (first used on line {claimed[key]}); this record "
-                          "was left out", f"give one of the two records another {source}, or delete the repeat",
-                          f"{kind}-duplicate-key")
+                          f"was left out", f"give one of the two records another {record.source}, or delete the "
+                          "repeat", f"{kind}-duplicate-key")
                 continue
             other = by_case.setdefault(key.lower(), (key, line))
             if other[0] != key:
                 log.warning(line, f"citekeys '{_short(other[0])}' (line {other[1]}) and '{_short(key)}' differ only "
                             "in case; their text files would clash on Windows and macOS",
-                            f"change one of the two {source}s",
+                            f"change one of the two {record.source}s",
                             f"{kind}-key-case")
             claimed[key] = line
             taken.add(key)
-        keep.append((line, key, entry_type, values))
+        keep.append(record)
     rows = []
-    for line, key, entry_type, values in keep:
-        if not key:
-            people = _people(values)
-            title = latex_to_text(values.get("title", ""))
-            year = re.search(r"\b([0-9]{4})\b", values.get("year", ""))
-            key = better_bibtex_key(people, title, int(year.group(1)) if year else None, taken)
-        row = _source_row(key, entry_type, values, line, log)
+    for record in keep:
+        values = record.values
+        if record.year is not None:  # _source_row reads four digits: give it those, then the true year
+            values = {**values, "year": f"{-record.year:04d}"}
+        year = record.year
+        if year is None:
+            found = re.search(r"\b([0-9]{4})\b", values.get("year", ""))
+            year = int(found.group(1)) if found else None
+        key = record.key or better_bibtex_key(record.people, values.get("title", ""), year, taken)
+        row = _source_row(key, record.entry_type, values, record.line, log, decode=False)
+        if record.year is not None:
+            row["year"] = record.year
+        row["_people"] = record.people
+        row["authors"] = "; ".join(p.apa() for p in record.people)
+        row["_author"] = author_label(record.people, row["title"])
         row["file"] = name
         rows.append(row)
     report.imported = len(rows)
     return rows
 
 
-def _people(values: dict):
-    for field in ("author", "editor"):
-        if values.get(field):
-            return split_names(values[field])
-    return []
+# ---------------------------------------------------------------- people
+
+# Lower-case words that begin a family name ('van der Berg', 'de la Cruz'): BibTeX's "von" part.
+_PARTICLES = frozenset(["van", "von", "der", "den", "de", "del", "della", "dei", "di", "da", "das", "dos", "du",
+                        "la", "le", "les", "ten", "ter", "zu", "zum", "y", "e", "bin", "ibn", "al", "el", "af", "av"])
+_INITIALS_WORD = re.compile(r"(?:[A-Z]\.?-?){1,4}")
+
+
+def _person(family: str, given: str = "", suffix: str = "", von: str = "") -> Person:
+    """A person from parts as written. Leading lower-case words of the family name are its
+    particles, as BibTeX reads 'van der Berg, Anna' (von 'van der', family 'Berg'), so that a
+    name sorts and makes a key alike in every format."""
+    words = family.split()
+    particles = []
+    while len(words) > 1 and words[0][:1].islower():
+        particles.append(words.pop(0))
+    von = " ".join(p for p in (von, *particles) if p)
+    return Person(family=_clean(" ".join(words)), given=_clean(given), von=_clean(von), suffix=_clean(suffix))
+
+
+def _clean(text: str) -> str:
+    """A name part on one line, without control characters (reported by _source_row on the name list)."""
+    return " ".join(_UNPRINTABLE.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else " ", text).split())
+
+
+def _initials(text: str) -> str:
+    """'C D', 'CD', 'C.D.' → 'C. D.'; 'J-P' → 'J.-P.'."""
+    out: list[str] = []
+    for part in re.findall(r"-?[A-Z]", text):
+        if part.startswith("-") and out:
+            out[-1] += f"-{part[1]}."
+        else:
+            out.append(f"{part[-1]}.")
+    return " ".join(out)
+
+
+def _family_initials(name: str) -> tuple[str, str] | None:
+    """(family, given) of a name written 'Family Initials' ('Brownstein C D', 'Brownstein CD',
+    'van der Berg A'), as EPPI-Reviewer, Ovid and PubMed write people; None for other text.
+
+    The family name is one to three capitalised words with lower-case letters (particles
+    aside), so an institution ('Department of Health UK', 'WHO') is not taken for a person.
+    """
+    words = name.split()
+    initials: list[str] = []
+    while len(words) > 1 and _INITIALS_WORD.fullmatch(words[-1]):
+        initials.insert(0, words.pop())
+    letters = sum(ch.isalpha() for word in initials for ch in word)
+    if not initials or letters > 4:
+        return None
+    proper = [w for w in words if w not in _PARTICLES]
+    if not proper or len(proper) > 3 or not all(w[:1].isupper() and any(c.islower() for c in w) for w in proper):
+        return None
+    return " ".join(words), _initials(" ".join(initials))
+
+
+def _name_list(people: People) -> str:
+    """People as a BibTeX name list, for _source_row's checks of the author field."""
+    names = [_bibtex_name(p.family, p.given, p.suffix, p.von) for p in people]
+    return " and ".join(names + (["others"] if people.and_others else []))
+
+
+def _people_of(names: list[Person | None]) -> People:
+    """People from parsed names, None standing for 'et al.'."""
+    people = People(p for p in names if p is not None)
+    people.and_others = any(p is None for p in names)
+    return people
 
 
 # ---------------------------------------------------------------- RIS
@@ -352,13 +442,23 @@ def _people(values: dict):
 _MORE_TAGS = {"BT": "book_title", "CT": "caption_title", "ED": "editors", "CR": "rights", "SV": "series_volume",
               "M2": "misc2", "U1": "user1", "U2": "user2", "U3": "user3", "U4": "user4", "U5": "user5",
               "H1": "location1", "H2": "location2", "A5": "fifth_authors", "A6": "sixth_authors",
-              "AV": "availability", "Y3": "date3", "RD": "retrieved_date", "LK": "link", "CP": "city_or_issue"}
+              "AV": "availability", "Y3": "date3", "RD": "retrieved_date", "LK": "link", "CP": "city_or_issue",
+              "L3": "related_records"}
 _MAPPING = {**TAG_KEY_MAPPING, **_MORE_TAGS}
 _LIST_TAGS = [*LIST_TYPE_TAGS, "ED"]
 _PARSER = rispy.RisParser(mapping=_MAPPING, list_tags=_LIST_TAGS)
 _LOOSE_TY = re.compile(r"^TY[ \t]?-(?:[ \t]|$)")
 _LOOSE_ER = re.compile(r"^ER[ \t]?-[ \t]*$")
 _LINE_END = re.compile(r"\r\n|\r|\n")
+# A tag run on into a tag line's value, as Rayyan writes 'DO  - 10.1038/x LK  - https://…'.
+_RUN_ON = re.compile(r"\s+([A-Z][A-Z0-9])  -(?= |$)")
+# Fields of prose, where 'ER  - ' may be quoted as text, and the tags that make a record's frame:
+# neither is split at.
+_PROSE_TAGS = frozenset(["AB", "N1", "N2", "RN", "TI", "T1", "T2", "T3", "TT", "ST", "CT", "BT", "KW", "AD", "M1"])
+_RUN_ON_TAGS = frozenset(_MAPPING) - {"TY", "ER"}
+# A DOI as CINAHL writes one in L3 (a doi.org link or 'doi:' in front at most).
+_DOI_ALONE = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|doi:?\s*)?(10\.\d{4,9}/\S+)", re.IGNORECASE)
+_RIS_START = re.compile(r"^TY  - ", re.MULTILINE)
 
 
 def read_ris(path: Path, name: str, *,
@@ -399,7 +499,17 @@ def read_ris(path: Path, name: str, *,
       C3 (proceedings title) or T2 for conference papers; T2 for web pages and blog posts;
     - DO with "https://doi.org/", "doi:" or "DOI " in front: the prefix is removed; with no
       DO, a DOI in M3 or a doi.org link in UR is taken;
-    - ID (EndNote) is the citekey when it can be one; otherwise a Better BibTeX key is made;
+    - DO missing and a DOI alone in L3 (CINAHL, Nature): L3 is the DOI [L3 is not in rispy's
+      mapping]; another L3 (a supplement's link) is not read;
+    - two or more tags on one line (`DO  - 10.1038/x LK  - https://…`, as Rayyan writes them):
+      split at each known tag, with one note for the file;
+    - ID is the citekey when it can be one; otherwise a Better BibTeX key is made. An ID of
+      digits alone is EndNote's record number ("889"), which other libraries reuse, so it
+      is not a citekey: a key is made;
+    - names 'Last, First', 'Last, First, Suffix', 'Last, FM' and 'Last F M' (EPPI-Reviewer,
+      Ovid) are people; other names without a comma are institutions (see `_ris_person`);
+    - a PubMed/MEDLINE file (`PMID- …`, `FAU - …`; .nbib) named .ris or .txt is read as one
+      (`read_medline`), with a note;
     - a tag rispy does not know is reported with its line; a record with no title (TI, T1,
       CT, BT of a book, ST) is reported and left out; a record rispy cannot read is reported
       and left out; tag lines outside any record (no `TY  - ` above them) are reported;
@@ -420,7 +530,11 @@ def read_ris(path: Path, name: str, *,
     if text is None or utf16_problem(text, log):
         return [], log, report
     text = text.lstrip("\ufeff")
-    lines = _LINE_END.split(text)
+    if _MEDLINE_START.search(text) and not _RIS_START.search(text):
+        log.info(None, "this is a PubMed/MEDLINE file (.nbib), not RIS; it was read as MEDLINE",
+                 "nothing to do (naming it .nbib says what it is)", "ris-medline")
+        return _read_medline_text(text, name, log, report, taken)
+    lines = _split_run_on(_LINE_END.split(text), log)
     records = _ris_records(lines, log, report)
     read = []
     for record in records:
@@ -432,7 +546,37 @@ def read_ris(path: Path, name: str, *,
     return _finish(read, log, report, name, taken, "ris"), log, report
 
 
-def _ris_records(lines: list[str], log: ProblemLog, report: ImportReport) -> list[list[tuple[int, str]]]:
+def _split_run_on(lines: list[str], log: ProblemLog) -> list[tuple[int, str]]:
+    """The file's lines as (line number, text), a line holding more tags than one split at each.
+
+    Only known tags are split at (not TY or ER, which only a line of their own may hold), only
+    after white space, and not in fields of prose (an abstract or note may quote a tag). The
+    split lines keep their line's number.
+    """
+    out: list[tuple[int, str]] = []
+    run_on: list[tuple[int, list[str]]] = []
+    for number, line in enumerate(lines, 1):
+        if line.find("  -", 6) < 0 or _PARSER.parse_line(line)[0] in (None, *_PROSE_TAGS):
+            out.append((number, line))
+            continue
+        starts = [m.start(1) for m in _RUN_ON.finditer(line, 6) if m.group(1) in _RUN_ON_TAGS]
+        if not starts:
+            out.append((number, line))
+            continue
+        pieces = [line[a:b].rstrip() for a, b in zip([0, *starts], [*starts, len(line)])]
+        out.extend((number, piece) for piece in pieces)
+        run_on.append((number, [piece[:2] for piece in pieces]))
+    if run_on:
+        number, tags = run_on[0]
+        more = f" (and {len(run_on) - 1} more line{'s' if len(run_on) > 2 else ''})" if len(run_on) > 1 else ""
+        log.info(number, f"line {number}{more} holds the tags {', '.join(tags)} run together on one line; each "
+                 "was read as a field of its own", "nothing to do (some tools, e.g. Rayyan, export RIS this way)",
+                 "ris-run-on")
+    return out
+
+
+def _ris_records(lines: list[tuple[int, str]], log: ProblemLog,
+                 report: ImportReport) -> list[list[tuple[int, str]]]:
     """The records of the file, each as its (line number, text) lines from TY to before ER."""
     records: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] | None = None
@@ -459,7 +603,7 @@ def _ris_records(lines: list[str], log: ProblemLog, report: ImportReport) -> lis
                         "ris-no-end")
         records.append(current)
 
-    for number, line in enumerate(lines, 1):
+    for number, line in lines:
         tag, _ = _PARSER.parse_line(line)
         if tag == "TY":
             flush_stray()
@@ -492,8 +636,8 @@ def _ris_records(lines: list[str], log: ProblemLog, report: ImportReport) -> lis
     return records
 
 
-def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportReport):
-    """(line, own key, entry type, values, key source) for one record, or None if left out."""
+def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportReport) -> _Record | None:
+    """One record read, or None if it was left out."""
     line = record[0][0]
     # What each line holds, for the problems (rispy gives no lines) and for repeated tags.
     tags: list[tuple[int, str, str]] = []
@@ -543,15 +687,18 @@ def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportRe
         return None
 
     values: dict[str, str] = {"title": title}
-    authors = _ris_people(fields, tags)
-    if authors:
-        values["author"] = authors
+    people = _ris_people(fields, tags)
+    if people or people.and_others:
+        values["author"] = _name_list(people)
     editor_fields = ["editors"] + (["secondary_authors"] if entry_type in ("incollection", "inproceedings") else []) + \
         (["tertiary_authors"] if entry_type == "book" else [])
-    for field in editor_fields:
-        names = [n for n in fields.get(field) or [] if n.strip()]
+    for editor_field in editor_fields:
+        names = [n for n in fields.get(editor_field) or [] if n.strip()]
         if names:
-            values["editor"] = " and ".join(_ris_name(n) for n in names)
+            editors = _people_of([_ris_person(n) for n in names])
+            values["editor"] = _name_list(editors)
+            if not values.get("author"):
+                people = editors
             break
 
     if entry_type == "article":
@@ -583,7 +730,8 @@ def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportRe
         if pages:
             values["pages"] = pages
     url = first("urls")
-    doi = first("doi")
+    doi = first("doi") or next((m.group(1) for m in (_DOI_ALONE.fullmatch(v.strip()) for _, t, v in tags
+                                                      if t == "L3") if m), "")
     for elsewhere in ("type_of_work", "urls"):  # some exports put the DOI in M3, or only a doi.org link in UR
         found = None if doi else re.search(r"\b10\.\d{4,9}/\S+", first(elsewhere))
         if found and (elsewhere == "type_of_work" or _DOI_PREFIX.match(url)):
@@ -594,15 +742,15 @@ def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportRe
         values["url"] = url
 
     own = first("id")
-    key = _citekey(own)
-    if own and not key:
+    key = "" if own.isascii() and own.isdigit() else _citekey(own)  # digits: EndNote's record number
+    if own and not key and not (own.isascii() and own.isdigit()):
         log.warning(line, f"ID '{_short(own)}' cannot be a citekey ({_NOT_A_KEY}); a key was made instead",
                     "change the ID, or delete it", "ris-id")
-    return line, key, entry_type, values, "ID"
+    return _Record(line, key, entry_type, values, "ID", people)
 
 
-def _ris_people(fields: dict, tags: list[tuple[int, str, str]]) -> str:
-    """AU and A1 people as a BibTeX name list, in the order of whichever tag comes first."""
+def _ris_people(fields: dict, tags: list[tuple[int, str, str]]) -> People:
+    """AU and A1 people, in the order of whichever tag comes first."""
     order = list(dict.fromkeys(tag for _, tag, _ in tags if tag in ("AU", "A1")))
     names: list[str] = []
     for tag in order:
@@ -610,27 +758,36 @@ def _ris_people(fields: dict, tags: list[tuple[int, str, str]]) -> str:
             name = name.strip()
             if name and name not in names:
                 names.append(name)
-    return " and ".join(_ris_name(n) for n in names)
+    return _people_of([_ris_person(n) for n in names])
 
 
-def _ris_name(name: str) -> str:
-    """A RIS name as BibTeX writes it.
+def _ris_person(name: str) -> Person | None:
+    """A RIS name as the person it names; None for 'et al.'.
 
-    'Last, First'; 'Last, First, Suffix' (the RIS specification's order); 'Last,F.M.'; 'Kotter, JP'
-    (Web of Science's initials, read as 'J. P.'); a name without a comma is an institution
-    ('World Health Organization') and kept whole, as RIS writes people 'Last, First'.
+    'Last, First'; 'Last, First, Suffix' (the RIS specification's order); 'Last,F.M.';
+    'Kotter, JP' (Web of Science's initials, read as 'J. P.'); 'Brownstein C D' or
+    'Brownstein CD' (family name, then initials, as EPPI-Reviewer and Ovid write them).
+    Any other name without a comma is an institution ('World Health Organization') and kept
+    whole, as RIS writes people 'Last, First'.
+
+    >>> _ris_person("Brownstein C D"), _ris_person("Brownstein, Christopher D.").given
+    (Person(family='Brownstein', given='C. D.', von='', suffix=''), 'Christopher D.')
+    >>> _ris_person("van der Berg, Anna").von, _ris_person("Department of Health UK").family
+    ('van der', 'Department of Health UK')
     """
     name = _plain(name)
     if name.lower().rstrip(".") in ("et al", "others"):
-        return "others"
+        return None
     parts = [p.strip() for p in name.split(",")]
-    if len(parts) > 1 and re.fullmatch(r"[A-Z]{1,3}", parts[1]):  # Web of Science: 'Kotter, JP'
-        parts[1] = " ".join(f"{letter}." for letter in parts[1])
     if len(parts) == 1:
-        return _bibtex_name(parts[0])
-    if len(parts) == 2:
-        return _bibtex_name(parts[0], parts[1])
-    return _bibtex_name(parts[0], parts[1], ", ".join(parts[2:]))
+        split = _family_initials(name)
+        return _person(*split) if split else Person(family=_clean(name))
+    family, given = parts[0], parts[1]
+    if re.fullmatch(r"[A-Z]{1,3}", given):  # Web of Science: 'Kotter, JP'
+        given = _initials(given)
+    if not family:  # ', Plato': a single name
+        family, given = given, ""
+    return _person(family, given, ", ".join(p for p in parts[2:] if p))
 
 
 def _ris_date(values: dict, tags: list[tuple[int, str, str]], line: int, log: ProblemLog) -> None:
@@ -690,6 +847,156 @@ def _no_records(text: str, log: ProblemLog) -> None:
     else:
         log.error(None, "no RIS record found: no line starts with 'TY  - '; nothing was read",
                   "check that this is a RIS file (each record starts 'TY  - JOUR' or another type)", "ris-format")
+
+
+# ---------------------------------------------------------------- PubMed / MEDLINE
+
+_MEDLINE_START = re.compile(r"^PMID- *\d", re.MULTILINE)
+# A MEDLINE tag: up to four letters or digits, padded to four, then '- ' ('PMID- ', 'TI  - ', 'FAU - ').
+_MEDLINE_TAG = re.compile(r"([A-Z][A-Z0-9 ]{3})-(?: |$)(.*)")
+_MEDLINE_DATE = re.compile(r"(\d{4})(?:\s+([A-Za-z]{3,})(?:\s+(\d{1,2}))?)?")
+
+
+def read_medline(path: Path, name: str, *,
+                 taken: set[str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
+    """Source rows from one PubMed/MEDLINE file (.nbib, PubMed's 'Citation manager' and
+    'PubMed' formats), the problems met, and the import report.
+
+    Each record starts at its `PMID- ` line (its line in the problems); a tag is padded to
+    four characters before '- ' and a line that starts with spaces continues the field above
+    it. What is read:
+
+    - the title TI (else a book's BTI); a record without either is reported and left out;
+    - people: FAU ('Watson, James D'), else AU ('Watson JD'); CN, a group, after them;
+      editors FED, else ED, when there is no author;
+    - DP '1953 Apr 25', '2009 Dec', '2020 Spring', '1969 Dec-1970 Jan': year, month, day;
+    - the journal JT (else its abbreviation TA), VI, IP, and PG with PubMed's shortened end
+      page ('737-8' → 737--738); a book's BTI (a chapter's container), PB and PL;
+    - the DOI from LID or AID ('10.1099/mgen.0.000823 [doi]'); the PubMed page as the URL;
+    - the PMID is a record number, not a citekey: keys are made as Better BibTeX makes them.
+    """
+    log = ProblemLog(name)
+    report = ImportReport(name)
+    if not path.exists():
+        log.error(None, "the PubMed/MEDLINE file is missing", f"export the records again from PubMed to {name}",
+                  "medline-missing")
+        return [], log, report
+    text = read_input(path, log)
+    if text is None or utf16_problem(text, log):
+        return [], log, report
+    return _read_medline_text(text.lstrip("\ufeff"), name, log, report, taken), log, report
+
+
+def _read_medline_text(text: str, name: str, log: ProblemLog, report: ImportReport,
+                       taken: set[str] | None) -> list[dict]:
+    read = []
+    for line, fields in _medline_records(_LINE_END.split(text)):
+        report.openings += 1
+        record = _medline_record(line, fields, log, report)
+        if record:
+            read.append(record)
+    if not report.openings:
+        if text.strip():
+            log.error(None, "no PubMed record found: no line starts with 'PMID- '; nothing was read",
+                      "export from PubMed with 'Send to: Citation manager'", "medline-format")
+        else:
+            log.info(None, "the file is empty: it has no records", "export the records from PubMed", "medline-empty")
+    return _finish(read, log, report, name, taken, "medline")
+
+
+def _medline_records(lines: list[str]) -> list[tuple[int, dict[str, list[str]]]]:
+    """Each record's PMID line and its fields (tag → values, in order); lines before the first PMID are skipped."""
+    records: list[tuple[int, dict[str, list[str]]]] = []
+    fields: dict[str, list[str]] | None = None
+    last: list[str] | None = None
+    for number, line in enumerate(lines, 1):
+        match = _MEDLINE_TAG.match(line)
+        tag = match.group(1).rstrip() if match else ""
+        if match and " " not in tag:
+            if tag == "PMID":
+                fields = {}
+                records.append((number, fields))
+            if fields is not None:
+                last = fields.setdefault(tag, [])
+                last.append(match.group(2).strip())
+        elif line[:1].isspace() and line.strip() and last:
+            last[-1] = f"{last[-1]} {line.strip()}"
+        elif not line.strip():
+            last = None
+    return records
+
+
+def _medline_record(line: int, fields: dict[str, list[str]], log: ProblemLog, report: ImportReport) -> _Record | None:
+    def first(*tags: str) -> str:
+        return next((_plain(v) for t in tags for v in fields.get(t, []) if v.strip()), "")
+
+    title, book = first("TI"), first("BTI")
+    pmid = first("PMID")
+    if not (title or book):
+        report.failed.append(line)
+        log.error(line, f"record PMID {_short(pmid)} has no title (TI) and was left out", "export it again from "
+                  "PubMed, or add a line 'TI  - <title>'", "medline-no-title")
+        return None
+    journal = first("JT", "TA")
+    entry_type = "article" if journal else ("incollection" if title and book else "book" if book else "misc")
+    values: dict[str, str] = {"title": title or book}
+    if journal:
+        values["journal"] = journal
+    elif entry_type == "incollection":
+        values["booktitle"] = book
+    people = _people_of([_medline_person(n, full) for n, full in _medline_names(fields, "FAU", "AU")])
+    people.extend(Person(family=_clean(_plain(group))) for group in fields.get("CN", []) if group.strip())
+    if people:
+        values["author"] = _name_list(people)
+    editors = _people_of([_medline_person(n, full) for n, full in _medline_names(fields, "FED", "ED")])
+    if editors:
+        values["editor"] = _name_list(editors)
+        people = people or editors
+    date = _MEDLINE_DATE.match(first("DP"))
+    if date:
+        month = month_number(date.group(2)) if date.group(2) else None
+        _put_date(values, int(date.group(1)), month, int(date.group(3)) if date.group(3) else None, first("DP"))
+    elif first("DP"):
+        values["year"] = first("DP")
+    for key, tag in (("volume", "VI"), ("number", "IP"), ("publisher", "PB"), ("edition", "EN")):
+        if first(tag):
+            values[key] = first(tag)
+    if entry_type != "article" and first("PL"):  # a journal's PL is its country
+        values["address"] = first("PL")
+    if first("PG"):
+        values["pages"] = _full_end_page(_pages(first("PG")))
+    doi = next((v.rsplit("[", 1)[0].strip() for t in ("LID", "AID") for v in fields.get(t, []) if v.endswith("[doi]")),
+               "")
+    if doi:
+        values["doi"] = doi
+    if pmid.isascii() and pmid.isdigit():
+        values["url"] = f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+    return _Record(line, "", entry_type, values, "PMID", people)
+
+
+def _medline_names(fields: dict[str, list[str]], full: str, short: str) -> list[tuple[str, bool]]:
+    """The people's names, full ('Watson, James D') when every person has one, else short ('Watson JD')."""
+    fulls, shorts = fields.get(full, []), fields.get(short, [])
+    chosen, is_full = (fulls, True) if len(fulls) >= len(shorts) else (shorts, False)
+    return [(n, is_full) for n in chosen if n.strip()]
+
+
+def _medline_person(name: str, full: bool) -> Person:
+    """A MEDLINE name: FAU is 'Family, Given'; AU is 'Family Initials', whatever the case ('WATSON JD')."""
+    if full or "," in name:
+        return _ris_person(name) or Person(family=_clean(_plain(name)))
+    family, _, initials = _plain(name).rpartition(" ")
+    if family and re.fullmatch(r"[A-Z]{1,4}", initials):
+        return _person(family, _initials(initials))
+    return Person(family=_clean(_plain(name)))
+
+
+def _full_end_page(pages: str) -> str:
+    """PubMed shortens a range's end page to the digits that change: '737--8' → '737--738'."""
+    first, dash, last = pages.partition("--")
+    if dash and first.isdigit() and last.isdigit() and len(last) < len(first):
+        return f"{first}--{first[:len(first) - len(last)]}{last}"
+    return pages
 
 
 # ---------------------------------------------------------------- CSL-JSON
@@ -802,11 +1109,13 @@ def _csl_record(item, position: int, line: int, log: ProblemLog, report: ImportR
     if entry_type == "phdthesis" and "master" in _plain(item.get("genre")).lower():
         entry_type = "mastersthesis"
     values: dict[str, str] = {"title": title}
-    for field in ("author", "editor"):
-        names = _csl_names(item.get(field), field, label, line, log)
+    people = People()
+    for name_field in ("author", "editor"):
+        names = _csl_names(item.get(name_field), name_field, label, line, log)
         if names:
-            values[field] = names
-    _csl_date(values, item.get("issued"), label, line, log)
+            values[name_field] = _name_list(names)
+            people = people or names
+    year = _csl_date(values, item.get("issued"), label, line, log)
 
     def text(field: str) -> str:
         value = item.get(field)
@@ -834,47 +1143,53 @@ def _csl_record(item, position: int, line: int, log: ProblemLog, report: ImportR
     if own is not None and not key:
         log.warning(line, f"{label}: citation-key {_preview(own, 60)} cannot be a citekey ({_NOT_A_KEY}); the id, or "
                     "a made key, is used instead", "change the citation-key", "csl-id")
-    if not key:
-        key = _citekey(item.get("id"), item_id=True)
-    return line, key, entry_type, values, "id"
+    item_id = item.get("id")
+    if not key and not (isinstance(item_id, int) or (isinstance(item_id, str) and item_id.isascii()
+                                                     and item_id.strip().isdigit())):
+        key = _citekey(item_id, item_id=True)  # an id of digits alone is a record number, as in RIS
+    return _Record(line, key, entry_type, values, "id", people, year)
 
 
-def _csl_names(people, field: str, label: str, line: int, log: ProblemLog) -> str:
+def _csl_names(people, name_field: str, label: str, line: int, log: ProblemLog) -> People:
     if not people:
-        return ""
+        return People()
     if isinstance(people, dict):
         people = [people]
     if not isinstance(people, list):
-        log.warning(line, f"{label}: {field} is not a list of names; it was not read",
-                    f"write \"{field}\": [{{\"family\": \"…\", \"given\": \"…\"}}]", "csl-name")
-        return ""
-    names = []
+        log.warning(line, f"{label}: {name_field} is not a list of names; it was not read",
+                    f"write \"{name_field}\": [{{\"family\": \"…\", \"given\": \"…\"}}]", "csl-name")
+        return People()
+    names = People()
     for n, person in enumerate(people, 1):
         if isinstance(person, dict) and _plain(person.get("literal")):
-            names.append("{" + _plain(person["literal"]).replace("{", "").replace("}", "") + "}")
+            names.append(Person(family=_clean(_plain(person["literal"]))))
         elif isinstance(person, dict) and (_plain(person.get("family")) or _plain(person.get("given"))):
             family, given = _plain(person.get("family")), _plain(person.get("given"))
             von = " ".join(p for p in (_plain(person.get("dropping-particle")),
                                        _plain(person.get("non-dropping-particle"))) if p)
             if not family:  # a single name written as given ("Plato")
                 family, given = given, ""
-            names.append(_bibtex_name(family, given, _plain(person.get("suffix")), von))
+            names.append(_person(family, given, _plain(person.get("suffix")), von))
         else:
-            log.warning(line, f"{label}: {field} {n} is not a name ({_preview(person, 40)}); it was left out",
+            log.warning(line, f"{label}: {name_field} {n} is not a name ({_preview(person, 40)}); it was left out",
                         "write {\"family\": \"…\", \"given\": \"…\"} or {\"literal\": \"…\"}", "csl-name")
-    return " and ".join(names)
+    return names
 
 
-def _csl_date(values: dict, issued, label: str, line: int, log: ProblemLog) -> None:
+_BCE = re.compile(r"\s*-(\d{1,4})(?![\d])")
+
+
+def _csl_date(values: dict, issued, label: str, line: int, log: ProblemLog) -> int | None:
+    """The date 'issued' into values; returns a year before the common era (CSL writes 380 BCE
+    as -380, in date-parts or as text) as the negative number it is, else None."""
     if issued is None or issued == "" or issued == {}:
-        return
+        return None
     if isinstance(issued, bool):
         issued = None
     if isinstance(issued, int):
         issued = str(issued)
     if isinstance(issued, str):
-        _put_date(values, *_date_parts(issued), issued.strip())
-        return
+        return _csl_text_date(values, issued)
     if isinstance(issued, dict):
         parts = issued.get("date-parts")
         if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
@@ -890,14 +1205,26 @@ def _csl_date(values: dict, issued, label: str, line: int, log: ProblemLog) -> N
                 year, month, day = (numbers + [None, None])[:3]
                 if month is not None and not 1 <= month <= 12:  # 21–24 are seasons
                     month, day = None, None
+                if year < 0:
+                    return year
                 _put_date(values, year, month, day, str(parts[0][0]))
-                return
+                return None
         for key in ("raw", "literal"):
             if isinstance(issued.get(key), (str, int)) and str(issued[key]).strip():
-                _put_date(values, *_date_parts(str(issued[key])), str(issued[key]).strip())
-                return
+                return _csl_text_date(values, str(issued[key]))
     log.warning(line, f"{label}: the date 'issued' is not understood ({_preview(issued, 60)}); cited as n.d.",
                 "write \"issued\": {\"date-parts\": [[1990, 5]]}", "csl-date")
+    return None
+
+
+def _csl_text_date(values: dict, text: str) -> int | None:
+    """A date written as text ('2013-01-09', 'Spring 1985', '-380') into values; a year before
+    the common era is returned (negative), not put."""
+    bce = _BCE.match(text)
+    if bce and int(bce.group(1)):
+        return -int(bce.group(1))
+    _put_date(values, *_date_parts(text), text.strip())
+    return None
 
 
 # ---------------------------------------------------------------- any file
@@ -907,7 +1234,8 @@ def read_references(path: Path, name: str, *,
     """Source rows from a reference file of any kind litcoder reads, chosen by its suffix.
 
     .bib and .bibtex: BibTeX (`bibliography.read_bibtex_rows`, its rows as `_source_row`
-    makes them); .ris and .txt: RIS; .json: CSL-JSON. Any other suffix is an error.
+    makes them); .ris and .txt: RIS (or PubMed/MEDLINE, when that is what the file holds);
+    .nbib: PubMed/MEDLINE; .json: CSL-JSON. Any other suffix is an error.
     """
     suffix = path.suffix.lower()
     if suffix in (".bib", ".bibtex"):
@@ -917,11 +1245,14 @@ def read_references(path: Path, name: str, *,
         return rows, log, report
     if suffix in (".ris", ".txt"):
         return read_ris(path, name, taken=taken)
+    if suffix == ".nbib":
+        return read_medline(path, name, taken=taken)
     if suffix == ".json":
         return read_csl_json(path, name, taken=taken)
     log = ProblemLog(name)
     log.error(None, f"'{path.suffix or path.name}' is not a kind of reference file litcoder reads; nothing was read",
-              "export the references as BibTeX (.bib), RIS (.ris, .txt) or CSL JSON (.json)", "ref-format")
+              "export the references as BibTeX (.bib), RIS (.ris, .txt), PubMed (.nbib) or CSL JSON (.json)",
+              "ref-format")
     return [], log, ImportReport(name)
 
 
