@@ -562,6 +562,7 @@ def read_bibtex_rows(path: Path, name: str) -> tuple[list[dict], ProblemLog, Imp
     # bibtexparser logs each aborted block itself; the problems below say it better.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     library = bibtexparser.parse_string(text, parse_stack=[])
+    _place_blocks(library, text)
     macros = _read_strings(library, log)
     entries = list(library.entries) + _failed_block_problems(library, lines, log, report)
     entries.sort(key=lambda e: e.start_line or 0)
@@ -576,6 +577,38 @@ def read_bibtex_rows(path: Path, name: str) -> tuple[list[dict], ProblemLog, Imp
         log.info(None, "the bibliography has no entries yet", "add the review's works, e.g. export them from Zotero",
                  "bib-empty")
     return rows, log, report
+
+
+def _place_blocks(library, text: str) -> None:
+    """Set each block's start_line (0-based, as bibtexparser counts) from where its text is in the file.
+
+    bibtexparser counts the lines it passes, and does not count a line end after a backslash
+    (`title = {One \\` at a line's end): every later block would be placed a line early, and
+    its entry reported as skipped. Each block's raw text is found in the file instead, in order.
+    """
+    position, line = 0, 0
+    for block in library.blocks:
+        raw = block.raw or ""
+        found = text.find(raw, position) if raw else -1
+        if found < 0:
+            continue  # not expected: keep bibtexparser's count for this block
+        line += text.count("\n", position, found)
+        _set_start_line(block, line + _leading_lines(raw))
+        if isinstance(block, model.DuplicateFieldKeyBlock):
+            _set_start_line(block.ignore_error_block, block.start_line)
+        line += raw.count("\n")
+        position = found + len(raw)
+
+
+def _set_start_line(block: model.Block, line: int) -> None:
+    # bibtexparser 2 gives start_line no setter; the attribute behind it is the one it reads.
+    block._start_line_in_file = line
+
+
+def _leading_lines(raw: str) -> int:
+    """The empty lines a block's raw text starts with (the block starts after them)."""
+    stripped = raw.lstrip()
+    return raw.count("\n", 0, len(raw) - len(stripped))
 
 
 def read_input(path: Path, log: ProblemLog) -> str | None:
