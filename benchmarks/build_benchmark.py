@@ -8,7 +8,7 @@ and ≤ 1 GB peak memory on a 2-core machine, every output the same as before.
 
 Each run is a fresh process (so imports and peak memory count as a user sees them); the
 script prints each run's stage times and the medians. The build forks a second process
-(outputs/alongside.py): "peak MB" is the larger one's peak resident size; a last, untimed
+(litcoder/alongside.py): "peak MB" is the larger one's peak resident size; a last, untimed
 run samples both every 50 ms for the highest sum of their proportional set sizes (pages
 they share counted once).
 """

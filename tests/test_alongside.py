@@ -1,4 +1,4 @@
-"""The build's second process (outputs/alongside.py), and the faster writers the build uses:
+"""The build's second process (alongside.py), and the faster writers the build uses:
 each must give exactly what the plain way gives."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from plotly.io.json import to_json_plotly
 
-from litcoder.outputs import alongside, report
-from litcoder.outputs.alongside import Alongside, can_fork, long_lived
+from litcoder import alongside
+from litcoder.outputs import report
+from litcoder.alongside import Alongside, can_fork, long_lived
 from litcoder.outputs.charts import review_figures
 from litcoder.outputs.figures import figure_payload, plain_figure
 from litcoder.outputs.pages import write_source_pages
@@ -154,3 +155,20 @@ def test_a_rebuild_rewrites_only_the_pages_that_changed(tmp_path):
     assert (tmp_path / "b.html").read_text(encoding="utf-8") == "<p>b, changed</p>"
     write_source_pages({"b.html": "<p>b</p>"}, tmp_path)
     assert not (tmp_path / "a.html").exists(), "a page of a source no longer in the review is removed"
+
+
+def test_coder_files_read_two_at_a_time_give_the_same_codings_and_problems(review_copy, monkeypatch):
+    from litcoder.inputs import codings
+    from litcoder.review import Review
+
+    with open(review_copy / "corpus" / "codings" / "coder-b.csv", "a", encoding="utf-8") as file:
+        file.write("broken-1,NoSuchKey2020,1,a quote,charisma,leadership,,,,,,,\n")
+    (review_copy / "corpus" / "codings" / "notes.txt").write_text("not a coder file", encoding="utf-8")
+    monkeypatch.setattr(codings, "ALONGSIDE_FROM", 0)  # the bundled review is too small to share
+    shared = Review.load(review_copy)
+    monkeypatch.setattr(alongside, "can_fork", lambda: False)
+    alone = Review.load(review_copy)
+    assert len(codings._read_alongside(sorted((review_copy / "corpus" / "codings").glob("*.csv")))) >= 1
+    pd.testing.assert_frame_equal(shared.codings, alone.codings, check_exact=True)
+    assert shared.problems == alone.problems
+    assert any(p.file.endswith("coder-b.csv") and "NoSuchKey2020" in p.message for p in shared.problems)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..alongside import Alongside
 from ..files import number_problem, read_csv_rows, shown, whole_number
 from ..problems import ProblemLog
 from .anchor import Anchor, describe, locate
@@ -152,23 +153,52 @@ def read_codings(codings_dir: Path, root: Path, sources: pd.DataFrame, passages:
                  ) -> tuple[pd.DataFrame, list[ProblemLog]]:
     """Every coder's usable codings, and the problems met, one log per file."""
     context = _Context(sources, passages, texts, competencies, pages)
-    rows, logs = [], []
     if not codings_dir.is_dir():
-        return pd.DataFrame(columns=CODING_COLUMNS), logs
-    for path in sorted(codings_dir.iterdir()):
-        if path.name.startswith(".") or not path.is_file() or path.suffix == ".lock":
-            continue
-        log = ProblemLog(path.relative_to(root).as_posix())
-        logs.append(log)
-        if path.suffix.lower() != ".csv":
-            _not_a_coder_file(path, log)
-            continue
-        rows.extend(read_coder_file(path, log, context))
-    frame = pd.DataFrame(rows, columns=CODING_COLUMNS)
+        return pd.DataFrame(columns=CODING_COLUMNS), []
+    paths = [path for path in sorted(codings_dir.iterdir())
+             if not path.name.startswith(".") and path.is_file() and path.suffix != ".lock"]
+    theirs = _read_alongside([path for path in paths if path.suffix.lower() == ".csv"])
+    with Alongside(lambda: [_coder_columns(path, root, context) for path in theirs]) as alongside:
+        read = {path: _coder_columns(path, root, context) for path in paths if path not in theirs}
+        read.update(zip(theirs, alongside.result()))
+    columns = {column: [] for column in CODING_COLUMNS}
+    for path in paths:  # in the files' order, as if read one by one
+        for column, values in read[path][0].items():
+            columns[column] += values
+    frame = pd.DataFrame(columns, columns=CODING_COLUMNS)
+    logs = [read[path][1] for path in paths]
     for column in ("passage", "page", "start", "end", "line"):
         frame[column] = frame[column].astype("Int64")
     frame["anchored"] = frame["anchored"].astype(bool)
     return frame, logs
+
+
+ALONGSIDE_FROM = 4_000_000
+"""Bytes of coder files from which half of them are read in a second process (alongside.py):
+some 30,000 codings, which take a second to read; below it, starting one costs more than it saves."""
+
+
+def _read_alongside(coder_files: list[Path]) -> list[Path]:
+    """The coder files a second process reads: about half the bytes, where there is enough to share."""
+    sizes = {path: path.stat().st_size for path in coder_files}
+    if len(coder_files) < 2 or sum(sizes.values()) < ALONGSIDE_FROM:
+        return []
+    theirs, share = [], {"mine": 0, "theirs": 0}
+    for path in sorted(coder_files, key=lambda p: -sizes[p]):  # largest first, to whoever has less
+        side = "theirs" if share["theirs"] < share["mine"] else "mine"
+        share[side] += sizes[path]
+        theirs += [path] if side == "theirs" else []
+    return theirs
+
+
+def _coder_columns(path: Path, root: Path, context: _Context) -> tuple[dict[str, list], ProblemLog]:
+    """One file of corpus/codings/: its usable codings as columns (CODING_COLUMNS), and its problems."""
+    log = ProblemLog(path.relative_to(root).as_posix())
+    if path.suffix.lower() != ".csv":
+        _not_a_coder_file(path, log)
+        return {}, log
+    rows = read_coder_file(path, log, context)
+    return {column: [row[column] for row in rows] for column in CODING_COLUMNS}, log
 
 
 def _not_a_coder_file(path: Path, log: ProblemLog) -> None:

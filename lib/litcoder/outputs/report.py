@@ -42,7 +42,7 @@ from ..inputs.codebook import codebook_title
 from ..inputs.coverage import finished_codings
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
-from .alongside import Alongside, long_lived
+from ..alongside import Alongside, long_lived
 from .charts import TITLES, review_figures
 from .figures import figure_html, plain_figure, write_figures
 from .graph import review_graph, write_graph
@@ -66,7 +66,7 @@ QUOTES_PER_SOURCE = 3
 STEPS = ("load the review", "weigh the evidence", "measure agreement", "write the tables", "draw the figures",
          "write the report")
 """The build's steps, as `build` names them; the graph and the source pages are written
-alongside them (outputs/alongside.py)."""
+alongside them (litcoder/alongside.py)."""
 
 
 @dataclass

@@ -1,11 +1,11 @@
-"""Part of the build done alongside the rest, in a second process, where the machine has a
-second core (a 100,000-coding review builds in about half the time).
+"""Work done alongside the rest, in a second process, where the machine has a second core:
+the build writes the outputs about the sources while it measures agreement and draws the
+figures, and a large review's coder files are read two at a time.
 
-The second process is a fork of the build's own, after the review is loaded: it has the
-review as the build has it, and reads no file again. It writes its own files, and sends
-back what it returns (pickled). Where there is no fork (Windows, macOS, where a fork is not
-safe with the system's frameworks) or one core, the work is done in place, with the same
-result.
+The second process is a fork of the first: it has everything the first has made so far,
+and reads nothing again. What it returns is sent back pickled (files it writes are its
+own). Where there is no fork (Windows; macOS, where a fork is not safe with the system's
+frameworks) or one core, the work is done in place, with the same result.
 """
 
 from __future__ import annotations
