@@ -27,7 +27,6 @@ from pathlib import Path
 import bibtexparser
 import pandas as pd
 from bibtexparser import model
-from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
 
 from ..files import looks_like_utf16, read_text
 from ..layout import NAME_LIMIT, SOURCES, file_name_problem
@@ -403,27 +402,114 @@ def _split_names(raw: str, decode: bool = True) -> tuple[list, bool]:
 
 @functools.lru_cache(maxsize=65536)
 def _person(name: str) -> Person:
-    """One name split and decoded, remembered: the same people recur across a bibliography."""
-    try:
-        parts = parse_single_name_into_parts(name)
-    except InvalidNameError:
-        parts = parse_single_name_into_parts(name, strict=False)
-    return Person(family=latex_to_text(" ".join(parts.last)), given=latex_to_text(" ".join(parts.first)),
-                  von=latex_to_text(" ".join(parts.von)), suffix=latex_to_text(" ".join(parts.jr)))
+    """One name split by the BibTeX rules and decoded, remembered: the same people recur."""
+    first, von, last, jr = _name_parts(name, latex=True)
+    return Person(family=latex_to_text(last), given=latex_to_text(first), von=latex_to_text(von),
+                  suffix=latex_to_text(jr))
 
 
 @functools.lru_cache(maxsize=65536)
 def _plain_person(name: str) -> Person:
-    """One name split by the BibTeX rules, its parts kept as written bar protecting braces."""
-    try:
-        parts = parse_single_name_into_parts(name)
-    except InvalidNameError:
-        parts = parse_single_name_into_parts(name, strict=False)
+    """One name split by the BibTeX rules, its parts kept as written bar the outer braces that protect them."""
+    first, von, last, jr = _name_parts(name, latex=False)
+    return Person(family=last, given=first, von=von, suffix=jr)
 
-    def text(words: list[str]) -> str:
-        return " ".join(w[1:-1] if w[:1] == "{" and w[-1:] == "}" else w for w in words)
 
-    return Person(family=text(parts.last), given=text(parts.first), von=text(parts.von), suffix=text(parts.jr))
+def _name_words(name: str, latex: bool) -> list[list[tuple[str, str]]]:
+    """A name's comma-separated parts, each a list of (word, separator after it).
+
+    Words are split at white space, hyphens and ties (`~`) outside braces, as BibTeX splits
+    them; in LaTeX a backslash starts a command, so `\\~{n}` is an accent, not a tie.
+    """
+    parts: list[list[tuple[str, str]]] = [[]]
+    word: list[str] = []
+    depth, i, n = 0, 0, len(name)
+
+    def end_word(separator: str) -> None:
+        if word:
+            parts[-1].append(("".join(word), separator))
+            word.clear()
+        elif parts[-1] and separator != " ":
+            parts[-1][-1] = (parts[-1][-1][0], separator)
+
+    while i < n:
+        ch = name[i]
+        if ch == "\\" and latex:
+            command = re.match(r"\\(?:[A-Za-z]+|.?)", name[i:])
+            word.append(command.group())
+            i += len(command.group())
+            continue
+        if ch in "{}":
+            depth = depth + 1 if ch == "{" else max(depth - 1, 0)
+            if not latex and depth == (ch == "{"):  # a brace that only protects plain text is not text
+                i += 1
+                continue
+        elif depth == 0 and (ch.isspace() or ch == "-" or (ch == "~" and latex) or ch == ","):
+            end_word(" " if ch.isspace() else ch)
+            if ch == ",":
+                parts.append([])
+            i += 1
+            continue
+        word.append(ch)
+        i += 1
+    end_word(" ")
+    return [p for p in parts if p] or [[]]
+
+
+def _lower_case(word: str) -> bool:
+    """Whether a word starts in lower case as BibTeX sees it (a von word): by its first letter
+    outside braces; a brace group opening with a command ({\\'E}) has the case of its letter,
+    any other brace group has none."""
+    depth, i = 0, 0
+    while i < len(word):
+        ch = word[i]
+        if ch == "{":
+            if depth == 0 and word[i + 1:i + 2] == "\\":
+                end = _closing(word, i)
+                return _starts_lower(latex_to_text(word[i:end]))
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and ch == "\\":
+            return _starts_lower(latex_to_text(word[i:]))
+        elif depth == 0 and ch.isalpha():
+            return ch.islower()
+        i += 1
+    return False
+
+
+def _starts_lower(text: str) -> bool:
+    letter = next((c for c in text if c.isalpha()), "")
+    return letter.islower()
+
+
+def _joined(words: list[tuple[str, str]]) -> str:
+    """Words with the separators between them (none after the last)."""
+    return "".join(w + (s if k < len(words) - 1 else "") for k, (w, s) in enumerate(words))
+
+
+def _name_parts(name: str, latex: bool = True) -> tuple[str, str, str, str]:
+    """First, von, Last and Jr of one name, as BibTeX splits 'First von Last', 'von Last, First'
+    and 'von Last, Jr, First'."""
+    parts = _name_words(name.strip(), latex)
+    head = parts[0]
+    if len(parts) == 1:
+        if not head:
+            return "", "", "", ""
+        lower = [k for k, (w, _) in enumerate(head[:-1]) if _lower_case(w)]
+        if lower:
+            start, end = lower[0], lower[-1] + 1
+        else:  # Last is the last word, with the words joined to it by a hyphen or a tie
+            start = end = len(head) - 1
+            while start > 0 and head[start - 1][1] != " ":
+                start -= 1
+            end = start
+        return _joined(head[:start]), _joined(head[start:end]), _joined(head[end:]), ""
+    lower = [k for k, (w, _) in enumerate(head[:-1]) if _lower_case(w)]
+    end = lower[-1] + 1 if lower else 0
+    jr = _joined(parts[1]) if len(parts) > 2 else ""
+    first = " ".join(_joined(p) for p in parts[2 if len(parts) > 2 else 1:])
+    return first, _joined(head[:end]), _joined(head[end:]), jr
 
 
 def author_label(people: list[Person], title: str) -> str:
