@@ -6,6 +6,7 @@ import io
 import zipfile
 
 from ...problems import ProblemLog
+from .html import report_retention
 
 INFLATED_LIMIT = 1 << 30
 """The most a Word file may inflate to, all its parts together (1 GB). A long report with
@@ -51,9 +52,10 @@ def _size(n: int) -> str:
 
 
 def docx_file(data: bytes, log: ProblemLog) -> str:
+    """A Word file's text as the document reads now: paragraphs, headings as `# …`, tables
+    as `cell | cell` lines, text boxes after the paragraph they are anchored in; tracked
+    insertions and moves kept, tracked deletions left out."""
     import docx
-    from docx.oxml.ns import qn
-    from docx.text.paragraph import Paragraph
 
     refused = inflation_problem(data)
     if refused:
@@ -70,57 +72,162 @@ def docx_file(data: bytes, log: ProblemLog) -> str:
             log.error(None, f"damaged: not a Word document that can be opened ({type(err).__name__})",
                       "re-download it, or open and re-save it in Word as .docx", "source-docx-damaged")
         return ""
-    P, TBL, SDT, TC, TR = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:tc"), qn("w:tr")
+    body = document.element.body
+    blocks = body_blocks(body, _heading_levels(document))
+    text = "\n\n".join(blocks) + "\n" if blocks else ""
+    report_retention(log, text, found_text(body), "the document", "source-docx-retention")
+    return text
+
+
+# ---------------------------------------------------------------- WordprocessingML → blocks
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+P, TBL, TR, TC, T = _W + "p", _W + "tbl", _W + "tr", _W + "tc", _W + "t"
+TEXT_BOX = _W + "txbxContent"
+ALTERNATE, CHOICE, FALLBACK = _MC + "AlternateContent", _MC + "Choice", _MC + "Fallback"
+REMOVED = {_W + "del", _W + "moveFrom"}
+"""Tracked deletions, and the old place of moved text: not in the document as it reads now."""
+_SPACES = {_W + "tab": "\t", _W + "ptab": "\t", _W + "br": "\n", _W + "cr": "\n", _W + "noBreakHyphen": "-"}
+_PROPERTIES = {_W + name for name in ("pPr", "rPr", "sdtPr", "sdtEndPr", "tblPr", "tblGrid", "trPr", "tcPr",
+                                      "sectPr", "tblPrEx", "customXmlPr", "smartTagPr")}
+
+
+def _heading_levels(document) -> dict[str, int]:
+    """The heading level of each paragraph style id: Title 1, Heading n n."""
+    levels: dict[str, int] = {}
+    try:
+        styles = list(document.styles)
+    except Exception:  # a styles part that python-docx cannot read: no headings then
+        return levels
+    for style in styles:
+        name = getattr(style, "name", None) or ""
+        if name == "Title" or name.startswith("Heading"):
+            level = name.rsplit(" ", 1)[-1]
+            levels[style.style_id] = int(level) if level.isdigit() and 1 <= int(level) <= 6 else 1
+    return levels
+
+
+def _branch(alternate):
+    """The one branch of an mc:AlternateContent read: its first choice (Word's own, newer
+    markup), else its fallback; reading both would give a text box's text twice."""
+    choice = alternate.find(CHOICE)
+    return choice if choice is not None else alternate.find(FALLBACK)
+
+
+def body_blocks(body, headings: dict[str, int]) -> list[str]:
+    """The blocks of a document body (or a text box, a table cell): paragraphs, tables, and
+    whatever wraps them (content controls, custom XML, smart tags) read through."""
     blocks: list[str] = []
+    _walk_blocks(body, blocks, headings)
+    return blocks
 
-    def paragraph(element) -> str:
-        para = Paragraph(element, document)
-        lines = [line.strip() for line in para.text.replace("\r", "\n").split("\n")]
-        text = "\n".join(line for line in lines if line)
-        if not text:
-            return ""
-        try:
-            style = para.style.name or ""
-        except Exception:  # a style the file names but does not define
-            style = ""
-        if style == "Title" or style.startswith("Heading"):
-            level = style.rsplit(" ", 1)[-1]
-            hashes = "#" * (int(level) if level.isdigit() and 1 <= int(level) <= 6 else 1)
-            return hashes + " " + text.replace("\n", " ")
-        return text
 
-    def cell_paragraphs(tc) -> list[str]:
-        found: list[str] = []
-        walk(tc, found)
-        return found
+def _walk_blocks(parent, out: list[str], headings: dict[str, int]) -> None:
+    for child in parent:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in REMOVED or tag in _PROPERTIES:
+            continue
+        if tag == P:
+            boxes: list = []
+            text = _paragraph(child, headings, boxes)
+            if text:
+                out.append(text)
+            for box in boxes:
+                _walk_blocks(box, out, headings)
+        elif tag == TBL:
+            out.extend(_table(child, headings))
+        elif tag == ALTERNATE:
+            branch = _branch(child)
+            if branch is not None:
+                _walk_blocks(branch, out, headings)
+        else:
+            _walk_blocks(child, out, headings)
 
-    def walk(parent, out: list[str]) -> None:
-        for child in parent.iterchildren():
-            if child.tag == P:
-                text = paragraph(child)
-                if text:
-                    out.append(text)
-            elif child.tag == TBL:
-                rows: list[str] = []  # the table's simple rows, one block of "cell | cell" lines
-                for tr in child.iterchildren(TR):
-                    cells = [cell_paragraphs(tc) for tc in tr.iterchildren(TC)]
-                    if any(len(c) > 1 or sum(map(len, c)) > 200 for c in cells):
-                        # a table used for layout: its cells hold paragraphs of their own
-                        if rows:
-                            out.append("\n".join(rows))
-                            rows = []
-                        for c in cells:
-                            out.extend(c)
-                    else:
-                        row = [" ".join(c).replace("\n", " ") for c in cells]
-                        if any(row):
-                            rows.append(" | ".join(r for r in row if r))
-                if rows:
-                    out.append("\n".join(rows))
-            elif child.tag == SDT:
-                content = child.find(qn("w:sdtContent"))
-                if content is not None:
-                    walk(content, out)
 
-    walk(document.element.body, blocks)
-    return "\n\n".join(blocks) + "\n" if blocks else ""
+def _paragraph(p, headings: dict[str, int], boxes: list) -> str:
+    parts: list[str] = []
+    _runs(p, parts, boxes)
+    lines = [line.strip() for line in "".join(parts).replace("\r", "\n").split("\n")]
+    text = "\n".join(line for line in lines if line)
+    if not text:
+        return ""
+    style = p.find(f"{_W}pPr/{_W}pStyle")
+    level = headings.get(style.get(_W + "val")) if style is not None else None
+    return "#" * level + " " + text.replace("\n", " ") if level else text
+
+
+def _runs(node, parts: list[str], boxes: list) -> None:
+    """The text of a paragraph's runs, through hyperlinks, insertions, moves, smart tags,
+    content controls and fields; text boxes met on the way are set aside in `boxes`."""
+    for child in node:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in REMOVED or tag in _PROPERTIES:
+            continue
+        if tag == T or tag == _M + "t":
+            parts.append(child.text or "")
+        elif tag in _SPACES:
+            parts.append(_SPACES[tag])
+        elif tag == TEXT_BOX:
+            boxes.append(child)
+        elif tag == ALTERNATE:
+            branch = _branch(child)
+            if branch is not None:
+                _runs(branch, parts, boxes)
+        else:
+            _runs(child, parts, boxes)
+
+
+def _within(parent, tag: str):
+    """The `tag` elements of a table or row, through the content controls and custom XML
+    that may wrap them, leaving out deleted ones."""
+    for child in parent:
+        if not isinstance(child.tag, str) or child.tag in REMOVED or child.tag in _PROPERTIES:
+            continue
+        if child.tag == tag:
+            yield child
+        elif child.tag not in (TBL, TR, TC, P):
+            yield from _within(child, tag)
+
+
+def _table(tbl, headings: dict[str, int]) -> list[str]:
+    """A table's simple rows as one block of "cell | cell" lines; a row whose cells hold
+    paragraphs of their own (a table used for layout) as those paragraphs."""
+    out: list[str] = []
+    rows: list[str] = []
+    for tr in _within(tbl, TR):
+        cells = [body_blocks(tc, headings) for tc in _within(tr, TC)]
+        if any(len(c) > 1 or sum(map(len, c)) > 200 for c in cells):
+            if rows:
+                out.append("\n".join(rows))
+                rows = []
+            for c in cells:
+                out.extend(c)
+        else:
+            row = [" ".join(c).replace("\n", " ") for c in cells]
+            if any(row):
+                rows.append(" | ".join(r for r in row if r))
+    if rows:
+        out.append("\n".join(rows))
+    return out
+
+
+def found_text(body) -> str:
+    """All the text of the body's w:t elements outside deletions, one line per paragraph
+    (text boxes too; one branch of each mc:AlternateContent): what the retention of
+    `docx_file` is measured against. Found by a search of its own, not by the walk above."""
+    lines: dict[object, list[str]] = {}
+    for element in body.iter(T, *_SPACES):
+        paragraph = None
+        kept = True
+        for ancestor in element.iterancestors():
+            if ancestor.tag in REMOVED or (ancestor.tag in (CHOICE, FALLBACK) and ancestor is not
+                                           _branch(ancestor.getparent())):
+                kept = False
+                break
+            if paragraph is None and ancestor.tag == P:
+                paragraph = ancestor
+        if kept:
+            lines.setdefault(paragraph, []).append(element.text or "" if element.tag == T else " ")
+    return "\n".join("".join(parts) for parts in lines.values())
