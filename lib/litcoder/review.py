@@ -51,11 +51,19 @@ def read_sources(root: Path, files: list[str], distinct: list[list[str]] = ()):
     look like the same work (same DOI, or same title, year and first author) are reported
     with both places, and both kept: a reprint or another edition may be a work of its own.
     Citekeys grouped in `distinct` (litcoder.toml) are different works: not reported.
+    @string macros of a BibTeX file are seen by the BibTeX files after it, in the listed order,
+    as BibTeX sees those of `\\bibliography{defs,papers}`.
     """
+    from .inputs.bibliography import read_bibtex_rows  # here, so the file's imports stay as they are
+
     rows, logs, reports, taken = [], [], [], set()
     first: dict[str, dict] = {}
+    strings: dict[str, str] = {}  # the @string macros of the BibTeX files read so far
     for name in files:
-        file_rows, log, report = read_references(root / name, name, taken=set(taken))
+        if Path(name).suffix.lower() in (".bib", ".bibtex"):
+            file_rows, log, report = read_bibtex_rows(root / name, name, strings=strings)
+        else:
+            file_rows, log, report = read_references(root / name, name, taken=set(taken))
         logs.append(log)
         reports.append(report)
         for row in file_rows:

@@ -16,6 +16,7 @@ entries parsed, so that an entry a parser skips without a word is still reported
 from __future__ import annotations
 
 import bisect
+import codecs
 import difflib
 import functools
 import html
@@ -28,7 +29,7 @@ import bibtexparser
 import pandas as pd
 from bibtexparser import model
 
-from ..files import looks_like_utf16, read_text
+from ..files import bom_encoding, looks_like_utf16, read_text
 from ..layout import NAME_LIMIT, SOURCES, file_name_problem
 from ..problems import ProblemLog
 from .latex import latex_to_text
@@ -48,7 +49,7 @@ SOURCE_COLUMNS = ["citekey", "entry_type", "author_year", "authors", "title", "y
                   "reference", "file", "line"]
 
 _OPENING = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*([{(])[ \t]*([^,\s{}()=]*)", re.MULTILINE)
-_NOT_ENTRIES = {"string", "preamble", "comment"}
+_NOT_ENTRIES = {"string", "preamble", "comment", "xdata"}  # @xdata holds fields for entries to share
 ENTRY_TYPES = {
     "article", "book", "booklet", "inbook", "incollection", "inproceedings", "conference", "manual",
     "mastersthesis", "phdthesis", "thesis", "misc", "online", "electronic", "www", "webpage", "report",
@@ -631,8 +632,14 @@ def read_bibliography(path: Path, name: str) -> tuple[pd.DataFrame, ProblemLog, 
     return sources_frame(rows), log, report
 
 
-def read_bibtex_rows(path: Path, name: str) -> tuple[list[dict], ProblemLog, ImportReport]:
-    """The rows of a .bib file's sources (before they become a frame), problems, import report."""
+def read_bibtex_rows(path: Path, name: str, strings: dict[str, str] | None = None,
+                     ) -> tuple[list[dict], ProblemLog, ImportReport]:
+    """The rows of a .bib file's sources (before they become a frame), problems, import report.
+
+    `strings`: the @string macros (lower-case name → text) of the files read before this one,
+    as BibTeX sees those of `\\bibliography{defs,papers}`; this file's own are added to it, so
+    the caller passes the same dict on to the next file.
+    """
     log = ProblemLog(name)
     report = ImportReport(name)
     if not path.exists():
@@ -649,12 +656,16 @@ def read_bibtex_rows(path: Path, name: str) -> tuple[list[dict], ProblemLog, Imp
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     library = bibtexparser.parse_string(text, parse_stack=[])
     _place_blocks(library, text)
-    macros = _read_strings(library, log)
+    macros = _read_strings(library, log, strings)
     entries = list(library.entries) + _failed_block_problems(library, lines, log, report)
     entries.sort(key=lambda e: e.start_line or 0)
-    rows = [_entry_row(entry, macros, log) for entry in entries]
+    valued = _inherited([(entry, _entry_values(entry, macros, log)) for entry in entries], log)
+    rows = [_source_row(entry.key, entry.entry_type.lower(), values, entry.start_line + 1, log)
+            for entry, values in valued]
     for row in rows:
         row["file"] = name
+    if strings is not None:
+        strings.update(macros.strings)
     report.openings = _report_silent_gaps(library, lines, log)
     report.unaccounted = [p.line for p in log if p.kind in ("bib-skipped", "bib-swallowed")]
     report.imported = len(rows)
@@ -697,15 +708,79 @@ def _leading_lines(raw: str) -> int:
     return raw.count("\n", 0, len(raw) - len(stripped))
 
 
+# An Emacs file variable (-*- coding: latin-2 -*-) or JabRef's header (% Encoding: windows-1250), near the top.
+_DECLARED_ENCODING = re.compile(rb"-\*-.*?\bcoding:[ \t]*([\w.:-]+).*?-\*-|^[ \t]*%[ \t]*Encoding:[ \t]*([\w.:-]+)",
+                                re.IGNORECASE | re.MULTILINE)
+DECLARATION_LINES = 5
+"""How many first lines may declare the file's encoding (JabRef puts a line of its own before it)."""
+
+
+def declared_encoding(head: bytes) -> str | None:
+    """The encoding the first lines of a file declare, as its name in Python, or None.
+
+    >>> declared_encoding(b"% -*- coding: latin-2 -*-\\n"), declared_encoding(b"% Encoding: Cp1250\\n")
+    ('iso8859-2', 'cp1250')
+    """
+    head = b"\n".join(head.split(b"\n")[:DECLARATION_LINES])
+    match = _DECLARED_ENCODING.search(head)
+    if not match:
+        return None
+    name = (match.group(1) or match.group(2)).decode("ascii", "replace").lower()
+    name = re.sub(r"-(unix|dos|mac)$", "", name)  # Emacs names the line ends too: utf-8-unix
+    name = re.sub(r"^iso-latin-", "latin-", name).replace("latin-", "latin")  # Emacs: latin-2, iso-latin-2
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name
+
+
 def read_input(path: Path, log: ProblemLog) -> str | None:
     """The text of a reference file, or None (with an error) when it cannot be read at all:
-    a folder where the file should be, a file without permission to read it."""
+    a folder where the file should be, a file without permission to read it.
+
+    An encoding the file declares in its first lines (Emacs, JabRef) is the one it is read in.
+    """
     try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+        declared = declared_encoding(head) if not bom_encoding(head[:4]) else None
+        if declared and declared != "utf-8":
+            text = _read_declared(path.read_bytes(), declared, log)
+            if text is not None:
+                return text
         return read_text(path, log)
     except OSError as err:
         log.error(None, f"the file cannot be read: {err.strerror or err}; nothing in it was read",
                   "check that it is a file, and that you may read it", "unreadable")
         return None
+
+
+def _read_declared(data: bytes, declared: str, log: ProblemLog) -> str | None:
+    """The file read in the encoding it declares; None (with a warning) to read it as detected."""
+    try:
+        codecs.lookup(declared)
+    except LookupError:
+        log.warning(1, f"the file declares the encoding '{_shown(declared, 30)}', which litcoder does not know; it "
+                    "was read as UTF-8 or Windows-1252", "declare a known encoding (e.g. latin-2, windows-1250) or "
+                    "save the file as UTF-8", "encoding")
+        return None
+    try:
+        data.decode("utf-8")
+        if not data.isascii():  # only UTF-8 reads so cleanly: the declaration was left from an older copy
+            log.warning(1, f"the file declares the encoding {declared} but is UTF-8; it was read as UTF-8",
+                        "correct or delete the declaration", "encoding")
+            return None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode(declared)
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        log.warning(line, f"not valid {declared}, the encoding the file declares (first bad byte on this line); "
+                    "characters that could not be read were replaced by �", "check the file's encoding",
+                    "encoding")
+        text = data.decode(declared, errors="replace")
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def utf16_problem(text: str, log: ProblemLog) -> bool:
@@ -780,8 +855,10 @@ def _brace_ends(text: str) -> dict[int, int]:
     return ends
 
 
-def _read_strings(library, log: ProblemLog) -> _Macros:
+def _read_strings(library, log: ProblemLog, earlier: dict[str, str] | None = None) -> _Macros:
+    """The file's @string macros, read in order after those of earlier files."""
     macros = _Macros()
+    macros.strings.update(earlier or {})
     for block in library.strings:
         line = block.start_line + 1
         value, unknown = macros.expand(block.value, f"@string {_shown(block.key)}", line, log)
@@ -795,7 +872,8 @@ def _read_strings(library, log: ProblemLog) -> _Macros:
     return macros
 
 
-def _entry_row(entry: model.Entry, macros: _Macros, log: ProblemLog) -> dict:
+def _entry_values(entry: model.Entry, macros: _Macros, log: ProblemLog) -> dict[str, str]:
+    """The entry's fields as text (lower-case names), macros expanded; problems logged."""
     line = entry.start_line + 1
     values: dict[str, str] = {}
     spellings: dict[str, str] = {}
@@ -821,7 +899,88 @@ def _entry_row(entry: model.Entry, macros: _Macros, log: ProblemLog) -> dict:
                         f"month", f"put the value in braces ({key} = {{{shown}}}) or define @string{{{shown} = \"…\"}}",
                         "bib-macro")
         values[key] = value
-    return _source_row(entry.key, entry.entry_type.lower(), values, line, log)
+    return values
+
+
+# ---------------------------------------------------------------- crossref and xdata
+
+_NOT_INHERITED = {"crossref", "xref", "xdata", "ids", "entryset", "label", "shorthand", "shorthandintro",
+                  "sortkey", "sorttitle", "sortname", "presort", "indextitle", "indexsorttitle", "options",
+                  "related", "relatedtype", "relatedstring", "relatedoptions", "execute", "entrysubtype"}
+"""Fields a child does not take from its crossref parent (biber's defaults): they are the parent's own."""
+_IN_WHOLES = {"inproceedings", "conference", "incollection", "inbook", "bookinbook", "suppbook", "inreference",
+              "suppcollection", "suppperiodical"}
+_WHOLES = {"proceedings", "book", "collection", "reference", "mvbook", "mvcollection", "mvproceedings",
+           "mvreference", "booklet"}
+# A part of a whole takes the whole's title as the title of its container, not as its own.
+_TITLE_OF_WHOLE = {"title": "booktitle", "subtitle": "booksubtitle", "titleaddon": "booktitleaddon",
+                   "shorttitle": None}
+_TITLE_OF_PERIODICAL = {"title": "journaltitle", "subtitle": "journalsubtitle", "shorttitle": None}
+
+
+def _inherited(valued: list[tuple[model.Entry, dict[str, str]]], log: ProblemLog,
+               ) -> list[tuple[model.Entry, dict[str, str]]]:
+    """The entries (not @xdata) with the fields they take from @xdata entries and crossref parents.
+
+    As biber does it: an entry's own fields win; `xdata = {a, b}` gives it every field of those
+    @xdata entries it lacks; a `crossref` parent then gives it what it still lacks, its title
+    becoming the booktitle of a part of a whole (@inproceedings in @proceedings, @incollection in
+    @collection) or the journal of an @article in a @periodical.
+    """
+    by_key = {entry.key.lower(): (entry, values) for entry, values in valued}
+    done: dict[str, dict[str, str]] = {}
+    for entry, _ in valued:
+        _resolve_entry(entry.key.lower(), by_key, done, set(), log)
+    return [(entry, done[entry.key.lower()]) for entry, _ in valued if entry.entry_type.lower() != "xdata"]
+
+
+def _resolve_entry(key: str, by_key: dict, done: dict, open_keys: set[str], log: ProblemLog) -> dict[str, str]:
+    """One entry's values with what it inherits (parents resolved first, each once)."""
+    if key in done:
+        return done[key]
+    entry, own = by_key[key]
+    open_keys.add(key)
+    values, line, who = dict(own), entry.start_line + 1, _shown(entry.key)
+    for other in (k.strip() for k in own.get("xdata", "").split(",")):
+        source = _parent(other, "xdata", by_key, open_keys, who, line, log)
+        if source is not None:
+            for field_name, value in _resolve_entry(other.lower(), by_key, done, open_keys, log).items():
+                if field_name not in _NOT_INHERITED:
+                    values.setdefault(field_name, value)
+    parent_key = own.get("crossref", "").strip()
+    parent = _parent(parent_key, "crossref", by_key, open_keys, who, line, log)
+    if parent is not None:
+        kind, parent_kind = entry.entry_type.lower(), parent.entry_type.lower()
+        renamed = (_TITLE_OF_WHOLE if kind in _IN_WHOLES and parent_kind in _WHOLES
+                   else _TITLE_OF_PERIODICAL if kind == "article" and parent_kind == "periodical" else {})
+        for field_name, value in _resolve_entry(parent_key.lower(), by_key, done, open_keys, log).items():
+            if field_name in _NOT_INHERITED:
+                continue
+            target = renamed.get(field_name, field_name)
+            if target:
+                values.setdefault(target, value)
+    open_keys.discard(key)
+    done[key] = values
+    return values
+
+
+def _parent(key: str, field_name: str, by_key: dict, open_keys: set[str], who: str, line: int,
+            log: ProblemLog) -> model.Entry | None:
+    """The entry a crossref or xdata names, or None (with a warning when it cannot be used)."""
+    if not key:
+        return None
+    if key.lower() not in by_key:
+        log.warning(line, f"{who}: {field_name} '{_shown(key)}' is not an entry of this file; nothing was taken "
+                    "from it", f"add the entry '{_shown(key)}' to this file, or correct the {field_name}",
+                    "bib-crossref")
+        return None
+    if key.lower() in open_keys:
+        log.warning(line, f"{who}: {field_name} '{_shown(key)}' leads back to this entry; nothing was taken from it",
+                    f"remove the {field_name} that closes the circle", "bib-crossref")
+        return None
+    return by_key[key.lower()][0]
+
+
 def _entry_fields(entry: model.Entry, log: ProblemLog) -> tuple[list[tuple[str, str | None]], dict[str, str]]:
     """The entry's fields, with any fields run together by a missing comma split apart.
 
