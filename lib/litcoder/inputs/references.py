@@ -533,7 +533,7 @@ def read_ris(path: Path, name: str, *,
     if _MEDLINE_START.search(text) and not _RIS_START.search(text):
         log.info(None, "this is a PubMed/MEDLINE file (.nbib), not RIS; it was read as MEDLINE",
                  "nothing to do (naming it .nbib says what it is)", "ris-medline")
-        return _read_medline_text(text, name, log, report, taken)
+        return _read_medline_text(text, name, log, report, taken), log, report
     lines = _split_run_on(_LINE_END.split(text), log)
     records = _ris_records(lines, log, report)
     read = []
@@ -729,7 +729,7 @@ def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportRe
         pages = _pages(first("start_page"), first("end_page"))
         if pages:
             values["pages"] = pages
-    url = first("urls")
+    url = next(iter(first("urls").split()), "")  # EPPI-Reviewer writes two links in one UR, a space between
     doi = first("doi") or next((m.group(1) for m in (_DOI_ALONE.fullmatch(v.strip()) for _, t, v in tags
                                                       if t == "L3") if m), "")
     for elsewhere in ("type_of_work", "urls"):  # some exports put the DOI in M3, or only a doi.org link in UR
@@ -758,7 +758,23 @@ def _ris_people(fields: dict, tags: list[tuple[int, str, str]]) -> People:
             name = name.strip()
             if name and name not in names:
                 names.append(name)
-    return _people_of([_ris_person(n) for n in names])
+    return _people_of([_ris_person(n) for n in _rejoined(names)])
+
+
+_ONLY_INITIALS = re.compile(r"(?:[A-Z]\.?[ -]?){1,4}")
+
+
+def _rejoined(names: list[str]) -> list[str]:
+    """Names with a person split in two put back together: EPPI-Reviewer writes 'Dos Santos, H.B.'
+    as 'Dos Santos' and 'H B', a family name with no initials followed by initials alone."""
+    out: list[str] = []
+    for name in names:
+        if (out and _ONLY_INITIALS.fullmatch(name) and "," not in out[-1]
+                and len(out[-1].split()) <= 3 and not _family_initials(out[-1])):
+            out[-1] = f"{out[-1]}, {_initials(name)}"
+        else:
+            out.append(name)
+    return out
 
 
 def _ris_person(name: str) -> Person | None:
