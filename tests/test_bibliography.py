@@ -383,12 +383,17 @@ def test_byte_order_mark_right_before_the_first_entry(tmp_path):
     assert (report.openings, report.imported) == (2, 2)
 
 
-def test_windows_1252_file_is_read_with_an_encoding_warning():
+def test_windows_1252_file_is_read_with_an_encoding_warning(tmp_path):
+    data = (BIB / "windows-1252-encoded.bib").read_bytes()
     with pytest.raises(UnicodeDecodeError):
-        (BIB / "windows-1252-encoded.bib").read_bytes().decode("utf-8")
-    sources, log, _ = load("windows-1252-encoded.bib")
+        data.decode("utf-8")
+    undeclared = tmp_path / "undeclared.bib"
+    undeclared.write_bytes(data.replace(b"% Encoding: windows-1252", b"% Encoding unknown"))
+    _, log, _ = read_bibliography(undeclared, "undeclared.bib")
     assert kinds(log) == [("warning", 7, "encoding")]
     assert log[0].message == "not UTF-8 (first bad byte on this line); read as Windows-1252"
+    sources, log, _ = load("windows-1252-encoded.bib")  # JabRef's header declares it: read so, no warning
+    assert kinds(log) == []
     book = row(sources, "Muller1999Fuhrung")
     assert book["authors"] == "Müller, J."
     assert book["author_year"] == "Müller, 1999"
