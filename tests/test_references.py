@@ -324,7 +324,9 @@ RIS_LINES = ["TY  - JOUR", "TY  - BOOK", "TY  - ", "TY - JOUR", "TI  - What Lead
              "T1  - Managers", "AU  - Kotter, John P.", "A1  - Zaleznik, A", "AU  - World Health Organization",
              "PY  - 1990///", "PY  - 2004", "DA  - MAY-JUN", "Y1  - n.d.", "ID  - 12", "ID  - bad key", "SP  - 61",
              "EP  - 69", "DO  - https://doi.org/10.1/X", "ER  - ", "ER  -", "ER -", "ERIC database", "ER of the",
-             "continued text", "", "Q9  - ??", "Provider: EBSCOhost", "TYPE: junk"]
+             "continued text", "", "Q9  - ??", "Provider: EBSCOhost", "TYPE: junk",
+             "DO  - 10.1/x     LK  - https://l.example", "L3  - 10.1/y", "A1  - Brownstein C D", "A1  - H B",
+             "ID  - 889", "AB  - quotes TY  - JOUR and ER  - here", "UR  - https://a.example ER  - "]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

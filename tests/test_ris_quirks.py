@@ -12,6 +12,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from litcoder.inputs.bibliography import sources_frame
 from litcoder.inputs.references import find_duplicates, read_csl_json, read_medline, read_references, read_ris
 
@@ -183,3 +186,21 @@ def test_csl_bce_year_makes_a_key_with_its_sign(tmp_path):
     rows, log, _ = read_csl_json(path, path.name)
     assert rows[0]["citekey"] == "platoRepublic-375" and rows[0]["year"] == -375
     assert list(log) == []
+
+
+MEDLINE_LINES = ["PMID- 19648594", "PMID- ", "TI  - Nurse manager support.", "TI  - ", "      continued title",
+                 "FAU - Schmalenberg, Claudia", "AU  - Schmalenberg C", "AU  - WATSON JD", "CN  - A Group",
+                 "DP  - 2009 Aug", "DP  - 1977 May-Jun", "DP  - n.d.", "PG  - 61-9", "PG  - e123",
+                 "LID - 10.4037/ccn2009366 [doi]", "AID - ccn2009366 [pii]", "JT  - Critical care nurse",
+                 "BTI - A Book", "", "TY  - JOUR", "junk"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.sampled_from(MEDLINE_LINES), max_size=30), newline=st.sampled_from(["\n", "\r\n"]))
+def test_no_medline_record_is_lost_silently(tmp_path, lines, newline):
+    path = tmp_path / "any.nbib"
+    path.write_bytes(newline.join(lines).encode("utf-8"))
+    rows, log, report = read_medline(path, path.name)
+    assert report.openings == sum(1 for line in lines if line.startswith("PMID-")) and accounted(report)
+    keys = [row["citekey"] for row in rows]
+    assert len(keys) == len(set(keys))

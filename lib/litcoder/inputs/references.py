@@ -1,26 +1,32 @@
-"""RIS and CSL-JSON files → the same source rows as references.bib, and duplicates across them.
+"""RIS, PubMed/MEDLINE and CSL-JSON files → the same source rows as references.bib, and duplicates across them.
 
 A review's works come from Zotero, from library databases (Scopus, Web of Science, EBSCO,
-ProQuest, EndNote) and from hand-made files. Each reader here turns one file into rows
-made by the BibTeX reader's own `bibliography._source_row`, so the sources table is one
-table whatever the files: build a BibTeX-like `values` dict (author as "Last, First and
-Last, First", title, journal or booktitle, year, month, day, volume, number, pages "12--34",
-publisher, address, edition, doi, url, isbn) and the BibTeX entry type, then call it. Each
-row has two keys more: `file` (the name given) and `line` (RIS: the record's `TY` line;
-CSL-JSON: the line of the record's opening brace). `bibliography.sources_frame(rows)`
+ProQuest, PubMed, EndNote), from screening tools (Rayyan, EPPI-Reviewer) and from hand-made
+files. Each reader here turns one file into rows made by the BibTeX reader's own
+`bibliography._source_row`, so the sources table is one table whatever the files: build a
+BibTeX-like `values` dict (title, journal or booktitle, year, month, day, volume, number,
+pages "12--34", publisher, address, edition, doi, url, isbn, and the author and editor
+lists for its checks) and the BibTeX entry type, then call it with `decode=False`: these
+formats are not LaTeX, so a `~`, `$`, `%` or brace in a title means itself. The people are
+read from the file's own parts (CSL's family and given, RIS's 'Last, First' or 'Last F M')
+and put in the row as they are, never re-split by BibTeX's rules. Each row has two keys
+more: `file` (the name given) and `line` (RIS: the record's `TY` line; MEDLINE: its `PMID`
+line; CSL-JSON: the line of the record's opening brace). `bibliography.sources_frame(rows)`
 makes the sources table from them (author-year labels, APA references).
 
 Like the BibTeX reader, each reader returns its rows with a ProblemLog and an ImportReport
-that counts the records found in the text (RIS: `TY` lines; CSL-JSON: the elements of the
-top-level list) against the records read, so that a record left out is always named with
-its line.
+that counts the records found in the text (RIS: `TY` lines; MEDLINE: `PMID` lines;
+CSL-JSON: the elements of the top-level list) against the records read, so that a record
+left out is always named with its line.
 
 RIS. rispy reads the fields of each record; the text is first split into records here,
-because rispy 0.10 loses records on real exports (see `read_ris`).
+because rispy 0.10 loses records on real exports (see `read_ris`). A PubMed file saved
+or renamed as .ris is recognised and read as MEDLINE (`read_medline`).
 
-Citekeys. A record's own key is used when it has one (RIS `ID`, as EndNote writes it;
-CSL-JSON `citation-key`, else `id`, as Better CSL JSON writes them). Otherwise the key is
-made as Better BibTeX's default formula `[auth:lower][shorttitle3_3][year]` makes it (see
+Citekeys. A record's own key is used when it has one (RIS `ID`, as JabRef and Mendeley
+write it; CSL-JSON `citation-key`, else `id`, as Better CSL JSON writes them), unless it is
+digits alone: EndNote's record number ("889"), which every library reuses. Otherwise the key
+is made as Better BibTeX's default formula `[auth:lower][shorttitle3_3][year]` makes it (see
 `better_bibtex_key`). An own key that cannot name a file ('DBLP:journals/cacm/Smith20',
 'CON') is kept, as the BibTeX reader keeps it, with a warning that the source's text cannot
 be added under it; a CSL `id` with a '/' is an item id, not a citekey, and a key is made.
@@ -532,7 +538,7 @@ def read_ris(path: Path, name: str, *,
     text = text.lstrip("\ufeff")
     if _MEDLINE_START.search(text) and not _RIS_START.search(text):
         log.info(None, "this is a PubMed/MEDLINE file (.nbib), not RIS; it was read as MEDLINE",
-                 "nothing to do (naming it .nbib says what it is)", "ris-medline")
+                 "rename it .nbib, PubMed's own suffix for it, so that its name says what it holds", "ris-medline")
         return _read_medline_text(text, name, log, report, taken), log, report
     lines = _split_run_on(_LINE_END.split(text), log)
     records = _ris_records(lines, log, report)
@@ -570,7 +576,7 @@ def _split_run_on(lines: list[str], log: ProblemLog) -> list[tuple[int, str]]:
         number, tags = run_on[0]
         more = f" (and {len(run_on) - 1} more line{'s' if len(run_on) > 2 else ''})" if len(run_on) > 1 else ""
         log.info(number, f"line {number}{more} holds the tags {', '.join(tags)} run together on one line; each "
-                 "was read as a field of its own", "nothing to do (some tools, e.g. Rayyan, export RIS this way)",
+                 "was read as a field of its own", "none needed: some tools (Rayyan) export RIS this way",
                  "ris-run-on")
     return out
 
