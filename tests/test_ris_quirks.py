@@ -204,3 +204,12 @@ def test_no_medline_record_is_lost_silently(tmp_path, lines, newline):
     assert report.openings == sum(1 for line in lines if line.startswith("PMID-")) and accounted(report)
     keys = [row["citekey"] for row in rows]
     assert len(keys) == len(set(keys))
+
+
+def test_google_scholar_initials_run_together_after_a_given_name(tmp_path):
+    path = tmp_path / "scholar.ris"
+    path.write_text("TY  - JOUR\nT1  - A review\nA1  - Benson, Roger BJ\nA1  - Hone, David WE\n"
+                    "A1  - CROUDACE, ANGUS D.\nY1  - 2018\nER  - \n")
+    rows, _, _ = read_ris(path, path.name)
+    assert [p.given for p in rows[0]["_people"]] == ["Roger B. J.", "David W. E.", "ANGUS D."]
+    assert rows[0]["authors"].startswith("Benson, R. B. J.; Hone, D. W. E.")

@@ -787,7 +787,8 @@ def _ris_person(name: str) -> Person | None:
     """A RIS name as the person it names; None for 'et al.'.
 
     'Last, First'; 'Last, First, Suffix' (the RIS specification's order); 'Last,F.M.';
-    'Kotter, JP' (Web of Science's initials, read as 'J. P.'); 'Brownstein C D' or
+    'Kotter, JP' (Web of Science's initials, read as 'J. P.'); 'Benson, Roger BJ' (Google
+    Scholar's, read as 'Roger B. J.'); 'Brownstein C D' or
     'Brownstein CD' (family name, then initials, as EPPI-Reviewer and Ovid write them).
     Any other name without a comma is an institution ('World Health Organization') and kept
     whole, as RIS writes people 'Last, First'.
@@ -807,6 +808,8 @@ def _ris_person(name: str) -> Person | None:
     family, given = parts[0], parts[1]
     if re.fullmatch(r"[A-Z]{1,3}", given):  # Web of Science: 'Kotter, JP'
         given = _initials(given)
+    elif re.search(r"[a-z]", given):  # Google Scholar: 'Benson, Roger BJ', initials run together after a name
+        given = " ".join(_initials(w) if re.fullmatch(r"[A-Z]{2,3}", w) else w for w in given.split())
     if not family:  # ', Plato': a single name
         family, given = given, ""
     return _person(family, given, ", ".join(p for p in parts[2:] if p))
