@@ -51,7 +51,8 @@ def test_scan_behind_a_cover_page_is_a_no_text_layer_error_naming_the_scanned_pa
     assert problem.severity == "error" and problem.kind == "source-pdf-no-text"
     assert problem.message.startswith("no text layer") and "pages 2–5 of 5" in problem.message
     assert "ocrmypdf --skip-text" in problem.action
-    # the cover's text is kept; the stray full stop on a scanned page is not a passage
+    # the cover's text is kept; neither the archive's note at the foot of every page nor the stray
+    # full stop on a scanned page is a passage (before, the note of page 4 was, and no problem was said)
     assert [p["text"][:20] for p in passages(result)] == ["This copy was made f"]
     assert len(result.pages) == 5 and result.page_at(result.text.index("the archive.")) == 1
 

@@ -33,6 +33,7 @@ _WORD_TAIL = re.compile(r"([^\W\d_]+)[-\u2010\u00ad]$")
 _WORD_HEAD = re.compile(r"^([^\W\d_]+)")
 _WORD = re.compile(r"[^\W\d_]+(?:[-\u2010][^\W\d_]+)*")
 _GARBLED = re.compile("[\ue000-\uf8ff\ufffd\x01-\x08\x0b-\x1f\x7f]")
+_ALNUM = re.compile(r"[^\W_]")
 _WORDLIKE = re.compile("[^\\W_]{2}|[\ue000-\uf8ff\ufffd]")
 _FIGURE_LABEL = re.compile(r"^(fig(ure)?s?|tables?|tab|charts?|exhibits?|graphs?|plates?|maps?|diagrams?|"
                            r"illustrations?|box|abbildung|tabelle)"
@@ -352,10 +353,12 @@ def _folio(text: str) -> int | None:
 
 
 def _edge_lines(lines: list[_Line]) -> list[_Line]:
-    """The two highest and two lowest lines of a page (where heads and feet are)."""
+    """The two highest and two lowest lines of a page (where heads and feet are); a stray
+    glyph without a letter or digit (a speck on a scan) does not count as a line."""
     if len(lines) <= 1:
         return list(lines)
-    ys = sorted({round(line.y, 1) for line in lines})
+    counted = [line for line in lines if _ALNUM.search(line.text)] or lines
+    ys = sorted({round(line.y, 1) for line in counted})
     edge = set(ys[:2]) | set(ys[-2:]) if len(ys) > 4 else set(ys[:1]) | set(ys[-1:])
     return [line for line in lines if round(line.y, 1) in edge]
 
