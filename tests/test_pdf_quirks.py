@@ -145,3 +145,15 @@ def test_short_prose_lines_are_not_taken_for_a_table():
     numbers = [pdf_reader._Line(text, 57, 700 - 16 * i, 11, False) for i, text in enumerate(
         ["Rota 4 6", "Budget 3 2", "Vision 1 2"])]
     assert pdf_reader._table_runs(numbers, 11, None) == {0: 3}
+
+
+def test_glyph_names_of_a_font_with_an_endless_differences_array_are_bounded():
+    # a hostile or broken font names far more glyphs than one byte has codes: only the
+    # 256 that pypdf reads are looked for in the text
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+    names = ArrayObject([NumberObject(0), *(NameObject(f"/glyph{i}") for i in range(20000))])
+    font = DictionaryObject({NameObject("/Encoding"): DictionaryObject({NameObject("/Differences"): names})})
+    pattern = pdf_reader._font_glyph_names(font)
+    assert pattern.pattern.count("|") == 255
+    assert pdf_reader._read_glyph_names("/glyph12 the rota", pattern) == " the rota"

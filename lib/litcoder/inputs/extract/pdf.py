@@ -260,8 +260,13 @@ def _font_glyph_names(font) -> re.Pattern | None:
         encoding = font.get("/Encoding") if font is not None else None
         encoding = encoding.get_object() if encoding is not None else None
         differences = encoding.get("/Differences") if hasattr(encoding, "get") else None
-        found = {str(item) for item in (differences.get_object() if differences is not None else [])
-                 if isinstance(item, str) and str(item).startswith("/")}
+        found, code = set(), 0
+        for item in differences.get_object() if differences is not None else []:
+            if isinstance(item, int):
+                code = item
+            elif isinstance(item, str) and 0 <= code < 256:  # pypdf reads one byte's codes, no more
+                found.add(str(item))
+                code += 1
     except Exception:  # a broken font dictionary: the text is read as pypdf gives it
         return None
     unread = sorted((name for name in found if len(name) > 1 and not _pypdf_reads(name)), key=len, reverse=True)
