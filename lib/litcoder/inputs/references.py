@@ -165,7 +165,8 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
-def better_bibtex_key(people, title: str, year: int | None, taken: set[str]) -> str:
+def better_bibtex_key(people, title: str, year: int | None, taken: set[str],
+                      lowered: set[str] | None = None) -> str:
     """A citekey as Better BibTeX's default formula `[auth:lower][shorttitle3_3][year]` makes it.
 
     - auth: the first person's last name, particles included (`van der Berg` → `vanderberg`,
@@ -182,6 +183,9 @@ def better_bibtex_key(people, title: str, year: int | None, taken: set[str]) -> 
     returned is added to `taken`. With no person, title words or year the key is `anonymous`.
     Unlike Better BibTeX's, the key always names a file: name and title words are cut to keep
     it within layout.NAME_LIMIT, and a Windows device name (`con`) gets a postfix too.
+
+    `lowered`, when given, is `taken` in lower case, kept up to date here: a reader making
+    thousands of keys passes it rather than have it made anew for each key.
     """
     auth = ""
     if people:
@@ -194,12 +198,14 @@ def better_bibtex_key(people, title: str, year: int | None, taken: set[str]) -> 
             if len(words) == 3:
                 break
     base = (auth + "".join(words))[:NAME_LIMIT - 8] + (str(year) if year is not None else "") or "anonymous"
-    lowered = {key.lower() for key in taken}
+    if lowered is None:
+        lowered = {key.lower() for key in taken}
     key, n = base, 0
     while key.lower() in lowered or file_name_problem(key):  # 'con' names a device on Windows, so: cona
         n += 1
         key = base + _letters(n)
     taken.add(key)
+    lowered.add(key.lower())
     return key
 
 
@@ -351,6 +357,7 @@ def _finish(records: list[_Record], log: ProblemLog, report: ImportReport, name:
             taken.add(key)
         keep.append(record)
     rows = []
+    lowered = {key.lower() for key in taken}
     for record in keep:
         values = record.values
         if record.year is not None:  # _source_row reads four digits: give it those, then the true year
@@ -359,7 +366,7 @@ def _finish(records: list[_Record], log: ProblemLog, report: ImportReport, name:
         if year is None:
             found = re.search(r"\b([0-9]{4})\b", values.get("year", ""))
             year = int(found.group(1)) if found else None
-        key = record.key or better_bibtex_key(record.people, values.get("title", ""), year, taken)
+        key = record.key or better_bibtex_key(record.people, values.get("title", ""), year, taken, lowered)
         row = _source_row(key, record.entry_type, values, record.line, log, decode=False)
         if record.year is not None:
             row["year"] = record.year
