@@ -512,6 +512,12 @@ def test_better_bibtex_key_clash_suffixes():
     taken = {"x"} | {"x" + chr(97 + i) for i in range(26)}
     assert better_bibtex_key([], "", None, {"anonymous"}) == "anonymousa"
     assert better_bibtex_key(split_names("X, Y"), "", None, taken) == "xaa"
+    # a reader making many keys passes the lower-case set along: it is kept in step with `taken`
+    taken = {"KotterWhatLeadersReally1990"}
+    lowered = {"kotterwhatleadersreally1990"}
+    keys = [better_bibtex_key(people, "What Leaders Really Do", 1990, taken, lowered) for _ in range(2)]
+    assert keys == ["kotterWhatLeadersReally1990a", "kotterWhatLeadersReally1990b"]
+    assert lowered == {key.lower() for key in taken}
 
 
 # ---------------------------------------------------------------- duplicates
