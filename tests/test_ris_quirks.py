@@ -213,3 +213,14 @@ def test_google_scholar_initials_run_together_after_a_given_name(tmp_path):
     rows, _, _ = read_ris(path, path.name)
     assert [p.given for p in rows[0]["_people"]] == ["Roger B. J.", "David W. E.", "ANGUS D."]
     assert rows[0]["authors"].startswith("Benson, R. B. J.; Hone, D. W. E.")
+
+
+def test_ieee_names_initials_then_family(tmp_path):
+    path = tmp_path / "ieee.ris"
+    path.write_text("TY  - JOUR\nTI  - Level sets\nT2  - IEEE Transactions on Management\nAU  - C. Li\n"
+                    "AU  - M. D. Fox\nAU  - J.-P. van der Berg\nAU  - U.S. Department of Labor\n"
+                    "AU  - J. Paul Getty Trust\nPY  - 2010\nDO  - 10.1000/example.2010\nER  - \n")
+    rows, log, _ = read_ris(path, path.name)
+    assert people(rows[0]) == [("Li", "C.", "", ""), ("Fox", "M. D.", "", ""), ("Berg", "J.-P.", "van der", ""),
+                               ("U.S. Department of Labor", "", "", ""), ("J. Paul Getty Trust", "", "", "")]
+    assert rows[0]["citekey"] == "liLevelSets2010" and list(log) == []

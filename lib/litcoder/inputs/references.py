@@ -435,6 +435,24 @@ def _family_initials(name: str) -> tuple[str, str] | None:
     return " ".join(words), _initials(" ".join(initials))
 
 
+_DOTTED_INITIAL = re.compile(r"[A-Z]\.(?:-[A-Z]\.)?")
+
+
+def _initials_family(name: str) -> tuple[str, str] | None:
+    """(family, given) of a name written 'Initials Family' ('C. Li', 'M. D. Fox', as IEEE Xplore
+    writes people); None for other text. Each initial is one letter and a full stop, and the
+    family name one or two capitalised words, so 'U.S. Department of Labor' stays whole."""
+    words = name.split()
+    initials: list[str] = []
+    while len(words) > 1 and _DOTTED_INITIAL.fullmatch(words[0]):
+        initials.append(words.pop(0))
+    proper = [w for w in words if w not in _PARTICLES]
+    if not initials or not proper or len(proper) > 2 or \
+            not all(w[:1].isupper() and any(c.islower() for c in w) for w in proper):
+        return None
+    return " ".join(words), " ".join(initials)
+
+
 def _name_list(people: People) -> str:
     """People as a BibTeX name list, for _source_row's checks of the author field."""
     names = [_bibtex_name(p.family, p.given, p.suffix, p.von) for p in people]
@@ -796,7 +814,8 @@ def _ris_person(name: str) -> Person | None:
     'Last, First'; 'Last, First, Suffix' (the RIS specification's order); 'Last,F.M.';
     'Kotter, JP' (Web of Science's initials, read as 'J. P.'); 'Benson, Roger BJ' (Google
     Scholar's, read as 'Roger B. J.'); 'Brownstein C D' or
-    'Brownstein CD' (family name, then initials, as EPPI-Reviewer and Ovid write them).
+    'Brownstein CD' (family name, then initials, as EPPI-Reviewer and Ovid write them);
+    'M. D. Fox' (initials, then family name, as IEEE Xplore writes them).
     Any other name without a comma is an institution ('World Health Organization') and kept
     whole, as RIS writes people 'Last, First'.
 
@@ -810,7 +829,7 @@ def _ris_person(name: str) -> Person | None:
         return None
     parts = [p.strip() for p in name.split(",")]
     if len(parts) == 1:
-        split = _family_initials(name)
+        split = _family_initials(name) or _initials_family(name)
         return _person(*split) if split else Person(family=_clean(name))
     family, given = parts[0], parts[1]
     if re.fullmatch(r"[A-Z]{1,3}", given):  # Web of Science: 'Kotter, JP'
