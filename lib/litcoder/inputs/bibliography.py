@@ -57,10 +57,10 @@ ENTRY_TYPES = {
     "dataset", "software", "patent", "suppbook", "reference", "bookinbook", "inreference", "standard",
 }
 # An entry opening in the middle of a line, e.g. "} @book{Key," after an entry pasted on one line.
-_MIDLINE_OPENING = re.compile(r"(?<=\S)[ \t]*@[ \t]*(" + "|".join(sorted(ENTRY_TYPES))
+_MIDLINE_OPENING = re.compile(r"@[ \t]*(" + "|".join(sorted(ENTRY_TYPES))
                               + r")[ \t]*[{(][ \t]*([^,\s{}()=]+)[ \t]*,", re.IGNORECASE)
 _COMMENT_BLOCK = re.compile(r"^[ \t]*@[ \t]*comment[ \t]*\{", re.IGNORECASE | re.MULTILINE)
-_PERCENT_LINE = re.compile(r"^[ \t]*%.*$", re.MULTILINE)
+_PERCENT_LINE = re.compile(r"[ \t]*%.*")  # matched from a line's start (see _line_starts_with)
 
 MACRO_VALUE_LIMIT = 100_000
 """The most characters a field or @string may hold once its @string macros are expanded.
@@ -824,7 +824,7 @@ def _without_comments(text: str, lines: _Lines, log: ProblemLog) -> str:
     if "%" not in text:
         return text
     spans, depth, position = [], 0, 0
-    for match in _PERCENT_LINE.finditer(text):
+    for match in _line_starts_with("%", text, _PERCENT_LINE):
         depth += text.count("{", position, match.start()) - text.count("}", position, match.start())
         position = match.start()
         if depth > 0:
@@ -1198,13 +1198,38 @@ def _report_silent_gaps(library, lines: _Lines, log: ProblemLog) -> int:
         else:
             log.error(line, f"entry '{key}' was skipped by the BibTeX parser without an error",
                       "check this entry's syntax: @type{key, field = {value}, …}", "bib-skipped")
-    for match in _MIDLINE_OPENING.finditer(text):
+    for match in _mid_line(text):
         openings += 1
         if match.group(2) not in keys:
             log.error(lines.line(match.start()),
                       f"entry '{_shown(match.group(2))}' starts in the middle of a line and was not read",
                       "put each entry on lines of its own", "bib-skipped")
     return openings
+
+
+def _line_starts_with(char: str, text: str, pattern: re.Pattern):
+    """pattern's matches from the starts of the lines whose first character bar spaces is char.
+
+    Found from each char in the text (few in a bibliography), not by trying every line.
+    """
+    last = -1
+    for found in re.finditer(re.escape(char), text):
+        start = text.rfind("\n", 0, found.start()) + 1
+        if start > last and not text[start:found.start()].strip(" \t"):
+            match = pattern.match(text, start)
+            if match:
+                last = match.end()
+                yield match
+
+
+def _mid_line(text: str):
+    """Entry openings that come after other text on their line (`} @book{Key,`)."""
+    for found in re.finditer("@", text):
+        start = text.rfind("\n", 0, found.start()) + 1
+        if text[start:found.start()].strip():
+            match = _MIDLINE_OPENING.match(text, found.start())
+            if match:
+                yield match
 
 
 def _host(spans: list[tuple[int, int]], starts: list[int], line: int) -> int | None:

@@ -103,8 +103,10 @@ _ACCENT = re.compile(
 # \ss{} keeps the space after the braces; \ss without them eats the spaces after it.
 _LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?:\{\}|(?![A-Za-z])\s*)")
 _SORT_KEY = re.compile(r"\{?\\(?:noopsort|sortnoop|SortNoop)\{[^{}]*\}\}?")
-# What the reader stops at: a control word (with the spaces after it), a control symbol, a brace, a dollar.
-_TOKEN = re.compile(r"\\([A-Za-z]+)\*?([ \t\n\r]*)|\\(.?)|([{}$])", re.DOTALL)
+# What the reader stops at: a control word (with the spaces after it) or a control symbol. Braces and
+# dollars between them print nothing (math keeps its text), so they are simply taken out of the text.
+_TOKEN = re.compile(r"\\([A-Za-z]+)\*?([ \t\n\r]*)|\\(.?)", re.DOTALL)
+_UNPRINTED = str.maketrans("", "", "{}$")
 _TEXT_MARKS = re.compile(r"---|--|``|''|~")
 _TEXT_MARK = {"---": "—", "--": "–", "``": "“", "''": "”", "~": NBSP}
 _BRACE = re.compile(r"(?<!\\)[{}]")
@@ -135,7 +137,7 @@ def latex_to_text(value: str) -> str:
     if "\\" in value or "$" in value:
         text = _commands(_letters(_SORT_KEY.sub("", value)))
         if not text.strip() and "\\" in value:
-            text = _TOKEN.sub(lambda m: m.group(1) or "", value)  # names rather than nothing
+            text = _TOKEN.sub(lambda m: m.group(1) or "", value).translate(_UNPRINTED)  # names, not nothing
     else:
         text = _marks(value.replace("{", "").replace("}", "")) if "{" in value or "}" in value else _marks(value)
     return _tidy(text)
@@ -154,9 +156,9 @@ def _commands(value: str) -> str:
     while True:
         match = _TOKEN.search(value, position)
         if match is None:
-            out.append(_marks(value[position:]))
+            out.append(_marks(value[position:].translate(_UNPRINTED)))
             return "".join(out)
-        out.append(_marks(value[position:match.start()]))
+        out.append(_marks(value[position:match.start()].translate(_UNPRINTED)))
         position = match.end()
         word, symbol = match.group(1), match.group(3)
         if word is not None:
@@ -166,9 +168,8 @@ def _commands(value: str) -> str:
                 out.append(LOGOS.get(word) or _WORD_SYMBOLS[word])
                 if match.group(2):
                     out.append(" ")  # '\TeX and' was meant as two words, though TeX would join them
-        elif symbol is not None:
+        else:
             out.append(_SYMBOLS.get(symbol, ""))
-        # a brace or a dollar prints nothing: math keeps its text, its commands read as in text
 
 
 def _past_groups(value: str, position: int, groups: int) -> int:
