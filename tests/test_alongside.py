@@ -15,8 +15,8 @@ import pytest
 from plotly.io.json import to_json_plotly
 
 from litcoder import alongside
-from litcoder.outputs import report
 from litcoder.alongside import Alongside, can_fork, long_lived
+from litcoder.outputs import report
 from litcoder.outputs.charts import review_figures
 from litcoder.outputs.figures import figure_payload, plain_figure
 from litcoder.outputs.pages import write_source_pages

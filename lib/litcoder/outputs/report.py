@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
+from ..alongside import Alongside, long_lived
 from ..analysis.disagreements import disagreements, open_by_competency
 from ..analysis.evidence import (
     CLASSIFICATION_DEFINITIONS,
@@ -42,7 +43,6 @@ from ..inputs.codebook import codebook_title
 from ..inputs.coverage import finished_codings
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
-from ..alongside import Alongside, long_lived
 from .charts import TITLES, review_figures
 from .figures import figure_html, plain_figure, write_figures
 from .graph import review_graph, write_graph
