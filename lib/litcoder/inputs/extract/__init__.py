@@ -16,8 +16,11 @@ paragraphs are separated by blank lines (and whose headings are `# …` lines), 
 - `.pdf`: the text layer page by page (pypdf), lines joined into paragraphs (by the gaps
   between lines, first-line indents, font changes), words broken at a line end by a
   hyphen joined again, running heads and feet and page numbers left out, a paragraph that
-  runs on to the next page kept whole; `pages` gives where each page starts in the text,
-  and `labels` the page labels the file carries (its printed page numbers), if any;
+  runs on to the next page kept whole; a table's rows kept together as one passage, a
+  figure's labels never taken for headings, glyph names (`/Bullet`) given as their
+  characters; a scan (no text layer) is an error that says to run OCR; `pages` gives where
+  each page starts in the text, and `labels` the page labels the file carries (its
+  printed page numbers), if any;
 - `.docx`: paragraphs, headings (as `# …`) and tables (python-docx); no pages.
 
 A file whose bytes are a PDF or a Word file is read as one, whatever its suffix says.
@@ -60,7 +63,7 @@ from .html import html_file
 from .pdf import pdf_file
 from .text import text_file
 
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 """Raise it whenever a change in this package changes what is extracted from some file (the
 text, the pages, the labels): cached results made by another version are not used."""
 
