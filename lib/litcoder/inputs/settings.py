@@ -33,8 +33,8 @@ SETTINGS_TEMPLATE = """\
 
 [references]
 # The bibliography files, read in this order: BibTeX (.bib), RIS (.ris, from library
-# databases and EndNote) or CSL-JSON (.json, from Zotero). A citekey in two files is
-# reported, and the first file wins.
+# databases and EndNote), PubMed/MEDLINE (.nbib) or CSL-JSON (.json, from Zotero). A
+# citekey in two files is reported, and the first file wins.
 files = ["references.bib"]
 
 # Records that look like the same work (same DOI, or same title, year and first author)
