@@ -31,7 +31,7 @@ def passages(path: Path) -> list[str]:
 
 
 def trafilatura_text(path: Path) -> str:
-    return trafilatura.extract(path.read_text(encoding="utf-8"), output_format="txt", **html_reader._OPTIONS)
+    return trafilatura.extract(path.read_text(encoding="utf-8"), output_format="txt", **html_reader.TRAFILATURA_OPTIONS)
 
 
 def blocks_of(tree: str) -> list[str]:
@@ -148,3 +148,10 @@ def test_page_that_keeps_its_words_is_not_reported():
         result = extract(page, page.name)
         assert not [p for p in result.problems if p.kind == "source-html-retention"], page.name
     assert 0.9 < RETENTION_WARNING < 1
+
+
+def test_code_inside_a_sentence_stays_in_its_paragraph():
+    tree = ("<body><p>To fix it, remove the pattern (<code>_</code> is allowed) and build again.</p>"
+            "<code>fn main() {\n    let rota = 1;\n}</code><p>Use <code>Vec</code></p></body>")
+    assert blocks_of(tree) == ["To fix it, remove the pattern (_ is allowed) and build again.",
+                               "fn main() {\nlet rota = 1;\n}", "Use Vec"]

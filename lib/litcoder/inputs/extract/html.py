@@ -61,16 +61,16 @@ RETENTION_WARNING = 0.98
 before the page is reported: the conversion keeps them all (the benchmark measures it), so a
 page below this lost text in some markup not yet handled."""
 
-_OPTIONS = dict(include_comments=False, include_tables=True, include_images=False, favor_precision=False,
-                deduplicate=False)
+TRAFILATURA_OPTIONS = dict(include_comments=False, include_tables=True, include_images=False, favor_precision=False,
+                           deduplicate=False)
+"""How trafilatura is asked for a page's main text (and for its plain text, to measure against)."""
 
 
 def html_file(data: bytes, log: ProblemLog) -> str:
     """A saved web page's main text: paragraphs separated by blank lines, headings as `# …`."""
-    html = _html_decode(data, log)
-    if looks_binary(html, data, log):
+    html = page_markup(data, log)
+    if html is None:
         return ""
-    html = _XML_DECLARATION.sub("", html, count=1)
     found, body, title = _trafilatura(html)
     blocks = page_blocks(body) if body is not None else []
     if blocks and title and not any(b.startswith("#") and b.lstrip("# ") == title for b in blocks[:3]):
@@ -88,6 +88,15 @@ def html_file(data: bytes, log: ProblemLog) -> str:
     return "\n\n".join(kept) + "\n" if kept else ""
 
 
+def page_markup(data: bytes, log: ProblemLog) -> str | None:
+    """The page's markup as trafilatura is given it: decoded, without an XML declaration
+    (lxml refuses one in a str); None for a file that is not text at all (reported)."""
+    html = _html_decode(data, log)
+    if looks_binary(html, data, log):
+        return None
+    return _XML_DECLARATION.sub("", html, count=1)
+
+
 def _trafilatura(html: str):
     """(trafilatura's own plain text of the page, the tree that text was made from, the
     page's title); (None, None, "") when trafilatura finds no article or gives up.
@@ -98,8 +107,8 @@ def _trafilatura(html: str):
 
     with quiet("trafilatura", "htmldate", "courlan", "justext"):
         try:
-            found = trafilatura.extract(html, output_format="txt", with_metadata=False, **_OPTIONS)
-            document = trafilatura.bare_extraction(html, with_metadata=True, **_OPTIONS) if found else None
+            found = trafilatura.extract(html, output_format="txt", with_metadata=False, **TRAFILATURA_OPTIONS)
+            document = trafilatura.bare_extraction(html, with_metadata=True, **TRAFILATURA_OPTIONS) if found else None
         except Exception:  # trafilatura gives up on some broken markup: fall back to the visible text
             return None, None, ""
     if document is None or getattr(document, "body", None) is None:
@@ -217,6 +226,8 @@ def page_blocks(body) -> list[str]:
         if tag in _BREAKS:
             line.append("\n")
             return
+        if tag == "code" and _in_running_text(node):
+            tag = "hi"  # `x` in a sentence: a word of the paragraph, not a block of its own
         preformatted = preformatted or tag in _PREFORMATTED
         block = tag in _PARAGRAPHS or tag in _ITEMS or tag in _CELLS
         if block:
@@ -241,6 +252,16 @@ def _structured(node, tag: str) -> list[str]:
     if tag in _LISTS:
         return ["\n".join(_list_lines(node))]
     return ["\n".join(_table_lines(node))]
+
+
+def _in_running_text(code) -> bool:
+    """Whether a code element is a word or two inside a sentence: one line, with text of the
+    same paragraph before or after it."""
+    if "\n" in "".join(code.itertext()).strip() or any(_tag(d) in _STRUCTURE for d in code.iterdescendants()):
+        return False
+    before = code.getprevious()
+    text_before = (before.tail if before is not None else code.getparent().text) if code.getparent() is not None else ""
+    return bool((text_before or "").strip() or (code.tail or "").strip())
 
 
 def _text(text: str | None, preformatted: bool) -> str:
