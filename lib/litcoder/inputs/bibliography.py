@@ -142,6 +142,7 @@ class ImportReport:
 # ---------------------------------------------------------------- field values
 
 _BARE = re.compile(r"[^\s#{}\",=]+")
+_BARE_VALUE = re.compile(r"[A-Za-z0-9_:.+-]+")
 _FIELD_START = re.compile(r"\s*([A-Za-z][\w:.+-]*)\s*=\s*")
 
 
@@ -311,6 +312,7 @@ class _Macros:
         return "".join(pieces), unknown
 
 
+@functools.lru_cache(maxsize=1024)
 def month_number(value: str) -> int | None:
     """1–12 from 'jan', 'January', 'Jan.', '1' or '01'; None if not a month."""
     value = value.strip().rstrip(".").lower()
@@ -378,6 +380,9 @@ _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 
 def _split_on_and(raw: str) -> list[str]:
     """A BibTeX name list split at each ' and ' outside braces ('{Barnes and Noble}' is one name)."""
+    parts = _AND.split(raw)
+    if "{" not in raw or all(p.count("{") == p.count("}") for p in parts):
+        return parts  # no ' and ' inside braces: a split inside them would leave a part unbalanced
     parts, last, depth, position = [], 0, 0, 0
     for match in _AND.finditer(raw):
         depth += raw.count("{", position, match.start()) - raw.count("}", position, match.start())
@@ -939,6 +944,9 @@ def _resolve_entry(key: str, by_key: dict, done: dict, open_keys: set[str], log:
     if key in done:
         return done[key]
     entry, own = by_key[key]
+    if "crossref" not in own and "xdata" not in own:  # as most entries: nothing to take
+        done[key] = own
+        return own
     open_keys.add(key)
     values, line, who = dict(own), entry.start_line + 1, _shown(entry.key)
     for other in (k.strip() for k in own.get("xdata", "").split(",")):
@@ -990,9 +998,12 @@ def _entry_fields(entry: model.Entry, log: ProblemLog) -> tuple[list[tuple[str, 
     fields, simple = [], {}
     for f in entry.fields:
         raw = f.value.strip()
-        if _one_braced_value(raw) and f.key not in simple:
+        if raw[:1] == "{" and f.key not in simple and _one_braced_value(raw):
             fields.append((f.key, None))
             simple[f.key] = raw[1:-1]
+            continue
+        if _BARE_VALUE.fullmatch(raw):  # a number or a macro (year = 1990, month = jan): nothing run on
+            fields.append((f.key, raw))
             continue
         parts = split_run_on(f.key, f.value)
         if len(parts) > 1:
@@ -1094,21 +1105,24 @@ def file_safe_key(citekey: str) -> str:
 def _checked_values(who: str, values: dict[str, str], line: int, log: ProblemLog) -> dict[str, str]:
     """The values without control characters or lone surrogates, without numbers too long to be
     true, and with fields people read cut to SHOWN_FIELD_LIMIT; each change is reported."""
+    if not _UNPRINTABLE.search("".join(values.values())):  # as nearly every entry: look at each field no more
+        unprintable = []
+    else:
+        unprintable = [k for k, v in values.items() if _UNPRINTABLE.search(v)]
     values = dict(values)
-    unprintable = [k for k, v in values.items() if _UNPRINTABLE.search(v)]
     for key in unprintable:
         values[key] = _UNPRINTABLE.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else " ", values[key])
     if unprintable:
         log.warning(line, f"{who}: field(s) {', '.join(unprintable)} hold control characters or broken Unicode; "
                     "they were replaced by spaces (or �)", "retype the text there: it often comes from a PDF or a "
                     "file in another encoding", "bib-characters")
-    for key in _NUMBER_FIELDS:
+    for key in _NUMBER_FIELDS if _LONG_NUMBER.search("\n".join(values.values())) else ():
         long = _LONG_NUMBER.search(values.get(key, ""))
         if long:
             log.warning(line, f"{who}: field {key} holds a number of {len(long.group()):,} digits "
                         f"('{_shown(values.pop(key), 30)}'), longer than any {key}; it was left out",
                         f"check the {key} field", "bib-number")
-    for key in SHOWN_FIELDS:
+    for key in SHOWN_FIELDS if max(map(len, values.values()), default=0) > SHOWN_FIELD_LIMIT else ():
         if len(values.get(key, "")) > SHOWN_FIELD_LIMIT:
             log.warning(line, f"{who}: field {key} is {len(values[key]):,} characters long; only the first "
                         f"{SHOWN_FIELD_LIMIT:,} are shown", "check the field: a closing brace may be missing",
