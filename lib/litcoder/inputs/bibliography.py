@@ -89,6 +89,7 @@ proportion to it."""
 _LONG_NUMBER = re.compile(rf"[0-9]{{{NUMBER_DIGITS_LIMIT + 1},}}")
 _NUMBER_FIELDS = ["volume", "number", "issue", "pages", "edition", "month", "day"]
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _NOT_IN_FILE_NAMES = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]+')
 
 
@@ -189,7 +190,7 @@ def _one_braced_value(raw: str) -> bool:
         return False
     if raw.count("{") == 1:
         return True
-    if "\\{" in raw or "\\}" in raw or '"' in raw:
+    if "\\{" in raw or "\\}" in raw:  # escaped braces do not count (quotes inside braces are text)
         return _closing(raw, 0) == len(raw)
     depth = 0
     for brace in _NOT_BRACES.sub("", raw)[:-1]:  # the braces alone, bar the last
@@ -285,6 +286,22 @@ class _Macros:
         self.strings: dict[str, str] = {}
         self.too_long: dict[str, int] = {}  # macro (lower case) → the line that left it out
         self.left = MACRO_EXPANSION_LIMIT
+
+    def bare(self, word: str) -> tuple[str | None, list[str]]:
+        """A value that is one number or macro, read directly (as nearly all unbraced values are);
+        (None, []) when it must be read by `expand`: a macro left out or near the limits."""
+        if word.isdigit():
+            return word, []
+        lower = word.lower()
+        text = self.strings.get(lower)
+        if text is not None:
+            if len(text) > self.left or lower in self.too_long:
+                return None, []
+            self.left -= len(text)
+            return text, []
+        if lower in MONTH_MACROS:
+            return MONTH_MACROS[lower], []
+        return (None, []) if lower in self.too_long else (word, [word])
 
     def expand(self, raw: str, what: str, line: int, log: ProblemLog) -> tuple[str | None, list[str]]:
         """A raw value as text, with the macros it uses that are not defined; (None, []) when it
@@ -878,33 +895,57 @@ def _read_strings(library, log: ProblemLog, earlier: dict[str, str] | None = Non
 
 
 def _entry_values(entry: model.Entry, macros: _Macros, log: ProblemLog) -> dict[str, str]:
-    """The entry's fields as text (lower-case names), macros expanded; problems logged."""
+    """The entry's fields as text (lower-case names), macros expanded, in one pass over them; a
+    repeated field keeps its first value, and fields run together by a missing comma are split."""
     line = entry.start_line + 1
     values: dict[str, str] = {}
     spellings: dict[str, str] = {}
-    fields, spelling_value = _entry_fields(entry, log)
-    for key, raw in fields:
-        spelling, key = key, key.lower()
-        if key in spellings:  # a repeated field: the first value is kept
-            if spellings[key] != spelling:  # exact repeats are reported with the failed blocks
-                log.warning(line, f"{_shown(entry.key)}: field {key} given twice ('{spellings[key]}' and "
-                            f"'{spelling}'); the first value is used", "delete the repeated field",
-                            "bib-duplicate-field")
+    for f in entry.fields:
+        raw = f.value.strip()
+        if raw[:1] == "{" and _one_braced_value(raw):  # as nearly every field is
+            if _first_spelling(entry, f.key, spellings, line, log):
+                values[f.key.lower()] = raw[1:-1]
             continue
-        spellings[key] = spelling
-        if raw is None:  # one braced value, already unwrapped by _entry_fields
-            values[key] = spelling_value.pop(spelling)
-            continue
-        value, unknown = macros.expand(raw, f"{_shown(entry.key)}: field {key}", line, log)
-        if value is None:
-            continue
-        for macro in unknown:
-            shown = _shown(macro)
-            log.warning(line, f"{_shown(entry.key)}: field {key} uses '{shown}', which is neither an @string nor a "
-                        f"month", f"put the value in braces ({key} = {{{shown}}}) or define @string{{{shown} = \"…\"}}",
-                        "bib-macro")
-        values[key] = value
+        for spelling, part in ([(f.key, raw)] if _BARE_VALUE.fullmatch(raw) else _run_on(entry, f, log)):
+            if not _first_spelling(entry, spelling, spellings, line, log):
+                continue
+            key = spelling.lower()
+            value, unknown = macros.bare(part) if _BARE_VALUE.fullmatch(part) else (None, None)
+            if value is None:
+                value, unknown = macros.expand(part, f"{_shown(entry.key)}: field {key}", line, log)
+            if value is None:
+                continue
+            for macro in unknown:
+                shown = _shown(macro)
+                log.warning(line, f"{_shown(entry.key)}: field {key} uses '{shown}', which is neither an @string nor "
+                            f"a month", f"put the value in braces ({key} = {{{shown}}}) or define "
+                            f"@string{{{shown} = \"…\"}}", "bib-macro")
+            values[key] = value
     return values
+
+
+def _first_spelling(entry: model.Entry, spelling: str, spellings: dict[str, str], line: int, log: ProblemLog) -> bool:
+    """Whether this is the field's first value in the entry (a repeat in another case is reported;
+    exact repeats are reported with the failed blocks)."""
+    key = spelling.lower()
+    if key not in spellings:
+        spellings[key] = spelling
+        return True
+    if spellings[key] != spelling:
+        log.warning(line, f"{_shown(entry.key)}: field {key} given twice ('{spellings[key]}' and '{spelling}'); the "
+                    "first value is used", "delete the repeated field", "bib-duplicate-field")
+    return False
+
+
+def _run_on(entry: model.Entry, f: model.Field, log: ProblemLog) -> list[tuple[str, str]]:
+    """A field's value as the fields it holds when a missing comma ran the next ones into it (reported)."""
+    parts = split_run_on(f.key, f.value)
+    if len(parts) > 1:
+        names = " and ".join(k for k, _ in parts[:5]) + (f" and {len(parts) - 5} more" if len(parts) > 5 else "")
+        log.warning(entry.start_line + 1, f"{_shown(entry.key)}: a comma is missing between the fields {names}; "
+                    "they were read as separate fields", f"add a comma after the {parts[0][0]} value",
+                    "bib-missing-comma")
+    return parts
 
 
 # ---------------------------------------------------------------- crossref and xdata
@@ -989,32 +1030,6 @@ def _parent(key: str, field_name: str, by_key: dict, open_keys: set[str], who: s
     return by_key[key.lower()][0]
 
 
-def _entry_fields(entry: model.Entry, log: ProblemLog) -> tuple[list[tuple[str, str | None]], dict[str, str]]:
-    """The entry's fields, with any fields run together by a missing comma split apart.
-
-    A field that is one braced value (nearly all) comes as (key, None) with its text in the
-    returned dict, so it is not scanned twice.
-    """
-    fields, simple = [], {}
-    for f in entry.fields:
-        raw = f.value.strip()
-        if raw[:1] == "{" and f.key not in simple and _one_braced_value(raw):
-            fields.append((f.key, None))
-            simple[f.key] = raw[1:-1]
-            continue
-        if _BARE_VALUE.fullmatch(raw):  # a number or a macro (year = 1990, month = jan): nothing run on
-            fields.append((f.key, raw))
-            continue
-        parts = split_run_on(f.key, f.value)
-        if len(parts) > 1:
-            names = " and ".join(k for k, _ in parts[:5]) + (f" and {len(parts) - 5} more" if len(parts) > 5 else "")
-            log.warning(entry.start_line + 1, f"{_shown(entry.key)}: a comma is missing between the fields {names}; "
-                        "they were read as separate fields", f"add a comma after the {parts[0][0]} value",
-                        "bib-missing-comma")
-        fields.extend(parts)
-    return fields, simple
-
-
 def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int, log: ProblemLog, *,
                 decode: bool = True) -> dict:
     """A source row from an entry's or record's BibTeX-like values (any reference format's).
@@ -1080,6 +1095,8 @@ def _check_citekey(citekey: str, line: int, log: ProblemLog) -> None:
     Such a key is kept (real bibliographies have keys like 'DBLP:journals/cacm/Smith20', and
     the source can still be cited and listed); no file name is ever made from it.
     """
+    if 4 < len(citekey) <= NAME_LIMIT and _PLAIN_KEY.fullmatch(citekey):
+        return  # letters, digits, '_' and '-', longer than any Windows device name: a file name anywhere
     problem = file_name_problem(citekey)
     if problem is None:
         return
