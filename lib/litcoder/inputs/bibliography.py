@@ -19,9 +19,11 @@ import bisect
 import codecs
 import difflib
 import functools
+import gc
 import html
 import logging
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -662,6 +664,26 @@ def read_bibtex_rows(path: Path, name: str, strings: dict[str, str] | None = Non
     as BibTeX sees those of `\\bibliography{defs,papers}`; this file's own are added to it, so
     the caller passes the same dict on to the next file.
     """
+    with _no_collection():
+        return _read_bibtex_rows(path, name, strings)
+
+
+@contextmanager
+def _no_collection():
+    """Python's cycle collector paused while a file is read: its blocks, fields and rows are many
+    objects and none in cycles, and each collection would walk them all again (a fifth of the
+    read of a large bibliography). As Review.load does for the whole review."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _read_bibtex_rows(path: Path, name: str, strings: dict[str, str] | None,
+                      ) -> tuple[list[dict], ProblemLog, ImportReport]:
     log = ProblemLog(name)
     report = ImportReport(name)
     if not path.exists():
@@ -682,7 +704,8 @@ def read_bibtex_rows(path: Path, name: str, strings: dict[str, str] | None = Non
     entries = list(library.entries) + _failed_block_problems(library, lines, log, report)
     entries.sort(key=lambda e: e.start_line or 0)
     valued = _inherited([(entry, _entry_values(entry, macros, log)) for entry in entries], log)
-    rows = [_source_row(entry.key, entry.entry_type.lower(), values, entry.start_line + 1, log)
+    printable = not _UNPRINTABLE.search(text)  # looked at once for the file, not in each entry
+    rows = [_source_row(entry.key, entry.entry_type.lower(), values, entry.start_line + 1, log, printable=printable)
             for entry, values in valued]
     for row in rows:
         row["file"] = name
@@ -1031,15 +1054,16 @@ def _parent(key: str, field_name: str, by_key: dict, open_keys: set[str], who: s
 
 
 def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int, log: ProblemLog, *,
-                decode: bool = True) -> dict:
+                decode: bool = True, printable: bool = False) -> dict:
     """A source row from an entry's or record's BibTeX-like values (any reference format's).
 
     `decode=False` for formats whose text is not LaTeX (RIS, CSL JSON): their `~`, braces and
-    backslashes are kept as written, only white space tidied.
+    backslashes are kept as written, only white space tidied. `printable=True` when the whole
+    file is known to hold no control characters, so the values need not be looked at for them.
     """
     who = _shown(citekey)
     _check_citekey(citekey, line, log)
-    values = _checked_values(who, values, line, log)
+    values = _checked_values(who, values, line, log, printable)
     people = []
     for field_name in ("author", "editor"):
         if values.get(field_name):
@@ -1119,10 +1143,11 @@ def file_safe_key(citekey: str) -> str:
     return f"{device}_{dot}{rest}"
 
 
-def _checked_values(who: str, values: dict[str, str], line: int, log: ProblemLog) -> dict[str, str]:
+def _checked_values(who: str, values: dict[str, str], line: int, log: ProblemLog,
+                    printable: bool = False) -> dict[str, str]:
     """The values without control characters or lone surrogates, without numbers too long to be
     true, and with fields people read cut to SHOWN_FIELD_LIMIT; each change is reported."""
-    if not _UNPRINTABLE.search("".join(values.values())):  # as nearly every entry: look at each field no more
+    if printable or not _UNPRINTABLE.search("".join(values.values())):  # as nearly every entry
         unprintable = []
     else:
         unprintable = [k for k, v in values.items() if _UNPRINTABLE.search(v)]
@@ -1133,7 +1158,7 @@ def _checked_values(who: str, values: dict[str, str], line: int, log: ProblemLog
         log.warning(line, f"{who}: field(s) {', '.join(unprintable)} hold control characters or broken Unicode; "
                     "they were replaced by spaces (or �)", "retype the text there: it often comes from a PDF or a "
                     "file in another encoding", "bib-characters")
-    for key in _NUMBER_FIELDS if _LONG_NUMBER.search("\n".join(values.values())) else ():
+    for key in _NUMBER_FIELDS if _LONG_NUMBER.search("\n".join(values.get(k, "") for k in _NUMBER_FIELDS)) else ():
         long = _LONG_NUMBER.search(values.get(key, ""))
         if long:
             log.warning(line, f"{who}: field {key} holds a number of {len(long.group()):,} digits "
