@@ -61,7 +61,7 @@ ENTRY_TYPES = {
 # An entry opening in the middle of a line, e.g. "} @book{Key," after an entry pasted on one line.
 _MIDLINE_OPENING = re.compile(r"@[ \t]*(" + "|".join(sorted(ENTRY_TYPES))
                               + r")[ \t]*[{(][ \t]*([^,\s{}()=]+)[ \t]*,", re.IGNORECASE)
-_COMMENT_BLOCK = re.compile(r"^[ \t]*@[ \t]*comment[ \t]*\{", re.IGNORECASE | re.MULTILINE)
+_COMMENT_BLOCK = re.compile(r"[ \t]*@[ \t]*comment[ \t]*\{", re.IGNORECASE)  # from a line's start
 _PERCENT_LINE = re.compile(r"[ \t]*%.*")  # matched from a line's start (see _line_starts_with)
 
 MACRO_VALUE_LIMIT = 100_000
@@ -91,6 +91,9 @@ proportion to it."""
 _LONG_NUMBER = re.compile(rf"[0-9]{{{NUMBER_DIGITS_LIMIT + 1},}}")
 _NUMBER_FIELDS = ["volume", "number", "issue", "pages", "edition", "month", "day"]
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_ISO_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+_DOI_PREFIX = re.compile(r"^(https?://(dx\.)?doi\.org/|doi:)", re.IGNORECASE)
+_FOUR_DIGITS = re.compile(r"\b([0-9]{4})\b")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _NOT_IN_FILE_NAMES = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]+')
 
@@ -858,7 +861,7 @@ def _without_comments(text: str, lines: _Lines, log: ProblemLog) -> str:
     left out here, and an entry left out so is named in a warning.
     """
     spans, ends = [], None
-    for match in _COMMENT_BLOCK.finditer(text):
+    for match in _line_starts_with("@", text, _COMMENT_BLOCK):
         if spans and match.start() < spans[-1][1]:
             continue  # inside the @comment before it
         ends = _brace_ends(text) if ends is None else ends
@@ -1079,13 +1082,13 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
     if values.get("month") and month is None:
         log.warning(line, f"{who}: month '{_shown(values['month'])}' is not a month", "use jan … dec or 1 … 12",
                     "bib-field")
-    if month is None and re.match(r"[0-9]{4}-[0-9]{2}", values.get("date", "")):
+    if month is None and _ISO_MONTH.match(values.get("date", "")):
         month = int(values["date"][5:7])
         month = month if 1 <= month <= 12 else None
     day = values.get("day", "")
     if not people:
         log.warning(line, f"{who}: no author or editor; cited by its title", "add an author field", "bib-field")
-    doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", values.get("doi", "").strip(), flags=re.I)
+    doi = _DOI_PREFIX.sub("", values["doi"].strip()) if values.get("doi") else ""
     return {
         "citekey": citekey,
         "entry_type": entry_type,
@@ -1174,7 +1177,7 @@ def _checked_values(who: str, values: dict[str, str], line: int, log: ProblemLog
 
 
 def _year(value: str, citekey: str, line: int, log: ProblemLog) -> int | None:
-    match = re.search(r"\b([0-9]{4})\b", value)
+    match = _FOUR_DIGITS.search(value)
     if match:
         return int(match.group(1))
     if value:
@@ -1238,7 +1241,7 @@ def _report_silent_gaps(library, lines: _Lines, log: ProblemLog) -> int:
     text = lines.text
     openings = 0
     line, last = 1, 0
-    for match in _OPENING.finditer(text):
+    for match in _line_starts_with("@", text, _OPENING):
         line += text.count("\n", last, match.start())
         last = match.start()
         if match.group(1).lower() in _NOT_ENTRIES:
