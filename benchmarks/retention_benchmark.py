@@ -235,8 +235,9 @@ def summary(label: str, rows: list[dict]) -> None:
     shares = [r["held"] / r["found"] for r in rows]
     low = [r for r in rows if r["held"] / r["found"] < TARGET]
     print(f"{label}: {len(rows)} files, {found:,} words found by the extractor")
-    print(f"  passages hold {held / found:.3%} of them ({before / found:.3%} before share buttons and comment "
-          f"sections are cut); median file {statistics.median(shares):.2%}, lowest {min(shares):.2%}")
+    cuts = f" ({before / found:.3%} before share buttons and comment sections are cut)" if before != held else ""
+    print(f"  passages hold {held / found:.3%} of them{cuts}; median file {statistics.median(shares):.2%}, "
+          f"lowest {min(shares):.2%}")
     print(f"  below {TARGET:.1%}: {len(low)} file(s); reported: {sum(bool(r['reported']) for r in rows)}")
     for r in sorted(low, key=lambda r: r["held"] / r["found"])[:10]:
         print(f"    {r['file']}: {r['held'] / r['found']:.2%} ({r['found'] - r['held']} of {r['found']} words left out)"

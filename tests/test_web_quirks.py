@@ -116,6 +116,25 @@ def test_table_cells_with_paragraphs_keep_them_on_the_row():
     assert blocks_of(tree) == ["Week | Reading\n2 | Managers and leaders: are they different?"]
 
 
+def test_page_laid_out_in_tables_keeps_its_paragraphs_and_list():
+    found = passages(QUIRKS / "table-layout-page.html")
+    assert found == [
+        "The network brings together the heads of small branch libraries who run their branches alone or with one "
+        "deputy.",
+        "What the members share, month by month:",
+        "- rotas and cover arrangements that worked in a small team\n"
+        "- budget returns, and how each council wants them presented\n"
+        "- plans for changing a service, and what the staff thought of them\n"
+        "- the questions to ask before a branch is merged or moved",
+        "Members meet four times a year, in a different branch each time, so that everyone sees how another head has "
+        "arranged the same work.",
+        "The network's secretary"]
+    # the same inside a table: a layout row ends the data rows before it
+    tree = ("<body><table><row><cell>Week</cell><cell>Reading</cell></row><row><cell><head rend='h2'>Notes</head>"
+            "<p>First.</p></cell></row></table></body>")
+    assert blocks_of(tree) == ["Week | Reading", "## Notes", "First."]
+
+
 # ---------------------------------------------------------------- retention
 
 
@@ -123,7 +142,7 @@ def test_table_cells_with_paragraphs_keep_them_on_the_row():
 def test_quirk_pages_keep_all_the_words_trafilatura_finds(page):
     result = extract(page, page.name)
     held, total = retention(result.text, trafilatura_text(page))
-    assert total > 100 and held / total >= 0.995
+    assert total > 50 and held / total >= 0.995
 
 
 def test_retention_counts_glued_cells_as_lost_words():

@@ -210,6 +210,10 @@ def page_blocks(body) -> list[str]:
         tag = _tag(node)
         if tag in _LEFT_OUT or not tag:
             return
+        if tag in _ROWS and _layout_row(node):
+            flush()
+            blocks.extend(_cell_blocks(node))
+            return
         if tag in _ROWS:
             flush()
             row = _row_line(node)
@@ -251,7 +255,7 @@ def _structured(node, tag: str) -> list[str]:
         return ["#" * (int(level) if level.isdigit() and 1 <= int(level) <= 6 else 1) + " " + text] if text else []
     if tag in _LISTS:
         return ["\n".join(_list_lines(node))]
-    return ["\n".join(_table_lines(node))]
+    return _table_blocks(node)
 
 
 def _in_running_text(code) -> bool:
@@ -335,10 +339,17 @@ def _item(item, depth: int) -> tuple[str, list[str]]:
     return _words("".join(parts)), nested
 
 
-def _table_lines(table) -> list[str]:
-    """A table as `cell | cell` lines, one per row; a cell's paragraphs, lists and nested
-    tables on its one line; a caption or text outside the rows on a line of its own."""
+def _table_blocks(table) -> list[str]:
+    """A table as a block of `cell | cell` lines, one per row, a cell's paragraphs, lists
+    and nested tables on its one line, a caption or text outside the rows on a line of its
+    own; rows used for layout (see `_layout_row`) as the blocks of their cells instead."""
+    blocks: list[str] = []
     lines: list[str] = []
+
+    def flush():
+        if lines:
+            blocks.append("\n".join(lines))
+            lines.clear()
 
     def walk(el):
         loose = _words(el.text or "")
@@ -346,7 +357,10 @@ def _table_lines(table) -> list[str]:
             lines.append(loose)
         for child in el:
             tag = _tag(child)
-            if tag in _ROWS:
+            if tag in _ROWS and _layout_row(child):
+                flush()
+                blocks.extend(_cell_blocks(child))
+            elif tag in _ROWS:
                 row = _row_line(child)
                 if row:
                     lines.append(row)
@@ -361,7 +375,31 @@ def _table_lines(table) -> list[str]:
                 lines.append(loose)
 
     walk(table)
-    return lines
+    flush()
+    return blocks
+
+
+def _layout_row(row) -> bool:
+    """Whether a row lays out a page rather than holds data: a cell of it holds a heading,
+    or more than two paragraphs, lists or tables, or more than 200 characters (old sites
+    and documentation tools put whole articles in table cells)."""
+    for cell in row:
+        if _tag(cell) not in _CELLS:
+            continue
+        blocks = [c for c in cell if _tag(c) in _STRUCTURE]
+        if len(blocks) > 2 or any(_tag(d) in _HEADINGS for d in cell.iter()) or len(_flat(cell)) > 200:
+            return True
+    return False
+
+
+def _cell_blocks(row) -> list[str]:
+    """The blocks of a layout row's cells, one cell after another, with text between them."""
+    blocks = [_words(row.text or "")]
+    for cell in row:
+        if _tag(cell) and _tag(cell) not in _LEFT_OUT:
+            blocks.extend(page_blocks(cell))
+        blocks.append(_words(cell.tail or ""))
+    return [b for b in blocks if b]
 
 
 def _row_line(row) -> str:
