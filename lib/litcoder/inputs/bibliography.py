@@ -1,10 +1,14 @@
 """references.bib → the sources table, with an exact import report.
 
 bibtexparser (v2) splits the file into blocks; this module adds what a review needs on
-top of it: `@string` macros, `#` concatenation and `month = jan` resolved; LaTeX decoded
-in the fields people read (names split first, other fields left as written); author-year
-labels and APA references; and a count of entry openings in the file against the
-entries parsed, so that an entry a parser skips without a word is still reported.
+top of it: each block's line found from its text in the file (bibtexparser's own count
+slips after a backslash at a line's end); `@string` macros (also those of the reference
+files read before), `#` concatenation and `month = jan` resolved; fields taken from
+`crossref` parents and biblatex `@xdata` as biber takes them; names split by BibTeX's
+rules, then LaTeX decoded in them and in the fields people read (other fields left as
+written); author-year labels and APA references; and a count of entry openings in the
+file against the entries parsed, so that an entry a parser skips without a word is still
+reported. An encoding the file declares (Emacs, JabRef) is the one it is read in.
 
     >>> sources, problems, report = read_bibliography(Path("references.bib"), "references.bib")
     >>> sources.loc[0, ["citekey", "author_year"]].tolist()
