@@ -171,6 +171,20 @@ def test_crossref_that_leads_back_to_itself_is_a_warning(tmp_path):
     assert [p.kind for p in log if "leads back" in p.message] == ["bib-crossref"]
 
 
+def test_crossref_chain_past_the_limit_is_a_warning_not_a_crash(tmp_path):
+    from litcoder.inputs.bibliography import INHERITANCE_DEPTH_LIMIT
+
+    n = 40 * INHERITANCE_DEPTH_LIMIT  # deeper than Python's recursion would go
+    path = tmp_path / "chain.bib"
+    path.write_text("".join(f"@book{{k{i}, author = {{A, B}}, title = {{T{i}}}, crossref = {{k{i + 1}}}}}\n"
+                            for i in range(n)) + f"@book{{k{n}, title = {{End}}, year = 2000}}\n", encoding="utf-8")
+    sources, log, report = read_bibliography(path, "chain.bib")
+    assert report.imported == n + 1
+    chained = [p for p in log if p.kind == "bib-crossref"]
+    assert chained and all("more than" in p.message for p in chained)
+    assert by_key(sources)[f"k{n - 1}"]["year"] == 2000  # near the top of the chain, the parent's year is taken
+
+
 def test_xdata_fields_are_shared_and_xdata_entries_are_not_sources():
     sources, log, report = load("xdata-inheritance.bib")
     rows = by_key(sources)

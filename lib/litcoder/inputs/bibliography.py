@@ -980,6 +980,10 @@ def _run_on(entry: model.Entry, f: model.Field, log: ProblemLog) -> list[tuple[s
 
 # ---------------------------------------------------------------- crossref and xdata
 
+INHERITANCE_DEPTH_LIMIT = 32
+"""The longest chain of crossref and xdata fields followed (an entry, its parent, the parent's
+parent …). BibTeX follows one level, biber a few; a longer chain is a generated or broken file."""
+
 _NOT_INHERITED = {"crossref", "xref", "xdata", "ids", "entryset", "label", "shorthand", "shorthandintro",
                   "sortkey", "sorttitle", "sortname", "presort", "indextitle", "indexsorttitle", "options",
                   "related", "relatedtype", "relatedstring", "relatedoptions", "execute", "entrysubtype"}
@@ -1052,6 +1056,11 @@ def _parent(key: str, field_name: str, by_key: dict, open_keys: set[str], who: s
         log.warning(line, f"{who}: {field_name} '{_shown(key)}' is not an entry of this file; nothing was taken "
                     "from it", f"add the entry '{_shown(key)}' to this file, or correct the {field_name}",
                     "bib-crossref")
+        return None
+    if len(open_keys) >= INHERITANCE_DEPTH_LIMIT:
+        log.warning(line, f"{who}: {field_name} '{_shown(key)}' is more than {INHERITANCE_DEPTH_LIMIT} entries down a "
+                    "chain of crossref and xdata fields; nothing more was taken along it",
+                    f"let entries take their fields from fewer levels of {field_name}", "bib-crossref")
         return None
     if key.lower() in open_keys:
         log.warning(line, f"{who}: {field_name} '{_shown(key)}' leads back to this entry; nothing was taken from it",
