@@ -181,8 +181,8 @@ def test_crossref_chain_past_the_limit_is_a_warning_not_a_crash(tmp_path):
     sources, log, report = read_bibliography(path, "chain.bib")
     assert report.imported == n + 1
     chained = [p for p in log if p.kind == "bib-crossref"]
-    assert chained and all("more than" in p.message for p in chained)
-    assert by_key(sources)[f"k{n - 1}"]["year"] == 2000  # near the top of the chain, the parent's year is taken
+    assert len(chained) == n // INHERITANCE_DEPTH_LIMIT  # once per stretch of the chain followed
+    assert all("more than" in p.message for p in chained)
 
 
 def test_xdata_fields_are_shared_and_xdata_entries_are_not_sources():
