@@ -21,7 +21,13 @@ paragraphs are separated by blank lines (and whose headings are `# …` lines), 
   characters; a scan (no text layer) is an error that says to run OCR; `pages` gives where
   each page starts in the text, and `labels` the page labels the file carries (its
   printed page numbers), if any;
-- `.docx`: paragraphs, headings (as `# …`) and tables (python-docx); no pages.
+- `.docx`: paragraphs, headings (as `# …`) and tables, read from the document's XML:
+  tracked insertions and moves kept, deletions left out; smart tags, content controls,
+  field results and text boxes kept (a text box once, after its paragraph); no pages.
+
+Web pages and Word files are checked for the words they keep against what their reader
+itself finds (trafilatura's plain text; every `w:t` outside deletions): a file whose
+passages hold much less is reported.
 
 A file whose bytes are a PDF or a Word file is read as one, whatever its suffix says.
 What goes wrong (an encrypted, damaged or scanned PDF, a Word file that is not one, an
