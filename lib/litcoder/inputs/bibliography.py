@@ -375,6 +375,10 @@ class Person:
         return " ".join(p for p in (self.von, self.family) if p)
 
     def apa(self) -> str:
+        return self._apa
+
+    @functools.cached_property
+    def _apa(self) -> str:  # a person recurs in many entries: made once
         name = self.sort_name
         if self.initials:
             name += f", {self.initials}"
@@ -933,8 +937,13 @@ def _entry_values(entry: model.Entry, macros: _Macros, log: ProblemLog) -> dict[
     for f in entry.fields:
         raw = f.value.strip()
         if raw[:1] == "{" and _one_braced_value(raw):  # as nearly every field is
-            if _first_spelling(entry, f.key, spellings, line, log):
-                values[f.key.lower()] = raw[1:-1]
+            spelling = f.key
+            key = spelling.lower()
+            if key not in spellings:
+                spellings[key] = spelling
+                values[key] = raw[1:-1]
+            else:
+                _first_spelling(entry, spelling, spellings, line, log)  # reports the repeat
             continue
         for spelling, part in ([(f.key, raw)] if _BARE_VALUE.fullmatch(raw) else _run_on(entry, f, log)):
             if not _first_spelling(entry, spelling, spellings, line, log):
@@ -1023,15 +1032,15 @@ def _resolve_entry(key: str, by_key: dict, done: dict, open_keys: set[str], log:
         done[key] = own
         return own
     open_keys.add(key)
-    values, line, who = dict(own), entry.start_line + 1, _shown(entry.key)
-    for other in (k.strip() for k in own.get("xdata", "").split(",")):
-        source = _parent(other, "xdata", by_key, open_keys, who, line, log)
+    values = dict(own)
+    for other in (k.strip() for k in own["xdata"].split(",")) if "xdata" in own else ():
+        source = _parent(other, "xdata", by_key, open_keys, entry, log)
         if source is not None:
             for field_name, value in _resolve_entry(other.lower(), by_key, done, open_keys, log).items():
                 if field_name not in _NOT_INHERITED:
                     values.setdefault(field_name, value)
     parent_key = own.get("crossref", "").strip()
-    parent = _parent(parent_key, "crossref", by_key, open_keys, who, line, log)
+    parent = _parent(parent_key, "crossref", by_key, open_keys, entry, log)
     if parent is not None:
         kind, parent_kind = entry.entry_type.lower(), parent.entry_type.lower()
         renamed = (_TITLE_OF_WHOLE if kind in _IN_WHOLES and parent_kind in _WHOLES
@@ -1047,11 +1056,14 @@ def _resolve_entry(key: str, by_key: dict, done: dict, open_keys: set[str], log:
     return values
 
 
-def _parent(key: str, field_name: str, by_key: dict, open_keys: set[str], who: str, line: int,
+def _parent(key: str, field_name: str, by_key: dict, open_keys: set[str], child: model.Entry,
             log: ProblemLog) -> model.Entry | None:
-    """The entry a crossref or xdata names, or None (with a warning when it cannot be used)."""
+    """The entry a crossref or xdata of child names, or None (with a warning when it cannot be used)."""
     if not key:
         return None
+    if key.lower() in by_key and key.lower() not in open_keys and len(open_keys) < INHERITANCE_DEPTH_LIMIT:
+        return by_key[key.lower()][0]  # as nearly always
+    who, line = _shown(child.key), child.start_line + 1
     if key.lower() not in by_key:
         log.warning(line, f"{who}: {field_name} '{_shown(key)}' is not an entry of this file; nothing was taken "
                     "from it", f"add the entry '{_shown(key)}' to this file, or correct the {field_name}",
@@ -1077,7 +1089,7 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
     backslashes are kept as written, only white space tidied. `printable=True` when the whole
     file is known to hold no control characters, so the values need not be looked at for them.
     """
-    who = _shown(citekey)
+    who = citekey if len(citekey) <= 60 and citekey.isprintable() else _shown(citekey)
     _check_citekey(citekey, line, log)
     values = _checked_values(who, values, line, log, printable)
     people = []

@@ -135,7 +135,7 @@ def latex_to_text(value: str) -> str:
     names rather than left empty.
     """
     if "\\" in value or "$" in value:
-        text = _commands(_letters(_SORT_KEY.sub("", value)))
+        text = _commands(_letters(_SORT_KEY.sub("", value) if "oop" in value else value))
         if not text.strip() and "\\" in value:
             text = _TOKEN.sub(lambda m: m.group(1) or "", value).translate(_UNPRINTED)  # names, not nothing
     else:
