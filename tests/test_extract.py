@@ -317,7 +317,7 @@ def test_html_lists_tables_and_line_breaks_keep_blank_lines_between_blocks(tmp_p
 def test_html_where_trafilatura_finds_no_article_falls_back_to_visible_text(tmp_path, monkeypatch):
     import trafilatura
 
-    monkeypatch.setattr(trafilatura, "extract", lambda *a, **k: None)
+    monkeypatch.setattr(trafilatura, "bare_extraction", lambda *a, **k: None)
     result = extract(BLOG, "post.html")
     assert "When I took over the branch" in result.text and "Leave a Reply" in result.text
     assert "SCRIPT-TEXT" not in result.text and "STYLE-TEXT" not in result.text
@@ -332,7 +332,7 @@ def test_html_when_trafilatura_raises_it_falls_back(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("broken markup")
 
-    monkeypatch.setattr(trafilatura, "extract", broken)
+    monkeypatch.setattr(trafilatura, "bare_extraction", broken)
     result = extract(BLOG, "post.html")
     assert "When I took over the branch" in result.text
     assert kinds(result) == [("warning", "source-html-fallback")]

@@ -101,17 +101,17 @@ def _trafilatura(html: str):
     """(trafilatura's own plain text of the page, the tree that text was made from, the
     page's title); (None, None, "") when trafilatura finds no article or gives up.
 
-    The plain text comes from a call of its own, so that the retention check measures our
-    reading of the tree against trafilatura's, not against itself."""
+    The plain text is trafilatura's own rendering of the tree (what `trafilatura.extract`
+    gives), so the retention check measures our reading of the tree against trafilatura's."""
     import trafilatura
 
     with quiet("trafilatura", "htmldate", "courlan", "justext"):
         try:
-            found = trafilatura.extract(html, output_format="txt", with_metadata=False, **TRAFILATURA_OPTIONS)
-            document = trafilatura.bare_extraction(html, with_metadata=True, **TRAFILATURA_OPTIONS) if found else None
+            document = trafilatura.bare_extraction(html, with_metadata=True, **TRAFILATURA_OPTIONS)
         except Exception:  # trafilatura gives up on some broken markup: fall back to the visible text
             return None, None, ""
-    if document is None or getattr(document, "body", None) is None:
+    found = getattr(document, "text", None) if document is not None else None
+    if not found or getattr(document, "body", None) is None:
         return None, None, ""
     return found, document.body, _words(getattr(document, "title", None) or "")
 
