@@ -1186,8 +1186,9 @@ def _checked_values(who: str, values: dict[str, str], line: int, log: ProblemLog
         log.warning(line, f"{who}: field(s) {', '.join(unprintable)} hold control characters or broken Unicode; "
                     "they were replaced by spaces (or �)", "retype the text there: it often comes from a PDF or a "
                     "file in another encoding", "bib-characters")
-    for key in _NUMBER_FIELDS if _LONG_NUMBER.search("\n".join(values.get(k, "") for k in _NUMBER_FIELDS)) else ():
-        long = _LONG_NUMBER.search(values.get(key, ""))
+    for key in _NUMBER_FIELDS:
+        number = values.get(key)
+        long = _LONG_NUMBER.search(number) if number and len(number) > NUMBER_DIGITS_LIMIT else None
         if long:
             log.warning(line, f"{who}: field {key} holds a number of {len(long.group()):,} digits "
                         f"('{_shown(values.pop(key), 30)}'), longer than any {key}; it was left out",
