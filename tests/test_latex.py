@@ -233,3 +233,8 @@ def test_tilde_is_a_no_break_space_in_text():
                                          (r"\textit{\ConTeXt}", "ConTeXt")])
 def test_title_made_only_of_a_macro_is_not_empty(latex, text):
     assert latex_to_text(latex) == text
+
+
+def test_url_argument_is_kept_as_written():
+    assert latex_to_text(r"Online at \url{https://example.org/~staff/a--b_c}") == \
+        "Online at https://example.org/~staff/a--b_c"

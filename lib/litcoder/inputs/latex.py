@@ -96,6 +96,9 @@ _DROPPED = {"hspace": 1, "vspace": 1, "label": 1, "index": 1, "noopsort": 1, "so
             "href": 1, "mathrm": 0, "setlength": 2, "addtolength": 2, "vskip": 0, "hskip": 0, "ensuremath": 0}
 """Commands whose first n arguments print nothing (`\\href{url}{text}` prints its text only)."""
 
+_VERBATIM = {"url", "nolinkurl", "path", "doi"}
+"""Commands whose argument is printed as written: a URL's `~`, `%`, `--` and `_` are its own."""
+
 # \'e  \'{e}  \' e  \c{c}  \c c  \'\i  \'{\i}; a control word such as \i eats the spaces after it.
 _ACCENT = re.compile(
     r"""\\(?:(['`^"~=.])|([uvHckrdb])(?![A-Za-z]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij](?![A-Za-z])\s*|[A-Za-z]))"""
@@ -162,7 +165,11 @@ def _commands(value: str) -> str:
         position = match.end()
         word, symbol = match.group(1), match.group(3)
         if word is not None:
-            if word in _DROPPED:
+            if word in _VERBATIM and value[position:position + 1] == "{":
+                end = _past_groups(value, position, 1)
+                out.append(value[position + 1:end - 1] if value[end - 1:end] == "}" else value[position + 1:end])
+                position = end
+            elif word in _DROPPED:
                 position = _past_groups(value, position, _DROPPED[word])
             elif word in LOGOS or word in _WORD_SYMBOLS:
                 out.append(LOGOS.get(word) or _WORD_SYMBOLS[word])
