@@ -8,6 +8,7 @@ Outputs are deterministic: the same inputs give byte-identical files.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import re
@@ -117,10 +118,11 @@ def _build(review: Review, step, images: bool) -> BuildResult:
         result.written += written
         result.notices += [notice] if notice else []
         step(STEPS[5])
+        cards = evidence_section(review, evidence, voices)
         result.disagreements, about = about_sources.result()
         result.written += about
         exported = {p.name for p in written}
-        write_atomic(out / "report.html", render_report(review, evidence, voices, plain, exported, result))
+        write_atomic(out / "report.html", render_report(review, evidence, voices, plain, exported, result, cards))
         result.written.append(out / "report.html")
     return result
 
@@ -300,6 +302,7 @@ class _Environment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
     # auto_reload off: the templates are the package's, and an included one (each quote's) is
     # otherwise checked on disk every time
@@ -313,16 +316,17 @@ def _environment() -> jinja2.Environment:
 
 def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None,
                   figures: dict | None = None, exported: set[str] = frozenset(),
-                  result: BuildResult | None = None) -> str:
+                  result: BuildResult | None = None, evidence_html: str | None = None) -> str:
     """The self-contained HTML report (plotly.js inside, once); all text from inputs is escaped.
 
     `figures` are review_figures' (Figures or their `plain_figure`s). `exported` names the files
-    in outputs/figures/ that the report may link to.
+    in outputs/figures/ that the report may link to. `evidence_html` is `evidence_section`'s,
+    if already made.
     """
     template = _environment().get_template("report.html.j2")
     voices = review_voices(review) if voices is None else voices
     figures = review_figures(review, evidence, voices) if figures is None else figures
-    cards = _cards(review, evidence, voices)
+    evidence_html = evidence_section(review, evidence, voices) if evidence_html is None else evidence_html
     lists = {c: [r for r in evidence.to_dict("records") if r["classification"] == c] for c in CLASSIFICATIONS}
     problems = review.problems_frame()
     return template.render(
@@ -335,7 +339,7 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         drifted=[r for r in evidence.to_dict("records") if r["decision_status"] == "drifted"],
         overriding=[r for r in evidence.to_dict("records") if r["decision_status"] == "overrides"],
         method=markupsafe.Markup(_method_html()),
-        groups=_grouped(cards),
+        evidence_section=markupsafe.Markup(evidence_html),
         fragile_count=int(evidence["fragile"].sum()),
         problems=problems.head(PROBLEMS_IN_REPORT).astype(object).where(problems.notna(), None).to_dict("records"),
         problems_total=len(problems),
@@ -343,7 +347,6 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
                     review.sources.sort_values(["authors", "year", "title"])[["citekey", "reference_html"]]
                     .itertuples(index=False)],
         **CARD_WORDS,
-        report_href="",
         open_items_per_competency=OPEN_ITEMS_PER_COMPETENCY,
         plotly_js=markupsafe.Markup(get_plotlyjs()),
         agreement=_agreement_summary(result),
@@ -353,6 +356,14 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
                   "files": [f"{name}.{kind}" for kind in ("html", "png", "svg") if f"{name}.{kind}" in exported]}
                  for name, fig in figures.items()],
     )
+
+
+def evidence_section(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> str:
+    """The report's evidence per competency: how to read a card, then a card per competency,
+    grouped by classification (the bulk of the report, made on its own so a build can make
+    it while the outputs about the sources are still being written)."""
+    groups = _grouped(_cards(review, evidence, voices))
+    return _environment().get_template("_evidence.html.j2").render(groups=groups, report_href="", **CARD_WORDS)
 
 
 CARD_WORDS = {
