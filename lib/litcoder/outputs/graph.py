@@ -20,15 +20,18 @@ import itertools
 import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-import networkx as nx
 import pandas as pd
 from lxml import etree
 
 from ..analysis.evidence import source_framings
 from ..files import write_atomic
 from ..inputs.codebook import FRAMINGS
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 CATEGORIES = ("leadership", "management")
 
@@ -38,7 +41,7 @@ def review_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = N
 
     `voices` is `source_framings(review.counted_codings)`, if already computed.
     """
-    graph = nx.DiGraph(name="litcoder review")
+    graph = _networkx().DiGraph(name="litcoder review")
     for s in review.sources.itertuples(index=False):
         attributes = {"kind": "source", "label": s.author_year, "citekey": s.citekey, "title": s.title,
                       "entry_type": s.entry_type}
@@ -117,7 +120,7 @@ def graphml(graph: nx.Graph) -> bytes:
         return _graphml(graph)
     except _NotPlain:
         data = io.BytesIO()
-        nx.write_graphml(graph, data)
+        _networkx().write_graphml(graph, data)
         return data.getvalue()
 
 
@@ -127,7 +130,7 @@ def gexf(graph: nx.Graph) -> bytes:
         return _gexf(graph)
     except _NotPlain:
         data = io.BytesIO()
-        nx.write_gexf(graph, data)
+        _networkx().write_gexf(graph, data)
         return data.getvalue()
 
 
@@ -214,7 +217,7 @@ def _gexf(graph: nx.Graph) -> bytes:
                 'xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" '
                 'version="1.2">\n',
                 f'  <meta lastmodifieddate="{time.strftime("%Y-%m-%d")}">\n',
-                f"    <creator>{ElementTree._escape_cdata(f'NetworkX {nx.__version__}')}</creator>\n",
+                f"    <creator>{ElementTree._escape_cdata(f'NetworkX {_networkx().__version__}')}</creator>\n",
                 "  </meta>\n",
                 f'  <graph defaultedgetype="{"directed" if graph.is_directed() else "undirected"}" mode="static" '
                 f'name="{attribute(graph.graph.get("name", ""))}">\n']
@@ -228,6 +231,14 @@ def _gexf(graph: nx.Graph) -> bytes:
         document.append(f"    <{tag}>\n{''.join(elements)}    </{tag}>\n" if elements else f"    <{tag} />\n")
     document.append("  </graph>\n</gexf>\n")
     return "".join(document).encode("utf-8", "xmlcharrefreplace")
+
+
+def _networkx():
+    """networkx, imported when first needed (a fifth of a second): a build makes its graph in
+    its second process, which alone then waits for it."""
+    import networkx
+
+    return networkx
 
 
 def _check_graph(graph: nx.Graph) -> None:

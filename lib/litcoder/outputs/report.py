@@ -118,11 +118,11 @@ def _build(review: Review, step, images: bool) -> BuildResult:
         result.written += written
         result.notices += [notice] if notice else []
         step(STEPS[5])
-        cards = evidence_section(review, evidence, voices)
+        cards, shown = evidence_section(review, evidence, voices), report_figures(plain, {p.name for p in written})
         result.disagreements, about = about_sources.result()
         result.written += about
-        exported = {p.name for p in written}
-        write_atomic(out / "report.html", render_report(review, evidence, voices, plain, exported, result, cards))
+        write_atomic(out / "report.html", render_report(review, evidence, voices, result=result, evidence_html=cards,
+                                                        figure_parts=shown))
         result.written.append(out / "report.html")
     return result
 
@@ -316,16 +316,19 @@ def _environment() -> jinja2.Environment:
 
 def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None,
                   figures: dict | None = None, exported: set[str] = frozenset(),
-                  result: BuildResult | None = None, evidence_html: str | None = None) -> str:
+                  result: BuildResult | None = None, evidence_html: str | None = None,
+                  figure_parts: list[dict] | None = None) -> str:
     """The self-contained HTML report (plotly.js inside, once); all text from inputs is escaped.
 
     `figures` are review_figures' (Figures or their `plain_figure`s). `exported` names the files
-    in outputs/figures/ that the report may link to. `evidence_html` is `evidence_section`'s,
-    if already made.
+    in outputs/figures/ that the report may link to. `evidence_html` and `figure_parts` are
+    `evidence_section`'s and `report_figures`', if already made.
     """
     template = _environment().get_template("report.html.j2")
     voices = review_voices(review) if voices is None else voices
-    figures = review_figures(review, evidence, voices) if figures is None else figures
+    if figure_parts is None:
+        figures = review_figures(review, evidence, voices) if figures is None else figures
+        figure_parts = report_figures(figures, exported)
     evidence_html = evidence_section(review, evidence, voices) if evidence_html is None else evidence_html
     lists = {c: [r for r in evidence.to_dict("records") if r["classification"] == c] for c in CLASSIFICATIONS}
     problems = review.problems_frame()
@@ -351,11 +354,16 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         plotly_js=markupsafe.Markup(get_plotlyjs()),
         agreement=_agreement_summary(result),
         disagreements=_disagreement_lists(result),
-        figures=[{"name": name, "title": TITLES[name],
-                  "html": markupsafe.Markup(figure_html(fig, name, whole_page=False)),
-                  "files": [f"{name}.{kind}" for kind in ("html", "png", "svg") if f"{name}.{kind}" in exported]}
-                 for name, fig in figures.items()],
+        figures=figure_parts,
     )
+
+
+def report_figures(figures: dict, exported: set[str] = frozenset()) -> list[dict]:
+    """Each figure as the report shows it: its title, its HTML (`figure_html`) and the files
+    of it in outputs/figures/ (of those `exported`) that the report links to."""
+    return [{"name": name, "title": TITLES[name], "html": markupsafe.Markup(figure_html(fig, name, whole_page=False)),
+             "files": [f"{name}.{kind}" for kind in ("html", "png", "svg") if f"{name}.{kind}" in exported]}
+            for name, fig in figures.items()]
 
 
 def evidence_section(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> str:
