@@ -180,6 +180,21 @@ def test_csl_bce_year_is_kept_negative():
     assert frame["year"].tolist() == [-375, -2012, -500, 1990]  # Int64 keeps the sign
 
 
+def test_csl_bce_year_is_cited_as_apa_writes_it():
+    rows, _, _ = load("csl-bce-years.json")
+    frame = sources_frame(rows)
+    assert frame["author_year"].tolist()[:2] == ["Plato, 375 B.C.E.", "Ptahhotep, 2012 B.C.E."]
+    assert frame["reference"].tolist()[0].startswith("Plato. (375 B.C.E.). The Republic")
+
+
+def test_ris_double_hyphen_is_a_dash_in_pages_only(tmp_path):
+    path = tmp_path / "dashes.ris"
+    path.write_text("TY  - JOUR\nTI  - Leading -- and managing\nAU  - Kotter, John P.\nPY  - 1990\n"
+                    "SP  - 103--111\nER  - \n", encoding="utf-8")
+    rows, log, _ = read_ris(path, path.name)
+    assert rows[0]["title"] == "Leading -- and managing" and rows[0]["pages"] == "103–111"
+
+
 def test_csl_bce_year_makes_a_key_with_its_sign(tmp_path):
     path = tmp_path / "bce.json"
     path.write_text('[{"title": "The Republic", "author": [{"literal": "Plato"}], "issued": "-375"}]')

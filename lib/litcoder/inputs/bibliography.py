@@ -560,10 +560,22 @@ def author_label(people: list[Person], title: str) -> str:
     return f"{people[0].sort_name} et al."
 
 
+def apa_year(year) -> str:
+    """A year as APA 7 writes it in a citation: 'n.d.' for none, B.C.E. for one before the
+    common era (a CSL JSON year may be negative).
+
+    >>> apa_year(1990), apa_year(-375), apa_year(None)
+    ('1990', '375 B.C.E.', 'n.d.')
+    """
+    if year is None or pd.isna(year):
+        return "n.d."
+    return f"{-int(year)} B.C.E." if int(year) < 0 else str(int(year))
+
+
 def disambiguate_years(frame: pd.DataFrame) -> pd.Series:
     """'Kotter, 1990' — with 1990a, 1990b where one author label has two works in one year."""
     authors, titles = frame["_author"].tolist(), frame["title"].tolist()
-    years = ["n.d." if y is None or pd.isna(y) else str(int(y)) for y in frame["year"].tolist()]
+    years = [apa_year(y) for y in frame["year"].tolist()]
     labels = [f"{a}, {y}" for a, y in zip(authors, years)]
     shared: dict[str, list[int]] = {}
     for i, label in enumerate(labels):
@@ -588,7 +600,7 @@ def apa_reference(source: dict, italic=lambda s: s) -> str:
         authors = ""
     if authors and not authors.endswith("."):
         authors += "."
-    date = "n.d." if source.get("year") is None or pd.isna(source["year"]) else str(int(source["year"]))
+    date = apa_year(source.get("year"))
     if (source.get("month") is not None and pd.notna(source["month"])
             and source.get("entry_type") in ("misc", "online", "electronic", "webpage")):
         date += ", " + MONTHS[int(source["month"]) - 1].capitalize()
@@ -1127,7 +1139,7 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
         "container": next((shown[k] for k in CONTAINER_FIELDS if shown.get(k)), ""),
         "volume": values.get("volume", ""),
         "number": values.get("number", "") or values.get("issue", ""),
-        "pages": latex_to_text(values.get("pages", "")) if decode else _plain_text(values.get("pages", "")),
+        "pages": latex_to_text(values.get("pages", "")) if decode else _plain_text(values.get("pages", ""), True),
         "publisher": shown.get("publisher", ""),
         "edition": shown.get("edition", ""),
         "doi": doi,
@@ -1136,9 +1148,11 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
     }
 
 
-def _plain_text(value: str) -> str:
-    """Text that is not LaTeX, on one line; a page range's '--' (as litcoder writes ranges) as a dash."""
-    return " ".join(value.split()).replace("--", "–")
+def _plain_text(value: str, pages: bool = False) -> str:
+    """Text that is not LaTeX, on one line, as written; a page range's '--' (as litcoder
+    writes ranges) as a dash, in `pages` only: a title's '--' is the author's own."""
+    text = " ".join(value.split())
+    return text.replace("--", "–") if pages else text
 
 
 def _check_citekey(citekey: str, line: int, log: ProblemLog) -> None:
