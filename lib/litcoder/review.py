@@ -54,16 +54,11 @@ def read_sources(root: Path, files: list[str], distinct: list[list[str]] = ()):
     @string macros of a BibTeX file are seen by the BibTeX files after it, in the listed order,
     as BibTeX sees those of `\\bibliography{defs,papers}`.
     """
-    from .inputs.bibliography import read_bibtex_rows  # here, so the file's imports stay as they are
-
     rows, logs, reports, taken = [], [], [], set()
     first: dict[str, dict] = {}
     strings: dict[str, str] = {}  # the @string macros of the BibTeX files read so far
     for name in files:
-        if Path(name).suffix.lower() in (".bib", ".bibtex"):
-            file_rows, log, report = read_bibtex_rows(root / name, name, strings=strings)
-        else:
-            file_rows, log, report = read_references(root / name, name, taken=set(taken))
+        file_rows, log, report = read_references(root / name, name, taken=set(taken), strings=strings)
         logs.append(log)
         reports.append(report)
         for row in file_rows:

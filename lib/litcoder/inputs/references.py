@@ -1280,17 +1280,18 @@ def _csl_text_date(values: dict, text: str) -> int | None:
 
 # ---------------------------------------------------------------- any file
 
-def read_references(path: Path, name: str, *,
-                    taken: set[str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
+def read_references(path: Path, name: str, *, taken: set[str] | None = None,
+                    strings: dict[str, str] | None = None) -> tuple[list[dict], ProblemLog, ImportReport]:
     """Source rows from a reference file of any kind litcoder reads, chosen by its suffix.
 
     .bib and .bibtex: BibTeX (`bibliography.read_bibtex_rows`, its rows as `_source_row`
-    makes them); .ris and .txt: RIS (or PubMed/MEDLINE, when that is what the file holds);
-    .nbib: PubMed/MEDLINE; .json: CSL-JSON. Any other suffix is an error.
+    makes them; `strings`, the @string macros of the BibTeX files read before it, gains its
+    own); .ris and .txt: RIS (or PubMed/MEDLINE, when that is what the file holds); .nbib:
+    PubMed/MEDLINE; .json: CSL-JSON. Any other suffix is an error.
     """
     suffix = path.suffix.lower()
     if suffix in (".bib", ".bibtex"):
-        rows, log, report = read_bibtex_rows(path, name)
+        rows, log, report = read_bibtex_rows(path, name, strings=strings)
         if taken is not None:
             taken.update(row["citekey"] for row in rows)
         return rows, log, report
