@@ -15,14 +15,13 @@ listed with its file and line.
 from __future__ import annotations
 
 import copy
-import gc
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from .alongside import no_collection
 from .inputs.bibliography import closest, sources_frame
 from .inputs.codebook import read_codebook
 from .inputs.codings import read_codings
@@ -113,20 +112,6 @@ class _Guard:
             return nothing()
 
 
-@contextmanager
-def _no_collection():
-    """Python's cycle collector paused: loading makes a row object per coding and passage, few
-    of them in cycles, and each collection would walk all of them again (a fifth of a large
-    review's load)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
-
 class NotAReview(Exception):
     """The folder is not a review project (it has neither references.bib nor corpus/)."""
 
@@ -156,7 +141,7 @@ class Review:
         if not (root / BIBLIOGRAPHY).exists() and not (root / "corpus").is_dir():
             raise NotAReview(f"{root} is not a review: it has neither {BIBLIOGRAPHY} nor corpus/ "
                              "(run `litcoder init` to make one)")
-        with _no_collection():
+        with no_collection():
             return cls._read(root)
 
     @classmethod

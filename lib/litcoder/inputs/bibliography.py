@@ -23,11 +23,9 @@ import bisect
 import codecs
 import difflib
 import functools
-import gc
 import html
 import logging
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +33,7 @@ import bibtexparser
 import pandas as pd
 from bibtexparser import model
 
+from ..alongside import no_collection
 from ..files import bom_encoding, looks_like_utf16, read_text
 from ..layout import NAME_LIMIT, SOURCES, file_name_problem
 from ..problems import ProblemLog
@@ -687,22 +686,8 @@ def read_bibtex_rows(path: Path, name: str, strings: dict[str, str] | None = Non
     as BibTeX sees those of `\\bibliography{defs,papers}`; this file's own are added to it, so
     the caller passes the same dict on to the next file.
     """
-    with _no_collection():
+    with no_collection():
         return _read_bibtex_rows(path, name, strings)
-
-
-@contextmanager
-def _no_collection():
-    """Python's cycle collector paused while a file is read: its blocks, fields and rows are many
-    objects and none in cycles, and each collection would walk them all again (a fifth of the
-    read of a large bibliography). As Review.load does for the whole review."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _read_bibtex_rows(path: Path, name: str, strings: dict[str, str] | None,
