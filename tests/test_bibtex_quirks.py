@@ -124,6 +124,21 @@ def test_latex_title_made_only_of_a_macro_has_a_title():
     assert not [p for p in log if "no title" in p.message]
 
 
+def test_latex_biblatex_hyphen_joins_its_words():
+    rows = by_key(load("latex-in-titles.bib")[0])
+    assert rows["Hyphen2014Methods"]["title"] == "A Methodology-Independent Account of Managing"
+
+
+def test_latex_writers_own_math_macro_keeps_its_name_and_subscripts_read_alike():
+    rows = by_key(load("latex-in-titles.bib")[0])
+    assert rows["Macro2016Spaces"]["title"] == "Curves in PP^4 and the Moduli Space M_0,n"
+
+
+def test_latex_cprime_in_a_transliterated_name_is_kept():
+    rows = by_key(load("latex-in-titles.bib")[0])
+    assert rows["Prime1980Bounds"]["authors"].startswith("Cirelʹson, B.")
+
+
 # ------------------------------------------------------------------ crossref and xdata
 
 

@@ -68,7 +68,8 @@ _WORD_SYMBOLS = {
     "th": "þ", "TH": "Þ", "dh": "ð", "DH": "Ð", "dj": "đ", "DJ": "Đ", "ng": "ŋ", "NG": "Ŋ", "textordfeminine": "ª",
     "textordmasculine": "º", "textpm": "±", "texttimes": "×", "textdiv": "÷", "textminus": "−",
     "quad": " ", "qquad": " ", "enspace": " ", "thinspace": " ", "space": " ", "newline": " ", "par": " ",
-    "linebreak": " ", "break": " ", "nobreakspace": NBSP,
+    "linebreak": " ", "break": " ", "nobreakspace": NBSP, "hyphen": "-", "nbhyphen": "-", "cprime": "ʹ",
+    "cdprime": "ʺ",
     # math: Greek letters, operators and relations
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ϵ", "varepsilon": "ε", "zeta": "ζ",
     "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν",
@@ -87,14 +88,22 @@ _WORD_SYMBOLS = {
     "hbar": "ℏ", "aleph": "ℵ", "Re": "ℜ", "Im": "ℑ", "deg": "deg", "log": "log", "ln": "ln", "exp": "exp",
     "sin": "sin", "cos": "cos", "tan": "tan", "max": "max", "min": "min", "lim": "lim", "sup": "sup", "inf": "inf",
     "det": "det", "dim": "dim", "ker": "ker", "arg": "arg", "gcd": "gcd", "Pr": "Pr", "bmod": "mod", "mod": "mod",
-    "colon": ":", "lbrace": "{", "rbrace": "}", "{": "{", "}": "}",
+    "colon": ":", "lbrace": "{", "rbrace": "}", "{": "{", "}": "}", "sb": "_", "sp": "^",
 }
 """Commands that print one symbol or word (text and math alike)."""
 
 _DROPPED = {"hspace": 1, "vspace": 1, "label": 1, "index": 1, "noopsort": 1, "sortnoop": 1, "SortNoop": 1,
             "begin": 1, "end": 1, "footnote": 1, "thanks": 1, "pagenumbering": 1, "bibinfo": 1,
-            "href": 1, "mathrm": 0, "setlength": 2, "addtolength": 2, "vskip": 0, "hskip": 0, "ensuremath": 0}
+            "href": 1, "mathrm": 0, "setlength": 2, "addtolength": 2, "vskip": 0, "hskip": 0, "ensuremath": 0,
+            # math's accents and alphabets: their argument, braced or one letter, is the text
+            "overline": 0, "underline": 0, "bar": 0, "hat": 0, "widehat": 0, "tilde": 0, "widetilde": 0,
+            "vec": 0, "dot": 0, "ddot": 0, "check": 0, "breve": 0, "acute": 0, "grave": 0, "mathbf": 0,
+            "mathcal": 0, "mathbb": 0, "mathfrak": 0, "mathsf": 0, "mathit": 0, "mathtt": 0, "mathscr": 0,
+            "boldsymbol": 0, "bm": 0, "operatorname": 0, "left": 0, "right": 0, "big": 0, "Big": 0}
 """Commands whose first n arguments print nothing (`\\href{url}{text}` prints its text only)."""
+
+_JOINING = {"hyphen", "nbhyphen", "cprime", "cdprime", "sb", "sp"}
+"""Symbols that join what is on either side: the space after the command is TeX's, not a word break."""
 
 _VERBATIM = {"url", "nolinkurl", "path", "doi"}
 """Commands whose argument is printed as written: a URL's `~`, `%`, `--` and `_` are its own."""
@@ -173,10 +182,17 @@ def _commands(value: str) -> str:
                 position = _past_groups(value, position, _DROPPED[word])
             elif word in LOGOS or word in _WORD_SYMBOLS:
                 out.append(LOGOS.get(word) or _WORD_SYMBOLS[word])
-                if match.group(2):
+                if match.group(2) and word not in _JOINING:
                     out.append(" ")  # '\TeX and' was meant as two words, though TeX would join them
+            elif _in_math(value, match.start()) and value[position:position + 1] != "{":
+                out.append(word)  # a writer's own symbol ($\PP^4$): its name, rather than nothing
         else:
             out.append(_SYMBOLS.get(symbol, ""))
+
+
+def _in_math(value: str, position: int) -> bool:
+    """Whether `position` is between dollar signs (an escaped one is a dollar, not math)."""
+    return (value.count("$", 0, position) - value.count("\\$", 0, position)) % 2 == 1
 
 
 def _past_groups(value: str, position: int, groups: int) -> int:
