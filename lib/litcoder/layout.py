@@ -43,6 +43,8 @@ def file_name_problem(name: str) -> str | None:
     True
     >>> file_name_problem("../../escape")
     "it holds '/', which no file name may hold"
+    >>> file_name_problem("DBLP:Smith20")
+    "it holds ':', which a file name on Windows may not hold"
     >>> file_name_problem("CON")
     "'CON' names a device on Windows"
     """
@@ -53,7 +55,8 @@ def file_name_problem(name: str) -> str | None:
     bad = sorted({c for c in name if c in _NOT_IN_NAMES or ord(c) < 32 or ord(c) == 127})
     if bad:
         shown = ", ".join(repr(c)[1:-1] if c.isprintable() else f"U+{ord(c):04X}" for c in bad)
-        return f"it holds '{shown}', which no file name may hold"
+        rule = "no file name may hold" if {"/", "\x00"} & set(bad) else "a file name on Windows may not hold"
+        return f"it holds '{shown}', which {rule}"
     if name.startswith("."):
         return "it starts with '.', which hides a file"
     if name[-1] in ". ":
