@@ -200,7 +200,7 @@ def test_crossref_chain_past_the_limit_is_a_warning_not_a_crash(tmp_path):
     assert all("more than" in p.message for p in chained)
 
 
-def test_xdata_fields_are_shared_and_xdata_entries_are_not_sources():
+def test_xdata_fields_are_shared_and_xdata_and_set_entries_are_not_sources():
     sources, log, report = load("xdata-inheritance.bib")
     rows = by_key(sources)
     assert sorted(rows) == ["Override2020Book", "Shared2019Book"]

@@ -54,7 +54,7 @@ SOURCE_COLUMNS = ["citekey", "entry_type", "author_year", "authors", "title", "y
                   "reference", "file", "line"]
 
 _OPENING = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*([{(])[ \t]*([^,\s{}()=]*)", re.MULTILINE)
-_NOT_ENTRIES = {"string", "preamble", "comment", "xdata"}  # @xdata holds fields for entries to share
+_NOT_ENTRIES = {"string", "preamble", "comment", "xdata", "set"}  # @xdata holds fields to share; @set groups entries
 ENTRY_TYPES = {
     "article", "book", "booklet", "inbook", "incollection", "inproceedings", "conference", "manual",
     "mastersthesis", "phdthesis", "thesis", "misc", "online", "electronic", "www", "webpage", "report",
@@ -1006,7 +1006,8 @@ _TITLE_OF_PERIODICAL = {"title": "journaltitle", "subtitle": "journalsubtitle", 
 
 def _inherited(valued: list[tuple[model.Entry, dict[str, str]]], log: ProblemLog,
                ) -> list[tuple[model.Entry, dict[str, str]]]:
-    """The entries (not @xdata) with the fields they take from @xdata entries and crossref parents.
+    """The entries (not @xdata nor biblatex's @set, which only groups entries) with the fields
+    they take from @xdata entries and crossref parents.
 
     As biber does it: an entry's own fields win; `xdata = {a, b}` gives it every field of those
     @xdata entries it lacks; a `crossref` parent then gives it what it still lacks, its title
@@ -1017,7 +1018,7 @@ def _inherited(valued: list[tuple[model.Entry, dict[str, str]]], log: ProblemLog
     done: dict[str, dict[str, str]] = {}
     for entry, _ in valued:
         _resolve_entry(entry.key.lower(), by_key, done, set(), log)
-    return [(entry, done[entry.key.lower()]) for entry, _ in valued if entry.entry_type.lower() != "xdata"]
+    return [(entry, done[entry.key.lower()]) for entry, _ in valued if entry.entry_type.lower() not in ("xdata", "set")]
 
 
 def _resolve_entry(key: str, by_key: dict, done: dict, open_keys: set[str], log: ProblemLog) -> dict[str, str]:
