@@ -248,6 +248,13 @@ def test_names_braced_accented_first_letter_and_tilde_accents(position, family, 
     assert (person.family, person.given, person.von) == (family, given, "")
 
 
+def test_names_separated_by_commas_are_warned():
+    sources, log, _ = load("names-braces-accents.bib")
+    warned = [p for p in log if p.kind == "bib-names"]
+    assert [(p.severity, p.message.split(":")[0]) for p in warned] == [("warning", "Commas1972Seminar")]
+    assert "'and'" in warned[0].action and "read as 1 person" in warned[0].message
+
+
 def test_names_von_particles_and_a_relaxed_brace():
     sources, _, _ = load("names-braces-accents.bib")
     people = by_key(sources)["Von2019Names"]["_people"]

@@ -1094,6 +1094,11 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
     for field_name in ("author", "editor"):
         if values.get(field_name):
             people = split_names(values[field_name], decode)
+            if decode and _commas_for_and(values[field_name]):
+                log.warning(line, f"{who}: the {field_name}s seem separated by commas, so they are read as "
+                            f"{len(people)} {'person' if len(people) == 1 else 'people'}",
+                            "separate people with 'and': {Artin, Michael and Grothendieck, Alexander}",
+                            "bib-names")
             break
     readable = latex_to_text if decode else _plain_text
     shown = {k: readable(values[k]) for k in SHOWN_FIELDS if values.get(k)}
@@ -1139,6 +1144,32 @@ def _plain_text(value: str, pages: bool = False) -> str:
     writes ranges) as a dash, in `pages` only: a title's '--' is the author's own."""
     text = " ".join(value.split())
     return text.replace("--", "–") if pages else text
+
+
+_TOP_LEVEL_BRACES = re.compile(r"\{[^{}]*\}")
+_NAME_SUFFIX = re.compile(r"(?i)(jr|sr|[ivx]+)\.?")
+_INITIAL = re.compile(r"[A-Z]\.(-?[A-Z]\.)*")
+
+
+def _commas_for_and(names: str) -> bool:
+    """Whether a BibTeX name list separates people with commas rather than 'and', a common
+    slip ('M. Artin, A. Grothendieck, J. L. Verdier'): no 'and', and more commas than one
+    name can hold ('von Last, Jr, First'), or a second comma not after a suffix, or one comma
+    after a name written with its initials first."""
+    bare = names
+    while "{" in bare:  # what braces protect is not looked at
+        shorter = _TOP_LEVEL_BRACES.sub("", bare)
+        if shorter == bare:
+            break
+        bare = shorter
+    if re.search(r"\band\b", bare, re.IGNORECASE):
+        return False
+    parts = [part.split() for part in bare.split(",")]
+    if len(parts) > 3:
+        return True
+    if len(parts) == 3:
+        return not _NAME_SUFFIX.fullmatch(" ".join(parts[1]))
+    return len(parts) == 2 and len(parts[0]) > 1 and bool(_INITIAL.fullmatch(parts[0][0])) and len(parts[1]) > 1
 
 
 def _check_citekey(citekey: str, line: int, log: ProblemLog) -> None:
