@@ -694,12 +694,9 @@ def _read_bibtex_rows(path: Path, name: str, strings: dict[str, str] | None,
                       ) -> tuple[list[dict], ProblemLog, ImportReport]:
     log = ProblemLog(name)
     report = ImportReport(name)
-    if not path.exists():
-        log.error(None, "the bibliography is missing", f"create {name} (export it from Zotero as BibTeX)",
-                  "bib-missing")
-        return [], log, report
-    text = read_input(path, log)
-    if text is None or utf16_problem(text, log):
+    text = reference_text(path, log, "the bibliography is missing",
+                          f"create {name} (export it from Zotero as BibTeX)", "bib-missing")
+    if text is None:
         return [], log, report
     lines = _Lines(text)  # blanking keeps every line where it was
     text = _without_comments(text, lines, log)
@@ -785,6 +782,17 @@ def declared_encoding(head: bytes) -> str | None:
         return codecs.lookup(name).name
     except LookupError:
         return name
+
+
+def reference_text(path: Path, log: ProblemLog, missing: str, action: str, kind: str) -> str | None:
+    """The text of a reference file of any kind, or None when there is none to read: the file
+    is missing (`missing`, `action` and `kind` say so), unreadable or UTF-16 (read_input,
+    utf16_problem say so)."""
+    if not path.exists():
+        log.error(None, missing, action, kind)
+        return None
+    text = read_input(path, log)
+    return None if text is None or utf16_problem(text, log) else text
 
 
 def read_input(path: Path, log: ProblemLog) -> str | None:

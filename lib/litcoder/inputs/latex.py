@@ -164,13 +164,15 @@ def _marks(text: str) -> str:
 def _commands(value: str) -> str:
     """The text of a value with commands in it: one pass over its commands, braces and dollars."""
     out: list[str] = []
-    position = 0
+    position, dollars = 0, 0  # dollars met in the text so far: an odd count is math
     while True:
         match = _TOKEN.search(value, position)
         if match is None:
             out.append(_marks(value[position:].translate(_UNPRINTED)))
             return "".join(out)
-        out.append(_marks(value[position:match.start()].translate(_UNPRINTED)))
+        between = value[position:match.start()]
+        dollars += between.count("$")
+        out.append(_marks(between.translate(_UNPRINTED)))
         position = match.end()
         word, symbol = match.group(1), match.group(3)
         if word is not None:
@@ -184,15 +186,10 @@ def _commands(value: str) -> str:
                 out.append(LOGOS.get(word) or _WORD_SYMBOLS[word])
                 if match.group(2) and word not in _JOINING:
                     out.append(" ")  # '\TeX and' was meant as two words, though TeX would join them
-            elif _in_math(value, match.start()) and value[position:position + 1] != "{":
+            elif dollars % 2 and value[position:position + 1] != "{":
                 out.append(word)  # a writer's own symbol ($\PP^4$): its name, rather than nothing
         else:
             out.append(_SYMBOLS.get(symbol, ""))
-
-
-def _in_math(value: str, position: int) -> bool:
-    """Whether `position` is between dollar signs (an escaped one is a dollar, not math)."""
-    return (value.count("$", 0, position) - value.count("\\$", 0, position)) % 2 == 1
 
 
 def _past_groups(value: str, position: int, groups: int) -> int:

@@ -76,8 +76,7 @@ from .bibliography import (
     author_label,
     month_number,
     read_bibtex_rows,
-    read_input,
-    utf16_problem,
+    reference_text,
 )
 
 __all__ = [
@@ -554,11 +553,9 @@ def read_ris(path: Path, name: str, *,
     """
     log = ProblemLog(name)
     report = ImportReport(name)
-    if not path.exists():
-        log.error(None, "the RIS file is missing", f"export the references again as RIS to {name}", "ris-missing")
-        return [], log, report
-    text = read_input(path, log)
-    if text is None or utf16_problem(text, log):
+    text = reference_text(path, log, "the RIS file is missing", f"export the references again as RIS to {name}",
+                          "ris-missing")
+    if text is None:
         return [], log, report
     text = text.lstrip("\ufeff")
     if _MEDLINE_START.search(text) and not _RIS_START.search(text):
@@ -928,12 +925,9 @@ def read_medline(path: Path, name: str, *,
     """
     log = ProblemLog(name)
     report = ImportReport(name)
-    if not path.exists():
-        log.error(None, "the PubMed/MEDLINE file is missing", f"export the records again from PubMed to {name}",
-                  "medline-missing")
-        return [], log, report
-    text = read_input(path, log)
-    if text is None or utf16_problem(text, log):
+    text = reference_text(path, log, "the PubMed/MEDLINE file is missing",
+                          f"export the records again from PubMed to {name}", "medline-missing")
+    if text is None:
         return [], log, report
     return _read_medline_text(text.lstrip("\ufeff"), name, log, report, taken), log, report
 
@@ -1077,12 +1071,9 @@ def read_csl_json(path: Path, name: str, *,
     """
     log = ProblemLog(name)
     report = ImportReport(name)
-    if not path.exists():
-        log.error(None, "the CSL-JSON file is missing", f"export the references again as CSL JSON to {name}",
-                  "csl-missing")
-        return [], log, report
-    text = read_input(path, log)
-    if text is None or utf16_problem(text, log):
+    text = reference_text(path, log, "the CSL-JSON file is missing",
+                          f"export the references again as CSL JSON to {name}", "csl-missing")
+    if text is None:
         return [], log, report
     text = text.lstrip("\ufeff")
     if not text.strip():

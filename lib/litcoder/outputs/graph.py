@@ -116,21 +116,22 @@ class _NotPlain(Exception):
 
 def graphml(graph: nx.Graph) -> bytes:
     """The graph as GraphML: what nx.write_graphml writes."""
-    try:
-        return _graphml(graph)
-    except _NotPlain:
-        data = io.BytesIO()
-        _networkx().write_graphml(graph, data)
-        return data.getvalue()
+    return _written(graph, _graphml, "write_graphml")
 
 
 def gexf(graph: nx.Graph) -> bytes:
     """The graph as GEXF 1.2: what nx.write_gexf writes (dated today, as it is)."""
+    return _written(graph, _gexf, "write_gexf")
+
+
+def _written(graph: nx.Graph, as_text, writer: str) -> bytes:
+    """The graph written as text by `as_text`, or by networkx's `writer` where the text
+    writer does not write it as networkx would."""
     try:
-        return _gexf(graph)
+        return as_text(graph)
     except _NotPlain:
         data = io.BytesIO()
-        _networkx().write_gexf(graph, data)
+        getattr(_networkx(), writer)(graph, data)
         return data.getvalue()
 
 
