@@ -109,7 +109,7 @@ def test_an_older_file_gains_the_anchor_columns_once(tmp_path):
     CoderFile(path).append(CODING)
     rows = read(path)
     assert list(rows[0]) == ["id", "citekey", "passage", "quote", "competency", "framing", "memo", "coded_at",
-                             "start", "end", "prefix", "suffix", "page"]
+                             "edited_at", "start", "end", "prefix", "suffix", "page"]
     assert rows[0]["id"] == "x1" and rows[1]["competency"] == "budgeting"
 
 

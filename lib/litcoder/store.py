@@ -24,6 +24,9 @@
   moved to `<coder>.csv.torn` and the user is told, never silently dropped.
 - Temp files are named `.<coder>.csv.<random>.tmp`; one left behind by a killed writer is
   removed by the next write (git should ignore `.*.tmp`).
+- An edit leaves a trace: it sets the coding's `edited_at`, and every edit, removal and
+  restore first appends the coding as it was to `history/<coder>.csv` beside the coder's
+  file (append-only: `change, changed_at`, then the coding's columns).
 
     >>> folder = Path(tempfile.mkdtemp())
     >>> store = CoderFile(folder / "coder-a.csv")
@@ -33,6 +36,8 @@
     'both'
     >>> [row["competency"] for row in store.rows()]
     ['budgeting']
+    >>> [(row["change"], row["framing"]) for row in store.history.rows()]
+    [('edited', 'management')]
 """
 
 from __future__ import annotations
@@ -72,9 +77,17 @@ from .files import (
     split_lines,
 )
 
-COLUMNS = ["id", "citekey", "passage", "quote", "competency", "framing", "memo", "coded_at",
+COLUMNS = ["id", "citekey", "passage", "quote", "competency", "framing", "memo", "coded_at", "edited_at",
            "start", "end", "prefix", "suffix", "page"]
-"""The columns litcoder writes, in this order; a file may hold its columns in any order."""
+"""The columns litcoder writes, in this order; a file may hold its columns in any order (a file
+without some of them gains them, empty, at its next save)."""
+
+HISTORY = "history"
+"""The folder beside the coders' files that holds each coder's history (`history/<coder>.csv`)."""
+
+HISTORY_COLUMNS = ["change", "changed_at", *COLUMNS]
+"""A history row: what was done (edited, removed, restored; reanchored by `litcoder reanchor`),
+when, and the coding's values as they were before (for a restore: the values put back)."""
 
 LOCK_TIMEOUT = 30
 """Seconds a write waits for another writer of the same file before giving up with a message."""
@@ -105,6 +118,10 @@ class DuplicateId(CoderFileError):
 
 class ChangedMeanwhile(CoderFileError):
     """The row changed since it was read (another window, or a hand edit): the change would undo that."""
+
+
+class AlreadyPresent(CoderFileError):
+    """A coding to restore whose id the file already holds: restoring it would make two."""
 
 
 class ReadOnlyFile(CoderFileError):
@@ -189,6 +206,9 @@ class CsvFile:
 
     noun = "change"
     """What a failed write did not save, in messages."""
+
+    stamp: str | None = None
+    """A column set to the time of each change of a row by `update`/`update_many` (if the file has it)."""
 
     def __init__(self, path: Path, columns: list[str] | None = None, key: str | None = None):
         self.path = Path(path)
@@ -396,14 +416,28 @@ class CsvFile:
             row = self._one_row(snapshot, key)
             self._check_unchanged(snapshot.header, row, expected)
             header = snapshot.header
-            cells = list(row.cells)
-            for name, value in changes.items():
-                if name in header and name != self.key:
-                    cells[header.index(name)] = _cell(value)
+            cells = self._changed_cells(header, row.cells, changes)
+            if cells == row.cells:  # nothing to change: no rewrite, no trace
+                return _as_dict(header, cells)
             self._check_cells(header, [cells])
+            self._before_change("edited", [_as_dict(header, row.cells)])
             new = snapshot.shape.line(cells)
             self._write_text(snapshot, snapshot.text[: row.start] + new + snapshot.text[row.end:])
         return _as_dict(header, cells)
+
+    def _changed_cells(self, header: list[str], cells: list[str], changes: dict) -> list[str]:
+        """A row's cells with `changes` made (never its key), stamped with the time if anything changed."""
+        new = list(cells)
+        for name, value in changes.items():
+            if name in header and name != self.key:
+                new[header.index(name)] = _cell(value)
+        if new != cells and self.stamp in header:
+            new[header.index(self.stamp)] = now()
+        return new
+
+    def _before_change(self, change: str, rows: list[dict]) -> None:
+        """Called under the file's lock just before rows are changed or removed (`change`: edited,
+        removed), with the rows as they are; a subclass keeps a trace. Raising stops the change."""
 
     def remove(self, key: str) -> dict:
         """Delete one row; returns it as it was."""
@@ -411,6 +445,7 @@ class CsvFile:
             snapshot = self._load()
             self._check_writable(snapshot.status)
             row = self._one_row(snapshot, key)
+            self._before_change("removed", [_as_dict(snapshot.header, row.cells)])
             self._write_text(snapshot, snapshot.text[: row.start] + snapshot.text[row.end:])
         return _as_dict(snapshot.header, row.cells)
 
@@ -423,19 +458,23 @@ class CsvFile:
             if column not in snapshot.header:
                 return 0
             at = snapshot.header.index(column)
-            gone = [(r.start, r.end, "") for r in self._rows(snapshot) if r.cells[at].strip() == value]
+            rows = [r for r in self._rows(snapshot) if r.cells[at].strip() == value]
+            gone = [(r.start, r.end, "") for r in rows]
             if gone:
                 self._check_writable(snapshot.status)
+                self._before_change("removed", [_as_dict(snapshot.header, r.cells) for r in rows])
                 self._write_text(snapshot, _spliced(snapshot.text, gone))
         return len(gone)
 
-    def update_many(self, changes: dict[str, dict], expected: dict[str, dict] | None = None) -> UpdateReport:
+    def update_many(self, changes: dict[str, dict], expected: dict[str, dict] | None = None,
+                    change: str = "edited") -> UpdateReport:
         """Change fields of many rows in one rewrite.
 
         `changes`: new values by key. `expected`: for each key, the row's values as the
         changes were worked out from them; a row that now differs is left as it is. Keys no
         longer in the file, and keys that more than one row has, are left too. Every other
         row keeps its bytes. The report says what was changed and what was left, and why.
+        `change` names the change in the trace a subclass keeps (e.g. reanchored).
         """
         report = UpdateReport()
         with self._locked():
@@ -453,6 +492,7 @@ class CsvFile:
             missing_columns = [c for c in self.columns if c not in header]
             new_header = header + missing_columns
             edits: dict[int, str] = {}
+            before: list[dict] = []
             for key, values in changes.items():
                 matches = found.get(key, [])
                 if not matches:
@@ -462,15 +502,17 @@ class CsvFile:
                 elif _differs(header, matches[0].cells, (expected or {}).get(key)):
                     report.changed_meanwhile.append(key)
                 else:
-                    cells = matches[0].cells + [""] * len(missing_columns)
-                    for name, value in values.items():
-                        if name in new_header and name != self.key:
-                            cells[new_header.index(name)] = _cell(value)
+                    old = matches[0].cells + [""] * len(missing_columns)
+                    cells = self._changed_cells(new_header, old, values)
+                    if cells == old:
+                        continue
                     self._check_cells(new_header, [cells])
                     edits[matches[0].start] = snapshot.shape.line(cells)
+                    before.append(_as_dict(header, matches[0].cells))
             report.changed = len(edits)
             if edits:
                 self._check_writable(snapshot.status)
+                self._before_change(change, before)
                 if missing_columns:
                     spliced = _widened(snapshot, rows, missing_columns, edits)
                 else:
@@ -668,16 +710,56 @@ class CsvFile:
 
 
 class CoderFile(CsvFile):
-    """One coder's codings file (corpus/codings/<coder>.csv); rows are named by their id."""
+    """One coder's codings file (corpus/codings/<coder>.csv); rows are named by their id.
+
+    Every change leaves a trace: `edited_at` on an edited coding, and a row in the coder's
+    history file (`history`) for each edit, removal and restore.
+    """
 
     noun = "coding"
+    stamp = "edited_at"
 
     def __init__(self, path: Path):
         super().__init__(path, COLUMNS, key="id")
+        self.history = CsvFile(history_path(self.path), HISTORY_COLUMNS)
+        """The coder's history file: append-only, one row per change, the coding as it was before."""
 
     @property
     def coder(self) -> str:
         return self.path.stem
+
+    def _before_change(self, change: str, rows: list[dict]) -> None:
+        # The history row is written (and flushed) before the coder's file is changed, under
+        # its lock: a crash between the two leaves a history row for a change that did not
+        # happen, never a change without its history. A history that cannot be written stops
+        # the change.
+        try:
+            self.history.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise NotSaved(self.history._not_saved(err)) from err
+        changed_at = now()
+        self.history.append_rows(*({**row, "change": change, "changed_at": changed_at} for row in rows))
+
+    def restore(self, row: dict) -> dict:
+        """Put back a removed coding (`row`: its values, as `remove` returned them), with its id,
+        at the end of the file; recorded in the history as restored. Returns the row saved.
+
+        AlreadyPresent if the file holds a coding with that id (restored already, or never removed).
+        """
+        coding_id = _cell(row.get("id")).strip()
+        if not coding_id:
+            raise CoderFileError(f"the coding to restore has no id; nothing was saved to {self.path.name}: "
+                                 "restore the row that removing it gave back")
+        values = {name: _cell(row.get(name)) for name in self.columns}
+        values["id"] = coding_id
+        with self._locked():
+            if coding_id in self.keys():
+                raise AlreadyPresent(f"{self.path.name} already holds a coding '{coding_id}' (restored already, or "
+                                     "never removed); nothing was saved, so there are not two: edit that coding "
+                                     "instead")
+            self._before_change("restored", [values])
+            self.append_rows(values)
+        return values
 
     def append(self, *codings: dict) -> list[dict]:
         """Save new codings at the end of the file; returns them with their id and time.
@@ -698,6 +780,12 @@ class CoderFile(CsvFile):
                     have.add(coding["id"])
                     fresh.append(coding)
             return self.append(*fresh) if fresh else []
+
+
+def history_path(coder_path: Path) -> Path:
+    """The history file of a coder's file: corpus/codings/history/<coder>.csv for corpus/codings/<coder>.csv."""
+    coder_path = Path(coder_path)
+    return coder_path.parent / HISTORY / coder_path.name
 
 
 # ---------------------------------------------------------------- helpers
