@@ -6,7 +6,9 @@
     >>> list(review.problems_frame().columns)
     ['severity', 'file', 'line', 'message', 'action', 'kind']
 
-The frames are review.sources, .passages, .codebook, .codings and .decisions.
+The frames are review.sources, .passages, .codebook, .codings and .decisions; .coverage
+holds the sources each coder has finished, and .coverage_log every event of the coders'
+coverage logs (finished, reopened, revealed, nothing, nothing-withdrawn).
 
 Loading never stops at bad input: each file's good rows are kept and every problem is
 listed with its file and line.
@@ -26,7 +28,7 @@ from .inputs.bibliography import closest, sources_frame
 from .inputs.codebook import read_codebook
 from .inputs.codings import read_codings
 from .inputs.corpus import PASSAGE_COLUMNS, Corpus, describe_texts, missing_texts, read_corpus, unplaced_codings
-from .inputs.coverage import read_coverage
+from .inputs.coverage import LOG_COLUMNS, read_coverage
 from .inputs.decisions import read_decisions
 from .inputs.pages import cited_pages
 from .inputs.references import find_duplicates, read_references
@@ -133,6 +135,8 @@ class Review:
     """Where each page starts in the text, for sources with pages (PDFs)."""
     bibliography_report: ReferenceReports
     problems: list[Problem] = field(default_factory=list)
+    coverage_log: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LOG_COLUMNS))
+    """Every event of the coverage logs, in each file's order (inputs.coverage.LOG_COLUMNS)."""
 
     @classmethod
     def load(cls, path: str | Path = ".") -> Review:
@@ -179,8 +183,10 @@ class Review:
         decisions, log = guard(DECISIONS, lambda: read_decisions(root / DECISIONS, DECISIONS, codebook),
                                lambda: read_decisions(NOWHERE, DECISIONS, codebook))
         problems += log
-        coverage, logs = guard(COVERAGE, lambda: read_coverage(root / COVERAGE, root, set(citekeys)),
-                               lambda: read_coverage(NOWHERE, root, set(citekeys)))
+        counts = passages.groupby("citekey").size().to_dict()
+        coverage, coverage_log, logs = guard(
+            COVERAGE, lambda: read_coverage(root / COVERAGE, root, set(citekeys), counts),
+            lambda: read_coverage(NOWHERE, root, set(citekeys)))
         for log in logs:
             problems += log
         known = set(codebook["competency"]), set(citekeys)
@@ -192,7 +198,7 @@ class Review:
             passages=sources["citekey"].map(passages.groupby("citekey").size()).fillna(0).astype("int64"),
         )
         return cls(root, sources, passages, codebook, groups, codings, decisions, coverage, settlements, texts,
-                   text_files, corpus.pages, ReferenceReports(reports), problems)
+                   text_files, corpus.pages, ReferenceReports(reports), problems, coverage_log)
 
     @classmethod
     def find(cls, start: str | Path = ".") -> Review:

@@ -1,7 +1,7 @@
 """Disagreements between coders, on the units agreement is measured on.
 
-- presence: in a passage of a source two or more coders finished, some coded a competency
-  and others did not;
+- presence: in a passage two or more coders judged (in a source each finished; see
+  inputs.coverage.finished_passages), some coded a competency and others did not;
 - framing: the coders who finished a source and coded a competency in it give it different
   main framings, so that the evidence counts the source as *disputed* (analysis.evidence
   decides what a source says; this list follows it, so a source the evidence counts as
@@ -11,6 +11,10 @@ Each is listed with every coder's position and, once a member has settled it
 (inputs.settlements), with the settlement. A settled item stays listed when the coders no
 longer differ there (they changed their codings since), so no settlement drops out of sight.
 `open_by_competency` groups the open ones per competency for the report.
+
+As agreement does, the list leaves out by default the passages a coder changed after being
+shown the others' codings (`after_reveal=True` keeps them): a coder who then agrees has not
+settled anything, and one who then differs is no longer judging alone.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..inputs.codebook import FRAMINGS
-from ..inputs.coverage import finished_codings
+from ..inputs.coverage import finished_codings, finished_passages
 from ..inputs.settlements import item_key
 from .evidence import coder_votes, source_framings
 
@@ -29,9 +33,9 @@ CODED, NOT_CODED = "coded", "not coded"
 """A coder's stance on a presence item."""
 
 
-def disagreements(review, votes: pd.DataFrame | None = None) -> pd.DataFrame:
+def disagreements(review, votes: pd.DataFrame | None = None, after_reveal: bool = False) -> pd.DataFrame:
     """Every unit where the coders differ, open or settled; `votes` is
-    coder_votes(finished_codings(review)), if already made.
+    coder_votes(finished_codings(review, after_reveal)), if already made.
 
     Columns: item, kind (presence / framing), citekey, author_year, passage (presence items),
     page (the passage's page as review.passages has it; empty for framing items and pages-less
@@ -41,7 +45,7 @@ def disagreements(review, votes: pd.DataFrame | None = None) -> pd.DataFrame:
     positions (one line per coder: framing or 'not coded', passage, quote, memo), status
     (open / settled), resolution, rationale, settled_by, settled_on.
     """
-    items = pd.DataFrame(_items(review, votes),
+    items = pd.DataFrame(_items(review, votes, after_reveal),
                          columns=["item", "kind", "citekey", "passage", "competency", "stances", "positions"])
     items["coders"] = [", ".join(line.partition(": ")[0] for line in s.split("\n")) if s else ""
                        for s in items["stances"].tolist()]
@@ -155,13 +159,14 @@ class _Positions:
         return f"{coder}: " + ("; ".join(texts) if texts else NOT_CODED)
 
 
-def _items(review, votes: pd.DataFrame | None = None) -> list[dict]:
+def _items(review, votes: pd.DataFrame | None = None, after_reveal: bool = False) -> list[dict]:
     """The presence and framing items, each coder's position written out."""
-    finished = finished_codings(review) if len(review.codings) else review.codings  # (keeps the columns)
-    presence, framing = _presence_units(review, finished), _framing_units(finished, votes)
+    finished = finished_codings(review, after_reveal) if len(review.codings) else review.codings  # (keeps columns)
+    judges = _judges(finished_passages(review, after_reveal))
+    presence, framing = _presence_units(judges, finished), _framing_units(finished, votes)
     listed = {item_key("presence", k, c, p) for k, p, c, _, _ in presence}
     listed |= {item_key("framing", k, c) for c, k, _ in framing}
-    more_presence, more_framing = _settled_elsewhere(review, finished, listed)
+    more_presence, more_framing = _settled_elsewhere(review, finished, listed, judges)
     presence, framing = presence + more_presence, framing + more_framing
     wanted = {(citekey, competency) for citekey, _, competency, _, _ in presence}
     wanted |= {(citekey, competency) for competency, citekey, _ in framing}
@@ -183,36 +188,35 @@ def _items(review, votes: pd.DataFrame | None = None) -> list[dict]:
     return items
 
 
-def _presence_units(review, codings: pd.DataFrame) -> list[tuple]:
-    """(citekey, passage, competency, the coders who finished the source, those who coded it
-    there) for each passage where, of two or more coders who finished the source, some coded
-    a competency and some did not (`codings`: those of finished sources)."""
-    finished = review.coverage[["coder", "citekey"]].drop_duplicates()
-    judges = _judges(finished)
+def _presence_units(judges: pd.Series, codings: pd.DataFrame) -> list[tuple]:
+    """(citekey, passage, competency, the coders who judged the passage, those who coded it
+    there) for each passage where, of two or more coders who judged it, some coded a
+    competency and some did not (`judges`: _judges of the judged passages; `codings`: those
+    agreement compares, finished_codings)."""
     judges = judges[judges.str.len() >= 2]
-    codings = codings[codings["citekey"].isin(judges.index)
-                      & codings["passage_id"].isin(review.passages["passage_id"])]
+    codings = codings[codings["passage_id"].isin(judges.index)]
     if codings.empty:
         return []
-    coded = codings[["citekey", "passage", "competency", "coder"]].drop_duplicates()
-    keys = ["citekey", "passage", "competency"]
+    coded = codings[["passage_id", "citekey", "passage", "competency", "coder"]].drop_duplicates()
+    keys = ["passage_id", "competency"]
     count = coded.groupby(keys, sort=False)["coder"].transform("size").to_numpy()
-    short = coded[count < coded["citekey"].map(judges.str.len()).to_numpy()]  # someone who read it did not code it
+    short = coded[count < coded["passage_id"].map(judges.str.len()).to_numpy()]  # a judge did not code it
     units: dict[tuple, set] = {}
-    for citekey, passage, competency, coder in zip(*(short[c].tolist() for c in [*keys, "coder"])):
-        units.setdefault((citekey, int(passage), competency), set()).add(coder)
-    return [(citekey, passage, competency, judges[citekey], coders)
-            for (citekey, passage, competency), coders in units.items()]
+    for passage_id, citekey, passage, competency, coder in zip(
+            *(short[c].tolist() for c in ["passage_id", "citekey", "passage", "competency", "coder"])):
+        units.setdefault((passage_id, citekey, int(passage), competency), set()).add(coder)
+    return [(citekey, passage, competency, judges[passage_id], coders)
+            for (passage_id, citekey, passage, competency), coders in units.items()]
 
 
-def _judges(finished: pd.DataFrame) -> pd.Series:
-    """Per source (sorted), the coders who finished it, sorted: groupby(...).agg(list) without
-    pandas' per-group cost."""
-    finished = finished.sort_values(["citekey", "coder"], kind="stable")
+def _judges(judged: pd.DataFrame) -> pd.Series:
+    """Per passage (by passage_id, sorted), the coders who judged it, sorted (`judged`:
+    finished_passages): groupby(...).agg(list) without pandas' per-group cost."""
+    judged = judged.sort_values(["passage_id", "coder"], kind="stable")
     judges: dict[str, list[str]] = {}
-    for citekey, coder in zip(finished["citekey"].tolist(), finished["coder"].tolist()):
-        judges.setdefault(citekey, []).append(coder)
-    return pd.Series(judges, dtype=object).rename_axis("citekey").rename("coder")
+    for passage_id, coder in zip(judged["passage_id"].tolist(), judged["coder"].tolist()):
+        judges.setdefault(passage_id, []).append(coder)
+    return pd.Series(judges, dtype=object).rename_axis("passage_id").rename("coder")
 
 
 def _framing_units(codings: pd.DataFrame, votes: pd.DataFrame | None = None) -> list[tuple]:
@@ -249,7 +253,7 @@ def _stance(main: str, ties: str) -> str:
     return main if main in FRAMINGS or not ties else f"split evenly ({ties})"
 
 
-def _settled_elsewhere(review, codings: pd.DataFrame, listed: set[str]) -> tuple[list, list]:
+def _settled_elsewhere(review, codings: pd.DataFrame, listed: set[str], judges: pd.Series) -> tuple[list, list]:
     """The units of settled items that are no longer disagreements (the coders have since
     changed their codings, or agree), as _presence_units and _framing_units give theirs:
     a settlement stays in the list, with each coder's position as it is now."""
@@ -257,8 +261,6 @@ def _settled_elsewhere(review, codings: pd.DataFrame, listed: set[str]) -> tuple
     if settled is None or settled.empty:
         return [], []
     gone = settled[~settled["item"].isin(listed)]
-    judges = review.coverage[["coder", "citekey"]].drop_duplicates().sort_values("coder")
-    judges = judges.groupby("citekey")["coder"].agg(list).to_dict()
     presence = []
     if (gone["kind"] == "presence").any():
         coded: dict[tuple, set] = {}
@@ -267,7 +269,8 @@ def _settled_elsewhere(review, codings: pd.DataFrame, listed: set[str]) -> tuple
         for citekey, passage, competency in zip(*(gone.loc[gone["kind"] == "presence", c].tolist()
                                                   for c in ("citekey", "passage", "competency"))):
             coders = coded.get((f"{citekey}/{passage}", competency), set())
-            presence.append((citekey, int(passage), competency, judges.get(citekey) or sorted(coders), coders))
+            presence.append((citekey, int(passage), competency, judges.get(f"{citekey}/{passage}") or sorted(coders),
+                             coders))
     framed = gone[gone["kind"] == "framing"]
     pairs = pd.MultiIndex.from_arrays([codings["competency"], codings["citekey"]])
     votes = coder_votes(codings[pairs.isin(list(zip(framed["competency"], framed["citekey"])))]) if len(

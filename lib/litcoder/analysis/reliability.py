@@ -1,7 +1,13 @@
 """The review's agreement: which units the coders judged, and how far they agree.
 
 Coverage is explicit: a coder's judgement of a source counts only once that coder marked
-the source finished; an unfinished source is missing data, not disagreement.
+the source finished, and then only on the passages the coder judged (inputs.coverage:
+every passage of a source finished in the old format; else those coded or marked "nothing
+to code here"); an unfinished source or an unread passage is missing data, not disagreement.
+
+Agreement measures independent judgement: by default a passage a coder changed after being
+shown the other coders' codings of the source is missing data for that coder
+(inputs.coverage.set_aside); `after_reveal=True` counts it as it is now.
 
 - Presence, per competency: the unit is a passage of a source finished by two or more
   coders; the value is whether the coder coded the passage with that competency (1) or
@@ -45,13 +51,13 @@ FRAMING_CODES = {f: i for i, f in enumerate(FRAMINGS)}
 TABLE_COLUMNS = ["measure", "competency", "label", "coefficient", "value", "low", "high", "units", "coders", "level"]
 
 
-def presence_matrix(review, competency: str | None = None) -> pd.DataFrame:
-    """Units × coders of 1 (coded with the competency) / 0 (not) / NaN (source not finished).
+def presence_matrix(review, competency: str | None = None, after_reveal: bool = False) -> pd.DataFrame:
+    """Units × coders of 1 (coded with the competency) / 0 (not) / NaN (passage not judged).
 
     With `competency` None, the units are every (passage, competency) pair, pooled. Only
-    units judged by two or more coders are kept.
+    units judged by two or more coders are kept. `after_reveal`: see the module's docstring.
     """
-    judged = finished_passages(review)
+    judged = finished_passages(review, after_reveal)
     coders = sorted(judged["coder"].unique())
     if judged.empty:
         return pd.DataFrame(columns=coders, index=pd.MultiIndex.from_tuples([], names=["passage_id", "competency"]))
@@ -75,12 +81,13 @@ def presence_matrix(review, competency: str | None = None) -> pd.DataFrame:
                         copy=False)  # millions of units: the values are not copied again
 
 
-def framing_matrix(review, competency: str | None = None, votes: pd.DataFrame | None = None) -> pd.DataFrame:
+def framing_matrix(review, competency: str | None = None, votes: pd.DataFrame | None = None,
+                   after_reveal: bool = False) -> pd.DataFrame:
     """(source, competency) units × coders of framing codes (see FRAMING_CODES); NaN where a
     coder did not code the pair or split evenly between framings. Units with ≥ 2 values.
 
-    `votes` is coder_votes(finished_codings(review)), if already made."""
-    codings = finished_codings(review)
+    `votes` is coder_votes(finished_codings(review, after_reveal)), if already made."""
+    codings = finished_codings(review, after_reveal)
     codings = codings if competency is None else codings[codings["competency"] == competency]
     if codings.empty:
         return pd.DataFrame(columns=sorted(review.codings["coder"].unique()))
@@ -95,13 +102,15 @@ def framing_matrix(review, competency: str | None = None, votes: pd.DataFrame | 
 
 
 def agreement_table(review, resamples: int = 1000, seed: int = 20261127,
-                    matrices: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
+                    matrices: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+                    after_reveal: bool = False) -> pd.DataFrame:
     """Every coefficient with its bootstrap interval: presence and framing, per competency and overall.
 
-    `matrices` are (presence_matrix(review), framing_matrix(review)), if already made.
+    `matrices` are (presence_matrix(review), framing_matrix(review)), if already made;
+    `after_reveal` counts the passages coders changed after a reveal (see the module's docstring).
     """
     labels = dict(zip(review.codebook["competency"], review.codebook["label"]))
-    presence, framing = matrices or (presence_matrix(review), framing_matrix(review))
+    presence, framing = matrices or _matrices(review, after_reveal)
     frames = []
     for measure, pooled, categories in (("presence", presence, [0.0, 1.0]),
                                         ("framing", framing, list(map(float, FRAMING_CODES.values())))):
@@ -129,11 +138,16 @@ def _rows_by_competency(competencies: pd.Series) -> dict[str, np.ndarray]:
     return {competency: np.array(numbers) for competency, numbers in rows.items()}
 
 
-def pair_table(review, matrices: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
+def _matrices(review, after_reveal: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return presence_matrix(review, after_reveal=after_reveal), framing_matrix(review, after_reveal=after_reveal)
+
+
+def pair_table(review, matrices: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+               after_reveal: bool = False) -> pd.DataFrame:
     """For each pair of coders: units both judged, and Krippendorff's alpha and Cohen's kappa
-    for presence (pooled) and framing. `matrices` as for agreement_table."""
+    for presence (pooled) and framing. `matrices` and `after_reveal` as for agreement_table."""
     rows = []
-    presence, framing = matrices or (presence_matrix(review), framing_matrix(review))
+    presence, framing = matrices or _matrices(review, after_reveal)
     coders = sorted(set(presence.columns) | set(framing.columns))
     measures = {"presence": presence, "framing": framing}
     # each matrix's distinct units once; every pair's units are drawn from them
