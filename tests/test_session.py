@@ -22,6 +22,9 @@ from litcoder.screens.session import (
     BlindCoding,
     CodingError,
     CodingSession,
+    UnjudgedPassages,
+    coder_status,
+    enrol,
     remember_coder,
     remembered_coder,
     valid_coder_name,
@@ -36,6 +39,11 @@ P3_QUOTE = "The manager decides on targets for the coming year or so"  # Kotter,
 
 def coverage_file(root: Path, coder: str = "coder-d") -> Path:
     return root / "corpus" / "coverage" / f"{coder}.csv"
+
+
+def events(root: Path, coder: str = "coder-d") -> list[tuple[str, str]]:
+    """The coder's coverage log: (event, citekey) in file order."""
+    return [(r["event"], r["citekey"]) for r in read_rows(coverage_file(root, coder))]
 
 
 
@@ -163,7 +171,7 @@ def test_save_writes_one_row_at_once(review_copy):
     assert saved["id"] == row["id"] and saved["passage_id"] == f"{KOTTER}/3" and saved["start"] == 1138
     assert session.my_codings() == [saved]
     assert list(read_rows(path)[0]) == ["id", "citekey", "passage", "quote", "competency", "framing", "memo",
-                                        "coded_at", "start", "end", "prefix", "suffix", "page"]
+                                        "coded_at", "edited_at", "start", "end", "prefix", "suffix", "page"]
 
 
 def test_save_without_a_quote_takes_the_whole_passage(review_copy):
@@ -316,12 +324,16 @@ def test_edit_in_a_windows_or_excel_coder_file_keeps_the_other_lines_bytes(revie
     path.write_bytes(data)
     session = session_on(review_copy, "coder-a")
     assert not [p for p in session.review.problems if p.file == "corpus/codings/coder-a.csv"]
+    session.edit("coder-a-0004", memo="first look")  # the first edit adds the edited_at column, once
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") == (form == "bom") and (b"\r\n" in data) == (form == "crlf")
     session.edit("coder-a-0003", memo="checked")
     end = b"\r\n" if form == "crlf" else b"\n"
     before, after = data.split(end), path.read_bytes().split(end)
     assert len(after) == len(before)
     assert [i for i, (a, b) in enumerate(zip(before, after)) if a != b] == [3]  # coder-a-0003 is on line 4
-    assert {r["id"]: r for r in read_rows(path)}["coder-a-0003"]["memo"] == "checked"
+    rows = {r["id"]: r for r in read_rows(path)}
+    assert rows["coder-a-0003"]["memo"] == "checked" and rows["coder-a-0003"]["edited_at"]
 
 
 @pytest.mark.parametrize("open_source, quote, number", [
@@ -371,27 +383,29 @@ def test_other_coders_codings_are_hidden_until_the_source_is_finished(review_cop
     with pytest.raises(BlindCoding, match="once you mark this source finished"):
         session.others_codings()
     assert not coverage_file(review_copy).exists()
-    session.finish()
+    session.finish(anyway=True)
     assert session.is_finished()
-    assert [r["citekey"] for r in read_rows(coverage_file(review_copy))] == [KOTTER]
+    assert events(review_copy) == [("finished", KOTTER)]
+    assert not session.revealed()
     others = session.others_codings()
+    assert session.revealed() and events(review_copy)[-1] == ("revealed", KOTTER)
     assert sorted((c["coder"], c["id"]) for c in others) == [("coder-a", "coder-a-0001"), ("coder-b", "coder-b-0001"),
                                                                     ("coder-c", "coder-c-0017")]
     assert {c["id"] for c in session.others_codings(3)} == {"coder-a-0003", "coder-a-0004", "coder-a-0005",
                                                             "coder-b-0004", "coder-b-0006", "coder-b-0008",
                                                             "coder-c-0018", "coder-c-0019"}
-    session.finish()  # twice: still one row
-    assert [r["citekey"] for r in read_rows(coverage_file(review_copy))] == [KOTTER]
+    session.finish(anyway=True)  # twice: still one row
+    assert events(review_copy) == [("finished", KOTTER), ("revealed", KOTTER)]  # seeing them again: one record
     session.reopen()
-    assert not session.is_finished()
-    assert read_rows(coverage_file(review_copy)) == []
+    assert not session.is_finished() and session.revealed()  # a reopen keeps the record of the reveal
+    assert events(review_copy) == [("finished", KOTTER), ("revealed", KOTTER), ("reopened", KOTTER)]
     with pytest.raises(BlindCoding):
         session.others_codings()
 
 
 def test_finished_is_remembered_by_the_next_session_and_per_source(review_copy):
     session = session_on(review_copy)
-    session.finish()
+    session.finish(anyway=True)
     session.open(BENNIS)
     assert not session.is_finished()
     with pytest.raises(BlindCoding):
@@ -413,18 +427,20 @@ def test_a_coder_who_finished_sees_the_others_at_once(review_copy, bundled):
 
 def test_progress_counts_passages_coded_and_sources_finished(review_copy):
     session = session_on(review_copy)
-    assert session.progress() == {"passages_coded": 0, "passages_total": 12, "sources_finished": 0,
-                                  "sources_total": 12}
+    assert session.progress() == {"passages_coded": 0, "passages_judged": 0, "passages_total": 12,
+                                  "sources_finished": 0, "sources_total": 12}
     session.save("charisma", "neither", "personal magnetism")
     session.save("developing-staff", "leadership", "ordinary managers can learn")
     session.go(3)
     session.save("planning", "management", P3_QUOTE)
-    session.finish()
-    assert session.progress() == {"passages_coded": 2, "passages_total": 12, "sources_finished": 1,
-                                  "sources_total": 12}
+    session.go(4)
+    session.nothing_here()
+    session.finish(anyway=True)
+    assert session.progress() == {"passages_coded": 2, "passages_judged": 3, "passages_total": 12,
+                                  "sources_finished": 1, "sources_total": 12}
     session.open("Hibner2013ManagementVsLeadership")
-    assert session.progress() == {"passages_coded": 0, "passages_total": 8, "sources_finished": 1,
-                                  "sources_total": 12}
+    assert session.progress() == {"passages_coded": 0, "passages_judged": 0, "passages_total": 8,
+                                  "sources_finished": 1, "sources_total": 12}
     assert session_on(review_copy, "coder-a").progress()["sources_finished"] == 10
 
 
@@ -515,3 +531,108 @@ def test_suggestions_before_finishing_do_not_depend_on_the_other_coders_codings_
                         encoding="utf-8")
     after = session_on(review_copy).suggestions(k=5)
     assert after == before
+
+
+# ---------------------------------------------------------------- judging every passage, undo, practice coders
+
+
+def test_finishing_asks_for_every_passage_to_be_judged(review_copy):
+    session = session_on(review_copy)
+    session.save("charisma", "neither", "personal magnetism")
+    session.go(2)
+    session.nothing_here()
+    with pytest.raises(UnjudgedPassages) as refused:
+        session.finish()
+    assert refused.value.numbers == list(range(3, 13))
+    assert str(refused.value).startswith("10 of Kotter1990WhatLeaders's passages are not judged yet (3–12): ")
+    assert not session.is_finished() and events(review_copy) == [("nothing", KOTTER)]
+    for number in range(3, 13):
+        session.go(number)
+        session.nothing_here()
+    session.finish()  # every passage judged: no question asked
+    assert session.is_finished() and read_rows(coverage_file(review_copy))[-1]["note"] == ""
+
+
+def test_unjudged_passages_are_named_in_short_runs():
+    assert str(UnjudgedPassages("K", [4])).startswith("1 of K's passages is not judged yet (4): code it")
+    assert "(1, 2, 5–9 and 12)" in str(UnjudgedPassages("K", [1, 2, 5, 6, 7, 8, 9, 12]))
+
+
+def test_next_uncoded_skips_passages_judged_empty(review_copy):
+    session = session_on(review_copy)
+    session.nothing_here()
+    session.go(2)
+    session.save("charisma", "neither")
+    session.go(1)
+    assert session.next_uncoded() and session.number == 3
+    assert session_on(review_copy).number == 3  # a new session starts at the first unjudged passage
+
+
+def test_undo_each_kind_of_change(review_copy):
+    session = session_on(review_copy)
+    session.go(3)
+    saved = session.save("planning", "management", P3_QUOTE, memo="targets")
+    session.edit(saved["id"], framing="leadership", memo="changed my mind")
+    session.go(4)
+    session.nothing_here()
+    session.finish(anyway=True)
+    assert session.undo() == "the source is open again" and not session.is_finished()
+    assert session.undo() == "the passage's “nothing to code here” was undone" and session.nothing_passages() == set()
+    assert session.undo() == "the coding is back as it was before the edit"
+    [row] = read_rows(coder_file(review_copy))
+    assert (row["framing"], row["memo"], row["start"], row["end"]) == ("management", "targets", "1138", "1194")
+    session.go(3)
+    session.remove(saved["id"])
+    assert read_rows(coder_file(review_copy)) == []
+    assert session.undo() == "the removed coding is back"
+    [back] = read_rows(coder_file(review_copy))
+    assert (back["id"], back["quote"], back["coded_at"]) == (saved["id"], P3_QUOTE, saved["coded_at"])
+    assert session.undo() == "the coding just saved was taken out" and read_rows(coder_file(review_copy)) == []
+    with pytest.raises(CodingError, match="nothing to undo"):
+        session.undo()
+    assert [e for e, _ in events(review_copy)] == ["nothing", "finished", "reopened", "nothing-withdrawn"]
+
+
+def test_a_selection_saves_the_occurrence_chosen(review_copy):
+    session = session_on(review_copy)
+    text = session.passage["text"]
+    word = "the"
+    second = text.index(word, text.index(word) + 1)
+    saved = session.save("charisma", "neither", span=(second, second + len(word)))
+    assert saved["start"] == session.passage["start"] + second and saved["quote"] == word
+    with pytest.raises(CodingError, match="not within this passage"):
+        session.save("charisma", "neither", span=(5, len(text) + 1))
+
+
+def test_a_practice_coder_is_left_out_until_enrolled(review_copy):
+    session = CodingSession(Review.load(review_copy), "trial-1", practice=True)
+    session.open(KOTTER)
+    session.go(3)
+    session.save("planning", "management", P3_QUOTE)
+    session.finish(anyway=True)
+    practice = review_copy / "corpus" / "codings" / "practice" / "trial-1.csv"
+    assert practice.exists() and not coder_file(review_copy, "trial-1").exists()
+    assert coder_status(review_copy, "trial-1") == "practice"
+    loaded = Review.load(review_copy)
+    assert "trial-1" not in set(loaded.codings["coder"]) and "trial-1" not in set(loaded.coverage["coder"])
+    again = CodingSession(loaded, "trial-1", practice=True)
+    assert len(again._codings) == 1 and again.is_finished(KOTTER)
+
+    moved = enrol(review_copy, "trial-1")
+    assert [p.relative_to(review_copy).as_posix() for p in moved] == [
+        "corpus/codings/trial-1.csv", "corpus/coverage/trial-1.csv"]
+    assert coder_status(review_copy, "trial-1") == "coder"
+    enrolled = Review.load(review_copy)
+    assert enrolled.codings[enrolled.codings["coder"] == "trial-1"]["quote"].tolist() == [P3_QUOTE]
+    assert enrolled.coverage[enrolled.coverage["coder"] == "trial-1"]["citekey"].tolist() == [KOTTER]
+
+
+def test_enrol_refuses_a_name_already_taken_and_a_coder_who_is_not_practising(review_copy):
+    practice = review_copy / "corpus" / "codings" / "practice"
+    practice.mkdir()
+    (practice / "coder-a.csv").write_text("id,citekey,passage,quote,competency,framing\n", encoding="utf-8")
+    with pytest.raises(CodingError, match=r"coder-a already has corpus/codings/coder-a\.csv"):
+        enrol(review_copy, "coder-a")
+    assert (practice / "coder-a.csv").exists()
+    with pytest.raises(CodingError, match="nobody is not a practice coder"):
+        enrol(review_copy, "nobody")

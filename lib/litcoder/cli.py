@@ -3,6 +3,7 @@
     litcoder build [PATH]      load the review, weigh the evidence, write outputs/
     litcoder validate [PATH]   list every input problem as file:line; exit 1 on errors
     litcoder init DIR          make a new, empty review with a starter codebook
+    litcoder enrol CODER       count a practice coder's codings from now on
 """
 
 from __future__ import annotations
@@ -277,6 +278,25 @@ def _print_coefficients(table) -> None:
         interval = "–" if row.low != row.low else f"{row.low:.3f} to {row.high:.3f}"
         shown.add_row(row.coefficient, "–" if row.value != row.value else f"{row.value:.3f}", interval, str(row.units))
     console.print(shown)
+
+
+@app.command()
+def enrol(coder: str = typer.Argument(..., help="The practice coder to count from now on."),
+          path: Path = typer.Option(Path("."), "--review", help="The review's folder.")) -> None:
+    """Count a practice coder: move their codings and coverage out of the practice folders."""
+    from .screens.session import CodingError
+    from .screens.session import enrol as enrol_coder
+
+    root = Review.find(path).path
+    try:
+        moved = enrol_coder(root, coder)
+    except CodingError as err:
+        errors.print(f"litcoder: {err}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"{coder} is now a coder of the review; their codings count in agreement, the evidence and the "
+                  "report from the next build:", markup=False)
+    for file in moved:
+        console.print(f"  {file.relative_to(root).as_posix()}", markup=False)
 
 
 @app.command()
