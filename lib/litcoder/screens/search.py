@@ -109,9 +109,9 @@ class SearchScreen(w.VBox):
             self.count.value = _say(str(err), "error")
             return
         self.found = self.index.matching(self._parsed)
-        total = len(self.found)
-        self.count.value = (f"<b>{total}</b> passage{'' if total == 1 else 's'} in "
-                            f"{len({self.index.citekeys[i] for i in self.found})} sources" if total else
+        total, sources = len(self.found), len({self.index.citekeys[i] for i in self.found})
+        self.count.value = (f"<b>{total}</b> passage{'' if total == 1 else 's'} in {sources} "
+                            f"source{'' if sources == 1 else 's'}" if total else
                             _say(f"no passage holds {text.strip()}", "error"))
         self._draw_more()
 
