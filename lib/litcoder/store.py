@@ -86,8 +86,8 @@ HISTORY = "history"
 """The folder beside the coders' files that holds each coder's history (`history/<coder>.csv`)."""
 
 HISTORY_COLUMNS = ["change", "changed_at", *COLUMNS]
-"""A history row: what was done (edited, removed, restored; reanchored by `litcoder reanchor`),
-when, and the coding's values as they were before (for a restore: the values put back)."""
+"""A history row: what was done (edited, removed, restored), when, and the coding's values as
+they were before (for a restore: the values put back)."""
 
 LOCK_TIMEOUT = 30
 """Seconds a write waits for another writer of the same file before giving up with a message."""
@@ -721,7 +721,7 @@ class CoderFile(CsvFile):
 
     def __init__(self, path: Path):
         super().__init__(path, COLUMNS, key="id")
-        self.history = CsvFile(history_path(self.path), HISTORY_COLUMNS)
+        self.history = _History(history_path(self.path), HISTORY_COLUMNS)
         """The coder's history file: append-only, one row per change, the coding as it was before."""
 
     @property
@@ -733,12 +733,22 @@ class CoderFile(CsvFile):
         # its lock: a crash between the two leaves a history row for a change that did not
         # happen, never a change without its history. A history that cannot be written stops
         # the change.
+        folder = self.history.path.parent
+        made = not folder.is_dir()
         try:
-            self.history.path.parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise NotSaved(self.history._not_saved(err)) from err
         changed_at = now()
-        self.history.append_rows(*({**row, "change": change, "changed_at": changed_at} for row in rows))
+        try:
+            self.history.append_rows(*({**row, "change": change, "changed_at": changed_at} for row in rows))
+        except BaseException:
+            if made:  # leave no empty folder behind a change that did not happen
+                try:
+                    folder.rmdir()
+                except OSError:
+                    pass
+            raise
 
     def restore(self, row: dict) -> dict:
         """Put back a removed coding (`row`: its values, as `remove` returned them), with its id,
@@ -780,6 +790,19 @@ class CoderFile(CsvFile):
                     have.add(coding["id"])
                     fresh.append(coding)
             return self.append(*fresh) if fresh else []
+
+
+class _History(CsvFile):
+    """A coder's history file. It is written only while its coder's file is locked, so that
+    lock is its lock too: it needs no lock file of its own."""
+
+    noun = "coding"
+
+    @contextmanager
+    def _locked(self, writing: bool = True) -> Iterator[None]:
+        if writing:
+            self._clean_temp_files()
+        yield
 
 
 def history_path(coder_path: Path) -> Path:

@@ -23,20 +23,30 @@ import pandas as pd
 from ..alongside import Alongside
 from ..files import number_problem, read_csv_rows, shown, whole_number
 from ..problems import ProblemLog
+from ..store import HISTORY
 from .anchor import Anchor, describe, locate
 from .bibliography import closest
 from .codebook import FRAMINGS
 from .extract import page_of
 
 REQUIRED = ["id", "citekey", "passage", "quote", "competency", "framing"]
-KNOWN = REQUIRED + ["memo", "coded_at", "start", "end", "prefix", "suffix", "page"]
+KNOWN = REQUIRED + ["memo", "coded_at", "edited_at", "start", "end", "prefix", "suffix", "page"]
 
 CODING_COLUMNS = ["coder", "id", "citekey", "passage", "passage_id", "page", "quote", "competency", "framing",
-                  "memo", "coded_at", "start", "end", "anchored", "anchor", "file", "line"]
+                  "memo", "coded_at", "edited_at", "start", "end", "anchored", "anchor", "file", "line"]
 """`page` is the page the quote starts on when the source has pages (a PDF), else the page
 the coder gave (a sheet's page column, for notes on a printed work), else empty.
 `anchor` says how the quote was placed: position (where it was saved), passage (found in
-its passage), exact / normalized / fuzzy (re-anchored in the edited text), '' (an orphan)."""
+its passage), exact / normalized / fuzzy (re-anchored in the edited text), '' (an orphan).
+`edited_at` is when the coding was last changed through litcoder ('' if never)."""
+
+PRACTICE = "practice"
+"""The folder of corpus/codings/ that holds practice coders' files, kept out of the review until enrolled."""
+
+NOT_CODERS = {PRACTICE, HISTORY}
+"""Folders of corpus/codings/ that hold no committee coder's file: practice coders' files, and
+each coder's history of changes. They are passed over without a word; any other folder is said
+not to be read."""
 
 # Typographic variants a quote typed by hand may differ in; one character for one, so
 # offsets in the folded text are offsets in the original.
@@ -155,8 +165,9 @@ def read_codings(codings_dir: Path, root: Path, sources: pd.DataFrame, passages:
     context = _Context(sources, passages, texts, competencies, pages)
     if not codings_dir.is_dir():
         return pd.DataFrame(columns=CODING_COLUMNS), []
-    paths = [path for path in sorted(codings_dir.iterdir())
-             if not path.name.startswith(".") and path.is_file() and path.suffix != ".lock"]
+    entries = [path for path in sorted(codings_dir.iterdir()) if not path.name.startswith(".")]
+    paths = [path for path in entries if path.is_file() and path.suffix != ".lock"]
+    folders = [_folder_not_read(path, root) for path in entries if path.is_dir() and path.name not in NOT_CODERS]
     theirs = _read_alongside([path for path in paths if path.suffix.lower() == ".csv"])
     with Alongside(lambda: [_coder_columns(path, root, context) for path in theirs]) as alongside:
         read = {path: _coder_columns(path, root, context) for path in paths if path not in theirs}
@@ -166,7 +177,7 @@ def read_codings(codings_dir: Path, root: Path, sources: pd.DataFrame, passages:
         for column, values in read[path][0].items():
             columns[column] += values
     frame = pd.DataFrame(columns, columns=CODING_COLUMNS)
-    logs = [read[path][1] for path in paths]
+    logs = [read[path][1] for path in paths] + folders
     for column in ("passage", "page", "start", "end", "line"):
         frame[column] = frame[column].astype("Int64")
     frame["anchored"] = frame["anchored"].astype(bool)
@@ -199,6 +210,15 @@ def _coder_columns(path: Path, root: Path, context: _Context) -> tuple[dict[str,
         return {}, log
     rows = read_coder_file(path, log, context)
     return {column: [row[column] for row in rows] for column in CODING_COLUMNS}, log
+
+
+def _folder_not_read(path: Path, root: Path) -> ProblemLog:
+    """A folder in corpus/codings/ that litcoder does not read (only coders' files are read)."""
+    log = ProblemLog(path.relative_to(root).as_posix())
+    log.info(None, f"the folder {path.name}/ in corpus/codings/ is not read: coders' files are read only from "
+             "corpus/codings/ itself", f"move a coder's file out of {path.name}/ into corpus/codings/ to count it "
+             "(practice coders belong in corpus/codings/practice/)", "coding-folder")
+    return log
 
 
 def _not_a_coder_file(path: Path, log: ProblemLog) -> None:
@@ -268,15 +288,16 @@ def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, c
         log.error(line, f"{why}; this coding was left out",
                   "give the passage's number within its source (1, 2, 3 …)", "coding-passage")
         usable = False
-    coded_at = values.get("coded_at", "")
-    if coded_at and not _is_iso_time(coded_at):
-        log.warning(line, f"coded_at '{coded_at}' is not an ISO 8601 time", "write it like 2026-10-02T14:05:00+00:00",
-                    "coding-time")
+    coded_at, edited_at = values.get("coded_at", ""), values.get("edited_at", "")
+    for name, value in (("coded_at", coded_at), ("edited_at", edited_at)):
+        if value and not _is_iso_time(value):
+            log.warning(line, f"{name} '{shown(value)}' is not an ISO 8601 time",
+                        "write it like 2026-10-02T14:05:00+00:00", "coding-time")
     if not usable:
         return None
     coding = {"coder": coder, "id": coding_id, "citekey": citekey, "passage": passage,
               "quote": values["quote"], "competency": competency, "framing": framing,
-              "memo": values.get("memo", ""), "coded_at": coded_at, "line": line,
+              "memo": values.get("memo", ""), "coded_at": coded_at, "edited_at": edited_at, "line": line,
               "start": None, "end": None, "anchored": False, "anchor": ""}  # until _anchor places it
     _anchor(coding, values, _stored_anchor(values, line, log), log, context)
     page = values.get("page", "")
