@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import html
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from litcoder import Review
 from litcoder.analysis.search import SEARCH_COLUMNS, TextIndex, fold, parse_query, search_passages, text_index
@@ -129,6 +132,33 @@ def test_offsets_are_the_passage_texts_own(small, query, place, hit):
     assert places(found) == [place]
     assert hit_texts(small, found) == [[hit]]
     assert fold(hit) == fold(query)
+
+
+PIECES = ["a", "B", "ß", "ẞ", "ﬁ", "é", "E\u0301", "\u0301", "’", "—", "æ", "\u00ad", "İ", " ", "\n", "ö"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(pieces=st.lists(st.sampled_from(PIECES), min_size=1, max_size=40), data=st.data())
+def test_any_hit_cut_from_the_text_folds_to_what_was_searched(pieces, data):
+    """Whatever mix of letters that fold to one, two or no characters: each hit's (start, end)
+    cut from the passage's own text holds the word searched, and hits are apart and in order."""
+    text = "".join(pieces)
+    words = fold(text).split()
+    words = [w for w in words if w.strip(".,;:!?()[]{}-'\"")]
+    if not words:
+        return
+    word = data.draw(st.sampled_from(words))
+    start = data.draw(st.integers(0, len(word) - 1))
+    query = word[start:data.draw(st.integers(start + 1, len(word)))].strip(".,;:!?()[]{}")
+    if not query or query.startswith(("-", '"')):
+        return
+    found = TextIndex(_one_passage(text)).search(query)
+    assert len(found) == 1, (text, query)
+    spans = found["spans"][0]
+    assert spans and all(0 <= s < e <= len(text) for s, e in spans)
+    assert all(e1 <= s2 for (_, e1), (s2, _) in pairwise(spans))
+    for s, e in spans:
+        assert query in fold(text[s:e]), (text, query, text[s:e])
 
 
 def test_a_hit_ending_on_a_letter_takes_its_combining_accent(small):

@@ -210,14 +210,14 @@ class TextIndex:
 
     def spans(self, position: int, query: Query) -> list[tuple[int, int]]:
         """The hits of the query's words and phrases in one passage, as (start, end) in the
-        passage's own text, in order; hits that overlap or touch are one."""
+        passage's own text, in order; hits that overlap are one."""
         folded = self.folded[position]
         if len(query.wanted) == 1:  # one pattern's hits are apart and in order already
             merged = [m.span() for m in query.wanted[0].finditer(folded)]
         else:
             merged = []
             for start, end in sorted(m.span() for pattern in query.wanted for m in pattern.finditer(folded)):
-                if merged and start <= merged[-1][1]:
+                if merged and start < merged[-1][1]:
                     merged[-1] = (merged[-1][0], max(merged[-1][1], end))
                 else:
                     merged.append((start, end))
@@ -225,7 +225,13 @@ class TextIndex:
         if offsets is None:
             return merged
         starts, ends = offsets
-        return [(starts[s], ends[e - 1]) for s, e in merged]
+        spans: list[tuple[int, int]] = []
+        for start, end in ((starts[s], ends[e - 1]) for s, e in merged):
+            if spans and start < spans[-1][1]:  # two hits inside one 'ß' ('ss'): one hit of the text
+                spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+            else:
+                spans.append((start, end))
+        return spans
 
     def search(self, query: str, limit: int | None = None) -> pd.DataFrame:
         """One row per passage holding the query (the first `limit`, if given), in source then
@@ -341,8 +347,9 @@ def retrieve_quotes(review, competency: str, *, and_also=(), but_not=(), coders=
     competency = _known_competency(competency, codebook)
     and_also = {_known_competency(c, codebook) for c in ([and_also] if isinstance(and_also, str) else and_also)}
     but_not = {_known_competency(c, codebook) for c in ([but_not] if isinstance(but_not, str) else but_not)}
-    codings = review.quoted_codings if hasattr(review, "quoted_codings") else review.codings
-    coders = _chosen(coders, sorted(set(review.codings["coder"])), "coder")
+    # hasattr on the class: on the review it would make the property's frame once more
+    codings = review.quoted_codings if hasattr(type(review), "quoted_codings") else review.codings
+    coders = _chosen(coders, review.codings["coder"].unique().tolist() if coders is not None else (), "coder")
     framings = _chosen(framings, FRAMINGS, "framing")
     citekeys = _chosen(citekeys, review.sources["citekey"].tolist(), "source")
 
