@@ -1,14 +1,15 @@
-"""The coding screen (ipywidgets) driven in plain Python: set widget values, click buttons.
+"""The coding screen (ipywidgets around the coding pad) driven in plain Python: set widget
+values, press the pad's keys (CodingPad.press), click buttons.
 
 Each test opens CodingScreen on a copy of the bundled review, as a new coder (coder-d)
 unless it says otherwise, and checks what the screen shows and what lands in
-corpus/codings/coder-d.csv.
+corpus/codings/coder-d.csv and corpus/coverage/coder-d.csv. The keys themselves, in a
+browser, are tests/test_jupyterlab.py's.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,14 @@ P3_QUOTE = "The manager decides on targets for the coming year or so"  # Kotter,
 GULICK_P4_QUOTE = "A single head can direct only a limited number of immediate subordinates"
 
 
-
-
-def started(root: Path, coder: str = "coder-d") -> CodingScreen:
+def started(root: Path, coder: str = "coder-d", practice: bool = False) -> CodingScreen:
+    """The screen, started as `coder`: a new coder created (as a practice coder with
+    `practice`), an existing one confirmed."""
     screen = CodingScreen(Review.load(root))
     screen.coder.value = coder
     screen.start.click()
+    if screen.session is None:
+        screen.confirm.children[1 if practice else 0].click()
     return screen
 
 
@@ -38,348 +41,475 @@ def passage_text(screen: CodingScreen, citekey: str, number: int) -> str:
     return p[(p["citekey"] == citekey) & (p["passage"] == number)]["text"].item()
 
 
-def fill(screen: CodingScreen, competency: str, framing: str | None, quote: str | None = None, memo: str = "") -> None:
-    screen.competency.value = screen.choice_of.get(competency, competency)
-    screen.framing.value = framing
+def fill(screen: CodingScreen, competency: str, framing: str | None, quote: str | None = None, memo: str = "",
+         occurrence: int = 0) -> None:
+    """What the coder does on the pad: select the quote's words (the `occurrence`-th time
+    they occur in the passage), choose a competency and a framing; and write a memo."""
+    screen.pad.competency, screen.pad.framing = competency, framing or ""
     if quote is not None:
-        screen.quote.value = quote
+        text, at = screen.pad.text, -1
+        for _ in range(occurrence + 1):
+            at = text.index(quote, at + 1)
+        screen.pad.select(at, at + len(quote))
     screen.memo.value = memo
 
 
+def save(screen: CodingScreen) -> None:
+    screen.pad.press("save")
+
+
 def coding_rows(screen: CodingScreen) -> list:
-    """The rows of 'Your codings of this passage': (HTML, Edit, Remove) boxes."""
+    """The rows of 'Your codings of this passage': (HTML, Edit, Remove, History) boxes."""
     return [row for row in screen.mine.children if hasattr(row, "children")]
 
 
 def status(screen: CodingScreen) -> tuple[str, str]:
-    """('ok' | 'error', the message) of the status line."""
-    value = screen.status.value
-    kind = "error" if 'class="lc-error"' in value else "ok" if 'class="lc-ok"' in value else ""
-    return kind, html.unescape(value.split(">", 1)[1].rsplit("<", 1)[0]) if value else ""
+    return screen.pad.status_kind, screen.pad.status
 
 
 def assert_form_clear(screen: CodingScreen) -> None:
-    assert screen.competency.value == ""
-    assert screen.framing.value is None
-    assert screen.memo.value == ""
-    assert screen.quote.value == screen.session.passage["text"]
-    assert screen.save_button.description == "Save coding"
-    assert screen.cancel_button.layout.display == "none"
-    assert screen.editing is None
+    pad = screen.pad
+    assert (pad.competency, pad.framing, pad.selection, pad.editing) == ("", "", [], "")
+    assert screen.memo.value == "" and screen.editing is None
 
 
-# ---------------------------------------------------------------- starting
+def coverage_events(root: Path, coder: str = "coder-d") -> list[tuple[str, str, str]]:
+    return [(r["event"], r["citekey"], r["passage"]) for r in read_rows(root / "corpus/coverage" / f"{coder}.csv")]
+
+
+# ---------------------------------------------------------------- who codes
 
 
 def test_start_shows_the_workspace_on_the_first_unfinished_source(review_copy):
     screen = CodingScreen(Review.load(review_copy))
     assert screen.workspace.layout.display == "none" and screen.source.disabled
-    assert screen.coder.value == "" and list(screen.coder.options) == ["coder-a", "coder-b", "coder-c"]
+    assert screen.coder.value == ""
     screen.coder.value = " coder-d "
     screen.start.click()
-    assert screen.session.coder == "coder-d"
+    # a new coder is made by an explicit choice, not by a typo
+    assert screen.session is None and screen.workspace.layout.display == "none"
+    assert "There is no coder named coder-d in this review yet" in screen.coder_message.value
+    assert [b.description for b in screen.confirm.children] == [
+        "Create coder coder-d", "Create practice coder coder-d", "Cancel"]
+    screen.confirm.children[0].click()
+    assert screen.session.coder == "coder-d" and not screen.session.practice
     assert screen.workspace.layout.display == "flex" and not screen.source.disabled
     assert screen.source.value == screen.session.citekey == KOTTER
     assert (screen.session.number, screen.number.value, screen.number.max) == (1, 1, 12)
     assert screen.source.label == "Kotter, 1990 — What Leaders Really Do (0/12)"
     assert len(screen.source.options) == 12
-    assert screen.text.value == f'<div class="lc-passage">{html.escape(passage_text(screen, KOTTER, 1))}</div>'
+    assert screen.pad.text == passage_text(screen, KOTTER, 1) and screen.pad.marks == []
     assert screen.before.value == ""
     assert html.escape(passage_text(screen, KOTTER, 2)) in screen.after.value
-    assert screen.progress.value == "Passage 1 of 12 · coded 0 of 12 · sources finished 0 of 12"
+    assert screen.pad.where == "Passage 1 of 12"
+    assert screen.progress.value == "Judged 0 of 12 passages of this source · sources finished 0 of 12"
     assert_form_clear(screen)
     assert [c.value for c in screen.mine.children] == ["<i>none yet</i>"]
-    # the next screen on this review remembers the coder
-    assert CodingScreen(Review.load(review_copy)).coder.value == "coder-d"
+    # the next screen on this review remembers the coder, and starts without asking
+    again = CodingScreen(Review.load(review_copy))
+    assert again.coder.value == "coder-d"
 
 
-def test_a_coder_starts_on_the_first_source_they_have_not_finished(review_copy):
-    screen = started(review_copy, "coder-b")  # coder-b has finished all but Bass and Schmalenberg & Kramer
+def test_the_remembered_coder_starts_at_once_once_they_have_a_file(review_copy):
+    screen = started(review_copy)
+    fill(screen, "planning", "management")
+    save(screen)
+    again = CodingScreen(Review.load(review_copy))
+    again.start.click()
+    assert again.session.coder == "coder-d" and again.confirm.children == ()
+
+
+def test_someone_elses_name_asks_who_you_are(review_copy):
+    screen = CodingScreen(Review.load(review_copy))
+    screen.coder.value = "coder-b"
+    screen.start.click()
+    assert screen.session is None
+    assert "coder-b is a coder with codings in this review already" in html.unescape(screen.coder_message.value)
+    assert [b.description for b in screen.confirm.children] == ["I am coder-b", "Cancel"]
+    screen.confirm.children[1].click()  # Cancel
+    assert screen.session is None and screen.confirm.children == () and screen.coder_message.value == ""
+    screen.start.click()
+    screen.confirm.children[0].click()
+    assert screen.session.coder == "coder-b"
+    # coder-b has finished all but Bass and Schmalenberg & Kramer
     assert screen.source.value == screen.session.citekey == "Bass1985Beyond"
-    finished = [label for label, _ in screen.source.options if label.startswith("✓ ")]
-    assert len(finished) == 10
+    assert len([label for label, _ in screen.source.options if label.startswith("✓ ")]) == 10
 
 
-def test_a_bad_coder_name_is_an_error_and_the_workspace_stays_hidden(review_copy):
+def test_a_bad_coder_name_is_an_error_shown_by_the_name(review_copy):
     screen = CodingScreen(Review.load(review_copy))
     screen.coder.value = "coder d"
     screen.start.click()
-    assert status(screen) == ("error", "'coder d' cannot name a coder file: it holds ' ', which a coder's name "
-                                       "may not hold; use letters, digits, '-' or '_' (e.g. coder-a)")
+    assert 'class="lc-error"' in screen.coder_message.value
+    assert html.unescape(screen.coder_message.value).endswith(
+        "'coder d' cannot name a coder file: it holds ' ', which a coder's name may not hold; use letters, digits, "
+        "'-' or '_' (e.g. coder-a)</span>")
     assert screen.session is None and screen.workspace.layout.display == "none"
     assert not (review_copy / ".litcoder" / "coder").exists()
+    screen.coder.value = ""
+    screen.start.click()
+    assert "it is empty" in screen.coder_message.value
 
 
-def test_passage_text_is_shown_escaped(review_copy):
-    path = review_copy / "corpus" / "sources" / f"{KOTTER}.md"
-    text = path.read_text(encoding="utf-8")
-    text = text.replace("Kotter begins by", "Kotter <script>alert(\"x\")</script> & <b>begins</b> by", 1)
-    text = text.replace("The organising contrast", "The <img src=x onerror=alert(1)> contrast", 1)
-    path.write_text(text, encoding="utf-8")
-    screen = started(review_copy)
-    assert "<script>" not in screen.text.value and "<b>" not in screen.text.value
-    assert ("Kotter &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;begins&lt;/b&gt; by"
-            in screen.text.value)
-    assert "<img" not in screen.after.value and "The &lt;img src=x onerror=alert(1)&gt; contrast" in screen.after.value
-    # a coding of the unsafe words: highlighted, still escaped, in the passage and in the list
-    fill(screen, "charisma", "neither", 'Kotter <script>alert("x")</script> &', memo="<i>memo</i>")
-    screen.save_button.click()
-    assert status(screen)[0] == "ok"
-    assert ('<mark>Kotter &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp;</mark> &lt;b&gt;begins'
-            in screen.text.value)
-    [row] = coding_rows(screen)
-    shown = row.children[0].value
-    assert "<script>" not in shown and "&lt;script&gt;" in shown and "&lt;i&gt;memo&lt;/i&gt;" in shown
-    screen.next_button.click()
-    assert "<script>" not in screen.before.value and "&lt;script&gt;" in screen.before.value
+def test_a_practice_coder_codes_into_the_practice_folder_and_counts_nowhere(review_copy):
+    screen = started(review_copy, "trial-1", practice=True)
+    assert screen.session.practice and "practice" in screen.coder_message.value
+    screen.number.value = 3
+    fill(screen, "planning", "management", P3_QUOTE)
+    save(screen)
+    assert status(screen) == ("ok", "saved to corpus/codings/practice/trial-1.csv: Planning, management")
+    assert not coder_file(review_copy, "trial-1").exists()
+    [row] = read_rows(review_copy / "corpus/codings/practice/trial-1.csv")
+    assert row["quote"] == P3_QUOTE
+    review = Review.load(review_copy)
+    assert "trial-1" not in set(review.codings["coder"])
+    assert not any("practice" in str(p.file) for p in review.problems)  # the practice folder is not a problem
+    # the practice coder comes back to their own codings
+    again = started(review_copy, "trial-1")
+    assert again.session.practice and len(again.session.my_codings(3)) == 1
 
 
 # ---------------------------------------------------------------- saving
 
 
-def test_save_writes_the_row_clears_the_form_and_lists_the_coding(review_copy):
+def test_save_writes_the_selected_words_clears_the_form_and_marks_the_coding(review_copy):
     screen = started(review_copy)
     screen.number.value = 3
-    assert screen.session.number == 3 and screen.quote.value == passage_text(screen, KOTTER, 3)
-    label = screen.choice_of["planning"]
-    assert label == "Planning — Keeping the organisation on track"
-    assert label in screen.competency.options
-    fill(screen, "planning", "management", "  " + P3_QUOTE + "  ", memo="targets")
-    screen.save_button.click()
+    assert screen.session.number == 3 and screen.pad.text == passage_text(screen, KOTTER, 3)
+    fill(screen, "planning", "management", P3_QUOTE, memo=" targets ")
+    save(screen)
     [row] = read_rows(coder_file(review_copy))
     assert {k: row[k] for k in ("citekey", "passage", "quote", "competency", "framing", "memo", "start", "end")} == {
         "citekey": KOTTER, "passage": "3", "quote": P3_QUOTE, "competency": "planning", "framing": "management",
         "memo": "targets", "start": "1138", "end": "1194"}
-    assert status(screen) == ("ok", "saved to corpus/codings/coder-d.csv")
+    assert status(screen) == ("ok", "saved to corpus/codings/coder-d.csv: Planning, management")
     assert_form_clear(screen)
     assert (screen.session.citekey, screen.session.number, screen.number.value) == (KOTTER, 3, 3)
     [listed] = coding_rows(screen)
-    text, edit, remove = listed.children
+    text, edit, remove, history = listed.children
     assert "<b>Planning</b>" in text.value and f"“{P3_QUOTE}”" in text.value and "<i>targets</i>" in text.value
     assert 'class="lc-tag management"' in text.value
-    assert (edit.description, remove.description) == ("Edit", "Remove")
-    assert f"<mark>{P3_QUOTE}</mark>" in screen.text.value
+    assert (edit.description, remove.description, history.description) == ("Edit", "Remove", "History")
+    start = screen.pad.text.index(P3_QUOTE)
+    assert screen.pad.marks == [{"id": row["id"], "start": start, "end": start + len(P3_QUOTE), "label": "Planning",
+                                 "framing": "management"}]
     assert screen.source.label == "Kotter, 1990 — What Leaders Really Do (1/12)"
-    assert "coded 1 of 12" in screen.progress.value
+    assert screen.progress.value.startswith("Judged 1 of 12 passages")
+
+
+def test_the_selected_occurrence_is_the_one_saved_when_words_repeat(review_copy):
+    screen = started(review_copy)
+    text = screen.pad.text
+    word = "leadership" if text.count("leadership") > 1 else next(
+        w for w in text.split() if len(w) > 3 and text.count(w) > 1)
+    fill(screen, "setting-vision", "leadership", word, occurrence=1)
+    save(screen)
+    [row] = read_rows(coder_file(review_copy))
+    second = text.index(word, text.index(word) + 1)
+    at = int(screen.session.passages.iloc[0]["start"]) + second
+    assert (int(row["start"]), int(row["end"])) == (at, at + len(word))
+
+
+def test_no_selection_quotes_the_whole_passage(review_copy):
+    screen = started(review_copy)
+    fill(screen, "planning", "neither")
+    save(screen)
+    [row] = read_rows(coder_file(review_copy))
+    assert row["quote"] == passage_text(screen, KOTTER, 1)
 
 
 @pytest.mark.parametrize("competency, framing, message", [
-    ("", "management", "choose a competency: type part of its name and pick it from the list"),
-    ("Plann", "management", "choose a competency: type part of its name and pick it from the list"),
-    ("planning", None, "choose how the source frames it: leadership, management, both or neither"),
+    ("", "management", "choose a competency: press / and type part of its name (or a suggestion's key)"),
+    ("Plann", "management", "choose a competency: press / and type part of its name (or a suggestion's key)"),
+    ("planning", None, "choose how the source frames it: 1 leadership, 2 management, 3 both, 4 neither"),
 ])
 def test_save_without_competency_or_framing_is_an_error_and_writes_nothing(review_copy, competency, framing,
                                                                            message):
     screen = started(review_copy)
     screen.number.value = 3
     fill(screen, competency, framing, P3_QUOTE)
-    screen.save_button.click()
+    save(screen)
     assert status(screen) == ("error", message)
     assert not coder_file(review_copy).exists()
-    assert screen.quote.value == P3_QUOTE
-    assert coding_rows(screen) == []
+    assert screen.pad.selection != [] and coding_rows(screen) == []
 
 
-def test_a_bad_quote_is_an_error_and_the_form_keeps_the_coding(review_copy):
+def test_a_selection_outside_the_passage_is_refused_and_the_form_kept(review_copy):
     screen = started(review_copy)
-    screen.number.value = 3
-    fill(screen, "planning", "management", "The boss decides on targets", memo="my memo")
-    screen.save_button.click()
-    assert status(screen) == ("error", "the quote is not in this passage: narrow it by deleting words, "
-                                       "not by retyping")
+    fill(screen, "planning", "management", memo="my memo")
+    screen.pad.selection = [5, len(screen.pad.text) + 40]
+    save(screen)
+    assert status(screen)[0] == "error" and "select again" in status(screen)[1]
     assert not coder_file(review_copy).exists()
-    assert screen.quote.value == "The boss decides on targets"
-    assert screen.competency.value == screen.choice_of["planning"]
-    assert screen.framing.value == "management" and screen.memo.value == "my memo"
-    # fixed in the form, it saves
-    screen.quote.value = P3_QUOTE
-    screen.save_button.click()
-    assert status(screen)[0] == "ok" and len(read_rows(coder_file(review_copy))) == 1
+    assert (screen.pad.competency, screen.pad.framing, screen.memo.value) == ("planning", "management", "my memo")
 
 
-def test_whole_passage_button_restores_the_quote(review_copy):
+def test_the_codebook_search_covers_label_id_definition_and_indicators(review_copy):
     screen = started(review_copy)
-    screen.quote.value = "Kotter begins"
-    screen.whole.click()
-    assert screen.quote.value == passage_text(screen, KOTTER, 1)
+    choices = {c["id"]: c for c in screen.pad.competencies}
+    assert len(choices) == len(screen.review.codebook)
+    planning = choices["planning"]
+    assert (planning["label"], planning["group"]) == ("Planning", "Keeping the organisation on track")
+    assert "planning" in planning["haystack"] and "milestones" in planning["haystack"]  # an indicator's word
+    assert "timetable" in planning["haystack"]  # the definition's
 
 
-# ---------------------------------------------------------------- editing and removing
+# ---------------------------------------------------------------- editing, removing, undo, history
 
 
 def _one_saved(root: Path) -> CodingScreen:
     screen = started(root)
     screen.number.value = 3
     fill(screen, "planning", "management", P3_QUOTE, memo="first")
-    screen.save_button.click()
+    save(screen)
     return screen
 
 
-def test_edit_button_loads_the_form_and_save_changes_updates_the_row(review_copy):
+def test_edit_loads_the_coding_and_save_changes_updates_the_row(review_copy):
     screen = _one_saved(review_copy)
     [saved] = read_rows(coder_file(review_copy))
-    [listed] = coding_rows(screen)
-    listed.children[1].click()  # Edit
-    assert screen.editing == saved["id"]
-    assert screen.competency.value == screen.choice_of["planning"]
-    assert (screen.framing.value, screen.quote.value, screen.memo.value) == ("management", P3_QUOTE, "first")
-    assert screen.save_button.description == "Save changes" and screen.cancel_button.layout.display == "inline-flex"
+    coding_rows(screen)[0].children[1].click()  # Edit
+    start = screen.pad.text.index(P3_QUOTE)
+    assert screen.editing == saved["id"] == screen.pad.editing
+    assert (screen.pad.competency, screen.pad.framing, screen.pad.selection, screen.memo.value) == (
+        "planning", "management", [start, start + len(P3_QUOTE)], "first")
     fill(screen, "setting-vision", "both", "targets for the coming year", memo="second")
-    screen.save_button.click()
+    save(screen)
     assert status(screen) == ("ok", "changes saved")
     [row] = read_rows(coder_file(review_copy))
     assert {k: row[k] for k in ("id", "competency", "framing", "quote", "memo", "coded_at")} == {
         "id": saved["id"], "competency": "setting-vision", "framing": "both", "quote": "targets for the coming year",
         "memo": "second", "coded_at": saved["coded_at"]}
+    assert row["edited_at"] >= saved["coded_at"]
     text = screen.review.texts[KOTTER]
     assert text[int(row["start"]):int(row["end"])] == "targets for the coming year"
     assert_form_clear(screen)
-    [listed] = coding_rows(screen)
-    assert "<b>Setting a vision</b>" in listed.children[0].value
+    assert "<b>Setting a vision</b>" in coding_rows(screen)[0].children[0].value
+
+
+def test_clicking_a_marked_quote_edits_that_coding(review_copy):
+    screen = _one_saved(review_copy)
+    [saved] = read_rows(coder_file(review_copy))
+    screen.pad.press("edit", id=saved["id"])
+    assert screen.editing == saved["id"] and screen.pad.competency == "planning"
 
 
 def test_cancel_edit_leaves_the_row_as_it_was(review_copy):
     screen = _one_saved(review_copy)
     before = coder_file(review_copy).read_bytes()
     coding_rows(screen)[0].children[1].click()
-    screen.framing.value = "leadership"
-    screen.cancel_button.click()
+    screen.pad.framing = "leadership"
+    screen.pad.press("cancel")
     assert_form_clear(screen)
     assert coder_file(review_copy).read_bytes() == before
     # a save after cancelling is a new coding, not an edit
     fill(screen, "budgeting", "management", "allocates money")
-    screen.save_button.click()
+    save(screen)
     assert [r["competency"] for r in read_rows(coder_file(review_copy))] == ["planning", "budgeting"]
 
 
-def test_remove_button_removes_the_coding(review_copy):
+def test_remove_offers_undo_and_undo_brings_the_coding_back(review_copy):
     screen = _one_saved(review_copy)
     fill(screen, "budgeting", "management", "allocates money and other resources to each step")
-    screen.save_button.click()
+    save(screen)
     rows = coding_rows(screen)
-    assert len(rows) == 2
+    [planning] = [r for r in read_rows(coder_file(review_copy)) if r["competency"] == "planning"]
     rows[0].children[2].click()  # Remove the planning coding
-    assert status(screen) == ("ok", "coding removed")
+    assert status(screen) == ("ok", "coding removed (Planning): press z or Undo to bring it back")
     assert [r["competency"] for r in read_rows(coder_file(review_copy))] == ["budgeting"]
-    [left] = coding_rows(screen)
-    assert "<b>Budgeting</b>" in left.children[0].value
-    assert "<mark>" + P3_QUOTE not in screen.text.value
-    left.children[2].click()
-    assert read_rows(coder_file(review_copy)) == []
-    assert [c.value for c in screen.mine.children] == ["<i>none yet</i>"]
+    assert len(coding_rows(screen)) == 1 and len(screen.pad.marks) == 1
+    screen.pad.press("undo")
+    assert status(screen) == ("ok", "the removed coding is back")
+    back = [r for r in read_rows(coder_file(review_copy)) if r["competency"] == "planning"]
+    assert [{k: r[k] for k in ("id", "quote", "start", "end", "coded_at")} for r in back] == [
+        {k: planning[k] for k in ("id", "quote", "start", "end", "coded_at")}]
+    assert len(coding_rows(screen)) == 2
+    history = read_rows(review_copy / "corpus/codings/history/coder-d.csv")
+    assert [h["change"] for h in history] == ["removed", "restored"]
 
 
-# ---------------------------------------------------------------- moving around
+def test_undo_takes_back_a_save_then_an_edit(review_copy):
+    screen = _one_saved(review_copy)
+    coding_rows(screen)[0].children[1].click()
+    fill(screen, "planning", "leadership", P3_QUOTE, memo="first")
+    save(screen)
+    assert read_rows(coder_file(review_copy))[0]["framing"] == "leadership"
+    screen.pad.press("undo")
+    assert status(screen) == ("ok", "the coding is back as it was before the edit")
+    [row] = read_rows(coder_file(review_copy))
+    assert (row["framing"], row["quote"]) == ("management", P3_QUOTE)
+    screen.pad.press("undo")
+    assert read_rows(coder_file(review_copy)) == [] and coding_rows(screen) == []
+    screen.pad.press("undo")
+    assert status(screen) == ("error", "nothing to undo in this session")
 
 
-def test_next_previous_next_uncoded_and_the_passage_box_move(review_copy):
+def test_history_shows_the_earlier_values_of_a_coding(review_copy):
+    screen = _one_saved(review_copy)
+    coding_rows(screen)[0].children[1].click()
+    fill(screen, "planning", "leadership", P3_QUOTE, memo="second thoughts")
+    save(screen)
+    coding_rows(screen)[0].children[3].click()  # History
+    shown = html.unescape(screen.history.value)
+    assert "management" in shown and "leadership" in shown and "second thoughts" in shown
+
+
+# ---------------------------------------------------------------- moving around, judging passages
+
+
+def test_next_previous_next_unjudged_and_the_passage_box_move(review_copy):
     screen = started(review_copy)
-    screen.next_button.click()
+    screen.pad.press("next")
     assert (screen.session.number, screen.number.value) == (2, 2)
-    assert screen.text.value == f'<div class="lc-passage">{html.escape(passage_text(screen, KOTTER, 2))}</div>'
+    assert screen.pad.text == passage_text(screen, KOTTER, 2)
     assert html.escape(passage_text(screen, KOTTER, 1)) in screen.before.value
-    screen.previous_button.click()
+    screen.pad.press("previous")
     assert screen.session.number == 1
-    screen.previous_button.click()
-    assert screen.session.number == 1 and status(screen) == ("ok", "no further passage that way")
+    screen.pad.press("previous")
+    assert screen.session.number == 1 and status(screen) == ("plain", "no further passage that way")
     screen.number.value = 7
-    assert screen.session.number == 7 and html.escape(passage_text(screen, KOTTER, 7)) in screen.text.value
-    assert screen.progress.value.startswith("Passage 7 of 12")
+    assert screen.session.number == 7 and screen.pad.text == passage_text(screen, KOTTER, 7)
+    assert screen.pad.where == "Passage 7 of 12"
     screen.number.value = 12
     screen.next_button.click()
     assert screen.session.number == 12 and status(screen)[1] == "no further passage that way"
-    # code passages 1 and 2; from 1, next uncoded is 3
-    for number in (1, 2):
-        screen.number.value = number
-        fill(screen, "planning", "neither")
-        screen.save_button.click()
+    # code passage 1, judge 2 empty: from 1, the next unjudged is 3
     screen.number.value = 1
-    screen.uncoded_button.click()
+    fill(screen, "planning", "neither")
+    save(screen)
+    screen.number.value = 2
+    screen.pad.press("nothing")
+    assert screen.pad.nothing and status(screen) == ("ok", "marked: nothing to code in this passage")
+    screen.number.value = 1
+    screen.pad.press("uncoded")
     assert (screen.session.number, screen.number.value) == (3, 3)
     screen.number.value = 12
-    screen.uncoded_button.click()  # wraps round past the coded 1 and 2
+    screen.uncoded_button.click()  # wraps round past the judged 1 and 2
     assert screen.session.number == 3
+
+
+def test_nothing_to_code_here_is_logged_taken_back_and_refused_where_coded(review_copy):
+    screen = started(review_copy)
+    screen.pad.press("nothing")
+    assert screen.session.nothing_passages() == {1}
+    assert [c.value for c in screen.mine.children] == [
+        "<i>nothing to code here (you said so: 0 takes it back)</i>"]
+    screen.pad.press("nothing")  # again: taken back
+    assert not screen.pad.nothing and screen.session.nothing_passages() == set()
+    screen.pad.press("nothing")
+    fill(screen, "planning", "neither")
+    save(screen)  # coded after all: no longer "nothing"
+    assert screen.session.nothing_passages() == set() and not screen.pad.nothing
+    screen.pad.press("nothing")
+    assert status(screen)[0] == "error" and "remove your codings" in status(screen)[1]
+    assert coverage_events(review_copy) == [("nothing", KOTTER, "1"), ("nothing-withdrawn", KOTTER, "1"),
+                                            ("nothing", KOTTER, "1"), ("nothing-withdrawn", KOTTER, "1")]
 
 
 def test_moving_clears_a_half_filled_form(review_copy):
     screen = started(review_copy)
     fill(screen, "planning", "management", "Kotter begins", memo="half done")
-    screen.next_button.click()
+    screen.pad.press("next")
     assert_form_clear(screen)
-    assert screen.quote.value == passage_text(screen, KOTTER, 2)
 
 
 def test_choosing_another_source_opens_it(review_copy):
     screen = started(review_copy)
     screen.source.value = GULICK
     assert (screen.session.citekey, screen.session.number, screen.number.max) == (GULICK, 1, 11)
-    assert html.escape(passage_text(screen, GULICK, 1)) in screen.text.value
+    assert screen.pad.text == passage_text(screen, GULICK, 1)
+
+
+def test_open_passage_shows_a_search_result(review_copy):
+    screen = started(review_copy)
+    screen.open_passage(GULICK, 4)
+    assert (screen.source.value, screen.session.citekey, screen.session.number) == (GULICK, GULICK, 4)
+    assert screen.pad.text == passage_text(screen, GULICK, 4)
 
 
 def test_a_pdf_source_shows_the_page_of_each_passage(review_copy):
     screen = started(review_copy)
     screen.source.value = "Zaleznik1977ManagersLeaders"
-    assert screen.progress.value.startswith("Passage 1 of 11 (p. 1) · coded 0 of 11")
+    assert screen.pad.where == "Passage 1 of 11 (p. 1)"
     pages = screen.session.passages.set_index("passage")["pdf_page"]
     last_on_first_page = int(pages[pages == 1].index.max())
     screen.number.value = last_on_first_page + 1
-    assert screen.progress.value.startswith(f"Passage {last_on_first_page + 1} of 11 (p. 2)")
+    assert screen.pad.where == f"Passage {last_on_first_page + 1} of 11 (p. 2)"
 
 
 # ---------------------------------------------------------------- suggestions
 
 
-def test_a_suggestion_fills_competency_and_framing_but_does_not_save(review_copy):
+def test_a_suggestion_offers_the_competency_only(review_copy):
     screen = started(review_copy)
     screen.number.value = 3
     suggestions = screen.session.suggestions()
-    buttons = screen.suggested.children[1:]
-    assert screen.suggested.children[0].value == "Suggested: "
-    assert [b.description for b in buttons] == [s["label"] + (f" · {s['framing']}" if s["framing"] else "")
-                                                for s in suggestions]
-    buttons[0].click()
-    assert screen.competency.value == screen.choice_of[suggestions[0]["competency"]]
-    assert screen.framing.value == (suggestions[0]["framing"] or None)
+    assert screen.pad.quick == [{"id": s["competency"], "label": s["label"], "framing": s["framing"],
+                                 "why": "suggested"} for s in suggestions]
+    screen.pad.competency = screen.pad.quick[0]["id"]  # the key q
+    assert screen.pad.framing == ""  # the framing stays the coder's to choose
     assert not coder_file(review_copy).exists()
-    assert coding_rows(screen) == []
-    screen.save_button.click()  # the coder still saves
+    screen.pad.framing = "both"
+    save(screen)
     [row] = read_rows(coder_file(review_copy))
-    assert (row["competency"], row["framing"]) == (suggestions[0]["competency"], suggestions[0]["framing"])
+    assert (row["competency"], row["framing"]) == (suggestions[0]["competency"], "both")
+    # on the next passage, the competency just used is offered on a key as well
+    screen.pad.press("next")
+    assert row["competency"] in [q["id"] for q in screen.pad.quick]
+    assert len(screen.pad.quick) <= 5
 
 
 # ---------------------------------------------------------------- finishing, other coders
 
 
-def test_other_coders_are_hidden_until_the_source_is_finished(review_copy):
+def test_finishing_with_unjudged_passages_asks_and_names_them(review_copy):
+    screen = started(review_copy)
+    fill(screen, "planning", "neither")
+    save(screen)
+    screen.pad.press("next")
+    screen.pad.press("nothing")
+    screen.finish_button.click()
+    assert not screen.session.is_finished()
+    message, go, anyway, keep = screen.finish_confirm.children
+    assert "10 of Kotter1990WhatLeaders's passages are not judged yet (3–12)" in html.unescape(message.value)
+    assert (go.description, anyway.description, keep.description) == (
+        "Go to passage 3", "Finish anyway", "Keep coding")
+    go.click()
+    assert screen.session.number == 3 and screen.finish_confirm.children == ()
+    screen.finish_button.click()
+    screen.finish_confirm.children[2].click()  # Finish anyway
+    assert screen.session.is_finished()
+    assert coverage_events(review_copy)[-1] == ("finished", KOTTER, "")
+    unread = ", ".join(map(str, range(3, 13)))
+    assert read_rows(review_copy / "corpus/coverage/coder-d.csv")[-1]["note"] == f"unread: {unread}"
+
+
+def test_other_coders_are_hidden_until_finished_and_seeing_them_is_recorded(review_copy):
     screen = started(review_copy)
     assert screen.show_others.disabled and not screen.show_others.value
-    assert screen.others.value == ""
-    assert screen.finish_button.description == "Mark source finished"
-    # even ticked behind the screen's back, the others stay hidden
-    screen.show_others.value = True
-    assert "coder-a" not in screen.others.value
+    screen.show_others.value = True  # even ticked behind the screen's back, the others stay hidden
     assert screen.others.value == "<i>other coders&#x27; codings are shown once you mark this source finished</i>"
     screen.show_others.value = False
-
+    for _ in range(12):
+        screen.pad.press("nothing")
+        screen.pad.press("next")
     screen.finish_button.click()
-    assert screen.finish_button.description == "Reopen source"
-    assert not screen.show_others.disabled
-    assert "this source is finished" in screen.progress.value
+    assert screen.session.is_finished() and screen.finish_button.description == "Reopen source"
+    assert not screen.show_others.disabled and "this source is finished" in screen.progress.value
     assert screen.source.label.startswith("✓ Kotter, 1990")
-    assert [r["citekey"] for r in read_rows(review_copy / "corpus" / "coverage" / "coder-d.csv")] == [KOTTER]
-    assert screen.others.value == ""  # shown only when asked for
+    assert "revealed" not in [e for e, _, _ in coverage_events(review_copy)]
+    screen.number.value = 3
     screen.show_others.value = True
     others = screen.others.value
     for coding in screen.session.others_codings():
         assert f'{coding["coder"]}: <b>' in others and html.escape(coding["quote"]) in others
-    assert others.count('<div class="lc-coding">') == 3
-    screen.number.value = 12  # nobody coded passage 12
-    assert screen.others.value == "<i>no other coder coded this passage</i>"
-
-    screen.finish_button.click()  # reopen
+    assert [e for e, _, _ in coverage_events(review_copy)].count("revealed") == 1
+    screen.finish_button.click()  # reopen: the record stays, and the coder is told what it means
     assert screen.finish_button.description == "Mark source finished"
     assert screen.show_others.disabled and not screen.show_others.value and screen.others.value == ""
-    assert read_rows(review_copy / "corpus" / "coverage" / "coder-d.csv") == []
+    assert status(screen)[0] == "warn" and "left out of agreement" in status(screen)[1]
+    events = [e for e, _, _ in coverage_events(review_copy)]
+    assert events[-3:] == ["finished", "revealed", "reopened"]
 
 
 # ---------------------------------------------------------------- bugs
@@ -397,19 +527,20 @@ def test_the_screen_stays_on_the_source_being_coded(review_copy, action):
     screen.number.value = 4
     if action == "save":
         fill(screen, "organizing", "management", GULICK_P4_QUOTE)
-        screen.save_button.click()
+        save(screen)
         assert [r["citekey"] for r in read_rows(coder_file(review_copy))] == [GULICK]
     elif action == "finish":
         screen.finish_button.click()
+        screen.finish_confirm.children[2].click()
         assert screen.session.is_finished(GULICK)
     else:
         coding_rows(screen)[0].children[2].click()
         assert read_rows(coder_file(review_copy)) == []
     assert (screen.source.value, screen.session.citekey, screen.session.number) == (GULICK, GULICK, 4)
-    assert html.escape(passage_text(screen, GULICK, 4)) in re.sub("</?mark>", "", screen.text.value)
+    assert screen.pad.text == passage_text(screen, GULICK, 4)
 
 
-def test_choosing_a_shorter_source_opens_it_at_its_first_uncoded_passage(review_copy):
+def test_choosing_a_shorter_source_opens_it_at_its_first_unjudged_passage(review_copy):
     screen = started(review_copy)
     screen.number.value = 12  # Kotter has 12 passages, Gulick 11
     screen.source.value = GULICK
@@ -424,11 +555,9 @@ def test_a_save_shows_what_the_coder_file_had_to_tell(review_copy):
     screen.source.value = KOTTER
     screen.number.value = 3
     fill(screen, "planning", "management", P3_QUOTE)
-    screen.save_button.click()
-    assert 'class="lc-ok">saved to corpus/codings/coder-a.csv</span>' in screen.status.value
+    save(screen)
+    assert status(screen) == ("ok", "saved to corpus/codings/coder-a.csv: Planning, management")
     assert ("note: coder-a.csv: its last row (line 187) was cut off (a crash during a save?); it was moved to "
-            "coder-a.csv.torn so that you can check it") in html.unescape(screen.status.value)
+            "coder-a.csv.torn so that you can check it") in html.unescape(screen.notes.value)
     assert (path.parent / "coder-a.csv.torn").read_text(encoding="utf-8").startswith("coder-a-0999,")
     assert read_rows(path)[-1]["quote"] == P3_QUOTE
-    screen.save_button.click()  # told once
-    assert "note:" not in screen.status.value

@@ -1,11 +1,12 @@
-"""The coding screen (ipywidgets), drawn over a CodingSession.
+"""The coding screen (ipywidgets around the coding pad), drawn over a CodingSession.
 
     from litcoder.screens.coding import coding_screen
     coding_screen()          # in a notebook of the review: the screen, ready to code
 
-Everything is reachable with Tab and Enter: coder, source, passage navigation, the
-suggestions, competency (type to search), framing, quote, memo, Save. Each Save writes
-the coding to the coder's file at once; nothing waits for a notebook save.
+The coder selects the words of the passage with the mouse, chooses a competency (a
+suggestion's key, or / to search), a framing (1–4) and presses Enter: the coding is in the
+coder's file at once; nothing waits for a notebook save. The pad's Keys (?) lists every
+key; everything else is reachable with Tab and Enter.
 """
 
 from __future__ import annotations
@@ -15,24 +16,36 @@ import html
 import ipywidgets as w
 import pandas as pd
 
-from ..inputs.codebook import FRAMINGS
+from ..inputs.history import coding_history
 from ..review import Review
-from .session import BlindCoding, CodingError, CodingSession, remembered_coder
+from .pad import CodingPad
+from .session import (
+    BlindCoding,
+    CodingError,
+    CodingSession,
+    UnjudgedPassages,
+    coder_name_message,
+    coder_name_problem,
+    coder_status,
+    remembered_coder,
+)
 
 STYLE = """
 <style>
-.lc-passage { font-size: 1.05rem; line-height: 1.55; padding: .6rem .8rem; border-left: 4px solid #1d1d1f;
-              background: #f6f6f8; white-space: pre-wrap; }
 .lc-context { color: #6b6b70; font-size: .9rem; line-height: 1.45; padding: .2rem .8rem; white-space: pre-wrap;
-              max-height: 5.5em; overflow: hidden; }
-.lc-passage mark { background: #fff1a8; }
+              max-height: 5.5em; overflow: hidden; max-width: 52rem; }
 .lc-coding { font-size: .9rem; padding: .15rem 0; }
 .lc-tag { display: inline-block; padding: 0 .45rem; border-radius: 9px; color: #fff; font-size: .8rem; }
 .lc-tag.leadership { background: #0072B2; } .lc-tag.management { background: #D55E00; }
-.lc-tag.both { background: #CC79A7; } .lc-tag.neither { background: #A6A6A6; }
-.lc-error { color: #b3261e; } .lc-ok { color: #1e7d34; }
+.lc-tag.both { background: #CC79A7; } .lc-tag.neither { background: #6b6b70; }
+.lc-error { color: #b3261e; } .lc-ok { color: #1e7d34; } .lc-warn { color: #8a4b00; }
+.lc-history td, .lc-history th { font-size: .85rem; padding: .1rem .5rem; text-align: left; vertical-align: top; }
 </style>
 """
+
+
+QUICK_PICKS = 5
+"""Competencies offered on a key (pad.js QUICK_KEYS): suggestions, then recent ones."""
 
 
 def coding_screen(path: str = ".") -> CodingScreen:
@@ -44,75 +57,115 @@ def _tag(framing: str) -> str:
     return f'<span class="lc-tag {html.escape(framing)}">{html.escape(framing)}</span>'
 
 
+def _say_html(message: str, kind: str) -> str:
+    return f'<span class="lc-{kind}">{html.escape(message)}</span>' if message else ""
+
+
 class CodingScreen(w.VBox):
     def __init__(self, review: Review):
         self.review = review
         self.session: CodingSession | None = None
         self.editing: str | None = None
         self._quiet = False  # set while the screen itself changes a widget, so observers keep still
-        labels = review.codebook
-        self.choices = {f"{label} — {g}": c
-                        for label, g, c in zip(labels["label"], labels["group_label"], labels["competency"])}
-        self.choice_of = {c: k for k, c in self.choices.items()}
+        self.labels = dict(zip(review.codebook["competency"], review.codebook["label"]))
 
-        coders = sorted(set(review.coders) | {remembered_coder(review.path)} - {""})
-        self.coder = w.Combobox(value=remembered_coder(review.path), options=coders, placeholder="your coder name",
-                                description="Coder", ensure_option=False)
+        # who codes: a name, then an explicit choice for a new coder or someone else's name
+        self.coder = w.Text(value=remembered_coder(review.path), placeholder="your coder name", description="Coder")
         self.start = w.Button(description="Start coding", button_style="primary", icon="play")
+        self.coder_message = w.HTML()
+        self.confirm = w.HBox()
+        # where
         self.source = w.Dropdown(description="Source", options=[], layout=w.Layout(width="60%"), disabled=True)
         self.progress = w.HTML()
-        self.previous_button = w.Button(description="Previous", icon="arrow-left")
-        self.next_button = w.Button(description="Next", icon="arrow-right")
-        self.uncoded_button = w.Button(description="Next uncoded", icon="forward")
+        self.previous_button = w.Button(description="Previous (p)", icon="arrow-left")
+        self.next_button = w.Button(description="Next (n)", icon="arrow-right")
+        self.uncoded_button = w.Button(description="Next unjudged (u)", icon="forward")
         self.number = w.BoundedIntText(value=1, min=1, max=1, description="Passage", layout=w.Layout(width="11rem"))
-        self.before, self.text, self.after = w.HTML(), w.HTML(), w.HTML()
-        self.suggested = w.HBox()
-        self.competency = w.Combobox(options=list(self.choices), placeholder="type to search the codebook",
-                                     description="Competency", ensure_option=True, layout=w.Layout(width="60%"))
-        self.framing = w.ToggleButtons(options=list(FRAMINGS), value=None, description="Framing")
-        self.quote = w.Textarea(description="Quote", layout=w.Layout(width="95%", height="5.5rem"),
-                                placeholder="the words that show the competency; delete words to narrow it")
-        self.whole = w.Button(description="Whole passage", icon="undo", tooltip="Quote the whole passage again")
-        self.memo = w.Textarea(description="Memo", placeholder="optional",
+        self.before, self.after = w.HTML(), w.HTML()
+        # the pad: selection, competency, framing, save
+        self.pad = CodingPad(review.codebook, on_action=self._act)
+        self.memo = w.Textarea(description="Memo", placeholder="optional (m)",
                                layout=w.Layout(width="95%", height="3.5rem"))
-        self.save_button = w.Button(description="Save coding", button_style="success", icon="check")
-        self.cancel_button = w.Button(description="Cancel edit", layout=w.Layout(display="none"))
-        self.status = w.HTML()
+        self.memo.add_class("lc-memo")
         self.mine = w.VBox()
+        self.history = w.HTML()
+        # finishing, and the other coders
         self.finish_button = w.Button(description="Mark source finished", icon="flag-checkered")
+        self.finish_confirm = w.HBox()
         self.show_others = w.Checkbox(description="Show other coders' codings", value=False, disabled=True)
         self.others = w.HTML()
+        self.notes = w.HTML()
 
         self.workspace = w.VBox([
             w.HBox([self.source]), self.progress,
             w.HBox([self.previous_button, self.next_button, self.uncoded_button, self.number]),
-            self.before, self.text, self.after, self.suggested, self.competency, self.framing,
-            w.HBox([self.quote, self.whole]), self.memo, w.HBox([self.save_button, self.cancel_button, self.status]),
-            w.HTML("<b>Your codings of this passage</b>"), self.mine,
-            w.HBox([self.finish_button, self.show_others]), self.others,
+            self.before, self.pad, self.after, self.memo,
+            w.HTML("<b>Your codings of this passage</b>"), self.mine, self.history,
+            w.HBox([self.finish_button, self.show_others]), self.finish_confirm, self.others, self.notes,
         ], layout=w.Layout(display="none"))
-        super().__init__([w.HTML(STYLE), w.HBox([self.coder, self.start]), self.workspace])
+        super().__init__([w.HTML(STYLE), w.HBox([self.coder, self.start]), self.coder_message, self.confirm,
+                          self.workspace])
+        self.add_class("lc-screen")
 
         self.start.on_click(lambda _: self._start())
+        self.coder.observe(lambda _: self._forget_confirmation(), names="value")
         self.source.observe(lambda change: self._open(change["new"]), names="value")
-        self.previous_button.on_click(lambda _: self._move(self.session.previous))
-        self.next_button.on_click(lambda _: self._move(self.session.next))
-        self.uncoded_button.on_click(lambda _: self._move(self.session.next_uncoded))
+        self.previous_button.on_click(lambda _: self._act("previous", {}))
+        self.next_button.on_click(lambda _: self._act("next", {}))
+        self.uncoded_button.on_click(lambda _: self._act("uncoded", {}))
         self.number.observe(lambda change: self._go(change["new"]), names="value")
-        self.whole.on_click(lambda _: self._reset_quote())
-        self.save_button.on_click(lambda _: self._save())
-        self.cancel_button.on_click(lambda _: self._clear_form())
         self.finish_button.on_click(lambda _: self._toggle_finished())
         self.show_others.observe(lambda _: self._draw_others(), names="value")
 
-    # ------------------------------------------------------------ actions
+    # ------------------------------------------------------------ who codes
 
     def _start(self) -> None:
-        try:
-            self.session = CodingSession(self.review, self.coder.value.strip())
-        except CodingError as err:
-            self._say(str(err), error=True)
+        name = self.coder.value.strip()
+        problem = coder_name_problem(name) if name else "it is empty"
+        if problem:
+            self._coder_says(coder_name_message(name, problem), "error")
             return
+        status = coder_status(self.review.path, name)
+        if status != "new" and name == remembered_coder(self.review.path):
+            self._begin(name, practice=status == "practice")
+        elif status == "new":
+            self._ask(f"There is no coder named {name} in this review yet.",
+                      [(f"Create coder {name}", lambda: self._begin(name, False)),
+                       (f"Create practice coder {name}", lambda: self._begin(name, True))],
+                      "a practice coder's codings are kept out of agreement, the evidence and the report until the "
+                      f"committee enrols them (litcoder enrol {name})")
+        else:
+            kind = "a practice coder" if status == "practice" else "a coder"
+            self._ask(f"{name} is {kind} with codings in this review already. Code as {name} only if you are "
+                      f"{name}: your codings go into their file.",
+                      [(f"I am {name}", lambda: self._begin(name, status == "practice"))], "")
+
+    def _ask(self, question: str, choices: list, note: str) -> None:
+        buttons = []
+        for label, chosen in choices:
+            button = w.Button(description=label, layout=w.Layout(width="auto"))
+            button.on_click(lambda _, chosen=chosen: chosen())
+            buttons.append(button)
+        cancel = w.Button(description="Cancel")
+        cancel.on_click(lambda _: self._forget_confirmation())
+        self.confirm.children = buttons + [cancel]
+        self._coder_says(question + (f" ({note})" if note else ""), "warn")
+
+    def _forget_confirmation(self) -> None:
+        self.confirm.children = []
+        self.coder_message.value = ""
+
+    def _coder_says(self, message: str, kind: str) -> None:
+        self.coder_message.value = _say_html(message, kind)
+
+    def _begin(self, name: str, practice: bool) -> None:
+        try:
+            self.session = CodingSession(self.review, name, practice=practice)
+        except CodingError as err:
+            self._coder_says(str(err), "error")
+            return
+        self.confirm.children = []
+        self._coder_says(f"coding as {name}" + (" (practice: not counted until enrolled)" if practice else ""), "ok")
         self._quietly(lambda: setattr(self.source, "options", self._source_options()))
         self.source.disabled = False
         self.workspace.layout.display = "flex"
@@ -122,19 +175,31 @@ class CodingScreen(w.VBox):
         self._quietly(lambda: setattr(self.source, "value", first))
         self._open(first)
 
+    # ------------------------------------------------------------ where
+
     def _source_options(self) -> list[tuple[str, str]]:
         table = self.session.sources()
         return [(f"{'✓ ' if f else ''}{a} — {t[:60]} ({c}/{p})", k)
                 for k, a, t, p, c, f in zip(table["citekey"], table["author_year"], table["title"],
                                             table["passages"], table["coded"], table["finished"])]
 
-    def _open(self, citekey: str | None) -> None:
+    def _open(self, citekey: str | None, number: int | None = None) -> None:
         if self._quiet or not citekey or self.session is None:
             return
-        self.session.open(citekey)
+        self.session.open(citekey, number)
         self._quietly(lambda: setattr(self.number, "max", len(self.session.passages)))
+        self.finish_confirm.children = []
         self._clear_form()
         self._draw()
+
+    def open_passage(self, citekey: str, number: int) -> None:
+        """Show a passage (a search result's 'Open'), once a coder has started."""
+        if self.session is None:
+            self._coder_says("start coding first (your coder name, then Start coding)", "error")
+            return
+        self._quietly(lambda: setattr(self.source, "value", citekey))
+        self._open(citekey, number)
+        self.pad.focus()
 
     def _quietly(self, change) -> None:
         """Change widgets without their observers acting (a new options list resets a Dropdown's
@@ -145,95 +210,161 @@ class CodingScreen(w.VBox):
         finally:
             self._quiet = False
 
-    def _move(self, step) -> None:
-        if not step():
-            self._say("no further passage that way", error=False)
-        self._clear_form()
-        self._draw()
-
     def _go(self, number: int) -> None:
         if not self._quiet and self.session and number != self.session.number:
             self.session.go(number)
             self._clear_form()
             self._draw()
 
-    def _reset_quote(self) -> None:
-        self.quote.value = self.session.passage["text"]
+    # ------------------------------------------------------------ what the pad asks for
+
+    def _act(self, action: str, message: dict) -> None:
+        if self.session is None:
+            return
+        s = self.session
+        moves = {"next": s.next, "previous": s.previous, "uncoded": s.next_uncoded}
+        try:
+            if action in moves:
+                if not moves[action]():
+                    self.pad.say("no further passage that way" if action != "uncoded"
+                                 else "every passage of this source is judged")
+                    return
+                self._clear_form()
+                self._draw()
+            elif action == "save":
+                self._save()
+            elif action == "cancel":
+                self._clear_form()
+            elif action == "edit":
+                self._edit(s._mine(message.get("id", "")))
+            elif action == "nothing":
+                marked = s.nothing_here()
+                self._draw()
+                self.pad.say("marked: nothing to code in this passage" if marked else "“nothing to code here” taken "
+                             "back", "ok")
+            elif action == "undo":
+                said = s.undo()
+                self._clear_form()
+                self._draw()
+                self.pad.say(said, "ok")
+        except CodingError as err:
+            self.pad.say(str(err), "error")
+        except Exception as err:  # a file that cannot be written: the coder must know, and keep the form
+            self.pad.say(f"not saved ({type(err).__name__}: {err}); your coding is still in the form, try again",
+                         "error")
+        else:
+            self._tell_notices()
+        self.pad.focus()
 
     def _save(self) -> None:
-        competency = self.choices.get(self.competency.value)
-        if competency is None:
-            self._say("choose a competency: type part of its name and pick it from the list", error=True)
+        pad = self.pad
+        if pad.competency not in self.labels:
+            pad.say("choose a competency: press / and type part of its name (or a suggestion's key)", "error")
             return
-        if self.framing.value is None:
-            self._say("choose how the source frames it: leadership, management, both or neither", error=True)
+        if not pad.framing:
+            pad.say("choose how the source frames it: 1 leadership, 2 management, 3 both, 4 neither", "error")
             return
-        try:
-            if self.editing:
-                self.session.edit(self.editing, competency, self.framing.value, self.quote.value, self.memo.value)
-                message = "changes saved"
-            else:
-                self.session.save(competency, self.framing.value, self.quote.value, self.memo.value)
-                message = f"saved to corpus/codings/{self.session.coder}.csv"
-        except CodingError as err:
-            self._say(str(err), error=True)
-            return
-        except Exception as err:
-            self._say(f"not saved ({type(err).__name__}: {err}); your coding is still in the form, try again",
-                      error=True)
-            return
+        if self.editing:
+            self.session.edit(self.editing, pad.competency, pad.framing, None, self.memo.value,
+                              pad.quote_span or self._passage_span())
+            message = "changes saved"
+        else:
+            saved = self.session.save(pad.competency, pad.framing, None, self.memo.value, pad.quote_span)
+            message = f"saved to {self.session.file}: {self.labels[saved['competency']]}, {saved['framing']}"
         self._clear_form()
         self._draw()
-        self._say(message, error=False)
+        pad.say(message, "ok")
+
+    def _passage_span(self) -> tuple[int, int]:
+        return 0, len(self.session.passage["text"])
 
     def _edit(self, coding: dict) -> None:
         self.editing = coding["id"]
-        self.competency.value = self.choice_of[coding["competency"]]
-        self.framing.value = coding["framing"]
-        self.quote.value = coding["quote"]
+        start = self.session.passage["start"]
+        span = [int(coding["start"]) - start, int(coding["end"]) - start] if pd.notna(coding.get("start")) else []
+        self.pad.set_trait("selection", span)
+        self.pad.competency, self.pad.framing, self.pad.editing = coding["competency"], coding["framing"], coding["id"]
         self.memo.value = coding.get("memo") or ""
-        self.save_button.description = "Save changes"
-        self.cancel_button.layout.display = "inline-flex"
+        self.pad.say("editing this coding: change the selection, competency, framing or memo, then Enter")
 
     def _remove(self, coding: dict) -> None:
         try:
             self.session.remove(coding["id"])
         except CodingError as err:
-            self._say(str(err), error=True)
+            self.pad.say(str(err), "error")
             return
         self._clear_form()
         self._draw()
-        self._say("coding removed", error=False)
+        self.pad.say(f"coding removed ({self.labels[coding['competency']]}): press z or Undo to bring it back", "ok")
+        self.pad.focus()
+
+    def _show_history(self, coding: dict) -> None:
+        versions = coding_history(self.review.path, self.session.coder, coding["id"])
+        rows = "".join(f"<tr><td>{html.escape(str(v.get('when') or ''))}</td><td>{html.escape(v['how'])}</td>"
+                       f"<td>{html.escape(self.labels.get(v.get('competency'), v.get('competency') or ''))}</td>"
+                       f"<td>{html.escape(v.get('framing') or '')}</td><td>“{html.escape(v.get('quote') or '')}”</td>"
+                       f"<td>{html.escape(v.get('memo') or '')}</td></tr>" for v in versions)
+        self.history.value = ('<table class="lc-history"><tr><th>when</th><th>what</th><th>competency</th>'
+                              f"<th>framing</th><th>quote</th><th>memo</th></tr>{rows}</table>")
+
+    # ------------------------------------------------------------ finishing a source
 
     def _toggle_finished(self) -> None:
+        s = self.session
+        self.finish_confirm.children = []
         try:
-            if self.session.is_finished():
-                self.session.reopen()
+            if s.is_finished():
+                s.reopen()
+                note = (" You have seen the other coders' codings of this source: what you code or change in it "
+                        "from now on is left out of agreement (it still counts as evidence).") if s.revealed() else ""
+                self.pad.say("the source is open for coding again." + note, "warn" if note else "ok")
             else:
-                self.session.finish()
+                s.finish()
+                self.pad.say("source finished: the other coders' codings can be shown now", "ok")
+        except UnjudgedPassages as err:
+            self._confirm_finish(err)
+            return
         except CodingError as err:
-            self._say(str(err), error=True)
+            self.pad.say(str(err), "error")
             return
         self._draw()
-        if self.session.has_notices():
-            self._say("", error=False)
+        self._tell_notices()
 
-    def _choose(self, suggestion: dict) -> None:
-        self.competency.value = self.choice_of[suggestion["competency"]]
-        if suggestion["framing"]:
-            self.framing.value = suggestion["framing"]
+    def _confirm_finish(self, err: UnjudgedPassages) -> None:
+        anyway = w.Button(description="Finish anyway", button_style="warning")
+        first = w.Button(description=f"Go to passage {err.numbers[0]}", button_style="primary")
+        keep = w.Button(description="Keep coding")
+        anyway.on_click(lambda _: self._finish_anyway())
+        first.on_click(lambda _: self._jump(err.numbers[0]))
+        keep.on_click(lambda _: setattr(self.finish_confirm, "children", []))
+        self.finish_confirm.children = [w.HTML(_say_html(str(err), "warn"), layout=w.Layout(width="60%")),
+                                        first, anyway, keep]
+
+    def _finish_anyway(self) -> None:
+        try:
+            self.session.finish(anyway=True)
+        except CodingError as err:
+            self.pad.say(str(err), "error")
+            return
+        self.finish_confirm.children = []
+        self._draw()
+        self.pad.say("source finished; its unjudged passages do not count in agreement", "ok")
+
+    def _jump(self, number: int) -> None:
+        self.finish_confirm.children = []
+        self.session.go(number)
+        self._clear_form()
+        self._draw()
+        self.pad.focus()
 
     # ------------------------------------------------------------ drawing
 
     def _clear_form(self) -> None:
         self.editing = None
-        self.competency.value = ""
-        self.framing.value = None
         self.memo.value = ""
-        self.save_button.description = "Save coding"
-        self.cancel_button.layout.display = "none"
-        if self.session and self.session.citekey:
-            self._reset_quote()
+        self.history.value = ""
+        self.pad.set_trait("selection", [])
+        self.pad.competency, self.pad.framing, self.pad.editing = "", "", ""
 
     def _draw(self) -> None:
         s = self.session
@@ -241,21 +372,27 @@ class CodingScreen(w.VBox):
         self._quietly(lambda: setattr(self.number, "value", s.number))
         p = s.progress()
         finished = s.is_finished()
-        page, pdf_page = s.passage["page"], s.passage.get("pdf_page")  # printed page, and the PDF's when it differs
-        where = "" if pd.isna(page) else f" (p. {html.escape(str(page))}" + (
-            "" if pd.isna(pdf_page) or str(pdf_page) == str(page) else f"; PDF page {pdf_page}") + ")"
-        self.progress.value = (f"Passage {s.number} of {p['passages_total']}"
-                               + where + f" · coded {p['passages_coded']} of "
-                               f"{p['passages_total']} · sources finished {p['sources_finished']} of "
-                               f"{p['sources_total']}"
+        self.progress.value = (f"Judged {p['passages_judged']} of {p['passages_total']} passages of this source · "
+                               f"sources finished {p['sources_finished']} of {p['sources_total']}"
                                + (" · <b>this source is finished</b>" if finished else ""))
         self.before.value = f'<div class="lc-context">{html.escape(before)}</div>' if before else ""
-        self.text.value = f'<div class="lc-passage">{self._marked(text)}</div>'
         self.after.value = f'<div class="lc-context">{html.escape(after)}</div>' if after else ""
-        self.suggested.children = [w.HTML("Suggested: ")] + [self._suggestion_button(x) for x in s.suggestions()]
-        self.mine.children = [self._coding_row(c) for c in s.my_codings()] or [w.HTML("<i>none yet</i>")]
+        start = s.passage["start"]
+        mine = s.my_codings()
+        self.pad.text = text
+        self.pad.marks = [{"id": c["id"], "start": int(c["start"]) - start, "end": int(c["end"]) - start,
+                           "label": self.labels[c["competency"]], "framing": c["framing"]}
+                          for c in mine if pd.notna(c.get("start"))]
+        self.pad.quick = self._quick_picks()
+        self.pad.nothing = s.number in s.nothing_passages()
+        self.pad.where = self._where(p)
+        self.mine.children = [self._coding_row(c) for c in mine] or [
+            w.HTML("<i>nothing to code here (you said so: 0 takes it back)</i>" if self.pad.nothing
+                   else "<i>none yet</i>")]
         self.finish_button.description = "Reopen source" if finished else "Mark source finished"
         self.show_others.disabled = not finished
+        self.show_others.description = ("Show other coders' codings (recorded in your coverage log)"
+                                        if not s.revealed() else "Show other coders' codings")
         if not finished:
             self.show_others.value = False
         self._draw_others()
@@ -265,37 +402,36 @@ class CodingScreen(w.VBox):
             self.source.value = s.citekey
         self._quietly(refresh_sources)
 
-    def _marked(self, text: str) -> str:
-        """The passage with this coder's quotes highlighted (escaped first)."""
-        spans = sorted({(c["start"] - self.session.passage["start"], c["end"] - self.session.passage["start"])
-                        for c in self.session.my_codings()
-                        if c.get("start") == c.get("start") and c.get("start") is not None
-                        and str(c.get("start")) != ""}, key=lambda span: span[0])
-        out, last = [], 0
-        for start, end in spans:
-            start, end = max(int(start), last), int(end)
-            if 0 <= start < end <= len(text):
-                out += [html.escape(text[last:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
-                last = end
-        return "".join(out) + html.escape(text[last:])
+    def _quick_picks(self) -> list[dict]:
+        """The competencies a key chooses (q w e r t): the suggestions for this passage, then
+        the ones this coder used last."""
+        picks = [{"id": x["competency"], "label": x["label"], "framing": x["framing"], "why": "suggested"}
+                 for x in self.session.suggestions()]
+        for competency in self.session.recent_competencies():
+            if len(picks) < QUICK_PICKS and competency not in {p["id"] for p in picks}:
+                picks.append({"id": competency, "label": self.labels[competency], "framing": "", "why": "recent"})
+        return picks
 
-    def _suggestion_button(self, suggestion: dict) -> w.Button:
-        label = suggestion["label"] + (f" · {suggestion['framing']}" if suggestion["framing"] else "")
-        button = w.Button(description=label, tooltip="fill in this competency and framing (you still Save)",
-                          layout=w.Layout(width="auto"))
-        button.on_click(lambda _: self._choose(suggestion))
-        return button
+    def _where(self, progress: dict) -> str:
+        s = self.session
+        page, pdf_page = s.passage["page"], s.passage.get("pdf_page")  # printed page, and the PDF's when it differs
+        where = "" if pd.isna(page) else f" (p. {page}" + (
+            "" if pd.isna(pdf_page) or str(pdf_page) == str(page) else f"; PDF page {pdf_page}") + ")"
+        return f"Passage {s.number} of {progress['passages_total']}{where}"
 
     def _coding_row(self, coding: dict) -> w.HBox:
-        label = self.session.review.codebook.set_index("competency").at[coding["competency"], "label"]
+        label = self.labels[coding["competency"]]
         memo = f" — <i>{html.escape(coding.get('memo') or '')}</i>" if coding.get("memo") else ""
         text = w.HTML(f'<div class="lc-coding"><b>{html.escape(label)}</b> {_tag(coding["framing"])} '
-                      f'“{html.escape(coding["quote"])}”{memo}</div>', layout=w.Layout(width="70%"))
+                      f'“{html.escape(coding["quote"])}”{memo}</div>', layout=w.Layout(width="65%"))
         edit = w.Button(description="Edit", icon="pencil", layout=w.Layout(width="6rem"))
-        remove = w.Button(description="Remove", icon="trash", button_style="danger", layout=w.Layout(width="7rem"))
-        edit.on_click(lambda _: self._edit(coding))
+        remove = w.Button(description="Remove", icon="trash", layout=w.Layout(width="7rem"),
+                          tooltip="remove this coding (z or Undo brings it back)")
+        history = w.Button(description="History", icon="clock", layout=w.Layout(width="7rem"))
+        edit.on_click(lambda _: (self._edit(coding), self.pad.focus()))
         remove.on_click(lambda _: self._remove(coding))
-        return w.HBox([text, edit, remove])
+        history.on_click(lambda _: self._show_history(coding))
+        return w.HBox([text, edit, remove, history])
 
     def _draw_others(self) -> None:
         if not self.show_others.value:
@@ -306,15 +442,13 @@ class CodingScreen(w.VBox):
         except BlindCoding as err:
             self.others.value = f"<i>{html.escape(str(err))}</i>"
             return
-        labels = dict(zip(self.review.codebook["competency"], self.review.codebook["label"]))
-        rows = [f'<div class="lc-coding">{html.escape(c["coder"])}: <b>{html.escape(labels[c["competency"]])}</b> '
-                f'{_tag(c["framing"])} “{html.escape(c["quote"])}”</div>' for c in codings]
+        self.show_others.description = "Show other coders' codings"
+        rows = [f'<div class="lc-coding">{html.escape(c["coder"])}: <b>{html.escape(self.labels[c["competency"]])}'
+                f'</b> {_tag(c["framing"])} “{html.escape(c["quote"])}”</div>' for c in codings]
         self.others.value = "".join(rows) or "<i>no other coder coded this passage</i>"
 
-    def _say(self, message: str, error: bool) -> None:
-        """Show a message by the Save button, with what the coder's files have to tell (a
-        cut-off row moved aside, a file converted to UTF-8) after it."""
+    def _tell_notices(self) -> None:
+        """What the coder's files have to tell (a cut-off row moved aside, a file converted to UTF-8)."""
         notices = self.session.notices() if self.session else []
-        shown = f'<span class="{"lc-error" if error else "lc-ok"}">{html.escape(message)}</span>' if message else ""
-        self.status.value = shown + "".join(f'<br><span class="lc-error">note: {html.escape(n)}</span>'
-                                            for n in notices)
+        if notices:
+            self.notes.value = "".join(f'<div class="lc-error">note: {html.escape(n)}</div>' for n in notices)

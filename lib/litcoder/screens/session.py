@@ -24,7 +24,7 @@ import pandas as pd
 from ..files import shown
 from ..inputs.anchor import describe
 from ..inputs.codebook import FRAMINGS
-from ..inputs.codings import locate_quote, read_codings
+from ..inputs.codings import PRACTICE, locate_quote, read_codings
 from ..inputs.coverage import CoverageFile
 from ..layout import CODINGS, COVERAGE, LOCAL, derived_folder_problem, file_name_problem
 from ..review import Review
@@ -47,10 +47,6 @@ class UnjudgedPassages(CodingError):
         super().__init__(f"{len(numbers)} of {citekey}'s passages {'is' if len(numbers) == 1 else 'are'} not judged "
                          f"yet ({_numbers(numbers)}): code {'it' if len(numbers) == 1 else 'each'}, or mark it "
                          "'nothing to code here'; or finish anyway, and they will not count in agreement")
-
-
-PRACTICE = "practice"
-"""The folder, under corpus/codings/ and corpus/coverage/, of coders still practising."""
 
 
 def _numbers(numbers: list[int]) -> str:
