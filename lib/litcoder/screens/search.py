@@ -159,7 +159,8 @@ class QuoteScreen(w.VBox):
         self.named = {f"{label} ({c})": c for c, label in zip(codebook["competency"], codebook["label"])}
         choices = [(f"{label} ({c})", c) for c, label in zip(codebook["competency"], codebook["label"])]
         wide, named = w.Layout(width="48%"), {"description_width": "initial"}
-        self.competency = w.Combobox(options=list(self.named), ensure_option=False, description="Competency",
+        self.competency = w.Combobox(options=list(self.named), ensure_option=False, continuous_update=False,
+                                     description="Competency",
                                      placeholder="type to search the competencies", style=named,
                                      layout=w.Layout(width="70%"))
         self.and_also = w.SelectMultiple(options=choices, rows=5, description="AND coded", style=named, layout=wide)
