@@ -43,6 +43,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..files import number_problem, read_csv_rows, shown, whole_number
@@ -286,8 +287,7 @@ def finished_passages(review, after_reveal: bool = False) -> pd.DataFrame:
     units = review.passages[["passage_id", "citekey", "passage"]].merge(finished, on="citekey")
     marked = units["judged"].eq(MARKED).to_numpy()
     if marked.any():
-        keys = pd.MultiIndex.from_arrays([units["coder"], units["passage_id"]])
-        units = units[~marked | keys.isin(_judged_keys(review))]
+        units = units[~marked | _among(units, "passage_id", _judged_keys(review))]
     if not after_reveal:
         units = units[~_set_aside_mask(review, units)]
     return units[UNIT_COLUMNS].reset_index(drop=True)
@@ -297,9 +297,8 @@ def finished_codings(review, after_reveal: bool = False) -> pd.DataFrame:
     """The codings of sources their coder has finished (what agreement compares); unless
     `after_reveal`, without the codings of passages the coder changed after a reveal."""
     codings = review.codings
-    coverage = review.coverage
-    done = pd.MultiIndex.from_arrays([coverage["coder"], coverage["citekey"]])
-    codings = codings[pd.MultiIndex.from_arrays([codings["coder"], codings["citekey"]]).isin(done)]
+    done = set(zip(review.coverage["coder"].tolist(), review.coverage["citekey"].tolist()))
+    codings = codings[_among(codings, "citekey", done)]
     if not after_reveal:
         codings = codings[~_set_aside_mask(review, codings)]
     return codings
@@ -351,21 +350,29 @@ def set_aside(review) -> tuple[pd.DataFrame, pd.DataFrame]:
     return passages, unknown
 
 
-def _set_aside_mask(review, rows: pd.DataFrame) -> pd.Series:
+def _set_aside_mask(review, rows: pd.DataFrame) -> np.ndarray:
     """Which of `rows` (with coder, citekey, passage_id) `set_aside` leaves out."""
     passages, sources = set_aside(review)
-    out = pd.MultiIndex.from_arrays([rows["coder"], rows["passage_id"]]).isin(
-        pd.MultiIndex.from_frame(passages)) if len(passages) else pd.Series(False, index=rows.index).to_numpy()
-    if len(sources):
-        out = out | pd.MultiIndex.from_arrays([rows["coder"], rows["citekey"]]).isin(pd.MultiIndex.from_frame(sources))
-    return pd.Series(out, index=rows.index)
+    out = _among(rows, "passage_id", _pairs(passages, "passage_id"))
+    return out | _among(rows, "citekey", _pairs(sources, "citekey")) if len(sources) else out
 
 
-def _judged_keys(review) -> pd.MultiIndex:
+def _judged_keys(review) -> set[tuple[str, str]]:
     """(coder, passage_id) of every passage a coder coded or marked `nothing`."""
     marks = nothing_marks(getattr(review, "coverage_log", None))
-    pairs = pd.concat([review.codings[["coder", "passage_id"]], marks[["coder", "passage_id"]]], ignore_index=True)
-    return pd.MultiIndex.from_frame(pairs.astype(str))
+    return _pairs(review.codings, "passage_id") | _pairs(marks, "passage_id")
+
+
+def _pairs(frame: pd.DataFrame, column: str) -> set[tuple[str, str]]:
+    return set(zip(frame["coder"].tolist(), frame[column].tolist()))
+
+
+def _among(rows: pd.DataFrame, column: str, pairs: set[tuple[str, str]]) -> np.ndarray:
+    """Whether each row's (coder, `column`) is one of `pairs` (a set: faster than a MultiIndex here)."""
+    if not pairs:
+        return np.zeros(len(rows), dtype=bool)
+    return np.fromiter(((c, k) in pairs for c, k in zip(rows["coder"].tolist(), rows[column].tolist())),
+                       dtype=bool, count=len(rows))
 
 
 def _instants(times: pd.Series) -> pd.Series:
