@@ -4,7 +4,7 @@
     SearchScreen(review, on_open=coding_screen.open_passage)   # words, "phrases", -exclusions
     QuoteScreen(review)       # a competency's quotes, AND/NOT others, exported to CSV or XLSX
 
-The search runs over the folded texts of analysis.search.TextIndex, made once per screen;
+The search runs over the folded texts of analysis.search.TextIndex, made once per review;
 only the results shown are drawn (PAGE at a time), so a broad query on thousands of
 sources stays quick.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 import ipywidgets as w
 import pandas as pd
 
-from ..analysis.search import QUOTE_COLUMNS, TextIndex, parse_query, retrieve_quotes, snippet_bounds
+from ..analysis.search import QUOTE_COLUMNS, parse_query, retrieve_quotes, snippet_bounds, text_index
 from ..files import write_atomic
 from ..inputs.codebook import FRAMINGS
 from ..layout import OUTPUTS, RefusedFolder, derived_folder
@@ -82,7 +82,7 @@ class SearchScreen(w.VBox):
     def __init__(self, review: Review, on_open=None):
         self.review = review
         self.on_open = on_open
-        self.index = TextIndex(review)
+        self.index = text_index(review)  # shared with search_passages on the same review
         self.query = w.Text(description="Search", continuous_update=False, layout=w.Layout(width="70%"),
                             placeholder='words, "a phrase", -leave-out (Enter to search)')
         self.search_button = w.Button(description="Search", icon="search")
@@ -160,9 +160,8 @@ class QuoteScreen(w.VBox):
         choices = [(f"{label} ({c})", c) for c, label in zip(codebook["competency"], codebook["label"])]
         wide, named = w.Layout(width="48%"), {"description_width": "initial"}
         self.competency = w.Combobox(options=list(self.named), ensure_option=False, continuous_update=False,
-                                     description="Competency",
-                                     placeholder="type to search the competencies", style=named,
-                                     layout=w.Layout(width="70%"))
+                                     description="Competency", placeholder="type to search the competencies",
+                                     style=named, layout=w.Layout(width="70%"))
         self.and_also = w.SelectMultiple(options=choices, rows=5, description="AND coded", style=named, layout=wide)
         self.but_not = w.SelectMultiple(options=choices, rows=5, description="NOT coded", style=named, layout=wide)
         self.coders = w.SelectMultiple(options=review.coders, rows=4, description="Coders", style=named)
