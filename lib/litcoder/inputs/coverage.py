@@ -76,7 +76,8 @@ def read_coverage(folder: Path, root: Path, citekeys: set[str], passages: dict[s
 
     Finished: one row per (coder, source) whose last finished/reopened event is `finished`
     (COVERAGE_COLUMNS: file and line of that event, `judged` "all" or "marked", `revealed_at`
-    the time of the coder's first reveal of the source or ""). Log: every readable event in
+    the time of the coder's first reveal of the source, "?" if that reveal has no time, ""
+    if none; a source finished again after a reopening is judged as its last finish says). Log: every readable event in
     file order (LOG_COLUMNS; an old row is a `finished` event). `passages`: how many passages
     each source has, to check the passage of a `nothing` event.
     """
