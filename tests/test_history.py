@@ -278,3 +278,19 @@ def test_without_git_there_are_no_git_versions(tmp_path, monkeypatch):
     (tmp_path / ".git" / "HEAD").write_text("not a ref\n", encoding="utf-8")  # a broken repository
     monkeypatch.undo()
     assert [v["how"] for v in coding_history(tmp_path, "coder-h", coding["id"])] == ["edited", "now"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_coder_file_deleted_in_git_still_shows_its_committed_versions(tmp_path):
+    root = tmp_path / "revue de littérature"  # the review in a folder of the repository, with a space
+    store = coder_file(root)
+    [coding] = store.append(CODING)
+    (root / "litcoder.toml").write_text("# la revue\n", encoding="utf-8")  # the review stays when its codings go
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "codings")
+    git(tmp_path, "rm", "-q", "-r", "revue de littérature/corpus")
+    git(tmp_path, "commit", "-q", "-m", "gone")  # the last commit has no such file
+    [version] = coding_history(root, "coder-h", coding["id"])
+    assert version["how"].startswith("git ") and version["quote"] == CODING["quote"]
+    assert version["memo"] == CODING["memo"] and version["coded_at"] == coding["coded_at"]

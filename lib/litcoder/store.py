@@ -589,13 +589,7 @@ class CsvFile:
 
     def _rows(self, snapshot: _Snapshot) -> list[Row]:
         """The rows the reader (files.read_csv_rows) reads: readable, as many cells as the header, not blank."""
-        lines = split_lines(snapshot.text)
-        offsets = [0, *accumulate(len(line) for line in lines)]
-        width = len(snapshot.header)
-        records = csv_records(lines, snapshot.shape.delimiter)
-        next(records, None)  # the header
-        return [Row(offsets[r.start - 1], offsets[r.end], r.start, r.cells) for r in records
-                if _readable(r, width) and any(c.strip() for c in r.cells)]
+        return _readable_rows(snapshot)
 
     def _rows_with_key(self, snapshot: _Snapshot, key: str) -> list[Row]:
         if self.key not in snapshot.header:
@@ -805,6 +799,21 @@ class _History(CsvFile):
         yield
 
 
+def find_row(text: str, key: str, column: str = "id") -> dict | None:
+    """The first row of a CSV file's text (e.g. a coder's file as git holds it) whose `column` is
+    `key`, by column, values stripped; None if there is none. Found quickly where the file is as
+    litcoder writes it, else by reading every row."""
+    shape, header = _shape_and_header(text, UTF8)
+    if column not in header or key not in text:
+        return None
+    snapshot = _Snapshot(b"", None, shape, text, header)
+    rows = _rows_by_first_cell(snapshot, key) if header[0] == column else None
+    if rows is None:
+        at = header.index(column)
+        rows = [row for row in _readable_rows(snapshot) if row.cells[at].strip() == key]
+    return _as_dict(header, rows[0].cells) if rows else None
+
+
 def history_path(coder_path: Path) -> Path:
     """The history file of a coder's file: corpus/codings/history/<coder>.csv for corpus/codings/<coder>.csv."""
     coder_path = Path(coder_path)
@@ -843,6 +852,17 @@ def _utf8_accents(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _readable_rows(snapshot: _Snapshot) -> list[Row]:
+    """The rows the reader (files.read_csv_rows) reads: readable, as many cells as the header, not blank."""
+    lines = split_lines(snapshot.text)
+    offsets = [0, *accumulate(len(line) for line in lines)]
+    width = len(snapshot.header)
+    records = csv_records(lines, snapshot.shape.delimiter)
+    next(records, None)  # the header
+    return [Row(offsets[r.start - 1], offsets[r.end], r.start, r.cells) for r in records
+            if _readable(r, width) and any(c.strip() for c in r.cells)]
 
 
 def _readable(record: CsvRecord, width: int) -> bool:

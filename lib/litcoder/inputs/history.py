@@ -14,10 +14,10 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..files import csv_delimiter, csv_records, decode, read_csv_rows, split_lines
+from ..files import decode, read_csv_rows
 from ..layout import CODINGS
 from ..problems import ProblemLog
-from ..store import COLUMNS, HISTORY_COLUMNS, CoderFile, CoderFileError, history_path
+from ..store import COLUMNS, HISTORY_COLUMNS, CoderFile, CoderFileError, find_row, history_path
 from .codings import PRACTICE
 
 CHANGES = ("edited", "removed", "restored")
@@ -142,19 +142,20 @@ def _from_git(root: Path, path: Path, coding_id: str, listed: set[tuple[str, ...
     if git is None or not root.is_dir():
         return []
     try:
-        relative = "./" + path.relative_to(root).as_posix()
+        relative = path.relative_to(root).as_posix()
     except ValueError:
         return []
     commits = _git(git, root, "log", f"-n{GIT_COMMITS}", "--format=%h %cI", "--", relative)
-    if commits is None:
+    prefix = _git(git, root, "rev-parse", "--show-prefix")
+    if not commits or prefix is None:
         return []
+    dated = [line.strip().partition(" ")[::2] for line in commits.decode("utf-8", errors="replace").splitlines()]
+    dated = [(short, date) for short, date in reversed(dated) if short and _instant(date) is not None]  # oldest first
+    wanted = f"{prefix.decode('utf-8', errors='replace').strip()}{relative}"
+    blobs = _git(git, root, "cat-file", "--batch", stdin="".join(f"{short}:{wanted}\n" for short, _ in dated))
     versions = []
-    for line in reversed(commits.decode("utf-8", errors="replace").splitlines()):  # oldest first
-        short, _, date = line.strip().partition(" ")
-        if not short or _instant(date) is None:
-            continue
-        data = _git(git, root, "show", f"{short}:{relative}")
-        values = _row_in(data, coding_id) if data is not None else None
+    for (short, date), data in zip(dated, _batch_contents(blobs or b"", len(dated))):
+        values = _coding_in(data, coding_id)
         if values is None:
             continue
         version = _version(date, f"git {short} {date[:10]}", values)
@@ -164,36 +165,41 @@ def _from_git(root: Path, path: Path, coding_id: str, listed: set[tuple[str, ...
     return versions
 
 
-def _git(git: str, root: Path, *args: str) -> bytes | None:
+def _batch_contents(output: bytes, count: int) -> list[bytes | None]:
+    """The objects `git cat-file --batch` printed, in the order asked (None for one it did not find);
+    fewer than `count` if its output stops short."""
+    contents: list[bytes | None] = []
+    at = 0
+    while len(contents) < count:
+        end = output.find(b"\n", at)
+        if end < 0:
+            break
+        fields = output[at:end].split()
+        if len(fields) == 3 and fields[2].isdigit():
+            size = int(fields[2])
+            contents.append(output[end + 1:end + 1 + size])
+            at = end + 1 + size + 1  # the object, then a line end
+        else:  # "<name> missing", "<name> ambiguous"
+            contents.append(None)
+            at = end + 1
+    return contents
+
+
+def _coding_in(data: bytes | None, coding_id: str) -> dict | None:
+    """The coding's values in a committed version of the coder's file, or None."""
+    if data is None:
+        return None
+    if coding_id.isascii() and b"\x00" not in data[:4096] and coding_id.encode() not in data:
+        return None  # a version without the coding: no need to read it as text (UTF-16 has NULs)
+    return find_row(decode(data).text, coding_id)
+
+
+def _git(git: str, root: Path, *args: str, stdin: str | None = None) -> bytes | None:
     """What a git command prints, run in the review's folder; None if it fails in any way."""
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     try:
-        done = subprocess.run([git, *args], cwd=root, capture_output=True, timeout=GIT_TIMEOUT, env=env, check=False)
+        done = subprocess.run([git, *args], cwd=root, capture_output=True, timeout=GIT_TIMEOUT, env=env, check=False,
+                              input=stdin.encode("utf-8") if stdin is not None else None)
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout if done.returncode == 0 else None
-
-
-def _row_in(data: bytes, coding_id: str) -> dict | None:
-    """The first row of a committed coder file whose id is `coding_id`, values stripped; None if none."""
-    text = decode(data).text
-    if coding_id not in text:  # most commits of a long file: no need to read it as CSV
-        return None
-    lines = split_lines(text)
-    if not lines:
-        return None
-    records = csv_records(lines, csv_delimiter(lines[0]))
-    first = next(records, None)
-    if first is None or first.cells is None:
-        return None
-    header = [cell.strip().lower().lstrip("\ufeff") for cell in first.cells]
-    if "id" not in header:
-        return None
-    at = header.index("id")
-    for record in records:
-        if record.cells is not None and len(record.cells) == len(header) and record.cells[at].strip() == coding_id:
-            values: dict[str, str] = {}
-            for name, cell in zip(header, record.cells):
-                values.setdefault(name, cell.strip())
-            return values
-    return None
