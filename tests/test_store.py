@@ -143,4 +143,5 @@ def test_finishing_sources(tmp_path):
     assert coverage.finished() == {"Kotter1990WhatLeaders", "Bass1985Beyond"}
     coverage.unmark("Kotter1990WhatLeaders")
     assert coverage.finished() == {"Bass1985Beyond"}
-    assert read(tmp_path / "coder-a.csv")[0]["finished_at"].startswith("20")
+    first = read(tmp_path / "coder-a.csv")[0]  # coverage is a log of events, each with its time
+    assert first["event"] == "finished" and first["at"].startswith("20")
