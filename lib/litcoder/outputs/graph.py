@@ -15,6 +15,7 @@ edge is weighted by the sources' voices for that side.
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import itertools
 import re
@@ -29,6 +30,7 @@ from lxml import etree
 from ..analysis.evidence import source_framings
 from ..files import write_atomic
 from ..inputs.codebook import FRAMINGS
+from .pages import Fingerprints, code_version, frame_fingerprint
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -56,10 +58,9 @@ def review_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = N
     for category in CATEGORIES:
         graph.add_node(f"category:{category}", kind="category", label=category.capitalize())
     voices = source_framings(review.counted_codings) if voices is None else voices
-    columns = ["citekey", "competency", "framing", "coders", "coder_framings", "passage_list", "passages", "codings",
-               *FRAMINGS]  # column by column: a source–competency pair per edge, tens of thousands of them
+    # column by column: a source–competency pair per edge, tens of thousands of them
     for citekey, competency, framing, coders, coder_framings, passages, count, codings, *shares in zip(
-            *(voices[c].tolist() for c in columns)):
+            *(voices[c].tolist() for c in EDGE_COLUMNS)):
         graph.add_edge(f"source:{citekey}", f"competency:{competency}", kind="frames", framing=framing, coders=coders,
                        coder_framings=coder_framings, passages=passages, passage_count=int(count), codings=int(codings),
                        **{f: float(share) for f, share in zip(FRAMINGS, shares)})
@@ -85,11 +86,44 @@ def sources_framing(graph: nx.DiGraph, competency: str, framing: str) -> list[st
                   if data.get(framing, 0) > 0)
 
 
+GRAPH_FILES = ("review.graphml", "review.gexf")
+SOURCE_COLUMNS = ["citekey", "author_year", "title", "entry_type", "year"]
+COMPETENCY_COLUMNS = ["competency", "label", "group", "classification", "working_classification", "sources",
+                      "leadership_share", "fragile"]
+EDGE_COLUMNS = ["citekey", "competency", "framing", "coders", "coder_framings", "passage_list", "passages", "codings",
+                *FRAMINGS]
+"""What `review_graph` reads of the sources, the evidence and the voices."""
+
+
+def update_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None, folder: Path) -> list[Path]:
+    """`write_graph(review_graph(…))`, unless the graph's files are already what it would
+    write: what the graph is made of is fingerprinted (pages.frame_fingerprint, kept in its
+    manifest, pages.MANIFESTS) and, when that is unchanged and the files are as written, the graph
+    is neither made nor written (a second of a large rebuild). GEXF dates its file: a new day
+    writes it again."""
+    voices = source_framings(review.counted_codings) if voices is None else voices
+    made = frame_fingerprint(review.sources[SOURCE_COLUMNS], evidence[COMPETENCY_COLUMNS], voices[EDGE_COLUMNS],
+                             more=(_library_versions(),))
+    prints = {"review.graphml": made, "review.gexf": f"{made} {time.strftime('%Y-%m-%d')}"}
+    manifest = Fingerprints(review.path, folder, code_version())
+    if not all(manifest.unchanged(name, fingerprint) for name, fingerprint in prints.items()):
+        write_graph(review_graph(review, evidence, voices), folder)
+        for name, fingerprint in prints.items():
+            manifest.written(name, fingerprint)
+        manifest.save()
+    return [folder / name for name in GRAPH_FILES]
+
+
+def _library_versions() -> tuple[str, str]:
+    """networkx's version (in GEXF, and its writers write any graph the text writers do not), and lxml's."""
+    return importlib.metadata.version("networkx"), etree.__version__
+
+
 def write_graph(graph: nx.DiGraph, folder: Path) -> list[Path]:
     """Write the graph as GraphML (yEd, Cytoscape, networkx) and GEXF (Gephi) into `folder`,
     each file written whole (write_atomic: a temp file of a new name, then rename)."""
     written = []
-    for name, write in (("review.graphml", graphml), ("review.gexf", gexf)):
+    for name, write in zip(GRAPH_FILES, (graphml, gexf)):
         write_atomic(folder / name, write(graph))
         written.append(folder / name)
     return written

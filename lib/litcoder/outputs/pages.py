@@ -8,20 +8,32 @@ codings, each linking back to the competency's card in report.html.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import html
 import itertools
+import json
 import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..files import write_atomic
+from ..layout import CACHE, derived_folder_problem
 
 FOLDER = "sources"
+"""The folder of outputs/ that holds the source pages."""
 WRITERS = 8
 """Files written at once: a review of 2,000 sources writes 2,000 pages."""
-"""The folder of outputs/ that holds the source pages."""
+MANIFESTS = f"{CACHE}/outputs"
+"""Where a build keeps, for each derived folder of outputs/, what each file there was last
+made from (its fingerprint) and the file as then written (size, modification time): one
+JSON file per folder (`sources.json`, …), beside the extracted texts in this machine's
+cache, so that outputs/ holds only the outputs."""
+
 
 STYLE = """
 body { margin: 0 auto; max-width: 46rem; padding: 1rem 1.25rem 3rem; color: #1d1d1f;
@@ -47,27 +59,213 @@ def source_pages(review, codings: pd.DataFrame, cite: dict[str, str]) -> dict[st
 
     `codings` are the counted codings with their coders' own framings (no settled absences).
     """
+    return {name: source.html() for name, source in page_sources(review, codings, cite).items()}
+
+
+def update_source_pages(review, codings: pd.DataFrame, cite: dict[str, str], folder: Path) -> list[Path]:
+    """Write the source pages into `folder` as `write_source_pages` does, rendering only those
+    whose inputs changed since the last build: each page's fingerprint (`page_fingerprints`)
+    is kept in the folder's manifest (MANIFESTS), and a page whose fingerprint is the same and whose file
+    is as then written is left as it is (a rebuild after one coder file changed renders a
+    few pages of 2,000). The files are those a full render writes, byte for byte."""
+    prints = page_fingerprints(review, codings, cite)
+    manifest = Fingerprints(review.path, folder, code_version())
+    changed = {citekey for citekey, fingerprint in prints.items()
+               if not manifest.unchanged(page_name(citekey), fingerprint)}
+    pages = {name: source.html() for name, source in page_sources(review, codings, cite, changed).items()}
+    write_source_pages(pages, folder, keep={page_name(citekey) for citekey in prints})
+    for citekey in changed:
+        manifest.written(page_name(citekey), prints[citekey])
+    manifest.save()
+    return [folder / page_name(citekey) for citekey in prints]
+
+
+PASSAGE_COLUMNS = ("passage_id", "passage", "page", "start", "end")
+"""What a source page shows of each passage (with the source's text)."""
+
+
+def page_fingerprints(review, codings: pd.DataFrame, cite: dict[str, str]) -> dict[str, str]:
+    """Citekey → a digest of everything its page is made from: its citation, reference and
+    text, its passages, and its codings with their competencies' labels, each row hashed at
+    once for the whole review (pandas' hash_pandas_object) and the rows of a source taken in
+    the order they come, which fixes the order the page shows them in. Sources whose pages
+    would be the same have the same digest; any change to what a page shows changes it."""
+    passages = review.passages
+    owners, citekeys = pd.factorize(passages["citekey"])
+    first = ~passages["passage_id"].duplicated().to_numpy()  # a page shows a passage id's codings under each
+    found = pd.Index(passages["passage_id"][first]).get_indexer(codings["passage_id"])
+    owner = np.where(found >= 0, owners[first][found], -1)  # -1: a coding of no passage, not shown
+    labels = dict(zip(review.codebook["competency"].tolist(), review.codebook["label"].tolist()))
+    named, competencies = pd.factorize(codings["competency"])
+    label = pd.util.hash_array(np.array([repr(labels.get(c)) for c in competencies] + [""], dtype=object))
+    shown = codings[list(CODING_COLUMNS)].assign(label=label[named])  # each coding with its competency's label
+    rows = [_hashed_rows(passages[list(PASSAGE_COLUMNS)], owners, len(citekeys)),
+            _hashed_rows(shown, owner, len(citekeys))]
+    references = dict(zip(review.sources["citekey"].tolist(), review.sources["reference_html"].tolist()))
+    kinds = repr((code_version(), _kinds(passages[list(PASSAGE_COLUMNS)]), _kinds(shown)))
+    prints = {}
+    for number, citekey in enumerate(citekeys.tolist()):
+        text = review.texts.get(citekey, "").encode("utf-8", "surrogatepass")
+        digest = hashlib.blake2b(repr((kinds, cite.get(citekey, citekey), references.get(citekey, ""), len(text)))
+                                 .encode("utf-8", "backslashreplace") + text, digest_size=16)
+        for hashed in rows:
+            digest.update(len(hashed[number]).to_bytes(8, "little") + hashed[number])
+        prints[citekey] = digest.hexdigest()
+    return prints
+
+
+def _hashed_rows(frame: pd.DataFrame, owners: np.ndarray, sources: int) -> list[bytes]:
+    """Per source (by number; -1 is none), the hashes of its rows of `frame`, in their order, as bytes."""
+    hashes = cell_hashes(frame)
+    counts = np.bincount(owners[owners >= 0], minlength=sources)
+    order = np.argsort(owners, kind="stable")[len(owners) - counts.sum():]  # the rows of no source sort first
+    hashes, ends = hashes[order], np.cumsum(counts).tolist()
+    return [hashes[end - count:end].tobytes() for end, count in zip(ends, counts.tolist())]
+
+
+class _Source:
+    """What one source's page is made from, gathered once."""
+
+    __slots__ = ("cited", "escaped", "labels", "passages", "reference", "text")
+
+    def __init__(self, cited: str, reference: str, text: str, labels: dict[str, str], escaped: tuple):
+        self.cited, self.reference, self.text, self.labels, self.escaped = cited, reference, text, labels, escaped
+        self.passages: list[tuple] = []  # (number, page, start, end, its codings as CODING_COLUMNS tuples)
+
+    def html(self) -> str:
+        body = "".join(_passage(number, page, start, end, self.text, [dict(zip(CODING_COLUMNS, c)) for c in coded],
+                                self.labels, self.escaped)
+                       for number, page, start, end, coded in self.passages)
+        return _page(self.cited, self.reference, body)
+
+
+CODING_COLUMNS = ("passage_id", "start", "end", "competency", "framing", "coder", "anchored")
+"""What a source page shows of each coding."""
+
+
+def page_sources(review, codings: pd.DataFrame, cite: dict[str, str], only=None) -> dict[str, _Source]:
+    """Page name → what the page is made from, one per source with text (of those citekeys
+    `only` names, if given: a subset gives the same pages, each made of its own rows only)."""
+    passages = review.passages
+    if only is not None:
+        passages = passages[passages["citekey"].isin(list(only))]
+        codings = codings[codings["passage_id"].isin(passages["passage_id"].tolist())]
     labels = dict(zip(review.codebook["competency"].tolist(), review.codebook["label"].tolist()))
     references = dict(zip(review.sources["citekey"].tolist(), review.sources["reference_html"].tolist()))
-    by_passage: dict[str, list[dict]] = {}
-    columns = ["passage_id", "start", "end", "competency", "framing", "coder", "anchored"]
+    by_passage: dict[str, list[tuple]] = {}
     ordered = codings.sort_values(["passage_id", "start", "competency", "coder"])
-    for values in zip(*(ordered[c].tolist() for c in columns)):  # lists: far faster than rows
-        coding = dict(zip(columns, values))
-        by_passage.setdefault(coding["passage_id"], []).append(coding)
+    for coding in zip(*(ordered[c].tolist() for c in CODING_COLUMNS)):  # lists: far faster than rows
+        by_passage.setdefault(coding[0], []).append(coding)
     # each competency's link and each framing as HTML once, not once per coding
     escaped = ({c: f'<a href="../report.html#c-{html.escape(c)}">{html.escape(labels.get(c, c))}</a>'
                 for c in codings["competency"].unique().tolist()},
                {f: html.escape(f) for f in codings["framing"].unique().tolist()})
-    bodies: dict[str, list[str]] = {}
-    passages = review.passages.sort_values(["citekey", "passage"], kind="stable")
+    sources: dict[str, _Source] = {}
+    passages = passages.sort_values(["citekey", "passage"], kind="stable")
     for citekey, number, page, start, end, passage_id in zip(
             *(passages[c].tolist() for c in ("citekey", "passage", "page", "start", "end", "passage_id"))):
-        text = review.texts.get(citekey, "")
-        bodies.setdefault(citekey, []).append(
-            _passage(number, page, start, end, text, by_passage.get(passage_id, []), labels, escaped))
-    return {page_name(citekey): _page(cite.get(citekey, citekey), references.get(citekey, ""), "".join(body))
-            for citekey, body in bodies.items()}
+        source = sources.get(citekey)
+        if source is None:
+            source = sources[citekey] = _Source(cite.get(citekey, citekey), references.get(citekey, ""),
+                                                review.texts.get(citekey, ""), labels, escaped)
+        source.passages.append((number, page, start, end, by_passage.get(passage_id, [])))
+    return {page_name(citekey): source for citekey, source in sources.items()}
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of litcoder's code, and of the Python, pandas and NumPy it runs on: a file
+    made by other code is made again (the first build after an upgrade makes everything)."""
+    digest = hashlib.blake2b(repr((sys.version, pd.__version__, np.__version__)).encode(), digest_size=16)
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def cell_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """Rows × columns: a 64-bit hash of each cell (pandas' hash_pandas_object), for values a
+    file could show differently: text and missing values apart, -0.0 and 0.0 apart, and in a
+    column of mixed Python values None, NaN, 1 and '1' apart (by their repr)."""
+    hashed = []
+    for _, column in frame.items():
+        if column.dtype == object:
+            column = pd.Series([repr(v) for v in column.tolist()], dtype=object)
+        hashed.append(pd.util.hash_pandas_object(column, index=False).to_numpy())
+        if column.dtype.kind == "f":  # pandas hashes -0.0 as 0.0
+            hashed.append(np.signbit(column.to_numpy(dtype=float, na_value=np.nan)).astype(np.uint64))
+    return np.column_stack(hashed) if hashed else np.empty((len(frame), 0), np.uint64)
+
+
+def frame_fingerprint(*frames: pd.DataFrame, more=()) -> str:
+    """A digest of the frames (their columns, types and every cell, not their index), of
+    `more` (plain values) and of `code_version`."""
+    digest = hashlib.blake2b(repr((code_version(), more)).encode("utf-8", "backslashreplace"), digest_size=16)
+    for frame in frames:
+        digest.update(repr((_kinds(frame), len(frame))).encode("utf-8", "backslashreplace"))
+        digest.update(np.ascontiguousarray(cell_hashes(frame)).tobytes())
+    return digest.hexdigest()
+
+
+def _kinds(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    return [(str(c), str(t)) for c, t in frame.dtypes.items()]
+
+
+class Fingerprints:
+    """What a derived folder's files were last made from (its manifest in MANIFESTS): for
+    each file, the fingerprint of its inputs, and its size and modification time as written.
+    A file whose fingerprint is unchanged and which is still as written need not be made
+    again. A manifest that is missing, damaged, or of another `version` counts as empty, and
+    so does one in a cache folder litcoder may not write in: everything is made again."""
+
+    def __init__(self, root: Path, folder: Path, version: str):
+        self.folder, self.version = folder, version
+        refused = derived_folder_problem(root, MANIFESTS)
+        self.manifest = None if refused else Path(root) / MANIFESTS / f"{folder.name}.json"
+        self.files: dict[str, list] = {}  # what the manifest will say: the files found unchanged, or written
+        self.before = self._read()
+
+    def _read(self) -> dict[str, list]:
+        if self.manifest is None:
+            return {}
+        try:
+            manifest = json.loads(self.manifest.read_text(encoding="utf-8"))
+            files = manifest["files"] if manifest.get("version") == self.version else {}
+            return {name: entry for name, entry in files.items() if _entry(entry)}
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):  # missing, not JSON, not a manifest
+            return {}
+
+    def unchanged(self, name: str, fingerprint: str) -> bool:
+        """Whether the file `name` was made from inputs of this fingerprint and is still as written."""
+        entry = self.before.get(name)
+        if entry is None or entry[0] != fingerprint or entry[1:] != _stat(self.folder / name):
+            return False
+        self.files[name] = entry
+        return True
+
+    def written(self, name: str, fingerprint: str) -> None:
+        """Record that the file `name` now holds what inputs of this fingerprint make."""
+        found = _stat(self.folder / name)
+        if found is not None:
+            self.files[name] = [fingerprint, *found]
+
+    def save(self) -> None:
+        if self.manifest is not None:
+            write_atomic(self.manifest, json.dumps({"version": self.version, "files": self.files},
+                                                   sort_keys=True, indent=0) + "\n")
+
+
+def _entry(entry) -> bool:
+    return (type(entry) is list and len(entry) == 3 and type(entry[0]) is str
+            and all(type(n) is int for n in entry[1:]))
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return [found.st_size, found.st_mtime_ns]
 
 
 def _page(cited: str, reference: str, body: str) -> str:
@@ -136,15 +334,17 @@ def _marked(text: str, start: int, end: int, spans: list[dict], labels: dict[str
     return "".join(out)
 
 
-def write_source_pages(pages: dict[str, str], folder: Path) -> list[Path]:
+def write_source_pages(pages: dict[str, str], folder: Path, keep=None) -> list[Path]:
     """Write the pages, and remove pages of sources no longer in the review (the folder is
-    derived, so a stale page would only mislead)."""
+    derived, so a stale page would only mislead); `keep` names every page of the review, when
+    only some are written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / name for name in pages]
     with ThreadPoolExecutor(WRITERS) as pool:  # creating thousands of files waits on the disk, not the CPU
         list(pool.map(_write_changed, written, pages.values()))
+    keep = pages if keep is None else keep
     for stale in folder.glob("*.html"):
-        if stale.name not in pages:
+        if stale.name not in keep:
             stale.unlink()
     return written
 

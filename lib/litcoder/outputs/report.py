@@ -44,10 +44,10 @@ from ..inputs.codebook import codebook_title
 from ..inputs.coverage import finished_codings
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
-from .charts import TITLES, review_figures
+from .charts import TITLES, agreement_chart, pairs_chart, review_figures
 from .figures import figure_html, plain_figure, write_figures
-from .graph import review_graph, write_graph
-from .pages import FOLDER, page_name, passage_anchor, source_pages, write_source_pages
+from .graph import update_graph
+from .pages import FOLDER, Fingerprints, code_version, frame_fingerprint, page_name, passage_anchor, update_source_pages
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 
 EVIDENCE_COLUMNS = [
@@ -105,21 +105,33 @@ def _build(review: Review, step, images: bool) -> BuildResult:
     evidence = weigh_evidence(review, voices)
     result = BuildResult(review, evidence)
     votes = coder_votes(finished_codings(review)) if len(review.codings) else None  # the coders', made once
-    with Alongside(lambda: _about_sources(review, evidence, voices, votes, out)) as about_sources:
+    # the second process also draws the figures that do not need agreement and the evidence cards,
+    # so that neither process waits long for the other; with images, Chrome draws every figure
+    # from the Figures made here
+    alongside = not images
+    with Alongside(lambda: _about_sources(review, evidence, voices, votes, out, alongside)) as about_sources:
         step(STEPS[2])
         matrices = presence_matrix(review), framing_matrix(review, votes=votes)
         result.agreement, result.pairs = agreement_table(review, matrices=matrices), pair_table(review, matrices)
         step(STEPS[3])
         result.written += write_tables(evidence_tables(review, evidence, out, result))
         step(STEPS[4])
-        figures = review_figures(review, evidence, voices, result.agreement, result.pairs)
-        plain = {name: plain_figure(fig) for name, fig in figures.items()}  # each deep-copied once, for both uses
+        if alongside:
+            figures = _agreement_figures(result.agreement, result.pairs)
+            result.disagreements, about, made = about_sources.result()
+            plain = {**made["figures"], **{name: plain_figure(fig) for name, fig in figures.items()}}
+            figures = plain
+        else:
+            figures = review_figures(review, evidence, voices, result.agreement, result.pairs)
+            plain = {name: plain_figure(fig) for name, fig in figures.items()}  # each deep-copied once, for both uses
         written, notice = write_figures(figures, out / "figures", images, plain)
         result.written += written
         result.notices += [notice] if notice else []
         step(STEPS[5])
-        cards, shown = evidence_section(review, evidence, voices), report_figures(plain, {p.name for p in written})
-        result.disagreements, about = about_sources.result()
+        if not alongside:
+            made = {"cards": evidence_section(review, evidence, voices)}
+            result.disagreements, about, _ = about_sources.result()
+        cards, shown = made["cards"], report_figures(plain, {p.name for p in written})
         result.written += about
         write_atomic(out / "report.html", render_report(review, evidence, voices, result=result, evidence_html=cards,
                                                         figure_parts=shown))
@@ -127,17 +139,38 @@ def _build(review: Review, step, images: bool) -> BuildResult:
     return result
 
 
+def _agreement_figures(agreement: pd.DataFrame, pairs: pd.DataFrame) -> dict:
+    """The figures of agreement, as review_figures makes them (the same trace ids)."""
+    figures = {}
+    if agreement is not None and len(agreement):
+        figures["agreement"] = agreement_chart(agreement)
+    if pairs is not None and len(pairs):
+        figures["pairs"] = pairs_chart(pairs)
+    for name, fig in figures.items():
+        for i, trace in enumerate(fig.data):
+            trace.uid = f"{name}-{i}"
+    return figures
+
+
 def _about_sources(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame, votes: pd.DataFrame | None,
-                   out: Path) -> tuple[pd.DataFrame, list[Path]]:
+                   out: Path, figures: bool = False) -> tuple[pd.DataFrame, list[Path], dict]:
     """The coders' disagreements, and the outputs about the sources and their codings, which
     the report only links to: the table of disagreements, the tables of sources and codings,
-    the graph and a page per source (all made alongside the rest of the build)."""
+    the graph and a page per source (all made alongside the rest of the build, each only
+    when what it is made from changed). With `figures`, also the figures that do not need
+    agreement (as plain_figure dicts) and the report's evidence cards, for the report."""
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
+    codings = review.quoted_codings
     found = disagreements(review, votes)
-    written = write_tables({**source_tables(review, out), out / "tables" / "disagreements.csv": found})
-    written += write_graph(review_graph(review, evidence, voices), out / "graph")
-    written += write_source_pages(source_pages(review, review.quoted_codings, cite), out / FOLDER)
-    return found, written
+    written = update_tables(review, out / "tables", {**source_tables(review, codings),
+                                                     "disagreements.csv": (frame_fingerprint(found), lambda: found)})
+    written += update_graph(review, evidence, voices, out / "graph")
+    written += update_source_pages(review, codings, cite, out / FOLDER)
+    made = {}
+    if figures:
+        made["figures"] = {name: plain_figure(fig) for name, fig in review_figures(review, evidence, voices).items()}
+        made["cards"] = evidence_section(review, evidence, voices)
+    return found, written, made
 
 
 OUTPUT_FOLDERS = ("tables", "graph", "figures", FOLDER)
@@ -154,10 +187,29 @@ def outputs_folder(root: Path) -> Path:
     return out
 
 
-def source_tables(review: Review, out: Path) -> dict[Path, pd.DataFrame]:
-    """outputs/tables/ of the sources and of every coding counted as evidence."""
-    return {out / "tables" / "sources.csv": review.sources.drop(columns="reference_html"),
-            out / "tables" / "codings.csv": codings_table(review)}
+def source_tables(review: Review, codings: pd.DataFrame | None = None) -> dict[str, tuple]:
+    """outputs/tables/ of the sources and of every coding counted as evidence: name → (the
+    fingerprint of what it is made from, how to make it), for `update_tables`. `codings`:
+    review.quoted_codings, if already made."""
+    codings = review.quoted_codings if codings is None else codings
+    sources = review.sources.drop(columns="reference_html")
+    cited = review.sources[["citekey", "author_year"]]
+    return {"sources.csv": (frame_fingerprint(sources), lambda: sources),
+            "codings.csv": (frame_fingerprint(codings, cited), lambda: codings_table(review, codings))}
+
+
+def update_tables(review: Review, folder: Path, tables: dict[str, tuple]) -> list[Path]:
+    """Write each table (name → (fingerprint, a function making its frame)) as `write_tables`
+    does, unless the folder's manifest (pages.Fingerprints) says the file already holds
+    what that fingerprint makes: the table is then neither made nor written (a second for
+    100,000 codings)."""
+    manifest = Fingerprints(review.path, folder, code_version())
+    for name, (fingerprint, make) in tables.items():
+        if not manifest.unchanged(name, fingerprint):
+            write_tables({folder / name: make()})
+            manifest.written(name, fingerprint)
+    manifest.save()
+    return [folder / name for name in tables]
 
 
 def evidence_tables(review: Review, evidence: pd.DataFrame, out: Path,
@@ -272,11 +324,12 @@ def _defused(cell):
     return cell
 
 
-def codings_table(review: Review) -> pd.DataFrame:
+def codings_table(review: Review, codings: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every coding counted as evidence (not settled absent), with its source's author-year
-    and the APA citation of its quote (page, or paragraph), in a stable order."""
+    and the APA citation of its quote (page, or paragraph), in a stable order. `codings`:
+    review.quoted_codings, if already made."""
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
-    codings = review.quoted_codings
+    codings = review.quoted_codings if codings is None else codings
     author_year = codings["citekey"].map(cite)
     cited = [with_page(a, p, n) for a, p, n in
              zip(author_year.tolist(), codings["page"].tolist(), codings["passage"].tolist())]
