@@ -71,47 +71,69 @@ def fold(text: str) -> str:
 
 class _Folder:
     """Folds texts, remembering each character's folding; tells which texts need an offsets map
-    (those with a character folding to other than one character: 'ß', 'ﬁ', a combining mark)."""
+    (those with a character folding to other than one character: 'ß', 'ﬁ', a combining mark)
+    to give a hit's place in the text.
+
+    A text is lowered by str.lower (in C), then only its non-ASCII characters, found by numpy,
+    are folded one by one: they are few in most prose, even German or French."""
 
     def __init__(self):
-        self.table: dict[int, str] = {}  # only the characters that change
-        self.uneven: set[str] = set()  # characters folding to 0 or 2+ characters
-        self.known: set[str] = set()
+        self.chars: dict[str, str] = {}
 
-    def __call__(self, text: str) -> tuple[str, tuple[list[int], list[int]] | None]:
-        """The folded text and, when its offsets differ from the text's, the map: for each folded
-        character, where the character it comes from starts and ends in the text."""
+    def __call__(self, text: str) -> tuple[str, bool]:
+        """The folded text, and whether its offsets differ from the text's."""
         if text.isascii():
-            return text.lower(), None
-        chars = set(text)
-        for char in chars - self.known:
-            folded = fold_char(char)
-            if folded != char:
-                self.table[ord(char)] = folded
+            return text.lower(), False
+        lowered = _lowered(text)
+        codes = np.frombuffer(lowered.encode("utf-32-le"), dtype=np.uint32)
+        changed = codes > 127
+        if lowered is text:  # not lowered: its capitals are folded here too
+            changed |= (codes >= 65) & (codes <= 90)
+        pieces, at, uneven, chars = [], 0, False, self.chars
+        for i in changed.nonzero()[0].tolist():
+            char = lowered[i]
+            folded = chars.get(char)
+            if folded is None:
+                folded = chars[char] = fold_char(char)
+            pieces.append(lowered[at:i])
+            pieces.append(folded)
+            at = i + 1
             if len(folded) != 1:
-                self.uneven.add(char)
-            self.known.add(char)
-        folded = text.translate(self.table)
-        return folded, (_offsets(text, self.table) if chars & self.uneven else None)
+                uneven = True
+        pieces.append(lowered[at:])
+        return "".join(pieces), uneven
+
+    def char(self, char: str) -> str:
+        folded = self.chars.get(char)
+        if folded is None:
+            folded = self.chars[char] = fold_char(char)
+        return folded
+
+    def offsets(self, text: str) -> tuple[list[int], list[int]]:
+        """For each character of the folded text, the start and end in `text` of the character
+        it comes from; a character that folds to nothing (a combining accent) is counted in the
+        end of the one before."""
+        starts: list[int] = []
+        ends: list[int] = []
+        for i, char in enumerate(_lowered(text)):
+            width = 1 if char.isascii() else len(self.char(char))
+            if width:
+                starts += [i] * width
+                ends += [i + 1] * width
+            elif ends:
+                last = ends[-1]
+                for j in range(len(ends) - 1, -1, -1):  # the accent belongs to every character of its base
+                    if ends[j] != last:
+                        break
+                    ends[j] = i + 1
+        return starts, ends
 
 
-def _offsets(text: str, table: dict[int, str]) -> tuple[list[int], list[int]]:
-    """For each folded character, the start and end in `text` of the character it comes from; a
-    character that folds to nothing (a combining accent) is counted in the end of the one before."""
-    starts: list[int] = []
-    ends: list[int] = []
-    for i, char in enumerate(text):
-        width = len(table.get(ord(char), char))
-        if width:
-            starts += [i] * width
-            ends += [i + 1] * width
-        elif ends:
-            last = ends[-1]
-            for j in range(len(ends) - 1, -1, -1):  # the accent belongs to every character of its base
-                if ends[j] != last:
-                    break
-                ends[j] = i + 1
-    return starts, ends
+def _lowered(text: str) -> str:
+    """str.lower of the text when it keeps each character in its place (all but 'İ', which lowers
+    to two), else the text as it is (folding lowers it, a character at a time)."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text
 
 
 @dataclass(frozen=True)
@@ -180,11 +202,15 @@ class TextIndex:
         self.author_years: list[str] = [cite.get(k, k) for k in self.citekeys]
         self._where = {(k, n): i for i, (k, n) in enumerate(zip(self.citekeys, self.numbers))}
         folder = _Folder()
-        self.folded, self.maps = [], []
-        for text in self.texts:
-            folded, offsets = folder(text)
+        self.folded: list[str] = []
+        self._uneven: set[int] = set()  # the passages whose folded offsets are not the text's
+        for position, text in enumerate(self.texts):
+            folded, uneven = folder(text)
             self.folded.append(folded)
-            self.maps.append(offsets)
+            if uneven:
+                self._uneven.add(position)
+        self._folder = folder
+        self._maps: dict[int, tuple[list[int], list[int]]] = {}  # made when a hit there is first shown
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -221,10 +247,11 @@ class TextIndex:
                     merged[-1] = (merged[-1][0], max(merged[-1][1], end))
                 else:
                     merged.append((start, end))
-        offsets = self.maps[position]
-        if offsets is None:
+        if position not in self._uneven:
             return merged
-        starts, ends = offsets
+        if position not in self._maps:
+            self._maps[position] = self._folder.offsets(self.texts[position])
+        starts, ends = self._maps[position]
         spans: list[tuple[int, int]] = []
         for start, end in ((starts[s], ends[e - 1]) for s, e in merged):
             if spans and start < spans[-1][1]:  # two hits inside one 'ß' ('ss'): one hit of the text
