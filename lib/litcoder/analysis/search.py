@@ -2,7 +2,7 @@
 
     index = TextIndex(review)                                  # folds every passage once
     index.search('fuhrung "setting a direction" -charisma')    # one row per passage found
-    retrieve_quotes(review, "vision", and_also=["change"], but_not=["charisma"])
+    retrieve_quotes(review, "setting-vision", and_also=["facilitating-change"], but_not=["charisma"])
 
 Search is insensitive to case, accents and typographic quotes and dashes: "fuhrung" finds
 "Führung", "resume" finds "résumé", "strasse" finds "Straße", 'leader's' finds "leader’s".
@@ -104,6 +104,7 @@ class _Folder:
         return "".join(pieces), uneven
 
     def char(self, char: str) -> str:
+        """fold_char, remembered."""
         folded = self.chars.get(char)
         if folded is None:
             folded = self.chars[char] = fold_char(char)
@@ -353,8 +354,9 @@ def _chosen(values, known, what: str) -> set | None:
     if values is None:
         return None
     values = {values} if isinstance(values, str) else set(values)
-    for value in sorted(values - set(known)):
-        raise ValueError(f"no {what} '{value}' in this review{closest(value, known)}")
+    unknown = sorted(values - set(known))
+    if unknown:
+        raise ValueError(f"no {what} '{unknown[0]}' in this review{closest(unknown[0], known)}")
     return values
 
 
