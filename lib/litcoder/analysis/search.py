@@ -242,9 +242,13 @@ class TextIndex:
         if len(query.wanted) == 1:  # one pattern's hits are apart and in order already
             merged = [m.span() for m in query.wanted[0].finditer(folded)]
         else:
-            merged = []
-            for start, end in sorted(m.span() for pattern in query.wanted for m in pattern.finditer(folded)):
-                if merged and start < merged[-1][1]:
+            found: list[tuple[int, int]] = []
+            for pattern in query.wanted:
+                found += [m.span() for m in pattern.finditer(folded)]
+            found.sort()
+            merged = found[:1]
+            for start, end in found[1:]:
+                if start < merged[-1][1]:
                     merged[-1] = (merged[-1][0], max(merged[-1][1], end))
                 else:
                     merged.append((start, end))
@@ -308,16 +312,20 @@ def snippet_bounds(text: str, span: tuple[int, int], width: int = SNIPPET) -> tu
     """Where a snippet of about `width` characters around `span` starts and ends in `text`:
     the hit nearer its start than its end, cut at a space or line break, not inside a word."""
     start, end = span
-    room = max(0, width - (end - start))
-    low = max(0, start - room // 3)
-    high = min(len(text), max(end, low + width))
-    if high == len(text):
-        low = max(0, min(start, high - width))
-    if low > 0 and not text[low - 1].isspace():  # after the end of the word cut
-        cuts = [c for c in (text.find(" ", low, start), text.find("\n", low, start)) if c >= 0]
-        low = min(cuts) + 1 if cuts else low
-    if high < len(text) and not text[high].isspace():  # before the start of the word cut
-        cut = max(text.rfind(" ", end, high), text.rfind("\n", end, high))
+    size = len(text)
+    if size <= width:
+        return 0, size
+    low = max(0, start - max(0, width - (end - start)) // 3)
+    high = max(end, low + width)
+    if high >= size:
+        high, low = size, max(0, min(start, size - width))
+    if low and not text[low - 1].isspace():  # after the end of the word cut
+        cut = text.find(" ", low, start)
+        cut = cut if cut >= 0 else text.find("\n", low, start)
+        low = cut + 1 if cut >= 0 else low
+    if high < size and not text[high].isspace():  # before the start of the word cut
+        cut = text.rfind(" ", end, high)
+        cut = cut if cut >= 0 else text.rfind("\n", end, high)
         high = cut if cut >= 0 else high
     return low, high
 
