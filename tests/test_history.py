@@ -61,6 +61,20 @@ def test_an_edit_that_changes_nothing_leaves_no_trace(tmp_path):
     assert not history_path(store.path).exists()
 
 
+def test_a_reanchoring_is_traced_but_is_no_edit(tmp_path):
+    store = coder_file(tmp_path)
+    [coding] = store.append({**CODING, "start": 10, "end": 46})
+    report = store.update_many({coding["id"]: {"passage": 4, "start": 120, "end": 156, "prefix": "« avant »"}})
+    assert report.changed == 1
+    [row] = read(store.path)
+    assert (row["passage"], row["start"], row["prefix"], row["edited_at"]) == ("4", "120", "« avant »", "")
+    [trace] = read(history_path(store.path))
+    assert (trace["change"], trace["passage"], trace["start"]) == ("reanchored", "3", "10")
+    store.update_many({coding["id"]: {"quote": "naïve “planning”"}})  # a fuzzy re-anchoring moves the quote too
+    assert read(store.path)[0]["edited_at"]
+    assert [h["change"] for h in read(history_path(store.path))] == ["reanchored", "edited"]
+
+
 def test_update_many_keeps_a_row_per_changed_coding(tmp_path):
     store = coder_file(tmp_path)
     first, second, third = store.append(CODING, {**CODING, "passage": 4}, {**CODING, "passage": 5})
@@ -118,11 +132,15 @@ def test_a_file_of_the_old_shape_gains_edited_at(tmp_path):
                     "o-1,Kotter1990WhatLeaders,2,“vision” et stratégie,vision,leadership,,2026-09-01T10:00:00+00:00"
                     ",,,,,\n", encoding="utf-8")
     store = CoderFile(path)
+    store.append({**CODING, "id": "o-2"})
+    store.update("o-1", start=1, end=3)  # a re-anchoring is no edit
+    assert list(read(path)[0]) == old_columns  # no column that every row would leave empty
     store.update("o-1", memo="corrigé")
-    [row] = read(path)
+    [row, _] = read(path)
     assert list(row) == [*old_columns, "edited_at"]  # the new column at the end: the old ones keep their places
     assert row["memo"] == "corrigé" and row["edited_at"] and row["quote"] == "“vision” et stratégie"
-    [old] = read(history_path(path))
+    [moved, old] = read(history_path(path))
+    assert (moved["change"], moved["start"], old["change"], old["start"]) == ("reanchored", "", "edited", "1")
     assert (old["memo"], old["edited_at"], old["coded_at"]) == ("", "", "2026-09-01T10:00:00+00:00")
 
 

@@ -89,12 +89,12 @@ def test_edit_and_remove_touch_only_their_coding(tmp_path):
                     'hand-2,Kotter1990WhatLeaders,2,plain,budgeting,management,\n', encoding="utf-8")
     store = CoderFile(path)
     [new] = store.append(CODING)
+    store.update("hand-2", memo="now with a memo")  # the first edit gives every row an edited_at cell
     before = path.read_text(encoding="utf-8")
     store.update(new["id"], framing="both", memo="changed")
     after = path.read_text(encoding="utf-8")
     assert after.replace("both,changed", "management,a memo, with a comma") != before  # changed
     assert after.splitlines()[:4] == before.splitlines()[:4]  # the hand-made rows keep their bytes
-    store.update("hand-2", memo="now with a memo")
     assert [r["memo"] for r in read(path)] == ["two\nlines", "now with a memo", "changed"]
     store.remove("hand-1")
     assert [r["id"] for r in read(path)] == ["hand-2", new["id"]]
@@ -109,7 +109,7 @@ def test_an_older_file_gains_the_anchor_columns_once(tmp_path):
     CoderFile(path).append(CODING)
     rows = read(path)
     assert list(rows[0]) == ["id", "citekey", "passage", "quote", "competency", "framing", "memo", "coded_at",
-                             "edited_at", "start", "end", "prefix", "suffix", "page"]
+                             "start", "end", "prefix", "suffix", "page"]  # edited_at comes with a first edit
     assert rows[0]["id"] == "x1" and rows[1]["competency"] == "budgeting"
 
 

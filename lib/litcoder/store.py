@@ -24,9 +24,10 @@
   moved to `<coder>.csv.torn` and the user is told, never silently dropped.
 - Temp files are named `.<coder>.csv.<random>.tmp`; one left behind by a killed writer is
   removed by the next write (git should ignore `.*.tmp`).
-- An edit leaves a trace: it sets the coding's `edited_at`, and every edit, removal and
-  restore first appends the coding as it was to `history/<coder>.csv` beside the coder's
-  file (append-only: `change, changed_at`, then the coding's columns).
+- An edit leaves a trace: it sets the coding's `edited_at` (a column an older file gains at
+  its first edit), and every edit, re-anchoring, removal and restore first appends the
+  coding as it was to `history/<coder>.csv` beside the coder's file (append-only:
+  `change, changed_at`, then the coding's columns).
 
     >>> folder = Path(tempfile.mkdtemp())
     >>> store = CoderFile(folder / "coder-a.csv")
@@ -79,15 +80,19 @@ from .files import (
 
 COLUMNS = ["id", "citekey", "passage", "quote", "competency", "framing", "memo", "coded_at", "edited_at",
            "start", "end", "prefix", "suffix", "page"]
-"""The columns litcoder writes, in this order; a file may hold its columns in any order (a file
-without some of them gains them, empty, at its next save)."""
+"""The columns litcoder writes, in this order; a file may hold its columns in any order. An older
+file without some of them gains them, empty, at its next save (edited_at at its first edit)."""
+
+POSITION = frozenset({"passage", "start", "end", "prefix", "suffix", "page"})
+"""A coding's columns that say where its quote is: changing only them re-anchors the coding (after
+its source's text was edited), which is not an edit of it, so its edited_at stays."""
 
 HISTORY = "history"
 """The folder beside the coders' files that holds each coder's history (`history/<coder>.csv`)."""
 
 HISTORY_COLUMNS = ["change", "changed_at", *COLUMNS]
-"""A history row: what was done (edited, removed, restored), when, and the coding's values as
-they were before (for a restore: the values put back)."""
+"""A history row: what was done (edited, reanchored, removed, restored), when, and the coding's
+values as they were before (for a restore: the values put back)."""
 
 LOCK_TIMEOUT = 30
 """Seconds a write waits for another writer of the same file before giving up with a message."""
@@ -208,7 +213,14 @@ class CsvFile:
     """What a failed write did not save, in messages."""
 
     stamp: str | None = None
-    """A column set to the time of each change of a row by `update`/`update_many` (if the file has it)."""
+    """A column set to the time of each change of a row by `update`/`update_many`."""
+
+    unstamped: frozenset[str] = frozenset()
+    """Columns whose change alone does not set the `stamp` column (e.g. where a quote is)."""
+
+    optional: frozenset[str] = frozenset()
+    """Columns (of `columns`) added to an older file only when a value is first written to one,
+    so that a file gains no column that every row of it would leave empty."""
 
     def __init__(self, path: Path, columns: list[str] | None = None, key: str | None = None):
         self.path = Path(path)
@@ -225,8 +237,9 @@ class CsvFile:
     def append_rows(self, *rows: dict) -> list[dict]:
         """Add rows at the end of the file (values by column; other keys are ignored)."""
         with self._locked():
+            written = {name for row in rows for name, value in row.items() if _cell(value)}
             for _ in range(3):  # a repaired end or new columns mean a second look at the file
-                ready = self._ready_for_append()
+                ready = self._ready_for_append(written)
                 if ready is not None:
                     break
             else:
@@ -244,7 +257,7 @@ class CsvFile:
                 os.close(fd)
         return list(rows)
 
-    def _ready_for_append(self) -> tuple[int, list[str], Shape, bool] | None:
+    def _ready_for_append(self, written: set[str]) -> tuple[int, list[str], Shape, bool] | None:
         """An open descriptor, the header and the shape of a file ready to take rows at its end,
         and whether its encoding is sure; None after a repair or a rewrite (the caller looks again)."""
         try:
@@ -274,7 +287,7 @@ class CsvFile:
             os.close(fd)
             self._repair_end()
             return None
-        missing = [c for c in self.columns if c not in header]
+        missing = self._missing(header, written)
         if missing:
             os.close(fd)
             self._add_columns(missing)
@@ -404,40 +417,57 @@ class CsvFile:
         """Change fields of one row (e.g. framing, memo, quote); returns the new row.
 
         `expected`: values of the row as the change was worked out from them (e.g. what a
-        screen shows); if the row now differs, nothing is written (ChangedMeanwhile).
+        screen shows); if the row now differs, nothing is written (ChangedMeanwhile). A change
+        that changes nothing writes nothing.
         """
         with self._locked():
             snapshot = self._load()
             self._check_writable(snapshot.status)
-            missing = [c for c in self.columns if c not in snapshot.header]
+            row = self._one_row(snapshot, key)
+            self._check_unchanged(snapshot.header, row, expected)
+            changed = self._changes(snapshot.header, row.cells, changes)
+            if not changed:
+                return _as_dict(snapshot.header, row.cells)
+            missing = self._missing(snapshot.header, [name for name, value in changed.items() if value])
             if missing:
                 self._add_columns(missing)
                 snapshot = self._load()
-            row = self._one_row(snapshot, key)
-            self._check_unchanged(snapshot.header, row, expected)
+                row = self._one_row(snapshot, key)
             header = snapshot.header
-            cells = self._changed_cells(header, row.cells, changes)
-            if cells == row.cells:  # nothing to change: no rewrite, no trace
-                return _as_dict(header, cells)
+            cells = _applied(header, row.cells, changed)
             self._check_cells(header, [cells])
-            self._before_change("edited", [_as_dict(header, row.cells)])
+            self._before_change(self._change_of(changed), [_as_dict(header, row.cells)])
             new = snapshot.shape.line(cells)
             self._write_text(snapshot, snapshot.text[: row.start] + new + snapshot.text[row.end:])
         return _as_dict(header, cells)
 
-    def _changed_cells(self, header: list[str], cells: list[str], changes: dict) -> list[str]:
-        """A row's cells with `changes` made (never its key), stamped with the time if anything changed."""
-        new = list(cells)
+    def _changes(self, header: list[str], cells: list[str], changes: dict) -> dict[str, str]:
+        """The cells `changes` would change in a row (never its key; a column the file lacks counts
+        as empty), with the time in the `stamp` column if any but the `unstamped` ones change."""
+        current: dict[str, str] = {}
+        for name, cell in zip(header, cells):
+            current.setdefault(name, cell)
+        changed = {}
         for name, value in changes.items():
-            if name in header and name != self.key:
-                new[header.index(name)] = _cell(value)
-        if new != cells and self.stamp in header:
-            new[header.index(self.stamp)] = now()
-        return new
+            new = _cell(value)
+            if name != self.key and (name in header or name in self.columns) and new != current.get(name, ""):
+                changed[name] = new
+        if self.stamp and any(name not in self.unstamped for name in changed):
+            changed[self.stamp] = now()
+        return changed
+
+    def _missing(self, header: list[str], written: list[str] | set[str]) -> list[str]:
+        """The columns to add to a file with `header` before values are written to the `written`
+        columns: every column litcoder writes that it lacks, an optional one only if written to."""
+        return [c for c in self.columns if c not in header and (c not in self.optional or c in written)]
+
+    def _change_of(self, changed: dict[str, str]) -> str:
+        """What a change of these cells is called in the trace a subclass keeps."""
+        return "edited"
 
     def _before_change(self, change: str, rows: list[dict]) -> None:
         """Called under the file's lock just before rows are changed or removed (`change`: edited,
-        removed), with the rows as they are; a subclass keeps a trace. Raising stops the change."""
+        removed, …), with the rows as they are; a subclass keeps a trace. Raising stops the change."""
 
     def remove(self, key: str) -> dict:
         """Delete one row; returns it as it was."""
@@ -466,15 +496,14 @@ class CsvFile:
                 self._write_text(snapshot, _spliced(snapshot.text, gone))
         return len(gone)
 
-    def update_many(self, changes: dict[str, dict], expected: dict[str, dict] | None = None,
-                    change: str = "edited") -> UpdateReport:
+    def update_many(self, changes: dict[str, dict], expected: dict[str, dict] | None = None) -> UpdateReport:
         """Change fields of many rows in one rewrite.
 
         `changes`: new values by key. `expected`: for each key, the row's values as the
         changes were worked out from them; a row that now differs is left as it is. Keys no
-        longer in the file, and keys that more than one row has, are left too. Every other
-        row keeps its bytes. The report says what was changed and what was left, and why.
-        `change` names the change in the trace a subclass keeps (e.g. reanchored).
+        longer in the file, and keys that more than one row has, are left too, and so are
+        rows the change would not change. Every other row keeps its bytes. The report says
+        what was changed and what was left, and why.
         """
         report = UpdateReport()
         with self._locked():
@@ -489,10 +518,7 @@ class CsvFile:
             for row in rows:
                 if row.cells[at].strip() in changes:
                     found.setdefault(row.cells[at].strip(), []).append(row)
-            missing_columns = [c for c in self.columns if c not in header]
-            new_header = header + missing_columns
-            edits: dict[int, str] = {}
-            before: list[dict] = []
+            planned: list[tuple[Row, dict[str, str]]] = []
             for key, values in changes.items():
                 matches = found.get(key, [])
                 if not matches:
@@ -502,22 +528,30 @@ class CsvFile:
                 elif _differs(header, matches[0].cells, (expected or {}).get(key)):
                     report.changed_meanwhile.append(key)
                 else:
-                    old = matches[0].cells + [""] * len(missing_columns)
-                    cells = self._changed_cells(new_header, old, values)
-                    if cells == old:
-                        continue
-                    self._check_cells(new_header, [cells])
-                    edits[matches[0].start] = snapshot.shape.line(cells)
-                    before.append(_as_dict(header, matches[0].cells))
+                    changed = self._changes(header, matches[0].cells, values)
+                    if changed:
+                        planned.append((matches[0], changed))
+            if not planned:
+                return report
+            missing_columns = self._missing(header, {name for _, changed in planned
+                                                     for name, value in changed.items() if value})
+            new_header = header + missing_columns
+            edits: dict[int, str] = {}
+            before: dict[str, list[dict]] = {}
+            for row, changed in planned:
+                cells = _applied(new_header, row.cells + [""] * len(missing_columns), changed)
+                self._check_cells(new_header, [cells])
+                edits[row.start] = snapshot.shape.line(cells)
+                before.setdefault(self._change_of(changed), []).append(_as_dict(header, row.cells))
             report.changed = len(edits)
-            if edits:
-                self._check_writable(snapshot.status)
-                self._before_change(change, before)
-                if missing_columns:
-                    spliced = _widened(snapshot, rows, missing_columns, edits)
-                else:
-                    spliced = [(r.start, r.end, edits[r.start]) for r in rows if r.start in edits]
-                self._write_text(snapshot, _spliced(snapshot.text, spliced))
+            self._check_writable(snapshot.status)
+            for change, rows_before in before.items():
+                self._before_change(change, rows_before)
+            if missing_columns:
+                spliced = _widened(snapshot, rows, missing_columns, edits)
+            else:
+                spliced = [(r.start, r.end, edits[r.start]) for r in rows if r.start in edits]
+            self._write_text(snapshot, _spliced(snapshot.text, spliced))
         return report
 
     def _one_row(self, snapshot: _Snapshot, key: str) -> Row:
@@ -712,6 +746,8 @@ class CoderFile(CsvFile):
 
     noun = "coding"
     stamp = "edited_at"
+    unstamped = POSITION
+    optional = frozenset({"edited_at"})
 
     def __init__(self, path: Path):
         super().__init__(path, COLUMNS, key="id")
@@ -721,6 +757,10 @@ class CoderFile(CsvFile):
     @property
     def coder(self) -> str:
         return self.path.stem
+
+    def _change_of(self, changed: dict[str, str]) -> str:
+        # only where the quote is (re-anchored after its source's text was edited): not an edit
+        return "reanchored" if changed.keys() <= POSITION else "edited"
 
     def _before_change(self, change: str, rows: list[dict]) -> None:
         # The history row is written (and flushed) before the coder's file is changed, under
@@ -852,6 +892,14 @@ def _utf8_accents(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _applied(header: list[str], cells: list[str], changed: dict[str, str]) -> list[str]:
+    """A row's cells with the `changed` cells (by column, each in the header) put in."""
+    new = list(cells)
+    for name, cell in changed.items():
+        new[header.index(name)] = cell
+    return new
 
 
 def _readable_rows(snapshot: _Snapshot) -> list[Row]:

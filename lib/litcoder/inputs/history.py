@@ -20,7 +20,7 @@ from ..problems import ProblemLog
 from ..store import COLUMNS, HISTORY_COLUMNS, CoderFile, CoderFileError, find_row, history_path
 from .codings import PRACTICE
 
-CHANGES = ("edited", "removed", "restored")
+CHANGES = ("edited", "reanchored", "removed", "restored")
 """What a history row may say was done."""
 
 GIT_COMMITS = 50
@@ -35,9 +35,10 @@ def coding_history(review_path: Path, coder: str, coding_id: str, use_git: bool 
     """The versions of one coding, oldest first: each a dict with `when`, `how` and the coding's
     values (store.COLUMNS).
 
-    `how` says what the entry is: "edited", "removed" or "restored" (a row of the history
-    file: the values as they were before that change, or those put back by a restore, and
-    `when` the change was made); "now" (the coding in the coder's file, `when` its edited_at,
+    `how` says what the entry is: "edited", "reanchored" (only where the quote is changed,
+    after its source's text was edited), "removed" or "restored" (a row of the history file:
+    the values as they were before that change, or those put back by a restore, and `when`
+    the change was made); "now" (the coding in the coder's file, `when` its edited_at,
     else coded_at; always last); or "git <short-hash> <date>" (a committed version whose
     values none of the other entries has, `when` the commit's time).
 
