@@ -368,3 +368,22 @@ def test_search_button_searches_the_box(small):
     screen.results.children = ()
     screen.search_button.click()
     assert len(results(screen)) == 1 and "García, 2018" in results(screen)[0]
+
+
+def test_a_review_without_texts_finds_nothing_and_says_so(tmp_path):
+    init_review(tmp_path / "empty")
+    review = Review.load(tmp_path / "empty")
+    found = search_passages(review, "Führung")
+    assert found.empty and list(found.columns) == SEARCH_COLUMNS and found.attrs["matches"] == 0
+    screen = SearchScreen(review)
+    screen.query.value = "Führung"
+    assert "no passage holds Führung" in screen.count.value
+
+
+def test_the_folded_texts_follow_new_passages(small):
+    before = text_index(small)
+    assert places(search_passages(small, "fuhrung")) != []
+    small.passages = small.passages[small.passages["citekey"] != "Mueller2019Fuehrung"]
+    assert text_index(small) is not before
+    assert places(search_passages(small, "fuhrung")) == []
+    assert places(search_passages(small, "liderazgo")) == [("Garcia2018Liderazgo", 1)]
