@@ -312,3 +312,12 @@ def test_a_coder_file_deleted_in_git_still_shows_its_committed_versions(tmp_path
     [version] = coding_history(root, "coder-h", coding["id"])
     assert version["how"].startswith("git ") and version["quote"] == CODING["quote"]
     assert version["memo"] == CODING["memo"] and version["coded_at"] == coding["coded_at"]
+
+
+def test_a_practice_coders_history_is_found_in_the_practice_folder(tmp_path):
+    store = CoderFile(tmp_path / "corpus" / "codings" / "practice" / "stagiaire.csv")
+    [coding] = store.append(CODING)
+    store.update(coding["id"], competency="budgeting")
+    assert history_path(store.path) == tmp_path / "corpus" / "codings" / "practice" / "history" / "stagiaire.csv"
+    versions = coding_history(tmp_path, "stagiaire", coding["id"], use_git=False)
+    assert [(v["how"], v["competency"]) for v in versions] == [("edited", "planning"), ("now", "budgeting")]
