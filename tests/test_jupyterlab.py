@@ -98,8 +98,18 @@ def _coding_screen(page, url: str, coder: str, tmp_path: Path):
 
 
 def _drag_over(page, pad, words: str) -> None:
-    """Select `words` of the passage with the mouse: press at the first letter, release after the last."""
-    box = pad.locator(".lc-text").evaluate("""(el, words) => {
+    """Select `words` of the passage with the mouse: press at the first letter, release after the last
+    (once the notebook has stopped moving the screen: outputs still appearing shift it)."""
+    text = pad.locator(".lc-text")
+    text.scroll_into_view_if_needed()
+    before = None
+    for _ in range(50):
+        now = text.bounding_box()
+        if now == before:
+            break
+        before = now
+        page.wait_for_timeout(150)
+    box = text.evaluate("""(el, words) => {
         const node = el.firstChild, at = node.textContent.indexOf(words);
         const range = document.createRange();
         range.setStart(node, at); range.setEnd(node, at + 1);
@@ -131,6 +141,15 @@ def _wait_rows(path: Path, count: int, timeout: float = 20) -> list[dict]:
     raise AssertionError(f"{path.name} has {len(_rows(path))} rows, not {count}")
 
 
+def _saved(page, pad, codings: Path, count: int, tmp_path: Path) -> list[dict]:
+    """The coder file's rows once it has `count`; else what the pad said, and a screenshot."""
+    try:
+        return _wait_rows(codings, count)
+    except AssertionError as err:
+        page.screenshot(path=str(tmp_path / "not-saved.png"))
+        raise AssertionError(f"{err}; the pad says: {pad.inner_text()}; see {tmp_path / 'not-saved.png'}") from err
+
+
 def test_words_selected_with_the_mouse_are_coded_from_the_keyboard(jupyterlab, tmp_path):
     """A drag selects the quote; keys choose the competency and framing and save. The CSV
     holds exactly the words selected, at their offsets; the second coding of a competency
@@ -153,7 +172,7 @@ def test_words_selected_with_the_mouse_are_coded_from_the_keyboard(jupyterlab, t
         keys = ["/", *"budg", "Enter", "2", "Enter"]
         for key in keys:
             page.keyboard.press(key)
-        [row] = _wait_rows(codings, 1)
+        [row] = _saved(page, pad, codings, 1, tmp_path)
         first_actions = 1 + len(keys)
         assert (row["competency"], row["framing"], row["passage"], row["quote"]) == (
             "budgeting", "management", "1", words)
@@ -174,7 +193,7 @@ def test_words_selected_with_the_mouse_are_coded_from_the_keyboard(jupyterlab, t
         started = time.perf_counter()
         for key in keys:
             page.keyboard.press(key)
-        rows = _wait_rows(codings, 2)
+        rows = _saved(page, pad, codings, 2, tmp_path)
         saved_after = time.perf_counter() - started
         second_actions = 1 + len(keys)
         assert (rows[1]["competency"], rows[1]["framing"], rows[1]["quote"]) == ("budgeting", "leadership", words)
@@ -206,7 +225,7 @@ def test_finishing_early_asks_and_a_reveal_outlives_a_reopen(jupyterlab, tmp_pat
         page.get_by_text("Show other coders' codings").click()
         page.locator(".lc-coding", has_text="coder-a").first.wait_for(timeout=20_000)
         page.get_by_role("button", name="Reopen source").click()
-        page.get_by_text("left out of agreement").wait_for(timeout=20_000)
+        pad.locator(".lc-status", has_text="left out of agreement").wait_for(timeout=20_000)
         page.screenshot(path=str(tmp_path / "reopened.png"))
         browser.close()
     assert [(r["event"], r["passage"]) for r in _rows(coverage)] == [

@@ -186,6 +186,8 @@ class CodingScreen(w.VBox):
     def _open(self, citekey: str | None, number: int | None = None) -> None:
         if self._quiet or not citekey or self.session is None:
             return
+        if citekey == self.session.citekey and number is None:
+            return  # the list redrawn in the browser, not the coder choosing: keep the coder's work in hand
         self.session.open(citekey, number)
         self._quietly(lambda: setattr(self.number, "max", len(self.session.passages)))
         self.finish_confirm.children = []
@@ -282,8 +284,7 @@ class CodingScreen(w.VBox):
         self.editing = coding["id"]
         start = self.session.passage["start"]
         span = [int(coding["start"]) - start, int(coding["end"]) - start] if pd.notna(coding.get("start")) else []
-        self.pad.set_trait("selection", span)
-        self.pad.competency, self.pad.framing, self.pad.editing = coding["competency"], coding["framing"], coding["id"]
+        self.pad.show_choice(coding["competency"], coding["framing"], span, coding["id"])
         self.memo.value = coding.get("memo") or ""
         self.pad.say("editing this coding: change the selection, competency, framing or memo, then Enter")
 
@@ -363,8 +364,7 @@ class CodingScreen(w.VBox):
         self.editing = None
         self.memo.value = ""
         self.history.value = ""
-        self.pad.set_trait("selection", [])
-        self.pad.competency, self.pad.framing, self.pad.editing = "", "", ""
+        self.pad.show_choice()
 
     def _draw(self) -> None:
         s = self.session
@@ -398,8 +398,11 @@ class CodingScreen(w.VBox):
         self._draw_others()
 
         def refresh_sources():
-            self.source.options = self._source_options()
-            self.source.value = s.citekey
+            options = self._source_options()
+            if list(self.source.options) != options:  # a new list makes the browser choose again
+                self.source.options = options
+            if self.source.value != s.citekey:
+                self.source.value = s.citekey
         self._quietly(refresh_sources)
 
     def _quick_picks(self) -> list[dict]:

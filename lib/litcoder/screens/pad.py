@@ -50,12 +50,28 @@ class CodingPad(anywidget.AnyWidget):
 
     def _received(self, _widget, content, _buffers) -> None:
         action = content.get("action") if isinstance(content, dict) else None
-        if action in ACTIONS:
-            self.on_action(action, content)
+        if action not in ACTIONS:
+            return
+        # the state the coder saw when pressing the key (its own sync may still be on its way)
+        with self.hold_sync():
+            for name, kind in (("competency", str), ("framing", str)):
+                if isinstance(content.get(name), kind):
+                    setattr(self, name, content[name])
+            selection = content.get("selection")
+            if isinstance(selection, list) and len(selection) in (0, 2) and all(type(n) is int for n in selection):
+                self.selection = selection
+        self.on_action(action, content)
 
     def press(self, action: str, **message) -> None:
         """Act as if the coder pressed the key for `action` (tests, and the screen's own buttons)."""
         self._received(self, {"action": action, **message}, [])
+
+    def show_choice(self, competency: str = "", framing: str = "", selection: list[int] | None = None,
+                    editing: str = "") -> None:
+        """Show these choices in the pad, even where this side already holds them (the
+        browser's own choices reach this side only with an action)."""
+        self.competency, self.framing, self.selection, self.editing = competency, framing, selection or [], editing
+        self.send_state(["competency", "framing", "selection", "editing"])
 
     def select(self, start: int, end: int) -> None:
         """Select the passage's words from `start` to `end` (what a mouse selection does)."""

@@ -85,8 +85,15 @@ function render({ model, el }) {
   let utf16 = codePoints(model.get("text"));
   let matches = [], active = 0, quickChosen = null;
 
-  const send = (action, extra = {}) => model.send({ action, ...extra });
-  const setSelection = (span) => { model.set("selection", span); model.save_changes(); };
+  // A message goes at once while state changes wait their turn (ipywidgets sends one at a
+  // time): each action carries the choices, so keys pressed fast save what is shown.
+  const send = (action, extra = {}) => model.send({
+    action, competency: model.get("competency"), framing: model.get("framing"),
+    selection: model.get("selection") || [], ...extra,
+  });
+  // The coder's choices stay in the browser until a key acts on them: each action carries
+  // them (see send), so nothing is saved in an order other than the coder's.
+  const setSelection = (span) => model.set("selection", span);
 
   function drawText() {
     const value = model.get("text"), marks = model.get("marks") || [], sel = model.get("selection") || [];
@@ -143,7 +150,6 @@ function render({ model, el }) {
 
   function choose(id) {
     model.set("competency", id);
-    model.save_changes();
     search.value = "";
     options.innerHTML = "";
     el.focus();
@@ -221,7 +227,7 @@ function render({ model, el }) {
   el.addEventListener("click", (event) => {
     const button = event.target.closest("button");
     if (!button) return;
-    if (button.dataset.framing) { model.set("framing", button.dataset.framing); model.save_changes(); }
+    if (button.dataset.framing) { model.set("framing", button.dataset.framing); }
     else if (button.dataset.id) { quickChosen = button.dataset.id; choose(button.dataset.id); }
     else if (button.classList.contains("lc-save")) send("save");
     else if (button.classList.contains("lc-cancel")) send("cancel");
@@ -264,7 +270,7 @@ function render({ model, el }) {
     let handled = true;
     if (event.shiftKey && (key === "ArrowRight" || key === "ArrowLeft")) widen(event);
     else if (event.shiftKey && key !== "?") handled = false;
-    else if (/^[1-4]$/.test(key)) { model.set("framing", FRAMINGS[Number(key) - 1]); model.save_changes(); }
+    else if (/^[1-4]$/.test(key)) { model.set("framing", FRAMINGS[Number(key) - 1]); }
     else if (key === "/") search.focus();
     else if (key === "Enter" && event.target.tagName !== "BUTTON") send("save");
     else if (key === "Escape") {
@@ -277,7 +283,7 @@ function render({ model, el }) {
     }
     else if (key === "f") {
       const picked = quick.find((q) => q.id === model.get("competency"));
-      if (picked && picked.framing) { model.set("framing", picked.framing); model.save_changes(); }
+      if (picked && picked.framing) { model.set("framing", picked.framing); }
       else { model.set("status", "no suggested framing for this competency"); model.set("status_kind", "plain"); }
     }
     else if (key === "0") send("nothing");
