@@ -105,9 +105,9 @@ def _build(review: Review, step, images: bool) -> BuildResult:
     evidence = weigh_evidence(review, voices)
     result = BuildResult(review, evidence)
     votes = coder_votes(finished_codings(review)) if len(review.codings) else None  # the coders', made once
-    # the second process also draws the figures that do not need agreement and the evidence cards,
+    # the second process also draws the figures that do not need agreement, and the evidence cards,
     # so that neither process waits long for the other; with images, Chrome draws every figure
-    # from the Figures made here
+    # here, from the Figures made here
     alongside = not images
     with Alongside(lambda: _about_sources(review, evidence, voices, votes, out, alongside)) as about_sources:
         step(STEPS[2])
@@ -117,26 +117,32 @@ def _build(review: Review, step, images: bool) -> BuildResult:
         result.written += write_tables(evidence_tables(review, evidence, out, result))
         step(STEPS[4])
         if alongside:
-            figures = _agreement_figures(result.agreement, result.pairs)
+            written, notice, shown = _drawn(_agreement_figures(result.agreement, result.pairs), out, images)
             result.disagreements, about, made = about_sources.result()
-            plain = {**made["figures"], **{name: plain_figure(fig) for name, fig in figures.items()}}
-            figures = plain
+            written, shown = list(dict.fromkeys(made["figures"][0] + written)), made["figures"][2] + shown
+            cards = made["cards"]
         else:
-            figures = review_figures(review, evidence, voices, result.agreement, result.pairs)
-            plain = {name: plain_figure(fig) for name, fig in figures.items()}  # each deep-copied once, for both uses
-        written, notice = write_figures(figures, out / "figures", images, plain)
+            written, notice, shown = _drawn(review_figures(review, evidence, voices, result.agreement, result.pairs),
+                                            out, images)
         result.written += written
         result.notices += [notice] if notice else []
         step(STEPS[5])
         if not alongside:
-            made = {"cards": evidence_section(review, evidence, voices)}
+            cards = evidence_section(review, evidence, voices)
             result.disagreements, about, _ = about_sources.result()
-        cards, shown = made["cards"], report_figures(plain, {p.name for p in written})
         result.written += about
         write_atomic(out / "report.html", render_report(review, evidence, voices, result=result, evidence_html=cards,
                                                         figure_parts=shown))
         result.written.append(out / "report.html")
     return result
+
+
+def _drawn(figures: dict, out: Path, images: bool) -> tuple[list[Path], str, list[dict]]:
+    """The figures written in outputs/figures/ (write_figures: the files, a notice), and as the
+    report shows them (report_figures)."""
+    plain = {name: plain_figure(fig) for name, fig in figures.items()}  # each deep-copied once, for both uses
+    written, notice = write_figures(figures, out / "figures", images, plain)
+    return written, notice, report_figures(plain, {p.name for p in written})
 
 
 def _agreement_figures(agreement: pd.DataFrame, pairs: pd.DataFrame) -> dict:
@@ -158,7 +164,7 @@ def _about_sources(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame,
     the report only links to: the table of disagreements, the tables of sources and codings,
     the graph and a page per source (all made alongside the rest of the build, each only
     when what it is made from changed). With `figures`, also the figures that do not need
-    agreement (as plain_figure dicts) and the report's evidence cards, for the report."""
+    agreement (written, and as the report shows them: `_drawn`) and the report's evidence cards."""
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
     codings = review.quoted_codings
     found = disagreements(review, votes)
@@ -168,7 +174,7 @@ def _about_sources(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame,
     written += update_source_pages(review, codings, cite, out / FOLDER)
     made = {}
     if figures:
-        made["figures"] = {name: plain_figure(fig) for name, fig in review_figures(review, evidence, voices).items()}
+        made["figures"] = _drawn(review_figures(review, evidence, voices), out, images=False)
         made["cards"] = evidence_section(review, evidence, voices)
     return found, written, made
 
