@@ -150,7 +150,8 @@ def test_semicolon_coder_file_is_written_back_with_semicolons(review_copy, bundl
     header = path.read_bytes().split(b"\r\n", 1)[0]
     saved = code_in_every_way(review_copy)
     rows = assert_in_shape(path, shape)
-    assert path.read_bytes().split(b"\r\n", 1)[0] == header  # never a mixed header
+    # never a mixed header: the first edit adds edited_at, in the file's own shape
+    assert path.read_bytes().split(b"\r\n", 1)[0] == header + b";edited_at"
     assert len(rows[0]) == len(COLUMNS) and all(len(row) == len(COLUMNS) for row in rows)
     assert_coded_in_every_way(review_copy, bundled, saved)
     assert file_problems(Review.load(review_copy), "coder-b") == []
@@ -189,9 +190,11 @@ def test_a_file_saved_by_r_with_numbers_unquoted_takes_edits_and_new_rows(review
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith('"id","citekey","passage"')
     assert lines[1].startswith('"r-2","Kotter1990WhatLeaders","2","its job')  # in its place, every cell quoted
-    assert lines[1].endswith('"edited, with “quotes”","2026-09-16T09:17:17+00:00","908","939",'
-                             '"ving and more competitive – and ",". The more an organisation must ","NA"')
-    assert lines[2] == (CODER_FILES / "r-write-csv.csv").read_text(encoding="utf-8").splitlines()[3]  # untouched
+    assert re.search('"edited, with “quotes”","2026-09-16T09:17:17[+]00:00","908","939",'
+                     '"ving and more competitive – and ",". The more an organisation must ","NA","[0-9T:+-]+"$',
+                     lines[1])  # the edit's time in a column of its own, quoted as the file quotes
+    # untouched but for the edited_at column the first edit adds, quoted as the file quotes
+    assert lines[2] == (CODER_FILES / "r-write-csv.csv").read_text(encoding="utf-8").splitlines()[3] + ',""'
     assert lines[3].startswith(f'"{new["id"]}","{KOTTER}","3",')  # a new row in quotes, as the file has them
     review = Review.load(review_copy)
     assert file_problems(review, "coder-r") == []
@@ -366,7 +369,7 @@ def test_reanchor_leaves_rows_that_share_an_id_alone(review_copy):
     twin = next(r for r in rows if r["id"] == "coder-a-0002")
     other = next(r for r in rows if r["citekey"] == KOTTER and r["passage"] == "3")
     with open(path, "a", newline="", encoding="utf-8") as f:  # a hand-made copy keeps another row's id
-        csv.writer(f, lineterminator="\n").writerow([{**other, "id": twin["id"]}[c] for c in COLUMNS])
+        csv.writer(f, lineterminator="\n").writerow([{**other, "id": twin["id"]}[c] for c in rows[0]])
     twins_before = [line for line in path.read_bytes().split(b"\n") if line.startswith(b"coder-a-0002,")]
     insert_paragraph(review_copy)
     [summary] = [s for s in reanchor(Review.load(review_copy)) if s["file"].endswith("coder-a.csv")]
@@ -560,7 +563,7 @@ def test_a_cell_longer_than_the_field_limit_is_refused_not_saved(tmp_path, monke
 def test_a_windows_1252_file_gets_windows_1252_even_when_its_accents_are_far_down(tmp_path):
     path = tmp_path / "coder-w.csv"
     row = ["", KOTTER, "3", P3_QUOTE, "planning", "management", "", "", "1138", "1194", "", "", ""]
-    rows = [COLUMNS] + [[f"w{i}", *row[1:]] for i in range(1500)]
+    rows = [[c for c in COLUMNS if c != "edited_at"]] + [[f"w{i}", *row[1:]] for i in range(1500)]
     rows += [["w-last", *row[1:6], "naïve, as Excel saved it", *row[7:]]]
     path.write_bytes(render(rows, SHAPES["windows-1252"]).encode("cp1252"))
     assert path.stat().st_size > 100_000  # the accent is past the part an append reads first
@@ -635,6 +638,7 @@ def test_the_coding_screen_says_a_read_only_file_was_not_saved(review_copy):
     screen = CodingScreen(Review.load(review_copy))
     screen.coder.value = "coder-a"
     screen.start.click()
+    screen.confirm.children[0].click()  # "I am coder-a"
     screen.session.open(KOTTER)
     screen.session.go(1)
     path = coder_file(review_copy, "coder-a")
@@ -642,8 +646,8 @@ def test_the_coding_screen_says_a_read_only_file_was_not_saved(review_copy):
     try:
         coding = screen.session.my_codings()[0]
         screen._remove(coding)
-        assert "coder-a.csv is read-only; the coding was NOT saved" in screen.status.value
-        assert 'class="lc-error"' in screen.status.value
+        assert "coder-a.csv is read-only; the coding was NOT saved" in screen.pad.status
+        assert screen.pad.status_kind == "error"
         assert coding["id"] in [c["id"] for c in screen.session.my_codings()]
     finally:
         path.chmod(0o644)
@@ -669,7 +673,8 @@ def test_temp_files_are_named_for_git_to_ignore_and_stale_ones_are_removed(tmp_p
     monkeypatch.setattr(os, "replace", lambda src, dst: (names.append(Path(src).name), real(src, dst))[1])
     store.update(coding["id"], memo="edited")
     monkeypatch.undo()
-    [temp] = names
+    assert names and all(n.endswith(".tmp") for n in names)
+    temp = names[-1]  # the codings file's own (the history file's comes first)
     assert temp.startswith(".coder-b.csv.") and temp.endswith(".tmp")  # git ignores .*.tmp
     assert not any(p.exists() for p in stale)
     assert live.exists() and all(p.exists() for p in others)
@@ -852,5 +857,10 @@ def test_reopening_a_source_keeps_the_coverage_files_shape(tmp_path):
     coverage.unmark(KOTTER)
     coverage.mark("Fayol1949General")
     assert coverage.finished() == {"Bass1985Beyond", "Burns1978Leadership", "Fayol1949General"}
-    assert path.read_bytes().startswith(codecs.BOM_UTF8 + b"citekey;finished_at\r\nBass1985Beyond;2026-10-01\r\n"
-                                        b"Burns1978Leadership;2026-10-03\r\nFayol1949General;")
+    # the log's columns are added once, in the file's shape; nothing is deleted, events are appended
+    data = path.read_bytes()
+    assert data.startswith(codecs.BOM_UTF8 + b"citekey;finished_at;event;passage;at;note\r\n"
+                           b"Bass1985Beyond;2026-10-01;;;;\r\n" + f"{KOTTER};2026-10-02;;;;\r\n".encode()
+                           + b"Burns1978Leadership;2026-10-03;;;;\r\n")
+    assert [line.split(b";")[:3] for line in data.split(b"\r\n")[4:6]] == [
+        [KOTTER.encode(), b"", b"reopened"], [b"Fayol1949General", b"", b"finished"]]

@@ -110,11 +110,19 @@ def _drag_over(page, pad, words: str) -> None:
         before = now
         page.wait_for_timeout(150)
     box = text.evaluate("""(el, words) => {
-        const node = el.firstChild, at = node.textContent.indexOf(words);
+        const at = el.textContent.indexOf(words);
+        const place = (offset) => {  // the text node and offset of a character (marks split the text)
+            const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                if (offset < node.length) return [node, offset];
+                offset -= node.length;
+            }
+        };
         const range = document.createRange();
-        range.setStart(node, at); range.setEnd(node, at + 1);
+        range.setStart(...place(at)); range.setEnd(...place(at + 1));
         const first = range.getBoundingClientRect();
-        range.setStart(node, at + words.length - 1); range.setEnd(node, at + words.length);
+        range.setStart(...place(at + words.length - 1)); range.setEnd(...place(at + words.length - 1));
+        range.setEnd(range.startContainer, range.startOffset + 1);
         const last = range.getBoundingClientRect();
         return [first.left + 1, first.top + first.height / 2, last.right - 1, last.top + last.height / 2];
     }""", words)

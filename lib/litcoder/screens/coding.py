@@ -44,6 +44,7 @@ STYLE = """
 """
 
 
+AUTO = w.Layout(width="auto")
 QUICK_PICKS = 5
 """Competencies offered on a key (pad.js QUICK_KEYS): suggestions, then recent ones."""
 
@@ -77,9 +78,9 @@ class CodingScreen(w.VBox):
         # where
         self.source = w.Dropdown(description="Source", options=[], layout=w.Layout(width="60%"), disabled=True)
         self.progress = w.HTML()
-        self.previous_button = w.Button(description="Previous (p)", icon="arrow-left")
-        self.next_button = w.Button(description="Next (n)", icon="arrow-right")
-        self.uncoded_button = w.Button(description="Next unjudged (u)", icon="forward")
+        self.previous_button = w.Button(description="Previous (p)", icon="arrow-left", layout=AUTO)
+        self.next_button = w.Button(description="Next (n)", icon="arrow-right", layout=AUTO)
+        self.uncoded_button = w.Button(description="Next unjudged (u)", icon="forward", layout=AUTO)
         self.number = w.BoundedIntText(value=1, min=1, max=1, description="Passage", layout=w.Layout(width="11rem"))
         self.before, self.after = w.HTML(), w.HTML()
         # the pad: selection, competency, framing, save
