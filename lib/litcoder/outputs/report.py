@@ -105,9 +105,9 @@ def _build(review: Review, step, images: bool) -> BuildResult:
     evidence = weigh_evidence(review, voices)
     result = BuildResult(review, evidence)
     votes = coder_votes(finished_codings(review)) if len(review.codings) else None  # the coders', made once
-    # the second process also draws the figures that do not need agreement, and the evidence cards,
-    # so that neither process waits long for the other; with images, Chrome draws every figure
-    # here, from the Figures made here
+    # the second process also draws the figures that do not need agreement, and this one makes the
+    # graph, so that neither process waits long for the other; with images, Chrome draws every
+    # figure here, from the Figures made here
     alongside = not images
     with Alongside(lambda: _about_sources(review, evidence, voices, votes, out, alongside)) as about_sources:
         step(STEPS[2])
@@ -118,9 +118,10 @@ def _build(review: Review, step, images: bool) -> BuildResult:
         step(STEPS[4])
         if alongside:
             written, notice, shown = _drawn(_agreement_figures(result.agreement, result.pairs), out, images)
+            written += update_graph(review, evidence, voices, out / "graph")
+            cards = evidence_section(review, evidence, voices)
             result.disagreements, about, made = about_sources.result()
-            written, shown = list(dict.fromkeys(made["figures"][0] + written)), made["figures"][2] + shown
-            cards = made["cards"]
+            written, shown = list(dict.fromkeys(made[0] + written)), made[2] + shown
         else:
             written, notice, shown = _drawn(review_figures(review, evidence, voices, result.agreement, result.pairs),
                                             out, images)
@@ -159,24 +160,21 @@ def _agreement_figures(agreement: pd.DataFrame, pairs: pd.DataFrame) -> dict:
 
 
 def _about_sources(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame, votes: pd.DataFrame | None,
-                   out: Path, figures: bool = False) -> tuple[pd.DataFrame, list[Path], dict]:
+                   out: Path, figures: bool = False) -> tuple[pd.DataFrame, list[Path], tuple | None]:
     """The coders' disagreements, and the outputs about the sources and their codings, which
     the report only links to: the table of disagreements, the tables of sources and codings,
     the graph and a page per source (all made alongside the rest of the build, each only
-    when what it is made from changed). With `figures`, also the figures that do not need
-    agreement (written, and as the report shows them: `_drawn`) and the report's evidence cards."""
+    when what it is made from changed). With `figures`, the figures that do not need agreement
+    (written, and as the report shows them: `_drawn`) instead of the graph, which the first
+    process then makes."""
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
     codings = review.quoted_codings
     found = disagreements(review, votes)
     written = update_tables(review, out / "tables", {**source_tables(review, codings),
                                                      "disagreements.csv": (frame_fingerprint(found), lambda: found)})
-    written += update_graph(review, evidence, voices, out / "graph")
+    written += update_graph(review, evidence, voices, out / "graph") if not figures else []
     written += update_source_pages(review, codings, cite, out / FOLDER)
-    made = {}
-    if figures:
-        made["figures"] = _drawn(review_figures(review, evidence, voices), out, images=False)
-        made["cards"] = evidence_section(review, evidence, voices)
-    return found, written, made
+    return found, written, _drawn(review_figures(review, evidence, voices), out, images=False) if figures else None
 
 
 OUTPUT_FOLDERS = ("tables", "graph", "figures", FOLDER)
