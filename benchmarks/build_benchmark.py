@@ -7,14 +7,14 @@ and ≤ 1 GB peak memory on a 2-core machine, every output the same as before.
     .venv/bin/python benchmarks/build_benchmark.py [--runs 3] [--edited 3] [--sources 2000 ...]
 
 Each run is a fresh process (so imports and peak memory count as a user sees them); the
-script prints each run's stage times and the medians. The first run is a first build and
-the others rebuilds with nothing changed, which make only what changed (the source pages,
-the graph and the tables of sources and codings are fingerprinted); with --edited N, N
-more runs each follow one coding appended to a coder file, as a coder's day goes (a
-realistic rebuild), and their median is printed too. The build forks a second process
-(litcoder/alongside.py): "peak MB" is the larger one's peak resident size; a last, untimed
-run samples both every 50 ms for the highest sum of their proportional set sizes (pages
-they share counted once).
+script prints each run's stage times, its CPU time (both processes) and the medians. The
+first run is a first build and the others rebuilds with nothing changed, which make only
+what changed (the source pages, the graph and the tables of sources and codings are
+fingerprinted); with --edited N, N more runs each follow one coding appended to a coder
+file, as a coder's day goes (a realistic rebuild), and their median is printed too. The
+build forks a second process (litcoder/alongside.py): "peak MB" is the larger one's peak
+resident size; a last, untimed run samples both every 50 ms for the highest sum of their
+proportional set sizes (pages they share counted once).
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ def run_once(review: Path, sample: bool = False) -> dict:
     """One build in a fresh process: its stage times and peak memory. With `sample`, the build
     and the process it forks are also sampled for their memory together, which slows them
     (reading a process's memory map holds its page faults up), so their times are not used."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     build = subprocess.Popen([sys.executable, "-c", RUN, str(review)], stdout=subprocess.PIPE, text=True)
     together = 0
     while sample and build.poll() is None:
@@ -65,8 +66,9 @@ def run_once(review: Path, sample: bool = False) -> dict:
     if build.returncode:
         raise SystemExit(f"the build failed ({build.returncode})")
     stages = json.loads(output.strip().splitlines()[-1])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    stages["peak MB"] = max(peak, before) / 1024  # of the largest one process; ru_maxrss is in KiB on Linux
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stages["peak MB"] = max(usage.ru_maxrss, before) / 1024  # of the largest one process; ru_maxrss is in KiB
+    stages["CPU s"] = usage.ru_utime + usage.ru_stime - cpu  # both processes': a shared machine slows the wall time
     if sample:
         stages["peak MB together"] = together / 1024  # proportional set size: pages shared by both are halved
     return stages
