@@ -206,6 +206,18 @@ def test_words_selected_with_the_mouse_are_coded_from_the_keyboard(jupyterlab, t
         second_actions = 1 + len(keys)
         assert (rows[1]["competency"], rows[1]["framing"], rows[1]["quote"]) == ("budgeting", "leadership", words)
         assert second_actions <= 5
+
+        # a memo: m, the words, Ctrl+Enter saves from the memo box
+        page.keyboard.press("n")
+        page.wait_for_function("document.querySelector('.lc-pad .lc-where').innerText.startsWith('Passage 3 ')")
+        _drag_over(page, pad, " ".join(pad.locator(".lc-text").inner_text().split()[:3]))
+        pick = pad.locator(".lc-pick", has_text="Budgeting").locator("kbd").inner_text()
+        for key in [pick, "3", "m"]:
+            page.keyboard.press(key)
+        page.keyboard.type("naïve – “why both?”")
+        page.keyboard.press("Control+Enter")
+        rows = _saved(page, pad, codings, 3, tmp_path)
+        assert (rows[2]["framing"], rows[2]["memo"]) == ("both", "naïve – “why both?”")
         page.screenshot(path=str(tmp_path / "coding-pad.png"))
         browser.close()
     print(f"actions per coding: {first_actions} searching the codebook, {second_actions} with a key's competency; "

@@ -1,4 +1,5 @@
 """Screens: the notebooks' widgets and the logic behind them, over a Review: the coding
-screen (with suggestions), settling disagreements, ruling on competencies, and importing
-a spreadsheet of codings. They write to the inputs, never to outputs/.
+screen (with its pad, suggestions, search and quote retrieval), settling disagreements,
+ruling on competencies, and importing a spreadsheet of codings. They write to the inputs;
+outputs/ only when the user exports a table (a competency's quotes).
 """

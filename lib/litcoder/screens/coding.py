@@ -235,6 +235,8 @@ class CodingScreen(w.VBox):
                 self._clear_form()
                 self._draw()
             elif action == "save":
+                if isinstance(message.get("memo"), str):  # as typed: its own sync may still be on its way
+                    self.memo.value = message["memo"]
                 self._save()
             elif action == "cancel":
                 self._clear_form()

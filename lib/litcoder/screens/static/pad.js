@@ -16,7 +16,7 @@ const SHORTCUTS = [
   ["Esc", "clear the quote, or stop editing"],
   ["0", "nothing to code in this passage (again: take it back)"],
   ["n / p / u", "next / previous / next unjudged passage"],
-  ["m", "write a memo"],
+  ["m", "write a memo (in it: Ctrl+Enter saves, Esc comes back)"],
   ["z", "undo the last change"],
   ["?", "show or hide these keys"],
 ];
@@ -87,9 +87,10 @@ function render({ model, el }) {
 
   // A message goes at once while state changes wait their turn (ipywidgets sends one at a
   // time): each action carries the choices, so keys pressed fast save what is shown.
+  const memoBox = () => el.closest(".lc-screen")?.querySelector(".lc-memo textarea");
   const send = (action, extra = {}) => model.send({
     action, competency: model.get("competency"), framing: model.get("framing"),
-    selection: model.get("selection") || [], ...extra,
+    selection: model.get("selection") || [], memo: memoBox()?.value, ...extra,
   });
   // The coder's choices stay in the browser until a key acts on them: each action carries
   // them (see send), so nothing is saved in an order other than the coder's.
@@ -300,6 +301,17 @@ function render({ model, el }) {
     if (handled) { event.preventDefault(); event.stopPropagation(); }
   });
 
+  // In the memo: Ctrl+Enter saves, Esc goes back to the passage.
+  const fromMemo = (event) => {
+    const memo = memoBox();
+    if (!memo || event.target !== memo) return;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); send("save"); el.focus(); }
+    else if (event.key === "Escape") { event.preventDefault(); el.focus(); }
+    else return;
+    event.stopPropagation();
+  };
+  document.addEventListener("keydown", fromMemo, true);
+
   model.on("change:text", () => { utf16 = codePoints(model.get("text")); drawText(); });
   model.on("change:marks", drawText);
   model.on("change:selection", drawText);
@@ -312,6 +324,7 @@ function render({ model, el }) {
   drawText();
   drawChoices();
   drawStatus();
+  return () => document.removeEventListener("keydown", fromMemo, true);
 }
 
 export default { render };
