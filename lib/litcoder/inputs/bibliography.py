@@ -49,9 +49,12 @@ SHOWN_FIELDS = ["title", "journal", "journaltitle", "booktitle", "howpublished",
 CONTAINER_FIELDS = ["journal", "journaltitle", "booktitle", "howpublished", "organization", "institution", "school"]
 NAME_FIELDS = ["author", "editor", "translator"]
 
-SOURCE_COLUMNS = ["citekey", "entry_type", "author_year", "authors", "title", "year", "month", "day",
-                  "container", "volume", "number", "pages", "publisher", "edition", "doi", "url",
-                  "reference", "file", "line"]
+SOURCE_COLUMNS = ["citekey", "entry_type", "author_year", "authors", "editors", "translators", "title", "year",
+                  "month", "day", "original_year", "container", "volume", "number", "pages", "publisher", "edition",
+                  "doi", "url", "accessed", "reference", "file", "line"]
+"""editors, translators: written as authors are ('Gulick, L.; Urwick, L.'); original_year: the year a
+translated or reprinted work first appeared (biblatex origdate, BibTeX origyear); accessed: the date a
+web page was read (biblatex urldate, ISO). `csl_item` makes a CSL JSON item of a row."""
 
 _OPENING = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*([{(])[ \t]*([^,\s{}()=]*)", re.MULTILINE)
 _NOT_ENTRIES = {"string", "preamble", "comment", "xdata", "set"}  # @xdata holds fields to share; @set groups entries
@@ -572,9 +575,13 @@ def apa_year(year) -> str:
 
 
 def disambiguate_years(frame: pd.DataFrame) -> pd.Series:
-    """'Kotter, 1990' — with 1990a, 1990b where one author label has two works in one year."""
+    """'Kotter, 1990' — with 1990a, 1990b where one author label has two works in one year; a work
+    with an original year (a translation, a reprint) gives both, as APA does: 'Fayol, 1916/1949'."""
     authors, titles = frame["_author"].tolist(), frame["title"].tolist()
     years = [apa_year(y) for y in frame["year"].tolist()]
+    if "original_year" in frame:  # a translation or reprint cites both years: 'Fayol, 1916/1949'
+        years = [y if o is None or pd.isna(o) else f"{apa_year(o)}/{y}"
+                 for o, y in zip(frame["original_year"].tolist(), years)]
     labels = [f"{a}, {y}" for a, y in zip(authors, years)]
     shared: dict[str, list[int]] = {}
     for i, label in enumerate(labels):
@@ -605,24 +612,30 @@ def apa_reference(source: dict, italic=lambda s: s) -> str:
         date += ", " + MONTHS[int(source["month"]) - 1].capitalize()
         if source.get("day") is not None and pd.notna(source["day"]):
             date += f" {int(source['day'])}"
+    editors = source.get("_editors") or []
+    if editors and not source.get("_authored", True):  # an edited book: its editors lead, marked (Ed.) or (Eds.)
+        authors = f"{authors[:-1]} ({'Eds.' if len(editors) > 1 else 'Ed.'})."
     title = source.get("title") or "Untitled"
-    end = "" if title[-1] in ".?!" else "."
-    container = source.get("container") or ""
     edition = source.get("edition") or ""
-    edition = (f" ({edition}{_ordinal(edition)} ed.)" if edition.isascii() and edition.isdigit()
-               else (f" ({edition})" if edition else ""))
+    notes = [f"{_initials_first(source['_translators'])}, Trans."] if source.get("_translators") else []
+    if edition:  # APA joins them in one bracket after the title: (C. Storrs, Trans.; 2nd ed.)
+        notes.append(f"{edition}{_ordinal(edition)} ed." if edition.isascii() and edition.isdigit() else edition)
+    notes = f" ({'; '.join(notes)})" if notes else ""
+    end = "" if not notes and title[-1] in ".?!" else "."
+    container = source.get("container") or ""
     kind = source.get("entry_type")
     lead = f"{authors} ({date}). " if authors else ""
     if kind in ("book", "mvbook", "report", "techreport", "phdthesis", "mastersthesis", "thesis"):
-        body = f"{italic(title)}{edition}." if edition else f"{italic(title)}{end}"
+        body = f"{italic(title)}{notes}{end}"
         if not authors:
             body += f" ({date})."
     else:
-        body = f"{title}{end}"
+        body = f"{title}{notes}{end}"
         if not authors:
             body += f" ({date})."
         if container and kind in ("incollection", "inbook", "inproceedings", "conference"):
-            body += f" In {italic(container)}"
+            in_editors = f"{_initials_first(editors)} ({'Eds.' if len(editors) > 1 else 'Ed.'}), " if editors else ""
+            body += f" In {in_editors}{italic(container)}"
             body += f" (pp. {source['pages']})." if source.get("pages") else "."
         elif container:
             body += f" {italic(container)}"
@@ -637,9 +650,117 @@ def apa_reference(source: dict, italic=lambda s: s) -> str:
         body += f" {_sentence(source['publisher'])}"
     if source.get("doi"):
         body += f" https://doi.org/{source['doi']}"
+    elif source.get("url") and source.get("accessed") and date == "n.d.":  # a page that changes: when it was read
+        body += f" Retrieved {_long_date(source['accessed'])}, from {source['url']}"
     elif source.get("url"):
         body += f" {source['url']}"
+    original = source.get("original_year")
+    if original is not None and pd.notna(original):
+        body += f" (Original work published {apa_year(original)})"
     return lead + body
+
+
+def _initials_first(people: list[Person]) -> str:
+    """Editors or translators as APA names them inside a reference: 'L. Gulick & L. Urwick'."""
+    names = [" ".join(part for part in (p.initials, p.sort_name) if part) + (f", {p.suffix}" if p.suffix else "")
+             for p in people]
+    if len(names) <= 2:
+        return " & ".join(names)
+    return ", ".join(names[:-1]) + ", & " + names[-1]
+
+
+def _long_date(iso: str) -> str:
+    """'2026-11-30' → 'November 30, 2026' (APA's retrieval date); 'YYYY-MM' and 'YYYY' shortened so."""
+    parts = [int(p) for p in iso.split("-")]
+    if len(parts) == 1:
+        return str(parts[0])
+    month = MONTHS[parts[1] - 1].capitalize()
+    return f"{month} {parts[2]}, {parts[0]}" if len(parts) == 3 else f"{month} {parts[0]}"
+
+
+CSL_TYPES = {
+    "article": "article-journal", "book": "book", "mvbook": "book", "collection": "book", "mvcollection": "book",
+    "proceedings": "book", "incollection": "chapter", "inbook": "chapter", "bookinbook": "chapter",
+    "inproceedings": "paper-conference", "conference": "paper-conference", "phdthesis": "thesis",
+    "mastersthesis": "thesis", "thesis": "thesis", "report": "report", "techreport": "report",
+    "online": "webpage", "electronic": "webpage", "www": "webpage", "webpage": "webpage", "dataset": "dataset",
+    "software": "software", "patent": "patent", "periodical": "periodical", "unpublished": "manuscript",
+}
+"""BibTeX/biblatex entry types → CSL item types; any other is a 'document' (a web page when it has a URL)."""
+
+
+def csl_item(source) -> dict:
+    """One row of the sources table as a CSL JSON item, the form pandoc's citeproc formats with
+    a CSL style (APA 7). Only what the source holds is written. People come from the authors,
+    editors and translators columns ('Gulick, L.; Urwick, L.'): initials, as APA cites them.
+    Titles are passed as read: sentence case in the bibliography, as APA wants (CSL styles never
+    lower a title's case).
+
+    >>> item = csl_item({"citekey": "Fayol1949General", "entry_type": "book", "title": "General and industrial "
+    ...                  "management", "authors": "Fayol, H.", "translators": "Storrs, C.", "year": 1949,
+    ...                  "original_year": 1916})
+    >>> item["author"], item["translator"], item["original-date"]
+    ([{'family': 'Fayol', 'given': 'H.'}], [{'family': 'Storrs', 'given': 'C.'}], {'date-parts': [[1916]]})
+    """
+    kind = _cell(source, "entry_type") or "misc"
+    container = _cell(source, "container")
+    csl_type = CSL_TYPES.get(kind) or ("webpage" if _cell(source, "url") else "document")
+    if csl_type in ("webpage", "document") and "blog" in container.lower():
+        csl_type = "post-weblog"
+    item: dict = {"id": source["citekey"], "type": csl_type}
+    authors, editors = _cell(source, "authors"), _cell(source, "editors")
+    if authors == editors:  # no author field: the authors column holds the editors
+        authors = ""
+    for role, names in (("author", authors), ("editor", editors), ("translator", _cell(source, "translators"))):
+        if names:
+            item[role] = [_csl_name(name) for name in names.split("; ")]
+    _put(item, "title", _csl_text(_cell(source, "title")))
+    _put(item, "container-title", _csl_text(container))
+    parts = [int(source[k]) for k in ("year", "month", "day") if _number(source, k) is not None]
+    if _number(source, "year") is not None:
+        item["issued"] = {"date-parts": [parts[:1] if _number(source, "month") is None else parts]}
+    if _number(source, "original_year") is not None:
+        item["original-date"] = {"date-parts": [[int(source["original_year"])]]}
+    for key, csl_key in (("volume", "volume"), ("number", "issue"), ("pages", "page"), ("edition", "edition"),
+                         ("doi", "DOI"), ("url", "URL")):
+        _put(item, csl_key, _cell(source, key))
+    _put(item, "publisher", _csl_text(_cell(source, "publisher")))
+    if _cell(source, "accessed"):
+        item["accessed"] = {"date-parts": [[int(p) for p in _cell(source, "accessed").split("-")]]}
+    return item
+
+
+def _cell(source, key: str) -> str:
+    """A text field of a row (a dict or a frame's row), '' when missing or empty."""
+    value = source.get(key)
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value).strip()
+
+
+def _number(source, key: str) -> int | None:
+    value = source.get(key)
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _put(item: dict, key: str, value: str) -> None:
+    if value:
+        item[key] = value
+
+
+def _csl_name(name: str) -> dict:
+    """'Gulick, L.' → {'family': 'Gulick', 'given': 'L.'}; 'King, M. L., Jr.' keeps its suffix; an
+    organisation ('Library Lost & Found') is one family name."""
+    family, _, rest = name.partition(", ")
+    given, _, suffix = rest.partition(", ")
+    person = {"family": _csl_text(family)}
+    for key, value in (("given", given), ("suffix", suffix)):
+        if value:
+            person[key] = value
+    return person
+
+
+def _csl_text(text: str) -> str:
+    """Text for a CSL JSON field as pandoc reads it: its markup characters (< > &) escaped."""
+    return html.escape(text, quote=False) if any(c in text for c in "<>&") else text
 
 
 def _sentence(text: str) -> str:
@@ -1125,16 +1246,25 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
     if not people:
         log.warning(line, f"{who}: no author or editor; cited by its title", "add an author field", "bib-field")
     doi = _DOI_PREFIX.sub("", values["doi"].strip()) if values.get("doi") else ""
+    editors = split_names(values["editor"], decode) if values.get("editor") else People()
+    translators = split_names(values["translator"], decode) if values.get("translator") else People()
     return {
         "citekey": citekey,
         "entry_type": entry_type,
         "_people": people,
+        "_authored": bool(values.get("author")),
         "_author": author_label(people, title),
         "authors": "; ".join(p.apa() for p in people),
+        "_editors": editors,
+        "editors": "; ".join(p.apa() for p in editors),
+        "_translators": translators,
+        "translators": "; ".join(p.apa() for p in translators),
         "title": title,
         "year": year,
         "month": month,
         "day": int(day) if day.isascii() and day.isdigit() and len(day) <= 2 and 1 <= int(day) <= 31 else None,
+        "original_year": _original_year(values, who, line, log),
+        "accessed": _accessed(values.get("urldate", ""), who, line, log),
         "container": next((shown[k] for k in CONTAINER_FIELDS if shown.get(k)), ""),
         "volume": values.get("volume", ""),
         "number": values.get("number", "") or values.get("issue", ""),
@@ -1145,6 +1275,40 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
         "url": values.get("url", "").strip(),
         "line": line,
     }
+
+
+_ORIGINAL_FIELDS = ("origdate", "origyear")
+_ISO_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+
+
+def _original_year(values: dict[str, str], who: str, line: int, log: ProblemLog) -> int | None:
+    """The year the work first appeared (biblatex `origdate`, BibTeX `origyear`), or None.
+
+    APA cites a translation or reprint with both years: (Fayol, 1916/1949)."""
+    spelling = next((f for f in _ORIGINAL_FIELDS if values.get(f)), None)
+    if spelling is None:
+        return None
+    match = _FOUR_DIGITS.search(values[spelling])
+    if match:
+        return int(match.group(1))
+    log.warning(line, f"{who}: {spelling} '{_shown(values[spelling])}' has no four-digit year; the original "
+                "date was left out", f"give the year the work first appeared, e.g. {spelling} = {{1916}}",
+                "bib-field")
+    return None
+
+
+def _accessed(value: str, who: str, line: int, log: ProblemLog) -> str:
+    """The date a web page was read (biblatex `urldate`) as ISO 'YYYY-MM-DD' (or 'YYYY-MM', 'YYYY'), or ''."""
+    value = value.strip()
+    if not value:
+        return ""
+    match = _ISO_DATE.fullmatch(value)
+    month, day = (int(match.group(2) or 1), int(match.group(3) or 1)) if match else (0, 0)
+    if match and 1 <= month <= 12 and 1 <= day <= 31:
+        return value
+    log.warning(line, f"{who}: urldate '{_shown(value)}' is not a date written as YYYY-MM-DD; the retrieval date "
+                "was left out", "write the day the page was read as e.g. urldate = {2026-11-30}", "bib-field")
+    return ""
 
 
 def _plain_text(value: str, pages: bool = False) -> str:
@@ -1384,7 +1548,10 @@ def sources_frame(rows: list[dict]) -> pd.DataFrame:
     marked = [apa_reference(r, italic=_MARK) for r in rows]  # once, then plain and HTML from it
     frame["reference"] = [m.replace("\x00", "").replace("\x01", "") for m in marked]
     frame["reference_html"] = [_marked_html(m) for m in marked]
-    for column in ("year", "month", "day", "line"):
+    for column in SOURCE_COLUMNS:
+        if column not in frame:  # rows made by hand (tests, other readers) may lack the newer fields
+            frame[column] = None if column in ("original_year",) else ""
+    for column in ("year", "month", "day", "original_year", "line"):
         frame[column] = frame[column].astype("Int64")
     frame = frame[SOURCE_COLUMNS + ["reference_html", "_people"]]
     return frame.reset_index(drop=True)
