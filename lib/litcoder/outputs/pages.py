@@ -65,9 +65,10 @@ def source_pages(review, codings: pd.DataFrame, cite: dict[str, str]) -> dict[st
 def update_source_pages(review, codings: pd.DataFrame, cite: dict[str, str], folder: Path) -> list[Path]:
     """Write the source pages into `folder` as `write_source_pages` does, rendering only those
     whose inputs changed since the last build: each page's fingerprint (`page_fingerprints`)
-    is kept in the folder's manifest (MANIFESTS), and a page whose fingerprint is the same and whose file
-    is as then written is left as it is (a rebuild after one coder file changed renders a
-    few pages of 2,000). The files are those a full render writes, byte for byte."""
+    is kept in the folder's manifest (MANIFESTS), and a page whose fingerprint is the same
+    and whose file is as then written is left as it is (a rebuild after one coder file
+    changed renders a few pages of 2,000). The files are those a full render writes, byte
+    for byte."""
     prints = page_fingerprints(review, codings, cite)
     manifest = Fingerprints(review.path, folder, code_version())
     changed = {citekey for citekey, fingerprint in prints.items()
