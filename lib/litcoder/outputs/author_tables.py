@@ -154,10 +154,10 @@ def majority_probability(row: dict) -> str:
     """The probability that more than half of the sources frame the competency as classified;
     for contested or insufficient evidence, that of the closest framing, named."""
     classified = row["classification"]
-    if classified in FRAMINGS:
-        return probability(row[f"p_{classified}"])
     if not row["sources"]:
         return MISSING
+    if classified in FRAMINGS:
+        return probability(row[f"p_{classified}"])
     closest = max(FRAMINGS, key=lambda f: row[f"p_{f}"])
     return f"{probability(row[f'p_{closest}'])} ({closest})"
 
@@ -350,11 +350,12 @@ def markdown_table(frame: pd.DataFrame, caption: str) -> str:
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
     "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}",
-    "|": r"\textbar{}", "[": "{[}", "]": "{]}", "\u00a0": "~", "−": r"\textminus{}",
+    "|": r"\textbar{}", "[": "{[}", "]": "{]}", "`": r"\textasciigrave{}", "\u00a0": "~", "−": r"\textminus{}",
 }
 _LATEX_CHARACTERS = re.compile("|".join(re.escape(c) for c in _LATEX_SPECIAL))
-_LIGATURE = re.compile(r"(?<=-)(?=-)|(?<=`)(?=`)|(?<=')(?=')|(?<=[!?])(?=`)|(?<=,)(?=,)")
-"""Between two characters a T1 font would join (-- –, `` “, '' ”, !` ¡, ?` ¿, ,, „)."""
+_LIGATURE = re.compile(r"(?<=-)(?=-)|(?<=')(?=')|(?<=,)(?=,)")
+"""Between two characters a T1 font would join (-- –, '' ”, ,, „); a backtick, which would
+print as an opening quote or join into ¡ and ¿, is escaped."""
 
 
 def latex_escape(text: str) -> str:
