@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import unicodedata
 from html.parser import HTMLParser
 
 import numpy as np
@@ -223,10 +224,26 @@ def test_markdown_aligns_numbers_and_pads_columns(awkward):
     assert numeric_columns(frame) == [False, True, True, False, False]
     rule = [c.strip() for c in lines[1].strip("|").split("|")]
     assert [r.endswith(":") for r in rule] == numeric_columns(frame)
-    widths = {len(line) for line in lines if UNICODE not in line}  # wide quotes count once in len
-    assert len(widths) == 1
+    assert len({len(line) for line in lines}) == 1  # every column padded to its width
     assert all(len(re.findall(r"(?<!\\)\|", line)) == frame.shape[1] + 1 for line in lines)
     assert markdown_escape("a|b") == "a\\|b"
+
+
+def test_markdown_pads_wide_characters_by_their_width():
+    frame = pd.DataFrame({"Competency": ["领导力与管理", "Leadership"], "Sources": [3, 12]})
+    lines = markdown_table(frame, "中文").splitlines()[2:]
+    shown = {sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in lines}
+    assert len(shown) == 1 and _parsed(markdown_table(frame, "")) == _expected(frame)
+
+
+def test_empty_and_oddly_named_tables():
+    empty = pd.DataFrame({"Competency": pd.Series([], dtype=object), "Sources": pd.Series([], dtype=int)})
+    assert _parsed(markdown_table(empty, "None yet")) == [["Competency", "Sources"]]
+    tex = latex_table(empty, "None yet", "tab:empty")
+    assert len(_rows_of(tex)) == 2 and tex.count(r"\bottomrule") == 2
+    twice = pd.DataFrame([["a", 1], ["b", 2]], columns=["Same", "Same"])  # two columns of one name
+    assert _parsed(markdown_table(twice, "")) == [["Same", "Same"], ["a", "1"], ["b", "2"]]
+    assert numeric_columns(twice) == [False, True]
 
 
 # ---------------------------------------------------------------- LaTeX
@@ -366,11 +383,12 @@ def test_awkward_table_compiles_to_its_text(awkward, tmp_path):
 
 
 @needs_latex
-def test_a_long_table_breaks_across_pages(tmp_path):
+def test_a_long_table_breaks_across_pages_and_an_empty_one_compiles(tmp_path):
     frame = pd.DataFrame({"Source": [f"Author {i}, {1900 + i}" for i in range(150)],
                           "Title": [f"A title of some length, number {i}" for i in range(150)],
                           "Codings": list(range(150))})
-    _compile(tmp_path, latex_table(frame, "Many sources", "tab:many"))
+    empty = frame.iloc[:0]
+    _compile(tmp_path, latex_table(frame, "Many sources", "tab:many") + latex_table(empty, "No sources", "tab:none"))
     text = _pdf_text(tmp_path)
     if text is not None:
         assert text.count("(continued)") >= 1 and "Author 149, 2049" in text

@@ -14,11 +14,14 @@ cell (LaTeX gets it as `~`).
 LaTeX tables are `longtable`s, not `tabularx`: the sources of a large review run over more
 than one page, which a `tabularx` (a single box) cannot do, while a `longtable` breaks between
 rows and repeats its header. Its width is held to the text width by giving every column a
-`p` width, the column's share of `\\linewidth` (shares from the cells' lengths, each wide
-enough for its longest word), and by setting the table in the largest of \\small,
-\\footnotesize and \\scriptsize whose longest words fit a 6.5-inch text width. The document
-needs `\\usepackage{booktabs,longtable,array}`, and with pdfLaTeX `\\usepackage[T1]{fontenc}`
-(the tables are UTF-8, LaTeX's default input encoding).
+`p` width, its share of `\\linewidth` (`column_widths`: each wide enough for its widest
+word, numbers kept whole when they fit), in the larger of \\small and \\footnotesize (8
+points at the least) that fits a 6.5-inch text width; a table that fits neither (the evidence,
+with its twelve columns) is set on a landscape page. The document needs
+`\\usepackage{booktabs,longtable,array}` (and `pdflscape` for a landscape table), and with
+pdfLaTeX `\\usepackage[T1]{fontenc}`; the tables are UTF-8, LaTeX's default input encoding
+(letters beyond T1's, such as Greek, need XeLaTeX or LuaLaTeX). Each .tex file's first line
+says what it needs.
 """
 
 from __future__ import annotations
@@ -284,8 +287,8 @@ def numeric_columns(frame: pd.DataFrame) -> list[bool]:
     """Which columns hold numbers (counts, percentages, coefficients, 'over 99 %'), to be
     aligned right; a column of only missing cells is not."""
     numeric = []
-    for name in frame.columns:
-        column = frame[name]
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]  # by place: two columns may share a name
         if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
             numeric.append(True)
             continue
@@ -296,7 +299,7 @@ def numeric_columns(frame: pd.DataFrame) -> list[bool]:
 
 
 def _rows(frame: pd.DataFrame) -> list[list[str]]:
-    columns = [[cell_text(v) for v in frame[name].tolist()] for name in frame.columns]
+    columns = [[cell_text(v) for v in frame.iloc[:, i].tolist()] for i in range(frame.shape[1])]
     return [list(row) for row in zip(*columns)]
 
 
