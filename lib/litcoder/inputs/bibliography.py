@@ -604,6 +604,9 @@ def apa_reference(source: dict, italic=lambda s: s) -> str:
         authors = people[0].apa()
     else:
         authors = ""
+    editors = source.get("_editors") or []
+    if editors and not source.get("_authored", True):  # an edited book: its editors lead, marked (Ed.) or (Eds.)
+        authors += f" ({'Eds.' if len(editors) > 1 else 'Ed.'})"
     if authors and not authors.endswith("."):
         authors += "."
     date = apa_year(source.get("year"))
@@ -612,18 +615,17 @@ def apa_reference(source: dict, italic=lambda s: s) -> str:
         date += ", " + MONTHS[int(source["month"]) - 1].capitalize()
         if source.get("day") is not None and pd.notna(source["day"]):
             date += f" {int(source['day'])}"
-    editors = source.get("_editors") or []
-    if editors and not source.get("_authored", True):  # an edited book: its editors lead, marked (Ed.) or (Eds.)
-        authors = f"{authors[:-1]} ({'Eds.' if len(editors) > 1 else 'Ed.'})."
     title = source.get("title") or "Untitled"
     edition = source.get("edition") or ""
+    kind = source.get("entry_type")
+    part = kind in ("incollection", "inbook", "inproceedings", "conference")  # the edition is the book's
+    edition = (f"{edition}{_ordinal(edition)} ed." if edition.isascii() and edition.isdigit() else edition)
     notes = [f"{_initials_first(source['_translators'])}, Trans."] if source.get("_translators") else []
-    if edition:  # APA joins them in one bracket after the title: (C. Storrs, Trans.; 2nd ed.)
-        notes.append(f"{edition}{_ordinal(edition)} ed." if edition.isascii() and edition.isdigit() else edition)
+    if edition and not part:  # APA joins them in one bracket after the title: (C. Storrs, Trans.; 2nd ed.)
+        notes.append(edition)
     notes = f" ({'; '.join(notes)})" if notes else ""
     end = "" if not notes and title[-1] in ".?!" else "."
     container = source.get("container") or ""
-    kind = source.get("entry_type")
     lead = f"{authors} ({date}). " if authors else ""
     if kind in ("book", "mvbook", "report", "techreport", "phdthesis", "mastersthesis", "thesis"):
         body = f"{italic(title)}{notes}{end}"
@@ -636,7 +638,9 @@ def apa_reference(source: dict, italic=lambda s: s) -> str:
         if container and kind in ("incollection", "inbook", "inproceedings", "conference"):
             in_editors = f"{_initials_first(editors)} ({'Eds.' if len(editors) > 1 else 'Ed.'}), " if editors else ""
             body += f" In {in_editors}{italic(container)}"
-            body += f" (pp. {source['pages']})." if source.get("pages") else "."
+            pages = [edition] if edition else []
+            pages += [f"pp. {source['pages']}"] if source.get("pages") else []
+            body += f" ({', '.join(pages)})." if pages else "."
         elif container:
             body += f" {italic(container)}"
             if source.get("volume"):
@@ -714,8 +718,8 @@ def csl_item(source) -> dict:
     for role, names in (("author", authors), ("editor", editors), ("translator", _cell(source, "translators"))):
         if names:
             item[role] = [_csl_name(name) for name in names.split("; ")]
-    _put(item, "title", _csl_text(_cell(source, "title")))
-    _put(item, "container-title", _csl_text(container))
+    _put(item, "title", _cell(source, "title"))
+    _put(item, "container-title", container)
     parts = [int(source[k]) for k in ("year", "month", "day") if _number(source, k) is not None]
     if _number(source, "year") is not None:
         item["issued"] = {"date-parts": [parts[:1] if _number(source, "month") is None else parts]}
@@ -724,7 +728,7 @@ def csl_item(source) -> dict:
     for key, csl_key in (("volume", "volume"), ("number", "issue"), ("pages", "page"), ("edition", "edition"),
                          ("doi", "DOI"), ("url", "URL")):
         _put(item, csl_key, _cell(source, key))
-    _put(item, "publisher", _csl_text(_cell(source, "publisher")))
+    _put(item, "publisher", _cell(source, "publisher"))
     if _cell(source, "accessed"):
         item["accessed"] = {"date-parts": [[int(p) for p in _cell(source, "accessed").split("-")]]}
     return item
@@ -751,16 +755,11 @@ def _csl_name(name: str) -> dict:
     organisation ('Library Lost & Found') is one family name."""
     family, _, rest = name.partition(", ")
     given, _, suffix = rest.partition(", ")
-    person = {"family": _csl_text(family)}
+    person = {"family": family}
     for key, value in (("given", given), ("suffix", suffix)):
         if value:
             person[key] = value
     return person
-
-
-def _csl_text(text: str) -> str:
-    """Text for a CSL JSON field as pandoc reads it: its markup characters (< > &) escaped."""
-    return html.escape(text, quote=False) if any(c in text for c in "<>&") else text
 
 
 def _sentence(text: str) -> str:

