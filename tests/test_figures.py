@@ -114,7 +114,7 @@ def test_html_only_without_a_chrome(bundled, evidence, tmp_path, monkeypatch):
     figures = review_figures(bundled, evidence)
     written, notice = figure_files.write_figures(figures, tmp_path)
     assert "no Chrome or Chromium found" in notice
-    assert sorted(p.name for p in written) == sorted(["plotly.min.js", *(f"{n}.html" for n in figures)])
+    assert sorted(p.name for p in written) == sorted(["plotly.min.js", "captions.md", *(f"{n}.html" for n in figures)])
     page = (tmp_path / "network.html").read_text(encoding="utf-8")
     assert 'src="plotly.min.js"' in page and "plotly_hover" in page
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import html
 import itertools
+import math
+import re
 import textwrap
 import zlib
 
@@ -29,10 +31,9 @@ from ..analysis.evidence import COMPOSITION, SPLIT, THRESHOLD, review_voices
 from ..inputs.bibliography import with_page
 from ..inputs.codebook import FRAMINGS
 from ..inputs.codings import passages_coded
-from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS, NOT_CODED, SPLIT_PATTERN
+from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FONT, FRAMING_COLOURS, NOT_CODED, SPLIT_PATTERN
 
 TEMPLATE = "litcoder"
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 WEBGL_FROM = 1000
 """Points from which a trace is drawn with WebGL (Scattergl)."""
 LABELS_UP_TO = 60
@@ -56,7 +57,8 @@ TITLES = {
 def _register_template() -> None:
     template = go.layout.Template(pio.templates["plotly_white"])
     template.layout.font = dict(family=FONT, size=13, color="#1d1d1f")
-    template.layout.title = dict(font=dict(size=17), x=0, xanchor="left")
+    # from the figure's edge by its left margin (as the axis labels), not flush against it
+    template.layout.title = dict(font=dict(size=17), x=0, xref="container", xanchor="left", pad=dict(l=10))
     template.layout.colorway = [FRAMING_COLOURS[f] for f in ("leadership", "management", "both", "neither")]
     template.layout.hoverlabel = dict(font=dict(family=FONT, size=12), align="left")
     template.layout.legend = dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0)
@@ -185,6 +187,12 @@ def evidence_chart(context: _Context) -> go.Figure:
 # ---------------------------------------------------------------- 2. the network
 
 CATEGORY_HEIGHT = 1.08
+FRAMING_DASHES = {"leadership": "solid", "management": "solid", "both": "dot", "neither": "dash",
+                  "disputed": "dashdot", SPLIT: "longdash"}
+"""Links of the framings besides the two main ones are dashed, so that they read apart in greys."""
+CLASSIFICATION_SYMBOLS = {"leadership": "circle", "management": "square", "both": "diamond",
+                          "neither": "triangle-up", "contested": "hexagon", "insufficient": "circle"}
+"""Competencies' marks differ in shape by classification as well as in colour."""
 
 
 def network_layout(context: _Context) -> dict[str, tuple[float, float]]:
@@ -230,7 +238,7 @@ def network_chart(context: _Context) -> go.Figure:
         xs, ys = _fans([pos[f"source:{k}"] for k in chosen[:, 0]], [pos[f"competency:{c}"] for c in chosen[:, 1]])
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"framed as {framing}", hoverinfo="skip",
                                  line=dict(color=FRAMING_COLOURS[framing], width=1.4 if opacity > 0.3 else 0.7,
-                                           simplify=False),
+                                           dash=FRAMING_DASHES[framing], simplify=False),
                                  opacity=opacity, legendgroup=framing))
     sums = voices.groupby("competency")[list(FRAMINGS)].sum()
     for category in ("leadership", "management"):
@@ -334,6 +342,7 @@ def _competency_nodes(context: _Context, pos, ids) -> go.Scatter:
         textposition="middle right", textfont=dict(size=11), name="competencies", showlegend=False,
         customdata=[ids[f"competency:{c}"] for c in e["competency"]], hovertext=hover, hoverinfo="text",
         marker=dict(size=12 if small else 7, color=[CLASSIFICATION_COLOURS[c] for c in e["classification"]],
+                    symbol=[CLASSIFICATION_SYMBOLS[c] for c in e["classification"]],
                     line=dict(width=1, color="#1d1d1f")))
 
 
@@ -570,11 +579,13 @@ def agreement_chart(table: pd.DataFrame) -> go.Figure:
     labels = [ALL_LABEL] + list(dict.fromkeys(alpha.loc[alpha["label"] != ALL_LABEL, "label"]))
     position = {label: len(labels) - 1 - i for i, label in enumerate(labels)}  # codebook order, top down
     fig = go.Figure()
-    for offset, (measure, colour) in zip((0.18, -0.18), (("presence", "#3b3b3b"), ("framing", "#009E73"))):
+    # the two measures differ in shape and lightness as well as hue, so they read in greys
+    for offset, (measure, colour, symbol) in zip((0.18, -0.18), (("presence", "#3b3b3b", "circle"),
+                                                                 ("framing", "#009E73", "diamond"))):
         part = alpha[alpha["measure"] == measure]
         y = [position[label] + offset for label in part["label"]]
         fig.add_trace(go.Scatter(
-            x=part["value"], y=y, mode="markers", name=f"{measure}", marker=dict(size=9, color=colour),
+            x=part["value"], y=y, mode="markers", name=f"{measure}", marker=dict(size=9, color=colour, symbol=symbol),
             error_x=dict(type="data", symmetric=False, array=(part["high"] - part["value"]).clip(lower=0),
                          arrayminus=(part["value"] - part["low"]).clip(lower=0), color=colour, thickness=1.2),
             hovertext=[f"<b>{_escape(label)}</b> — {measure}<br>alpha {v:.3f} ({lo:.3f} to {hi:.3f}), {int(n)} units"
@@ -769,6 +780,201 @@ def _narrow_pairs(layout: dict, data: list[dict]) -> dict[str, object]:
 _NARROW = {"evidence": _narrow_evidence, "network": _narrow_network, "matrix": _narrow_matrix,
            "years": _narrow_years, "coverage": _narrow_coverage, "agreement": _narrow_agreement,
            "pairs": _narrow_pairs}
+
+
+# ---------------------------------------------------------------- in print
+
+PRINT_FONT = 12
+"""The least font size of a figure for print, in CSS pixels of its print layout, where a pixel
+is 1/100 inch (figures.PRINT_SCALE): 12 px is 8.6 pt, above the 8 pt a printed figure needs."""
+PRINT_TITLE_FONT = 14
+HINT = re.compile(r"\b(hover|click|tap|double-click)\b", re.IGNORECASE)
+"""Words of a note or sentence about using the figure on a screen, which a picture cannot do."""
+
+
+def static_changes(name: str, figure: dict) -> dict[str, object]:
+    """Changes to a figure exported as a picture (PNG, SVG, PDF): its notes on hovering and
+    clicking hidden."""
+    notes = figure["layout"].get("annotations") or ()
+    return {f"layout.annotations[{i}].visible": False
+            for i, note in enumerate(notes) if note and HINT.search(note.get("text") or "")}
+
+
+PRINT_NARROW = 500
+"""Print layouts narrower than this (CSS pixels) take the narrow screen's layout (panels stacked)."""
+PRINT_ABOVE = {"evidence": 56, "pairs": 28, "agreement": 24}
+"""Room (CSS pixels) a figure needs between its title and its plot in print: panels' titles,
+the names of threshold lines (labels on top: `_label_room`)."""
+PRINT_ROW = 17
+"""CSS pixels per row of labels in print (12 px type and a gap), so that none is left out."""
+
+
+def print_narrow(name: str, width: int) -> bool:
+    """Whether a figure for print `width` CSS pixels wide takes the narrow layout: the matrix
+    always (transposed, when it has fewer sources than competencies, it fits a page better)."""
+    return width < (NARROW if name == "matrix" else PRINT_NARROW)
+
+
+def print_changes(name: str, figure: dict, width: int, narrow: bool) -> dict[str, object]:
+    """Changes to a figure (`Figure.to_dict()`) drawn `width` CSS pixels wide for print: the
+    static ones, the narrow screen's when `narrow` (the caller also transposes `narrow_transposed`),
+    the figure's own (`_PRINT`), and its title wrapped to the width at the top, with room
+    below it. Fonts are raised by `at_least` afterwards."""
+    changes = static_changes(name, figure)
+    if narrow:
+        changes.update(narrow_changes(name, figure))
+    above = PRINT_ABOVE.get(name, 0)
+    if name in _PRINT:
+        own, above = _PRINT[name](figure["layout"], figure["data"], width, narrow)
+        changes.update(own)
+    title = (figure["layout"].get("title") or {}).get("text") or TITLES.get(name, "")
+    lines = textwrap.wrap(title, max(20, int(width / (0.52 * PRINT_TITLE_FONT))))
+    block = 12 + round(1.25 * PRINT_TITLE_FONT) * len(lines) + 10  # pads above and below the title
+    above += _legend_room(figure, width)
+    changes.update({"layout.width": width, "layout.title.text": "<br>".join(lines),
+                    "layout.title.font.size": PRINT_TITLE_FONT, "layout.title.yref": "container",
+                    "layout.title.y": 1, "layout.title.yanchor": "top", "layout.title.pad.t": 12,
+                    "layout.title.pad.b": 10, "layout.title.automargin": True,
+                    "layout.margin.t": block + above})
+    return changes
+
+
+def _text_width(text: str, size: float = PRINT_FONT) -> float:
+    """About how many CSS pixels a line of text takes (Liberation Sans averages about half an em)."""
+    return 0.52 * size * len(re.sub(r"<[^>]+>", "", str(text)))
+
+
+def _legend_room(figure: dict, width: int) -> int:
+    """CSS pixels the legend takes above the plot (the template puts it there, in rows of
+    entries as wide as the plot), or 0 when it is elsewhere or shows nothing."""
+    legend = figure["layout"].get("legend") or {}
+    if legend.get("y", 1) < 1 or figure["layout"].get("showlegend") is False:
+        return 0
+    entries = [trace["name"] for trace in figure["data"]
+               if trace.get("showlegend", True) and trace.get("name") and trace.get("type", "scatter") != "heatmap"
+               and len(trace.get("x") if trace.get("x") is not None else ()) and trace.get("visible", True) is True]
+    rows, used = 0, width
+    for name in dict.fromkeys(entries):
+        entry = 46 + _text_width(name)
+        rows, used = (rows + 1, entry) if used + entry > width - 20 else (rows, used + entry)
+    return rows * round(2 * PRINT_FONT)
+
+
+def _label_room(labels, angle: float) -> int:
+    """CSS pixels that tick labels at `angle` degrees from the horizontal take above a plot in print."""
+    longest = max((_text_width(label) for label in labels), default=0)
+    return round(longest * abs(math.sin(math.radians(angle))) + PRINT_FONT + 12)
+
+
+def _print_evidence(layout: dict, data: list[dict], width: int, narrow: bool) -> tuple[dict[str, object], int]:
+    """Every competency labelled, the panels' titles on three lines; the note on fragile
+    classifications left to the caption (as on the report's page)."""
+    fragile = len(layout.get("annotations", ())) - 1
+    rows = len(data[0]["y"])
+    changes: dict[str, object] = {f"layout.annotations[{fragile}].visible": False,
+                                  **{f"layout.yaxis{n}.dtick": 1 for n in ("", "2", "3")}}
+    if narrow:  # two panels of rows, each on 45 % of the plot
+        changes.update({"layout.height": round(2 * PRINT_ROW * rows / 0.9) + 330,
+                        "layout.legend.entrywidth": 105, "layout.legend.entrywidthmode": "pixels"})
+    else:
+        changes["layout.height"] = max(layout.get("height") or 0, PRINT_ROW * rows + 330)
+        changes.update({"layout.annotations[0].text": "sources:<br>management ← → leadership",
+                        "layout.annotations[1].text": "neither,<br>disputed<br>or split",
+                        "layout.annotations[2].text": "chance that more than half of<br>the sources frame it as its<br>"
+                                                      f"strongest framing ({THRESHOLD:.0%} needed)"})
+    return changes, PRINT_ABOVE["evidence"]
+
+
+def _print_matrix(layout: dict, data: list[dict], width: int, narrow: bool) -> tuple[dict[str, object], int]:
+    """Every row and column labelled, the column labels (on top) given room below the title; the
+    empty slot of "not coded" on the colour bar outlined."""
+    heat = data[0]
+    on_top = heat["y"] if narrow and narrow_transposed("matrix", {"data": data}) else heat["x"]
+    changes = {"layout.xaxis.dtick": 1, "layout.yaxis.dtick": 1, "data[0].colorbar.outlinewidth": 1,
+               "data[0].colorbar.outlinecolor": "#6b6b6b"}
+    return changes, _label_room(on_top, 90 if narrow else 45)
+
+
+def _print_coverage(layout: dict, data: list[dict], width: int, narrow: bool) -> tuple[dict[str, object], int]:
+    """The coders' names on top given room below the title; room at the right for the colour bar's last label."""
+    return {"layout.margin.r": 24}, _label_room(data[0]["x"], 0)
+
+
+def _print_agreement(layout: dict, data: list[dict], width: int, narrow: bool) -> tuple[dict[str, object], int]:
+    """Room at the right for the name of the line at .800."""
+    return {"layout.margin.r": 10 if narrow else 56}, PRINT_ABOVE["agreement"]
+
+
+def _print_network(layout: dict, data: list[dict], width: int, narrow: bool) -> tuple[dict[str, object], int]:
+    """Every node labelled (a picture cannot name a node on hover), the labels wrapped in one
+    column, and the x range made to hold the sources' labels at the left of x 0 and the
+    competencies' at the right of x 1, or the categories' at the right of x 2 (unless narrow,
+    where they stand above and below their nodes)."""
+    sources, competencies = _index(data, "sources"), _index(data, "competencies")
+    if data[sources].get("text") is None or data[competencies].get("text") is None:
+        return {}, 0  # too many nodes to label: as on screen
+    changes: dict[str, object] = {}
+    longest = {}
+    for trace in (sources, competencies):
+        wrap = 14 if trace == sources else 18  # a source has more height than a competency
+        labels = [textwrap.wrap(str(t), wrap) if narrow else [str(t)] for t in data[trace]["text"]]
+        changes.update({f"data[{trace}].text": ["<br>".join(lines) for lines in labels],
+                        f"data[{trace}].mode": "markers+text"})
+        longest[trace] = max((_text_width(line) for lines in labels for line in lines), default=0) + 14
+    category = 16 if narrow else 30 + _text_width("Management", PRINT_FONT * 1.35)  # bold, beside a big node
+    room = width - 24 - longest[sources]
+    unit = max(10.0, min((room - category) / 2, room - longest[competencies]))  # CSS pixels per unit of x
+    changes["layout.xaxis.range"] = [-longest[sources] / unit,
+                                     max(2 + category / unit, 1 + longest[competencies] / unit)]
+    if narrow:  # room for labels on two lines
+        rows = max(len(data[sources]["text"]), len(data[competencies]["text"]))
+        changes["layout.height"] = max(layout.get("height") or 0, 2 * PRINT_ROW * rows + 200)
+    return changes, 0
+
+
+_PRINT = {"evidence": _print_evidence, "matrix": _print_matrix, "coverage": _print_coverage,
+          "agreement": _print_agreement, "network": _print_network}
+
+
+def _network_range(figure: dict, width: int, narrow: bool) -> list[float]:
+    """The network's x range for print `width` CSS pixels wide: the sources' labels (at the
+    left of x 0) and the competencies' (at the right of x 1) or the categories' (at the right
+    of x 2, unless narrow, where they stand above and below their nodes) just fit."""
+    data = figure["data"]
+    def longest(trace: str) -> float:
+        return max((max(_text_width(line) for line in str(t).split("<br>"))
+                    for t in data[_index(data, trace)].get("text") or ()), default=0)
+    left, right = longest("sources") + 14, longest("competencies") + 14
+    category = 16 if narrow else 16 + _text_width("Management", PRINT_FONT * 1.1)
+    room = width - 24 - left
+    unit = min((room - category) / 2, room - right)  # CSS pixels per unit of x
+    return [-left / unit, max(2 + category / unit, 1 + right / unit)]
+
+
+
+
+def print_caption(name: str) -> str:
+    """The figure's caption for print: CAPTIONS without its sentences on hovering or clicking."""
+    sentences = re.split(r"(?<=\.) (?=[A-Z†])", CAPTIONS.get(name, ""))
+    return " ".join(sentence for sentence in sentences if not HINT.search(sentence))
+
+
+def at_least(node, size: float) -> None:
+    """Raise every font size in a figure's dicts (layout.font, tick, text and annotation fonts)
+    to `size`, and drop <sup>, which plotly draws smaller."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("font") and isinstance(value, dict) and "size" in value:
+                sizes = value["size"]
+                value["size"] = ([max(size, s or 0) for s in sizes] if isinstance(sizes, (list, tuple))
+                                 else max(size, sizes or 0))
+            if key == "text" and isinstance(value, str) and "<sup>" in value:
+                node[key] = value.replace("<sup>", "").replace("</sup>", "")
+            else:
+                at_least(value, size)
+    elif isinstance(node, list):
+        for item in node:
+            at_least(item, size)
 
 
 def path_keys(path: str) -> list[str | int]:

@@ -1,4 +1,10 @@
-"""outputs/figures/: each figure as interactive HTML and, where a Chrome is found, PNG and SVG.
+"""outputs/figures/: each figure as interactive HTML and, where a Chrome is found, PNG, SVG and for print.
+
+For print, each figure is also drawn as a PDF (vector, its font embedded) and as PNGs at 300
+dpi for the full text width (6.5 in) and for one column (3.25 in), in a layout of its own:
+fonts no smaller than 8 pt at that size, the title wrapped, no notes on hovering or clicking,
+and the narrow screen's layout for one column (charts.print_changes). captions.md numbers the
+figures and gives each its caption and files.
 
 The HTML files share one copy of plotly.js beside them (outputs/figures/plotly.min.js), so
 they open from disk with no network. Static images go through kaleido, which drives a
@@ -11,6 +17,7 @@ limit), the build says so in one line and keeps the HTML.
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
 import copy
 import html
@@ -18,12 +25,14 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import threading
 import time
 import zlib
 from pathlib import Path
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.json import to_json_plotly
@@ -34,17 +43,33 @@ from ..inputs.extract.common import quiet
 from .charts import (
     CAPTIONS,
     NARROW,
+    PRINT_FONT,
+    TITLES,
+    at_least,
     figure_script,
     narrow_changes,
     narrow_transposed,
     page_changes,
     path_keys,
+    print_caption,
+    print_changes,
+    print_narrow,
     set_path,
+    static_changes,
 )
 
 CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 IMAGE_FORMATS = ("png", "svg")
 IMAGE_WIDTH = 1200
+PRINT_DPI = 300
+PRINT_SCALE = 3
+"""Image pixels per CSS pixel of a print layout: a CSS pixel is then 1/100 inch at PRINT_DPI,
+so a figure for 6.5 inches is laid out 650 CSS pixels wide."""
+PRINT_WIDTHS = {"6.5in": 6.5, "3.25in": 3.25}
+"""The print PNGs, <name>-<key>.png, and their widths in inches: the text width of a US Letter
+or A4 page with 1-inch margins, and one of two columns."""
+PDF_WIDTH = "6.5in"
+"""The print layout the PDF is drawn in (it scales without loss to any width)."""
 START_TIMEOUT = 20
 """Seconds Chrome may take to start and load kaleido's page (about 1 s on a laptop, 2 s on
 a slow one): a Chrome that has not started by then will not, and the build goes on with
@@ -152,13 +177,100 @@ def write_figures(figures: dict[str, go.Figure], folder: Path, images: bool = Tr
         write_atomic(path, figure_html(plain[name] if plain else fig, name, whole_page=True))
         written.append(path)
     if not images:
-        return written, ""
+        return written + [write_captions(folder)], ""
     chrome = find_chrome()
     if chrome is None:
-        return written, ("no Chrome or Chromium found, so figures are HTML only "
-                         "(install one, e.g. `apt-get install chromium`, for PNG and SVG)")
-    made, notice = _write_images(figures, folder, chrome)
-    return written + made, notice
+        return written + [write_captions(folder)], (
+            "no Chrome or Chromium found, so figures are HTML only "
+            "(install one, e.g. `apt-get install chromium`, for PNG, SVG and PDF)")
+    made, notice = _write_images(figures, folder, chrome, plain)
+    return written + made + [write_captions(folder)], notice
+
+
+def static_figure(fig: go.Figure | dict, name: str) -> dict:
+    """The figure as a picture shows it (PNG, SVG): without its notes on hovering and clicking."""
+    plain = plain_figure(fig)
+    figure = {"data": plain["data"], "layout": plain["layout"]}
+    changes = static_changes(name, figure)
+    _own_paths(figure, changes)
+    for path, value in changes.items():
+        set_path(figure, path, value)
+    return figure
+
+
+def print_figure(fig: go.Figure | dict, name: str, inches: float) -> dict:
+    """The figure laid out for print `inches` wide (charts.print_changes): a new figure, whose
+    layout.width is in CSS pixels of 1/100 inch (PRINT_SCALE image pixels each at PRINT_DPI)."""
+    plain = plain_figure(fig)
+    figure = copy.deepcopy({"data": plain["data"], "layout": plain["layout"]})
+    width = round(inches * PRINT_DPI / PRINT_SCALE)
+    narrow = print_narrow(name, width)
+    transposed = narrow_transposed(name, figure) if narrow else []
+    changes = print_changes(name, figure, width, narrow)  # from the figure as drawn wide, as on the page
+    for index in transposed:
+        _transpose(figure["data"][index])
+    for path, value in changes.items():
+        set_path(figure, path, value)
+    at_least(figure, PRINT_FONT)
+    return figure
+
+
+def _transpose(trace: dict) -> None:
+    """A heatmap drawn the other way round: x and y swapped, its grids transposed (as the
+    report's page script does on a narrow screen)."""
+    trace["x"], trace["y"] = trace.get("y"), trace.get("x")
+    for key in ("z", "text", "hovertext", "customdata"):
+        if trace.get(key) is not None:
+            trace[key] = _grid(trace[key]).T
+
+
+def _grid(value) -> np.ndarray:
+    """A heatmap's grid as an array, from lists of rows or plotly's packed form ({dtype, bdata, shape})."""
+    if isinstance(value, dict) and "bdata" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        return flat.reshape([int(n) for n in str(value["shape"]).split(",")])
+    return np.asarray(value, dtype=object if not isinstance(value, np.ndarray) else None)
+
+
+def with_resolution(png: bytes, dpi: int = PRINT_DPI) -> bytes:
+    """The PNG with its resolution (pHYs chunk) set to `dpi`, any earlier one dropped; the
+    pixels are not decoded again."""
+    per_metre = round(dpi / 0.0254)
+    body = b"pHYs" + struct.pack(">IIB", per_metre, per_metre, 1)
+    resolution = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body))
+    parts, at = [png[:8]], 8
+    while at < len(png):
+        length, kind = struct.unpack(">I4s", png[at:at + 8])
+        end = at + 12 + length
+        if kind != b"pHYs":
+            parts.append(png[at:end])
+        if kind == b"IHDR":
+            parts.append(resolution)
+        at = end
+    return b"".join(parts)
+
+
+FIGURE_FILES = (".pdf", *(f"-{key}.png" for key in PRINT_WIDTHS), ".png", ".svg", ".html")
+"""A figure's files, as captions.md lists them: for print first."""
+
+
+def write_captions(folder: Path) -> Path:
+    """outputs/figures/captions.md: every figure found in the folder (its HTML), numbered in
+    the order of charts.TITLES, with its title, its caption for print and its files.
+
+    Made from the folder, not from the figures at hand, because a build may write its figures
+    from two processes at once: the last to write it lists them all."""
+    names = [name for name in TITLES if (folder / f"{name}.html").exists()]
+    lines = ["# Figures", "",
+             "Numbered as the report numbers them; each caption as it reads in print. For print, take the PDF "
+             f"(vector) or the PNG at {PRINT_DPI} dpi for the width it will have on the page.", ""]
+    for number, name in enumerate(names, start=1):
+        files = [f"`{name}{ending}`" for ending in FIGURE_FILES if (folder / f"{name}{ending}").exists()]
+        lines += [f"**Figure {number}**", "", f"*{TITLES[name]}*", "", print_caption(name), "",
+                  "Files: " + ", ".join(files), ""]
+    path = folder / "captions.md"
+    write_atomic(path, "\n".join(lines))
+    return path
 
 
 def _stable_svg(svg: bytes, name: str) -> bytes:
@@ -171,8 +283,10 @@ def _stable_svg(svg: bytes, name: str) -> bytes:
     return re.sub(rb"(?<=[-a-z])" + found.group(1) + rb"(?![0-9])", stable, svg)
 
 
-def _write_images(figures: dict[str, go.Figure], folder: Path, chrome: str) -> tuple[list[Path], str]:
-    """Each figure's PNG and SVG, through one Chrome; (files written, notice)."""
+def _write_images(figures: dict[str, go.Figure], folder: Path, chrome: str,
+                  plain: dict[str, dict] | None = None) -> tuple[list[Path], str]:
+    """Each figure's PNG and SVG, and its PDF and PNGs for print, through one Chrome; (files
+    written, notice)."""
     with quiet("choreographer", "kaleido", "logistro", "asyncio"):  # what goes wrong is said in the notice
         export = ImageExport(chrome)
         try:
@@ -183,16 +297,33 @@ def _write_images(figures: dict[str, go.Figure], folder: Path, chrome: str) -> t
         made = []
         try:
             for name, fig in figures.items():
-                for fmt in IMAGE_FORMATS:
-                    path = folder / f"{name}.{fmt}"
-                    image = export.image(fig, fmt)
-                    write_atomic(path, _stable_svg(image, name) if fmt == "svg" else image)
-                    made.append(path)
+                fig = plain[name] if plain else plain_figure(fig)
+                made += _write_figure_images(export, fig, name, folder)
         except Exception as err:
             return made, f"some figures are HTML only: image export failed ({_reason(err)})"
         finally:
             export.close()
     return made, ""
+
+
+def _write_figure_images(export: ImageExport, fig: dict, name: str, folder: Path) -> list[Path]:
+    """One figure's images: PNG and SVG as on screen, the PDF and the PNGs for print."""
+    made = []
+    static = static_figure(fig, name)
+    for fmt in IMAGE_FORMATS:
+        path = folder / f"{name}.{fmt}"
+        image = export.image(static, fmt, IMAGE_WIDTH)
+        write_atomic(path, _stable_svg(image, name) if fmt == "svg" else image)
+        made.append(path)
+    for key, inches in PRINT_WIDTHS.items():
+        printed = print_figure(fig, name, inches)
+        width = printed["layout"]["width"]
+        if key == PDF_WIDTH:
+            made.append(folder / f"{name}.pdf")
+            write_atomic(made[-1], export.image(printed, "pdf", width))
+        made.append(folder / f"{name}-{key}.png")
+        write_atomic(made[-1], with_resolution(export.image(printed, "png", width, PRINT_SCALE)))
+    return made
 
 
 def _reason(err: Exception) -> str:
@@ -227,10 +358,12 @@ class ImageExport:
         self._run(open_browser(), START_TIMEOUT, f"it did not start within {START_TIMEOUT} s")
         self.started = True
 
-    def image(self, fig: go.Figure, fmt: str) -> bytes:
-        """The figure as PNG or SVG bytes; TimeoutError after EXPORT_TIMEOUT seconds."""
-        opts = {"format": fmt, "width": IMAGE_WIDTH, "height": fig.layout.height}
-        return self._run(self.kaleido.calc_fig(fig.to_dict(), opts={k: v for k, v in opts.items() if v}),
+    def image(self, fig: go.Figure | dict, fmt: str, width: int = IMAGE_WIDTH, scale: float = 1) -> bytes:
+        """The figure (or its `plain_figure`) as PNG, SVG or PDF bytes, `width` CSS pixels wide
+        and each pixel `scale` image pixels; TimeoutError after EXPORT_TIMEOUT seconds."""
+        plain = plain_figure(fig)
+        opts = {"format": fmt, "width": width, "height": plain["layout"].get("height"), "scale": scale}
+        return self._run(self.kaleido.calc_fig(plain, opts={k: v for k, v in opts.items() if v}),
                          EXPORT_TIMEOUT, f"one image took more than {EXPORT_TIMEOUT} s")
 
     def close(self) -> None:
