@@ -239,7 +239,7 @@ def with_resolution(png: bytes, dpi: int = PRINT_DPI) -> bytes:
     body = b"pHYs" + struct.pack(">IIB", per_metre, per_metre, 1)
     resolution = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body))
     parts, at = [png[:8]], 8
-    while at < len(png):
+    while at + 8 <= len(png):
         length, kind = struct.unpack(">I4s", png[at:at + 8])
         end = at + 12 + length
         if kind != b"pHYs":

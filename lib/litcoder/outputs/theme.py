@@ -20,9 +20,13 @@ from __future__ import annotations
 import math
 
 FONT_NAME = "Liberation Sans"
-"""The figures' font: metric-compatible with Arial, free, and on any machine with Debian's
-chromium (fonts-liberation), so HTML, SVG, PNG and PDF show the same letters; the PDFs embed it."""
-FONT = f"'{FONT_NAME}', Arial, Helvetica, sans-serif"
+"""The figures' font: metric-compatible with Arial (a sans serif as APA style asks of figures),
+free, and on any machine with Debian's chromium (fonts-liberation), so HTML, SVG, PNG and PDF
+show the same letters; the PDFs embed it."""
+SIGNS_FONT = "DejaVu Sans"
+"""For the few signs Liberation Sans lacks (✓ finished, ◆ fragile): named, so that they too come
+from one font (Debian's fonts-dejavu-core) and are embedded in the PDFs with it."""
+FONT = f"'{FONT_NAME}', Arial, Helvetica, '{SIGNS_FONT}', sans-serif"
 
 NOT_CODED = "#FFFFFF"
 
