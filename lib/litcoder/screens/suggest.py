@@ -77,6 +77,7 @@ _APOSTROPHE = re.compile(r"['’]")
 _VOWEL = re.compile(r"[aeiouy]")
 
 
+@lru_cache(maxsize=1 << 16)  # a review has some thousands of distinct words, each met thousands of times
 def stem(word: str) -> str:
     """A light stem of a lower-case word: plural, verb and a few derivational endings cut.
 
@@ -136,7 +137,7 @@ def _stem_ok(stem_: str, shortest: int) -> bool:
     return len(stem_) >= shortest and _VOWEL.search(stem_) is not None
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 17)  # every passage of a large review (40,000): a suggester is rebuilt as coding goes on
 def _tokens(text: str) -> tuple[str, ...]:
     words = (_APOSTROPHE.split(word)[0] if word.endswith(("'s", "’s")) else _APOSTROPHE.sub("", word)
              for word in _WORD.findall(text.casefold()))
@@ -201,9 +202,19 @@ class BM25:
     """
 
     def __init__(self, documents, k1: float = K1, b: float = B):
-        self.k1, self.b = k1, b
-        self.vocabulary: dict[str, int] = {}
-        counts = _count_matrix(documents, self.vocabulary)
+        vocabulary: dict[str, int] = {}
+        self._weigh(_count_matrix(documents, vocabulary), vocabulary, k1, b)
+
+    @classmethod
+    def from_counts(cls, counts: sparse.csr_matrix, vocabulary: dict[str, int], k1: float = K1,
+                    b: float = B) -> BM25:
+        """The same, from documents × terms counts (terms numbered by `vocabulary`)."""
+        bm25 = cls.__new__(cls)
+        bm25._weigh(counts.tocsr(), vocabulary, k1, b)
+        return bm25
+
+    def _weigh(self, counts: sparse.csr_matrix, vocabulary: dict[str, int], k1: float, b: float) -> None:
+        self.k1, self.b, self.vocabulary = k1, b, vocabulary
         n_documents = counts.shape[0]
         df = np.bincount(counts.indices, minlength=counts.shape[1])
         self.idf = np.log1p((n_documents - df + 0.5) / (df + 0.5))
@@ -228,9 +239,10 @@ class TfIdf:
     scikit-learn's TfidfVectorizer default, so a term in every document keeps weight 1.
     """
 
-    def __init__(self, documents):
-        self.vocabulary: dict[str, int] = {}
+    def __init__(self, documents, vocabulary: dict[str, int] | None = None):
+        self.vocabulary = {} if vocabulary is None else vocabulary
         counts = _count_matrix(documents, self.vocabulary)
+        self.counts = counts
         df = np.bincount(counts.indices, minlength=counts.shape[1])
         self.idf = np.log((1 + counts.shape[0]) / (1 + df)) + 1
         self.matrix = _unit_rows(counts.multiply(self.idf).tocsr())
@@ -298,8 +310,7 @@ class Suggester:
                     for c in self.ids}
         descriptions = [describe(c) for c in competencies]
         space = _SemanticSpace if ranker == "semantic" else _LexicalSpace
-        self._space = space(descriptions, [[texts[pid] for pid in coded_to[c]] for c in self.ids],
-                            self.coded_passages, texts)
+        self._space = space(descriptions, [coded_to[c] for c in self.ids], self.coded_passages, texts)
 
     def competencies(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """The k best competency ids for a passage text, best first, with scores."""
@@ -336,23 +347,50 @@ class Suggester:
 
 
 class _LexicalSpace:
-    """BM25 over competency documents; tf-idf over the passages for the framing neighbours."""
+    """BM25 over competency documents; tf-idf over the passages for the framing neighbours.
 
-    def __init__(self, descriptions: list[str], coded_texts: list[list[str]], coded_ids: list[str],
+    A competency's document is its codebook text and every passage coded to it: its counts
+    are the sum of theirs, so the passages are counted once per review (`_passage_counts`),
+    not once per suggester (one is made for each source a coder opens).
+    """
+
+    def __init__(self, descriptions: list[str], coded_to: list[list[str]], coded_ids: list[str],
                  texts: dict[str, str]):
-        self.bm25 = BM25([_tokens(description) + sum((_tokens(t) for t in coded), ())
-                          for description, coded in zip(descriptions, coded_texts)])
-        # idf from every passage given, similarities only to the coded ones (the first rows).
-        coded = set(coded_ids)
-        others = [pid for pid in texts if pid not in coded]
-        self.tfidf = TfIdf([_tokens(texts[pid]) for pid in [*coded_ids, *others]])
-        self.coded = self.tfidf.matrix[: len(coded_ids)]
+        tfidf, row = _passage_counts(texts)
+        vocabulary = dict(tfidf.vocabulary)  # the descriptions' own words are added to a copy
+        described = _count_matrix([_tokens(d) for d in descriptions], vocabulary)
+        width = len(vocabulary)
+        passages = _widened(tfidf.counts, width)
+        members = sparse.csr_matrix(  # competencies × passages: 1 where a passage is coded to it
+            (np.ones(sum(map(len, coded_to))), [row[pid] for pids in coded_to for pid in pids],
+             np.cumsum([0, *map(len, coded_to)])), shape=(len(descriptions), passages.shape[0]))
+        self.bm25 = BM25.from_counts(_widened(described, width) + members @ passages, vocabulary)
+        # idf from every passage given, similarities only to the coded ones
+        self.tfidf = tfidf
+        self.coded = tfidf.matrix[[row[pid] for pid in coded_ids]]
 
     def competency_scores(self, text: str) -> np.ndarray:
         return self.bm25.scores(_tokens(text))
 
     def passage_similarities(self, text: str) -> np.ndarray:
         return self.coded @ self.tfidf.vector(_tokens(text))
+
+
+_COUNTED: list = []
+"""The last passages counted (their ids and texts), with their tf-idf and rows: one review's at a time."""
+
+
+def _passage_counts(texts: dict[str, str]) -> tuple[TfIdf, dict[str, int]]:
+    """tf-idf (with its counts) over every passage, and each passage id's row."""
+    key = (tuple(texts), tuple(texts.values()))
+    if not _COUNTED or _COUNTED[0] != key:  # the same strings compare at once; other ones word by word
+        _COUNTED[:] = [key, TfIdf([_tokens(text) for text in key[1]]), {pid: i for i, pid in enumerate(key[0])}]
+    return _COUNTED[1], _COUNTED[2]
+
+
+def _widened(counts: sparse.csr_matrix, width: int) -> sparse.csr_matrix:
+    """The same counts with room for terms numbered up to `width` (none of them counted)."""
+    return sparse.csr_matrix((counts.data, counts.indices, counts.indptr), shape=(counts.shape[0], width))
 
 
 class _SemanticSpace:
@@ -363,8 +401,9 @@ class _SemanticSpace:
     be cut short), made unit length again.
     """
 
-    def __init__(self, descriptions: list[str], coded_texts: list[list[str]], coded_ids: list[str],
+    def __init__(self, descriptions: list[str], coded_to: list[list[str]], coded_ids: list[str],
                  texts: dict[str, str]):
+        coded_texts = [[texts[pid] for pid in pids] for pids in coded_to]
         passage_texts = [texts[pid] for pid in coded_ids]
         vectors = _embed([*descriptions, *passage_texts])
         described, self.coded = vectors[: len(descriptions)], vectors[len(descriptions):]
