@@ -173,8 +173,24 @@ def test_quote_book_lists_each_quote_once(written, bundled, evidence):
         items.append(text)
     codings = bundled.quoted_codings
     planning = codings[codings["competency"] == "planning"]
-    distinct = {(k, " ".join(q.split())) for k, q in zip(planning["citekey"], planning["quote"])}
-    assert len(items) == min(len(distinct), 40) and len(set(items)) == len(items)
+    words = {(k, " ".join(q.split())) for k, q in zip(planning["citekey"], planning["quote"])}
+    alone = [(k, q) for k, q in words if not any(k == k2 and q != q2 and q in q2 for k2, q2 in words)]
+    assert len(items) == min(len(alone), 40) and len(set(items)) == len(items)
+
+
+def test_a_quote_inside_a_longer_one_is_shown_by_the_longer_one(written):
+    _, document = written
+    quotes = [p.text for p in section(document, "Quote book") if p.text.startswith("“")]
+    shorter = "“As figurehead the manager carries out ceremonial and symbolic duties”"
+    assert not any(q.startswith(shorter) for q in quotes)
+    longer = [q for q in quotes if q.startswith(shorter[:-1]) and "(Mintzberg, 1973)" in q]
+    assert longer and all(len(q) > len(shorter) for q in longer)
+
+
+def test_the_default_template_indents_the_references_as_apa_does(written):
+    _, document = written
+    style = document.styles["Bibliography"].paragraph_format
+    assert (style.left_indent.inches, style.first_line_indent.inches) == (0.5, -0.5)
 
 
 def test_summary_counts(written, evidence, bundled):

@@ -7,7 +7,8 @@ are formatted by citeproc, not by hand. Pandoc reads the bibliography as CSL JSO
 the review's sources table (`bibliography.csl_item`), so a review's works are cited alike
 whichever reference files (BibTeX, RIS, CSL JSON) they came from, after litcoder has read
 them with its own checks. The Word styles come from a reference document: the one given,
-else the committee's own `corpus/reference.docx`, else pandoc's default.
+else the committee's own `corpus/reference.docx`, else pandoc's default (with APA's hanging
+indent on the reference list).
 
     >>> result = write_word_report(review, weigh_evidence(review), Path("outputs/report.docx"))  # doctest: +SKIP
     >>> result.path, len(result.cited)  # doctest: +SKIP
@@ -17,6 +18,8 @@ else the committee's own `corpus/reference.docx`, else pandoc's default.
 from __future__ import annotations
 
 import datetime
+import functools
+import io
 import json
 import os
 import re
@@ -27,7 +30,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import docx
 import pandas as pd
+from docx.shared import Inches
 
 from ..analysis.evidence import (
     CLASSIFICATION_DEFINITIONS,
@@ -105,8 +110,7 @@ def write_word_report(review, evidence: pd.DataFrame, out_path, figures=None, ta
         (work / "references.json").write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
         command = [pandoc, "report.md", "--from", "markdown", "--to", "docx", "--citeproc", "--csl", style,
                    "--bibliography", "references.json", "--resource-path", ".", "-o", "report.docx"]
-        if template:
-            command += ["--reference-doc", str(template)]
+        command += ["--reference-doc", str(template or _default_template(pandoc, work))]
         warnings = _run(command, work, built_on)
         write_atomic(Path(out_path), (work / "report.docx").read_bytes())
     return WordReport(Path(out_path), template, sorted(cited), problems, warnings)
@@ -186,6 +190,28 @@ def _reference_doc(root: Path, given, problems: list[Problem]) -> Path | None:
                                 "styles were used", "save the template from Word as .docx (Word Document)",
                                 "docx-template"))
     return None
+
+
+def _default_template(pandoc: str, folder: Path) -> Path:
+    """Pandoc's own reference document with APA's hanging indent (0.5 in) on the reference list."""
+    path = folder / "reference.docx"
+    path.write_bytes(_hanging_indent_template(pandoc))
+    return path
+
+
+@functools.lru_cache(maxsize=2)
+def _hanging_indent_template(pandoc: str) -> bytes:
+    done = subprocess.run([pandoc, "--print-default-data-file", "reference.docx"], capture_output=True,
+                          timeout=PANDOC_TIMEOUT)
+    if done.returncode != 0:
+        raise WordReportError("pandoc could not give its default Word template: "
+                              + done.stderr.decode("utf-8", "replace").strip()[:300])
+    template = docx.Document(io.BytesIO(done.stdout))
+    bibliography = template.styles["Bibliography"].paragraph_format
+    bibliography.left_indent, bibliography.first_line_indent = Inches(0.5), Inches(-0.5)
+    out = io.BytesIO()
+    template.save(out)
+    return out.getvalue()
 
 
 def _captioned(figures) -> dict:
@@ -353,21 +379,15 @@ def _figures(figures: list[tuple[str, str]], sources: int, built_on: str) -> str
 
 def _quote_book(review, evidence: pd.DataFrame, quotes: pd.DataFrame) -> str:
     """Per competency, each quote once, with its APA citation (page, or paragraph of a web page)."""
-    blocks = ["# Quote book", "Each quote once, however many coders coded it, with the framings they gave it."]
+    blocks = ["# Quote book", "Each quote once, however many coders coded it (a quote inside a longer one from the "
+              "same source is shown in the longer one), with the framings the coders gave it."]
     web = {key for key, path in review.text_files.items() if str(path).lower().endswith((".html", ".htm"))}
     order = _order(review.sources)
     for competency, rows in quotes.groupby("competency", sort=False):
         if competency not in evidence.index:
             continue
-        rows = rows.assign(_key=rows["quote"].map(lambda q: " ".join(str(q).split())),
-                           _order=rows["citekey"].map(order))
-        lines = []
-        for (key, quote), same in rows.sort_values(["_order", "passage", "start"]).groupby(
-                ["citekey", "_key"], sort=False):
-            framings = ", ".join(sorted(set(same["framing"])))
-            first = same.iloc[0]
-            lines.append(f"- “{_escape(quote)}” {_cite(key, first['page'], first['passage'] if key in web else None)}"
-                         f" --- {_escape(framings)}")
+        lines = [f"- “{_escape(q['quote'])}” {_cite(q['citekey'], q['page'], q['passage'], q['citekey'] in web)}"
+                 f" --- {_escape(', '.join(q['framings']))}" for q in distinct_quotes(rows, order)]
         more = len(lines) - QUOTES_PER_COMPETENCY
         text = "\n".join(lines[:QUOTES_PER_COMPETENCY])
         if more > 0:
@@ -377,12 +397,43 @@ def _quote_book(review, evidence: pd.DataFrame, quotes: pd.DataFrame) -> str:
     return "\n\n".join(blocks[:2] + [b for _, b in sorted(blocks[2:], key=lambda b: ranked[b[0]])])
 
 
-def _cite(citekey: str, page=None, paragraph=None) -> str:
-    """A pandoc citation with APA's locator: [@key, p. 12], [@key, para. 3] or [@key]."""
+def distinct_quotes(codings: pd.DataFrame, order=None) -> list[dict]:
+    """The codings' quotes, each once: the same words (white space aside) once, and a quote that lies
+    inside a longer one from the same source shown by the longer one; each with the framings given
+    to it and to the quotes it holds, its source's citekey, page and passage (of its first coding).
+    Sorted by source (`order`: citekey → rank) and place in the source."""
+    rows = codings.assign(_words=codings["quote"].map(lambda q: " ".join(str(q).split())))
+    kept: list[dict] = []
+    for citekey, same in rows.groupby("citekey", sort=False):
+        held: list[dict] = []
+        ranked = same.assign(_length=same["_words"].str.len()).sort_values(["_length", "passage", "start"],
+                                                                           ascending=[False, True, True])
+        for coding in ranked.to_dict("records"):
+            home = next((q for q in held if coding["_words"] in q["quote"]), None)
+            if home is None:
+                held.append({"citekey": citekey, "quote": coding["_words"], "page": coding["page"],
+                             "passage": coding["passage"], "start": coding["start"], "framings": set()})
+                home = held[-1]
+            home["framings"].add(coding["framing"])
+        kept += held
+    rank = order or (lambda key: 0)
+    kept.sort(key=lambda q: (rank(q["citekey"]), q["citekey"], q["passage"], _number_or_zero(q["start"])))
+    for quote in kept:
+        quote["framings"] = sorted(quote["framings"])
+    return kept
+
+
+def _number_or_zero(value) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
+def _cite(citekey: str, page=None, paragraph=None, web_page: bool = False) -> str:
+    """A pandoc citation with APA's locator: [@key, p. 12]; [@key, para. 3] for a web page without
+    pages (a paragraph of a note or a Word file is not one of the work's); else [@key]."""
     page = _text(page)
     if page:
         return f"[@{{{citekey}}}, p. {_escape(page)}]"
-    if paragraph is not None and not pd.isna(paragraph):
+    if web_page and paragraph is not None and not pd.isna(paragraph):
         return f"[@{{{citekey}}}, para. {int(paragraph)}]"
     return f"[@{{{citekey}}}]"
 
