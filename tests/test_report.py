@@ -27,7 +27,9 @@ def test_build_writes_every_output(built):
     out = built.review.path / "outputs"
     expected = ["tables/evidence.csv", "tables/sources.csv", "tables/codings.csv", "problems.csv",
                 "tables/agreement.csv", "tables/agreement_pairs.csv", "tables/disagreements.csv",
+                *(f"tables/{name}.{kind}" for name in ("evidence", "agreement", "sources") for kind in ("md", "tex")),
                 "graph/review.graphml", "graph/review.gexf", "report.html", "figures/plotly.min.js",
+                "figures/captions.md",
                 *(f"figures/{name}.html" for name in ("evidence", "network", "matrix", "years", "coverage",
                                                       "agreement", "pairs")),
                 *(f"sources/{citekey}.html" for citekey in built.review.sources["citekey"])]

@@ -44,6 +44,7 @@ from ..inputs.codebook import codebook_title
 from ..inputs.coverage import finished_codings
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
+from .author_tables import write_author_tables
 from .charts import TITLES, agreement_chart, pairs_chart, review_figures
 from .figures import figure_html, plain_figure, write_figures
 from .graph import update_graph
@@ -115,6 +116,7 @@ def _build(review: Review, step, images: bool) -> BuildResult:
         result.agreement, result.pairs = agreement_table(review, matrices=matrices), pair_table(review, matrices)
         step(STEPS[3])
         result.written += write_tables(evidence_tables(review, evidence, out, result))
+        result.written += write_author_tables(review, evidence, result.agreement, out)
         step(STEPS[4])
         if alongside:
             written, notice, shown = _drawn(_agreement_figures(result.agreement, result.pairs), out, images)
