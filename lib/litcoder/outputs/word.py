@@ -383,35 +383,40 @@ def _quote_book(review, evidence: pd.DataFrame, quotes: pd.DataFrame) -> str:
               "same source is shown in the longer one), with the framings the coders gave it."]
     web = {key for key, path in review.text_files.items() if str(path).lower().endswith((".html", ".htm"))}
     order = _order(review.sources)
-    for competency, rows in quotes.groupby("competency", sort=False):
-        if competency not in evidence.index:
+    by_competency: dict[str, list[dict]] = {}
+    for coding in quotes[QUOTE_COLUMNS].to_dict("records"):  # plain rows: a frame per competency is slow
+        by_competency.setdefault(coding["competency"], []).append(coding)
+    for competency in evidence.index:
+        if competency not in by_competency:
             continue
         lines = [f"- “{_escape(q['quote'])}” {_cite(q['citekey'], q['page'], q['passage'], q['citekey'] in web)}"
-                 f" --- {_escape(', '.join(q['framings']))}" for q in distinct_quotes(rows, order)]
+                 f" --- {_escape(', '.join(q['framings']))}" for q in distinct_quotes(by_competency[competency], order)]
         more = len(lines) - QUOTES_PER_COMPETENCY
         text = "\n".join(lines[:QUOTES_PER_COMPETENCY])
         if more > 0:
             text += f"\n\n{more} more quotes are in tables/codings.csv."
-        blocks.append((competency, f"## {_escape(evidence.loc[competency, 'label'])}\n\n{text}"))
-    ranked = {c: i for i, c in enumerate(evidence.index)}
-    return "\n\n".join(blocks[:2] + [b for _, b in sorted(blocks[2:], key=lambda b: ranked[b[0]])])
+        blocks.append(f"## {_escape(evidence.loc[competency, 'label'])}\n\n{text}")
+    return "\n\n".join(blocks)
 
 
-def distinct_quotes(codings: pd.DataFrame, order=None) -> list[dict]:
-    """The codings' quotes, each once: the same words (white space aside) once, and a quote that lies
-    inside a longer one from the same source shown by the longer one; each with the framings given
-    to it and to the quotes it holds, its source's citekey, page and passage (of its first coding).
-    Sorted by source (`order`: citekey → rank) and place in the source."""
-    rows = codings.assign(_words=codings["quote"].map(lambda q: " ".join(str(q).split())))
+QUOTE_COLUMNS = ["competency", "citekey", "quote", "framing", "page", "passage", "start"]
+
+
+def distinct_quotes(codings: list[dict], order=None) -> list[dict]:
+    """The codings' quotes (rows with QUOTE_COLUMNS), each once: the same words (white space aside)
+    once, and a quote that lies inside a longer one from the same source shown by the longer one;
+    each with the framings given to it and to the quotes it holds, its source's citekey, and the
+    page and passage of its first coding. Sorted by source (`order`: citekey → rank) and place."""
+    by_source: dict[str, list[dict]] = {}
+    for coding in codings:
+        by_source.setdefault(coding["citekey"], []).append({**coding, "quote": " ".join(str(coding["quote"]).split())})
     kept: list[dict] = []
-    for citekey, same in rows.groupby("citekey", sort=False):
+    for citekey, same in by_source.items():
         held: list[dict] = []
-        ranked = same.assign(_length=same["_words"].str.len()).sort_values(["_length", "passage", "start"],
-                                                                           ascending=[False, True, True])
-        for coding in ranked.to_dict("records"):
-            home = next((q for q in held if coding["_words"] in q["quote"]), None)
+        for coding in sorted(same, key=lambda c: (-len(c["quote"]), c["passage"], _number_or_zero(c["start"]))):
+            home = next((q for q in held if coding["quote"] in q["quote"]), None)
             if home is None:
-                held.append({"citekey": citekey, "quote": coding["_words"], "page": coding["page"],
+                held.append({"citekey": citekey, "quote": coding["quote"], "page": coding["page"],
                              "passage": coding["passage"], "start": coding["start"], "framings": set()})
                 home = held[-1]
             home["framings"].add(coding["framing"])
