@@ -96,7 +96,7 @@ def test_start_shows_the_workspace_on_the_first_unfinished_source(review_copy):
     assert screen.workspace.layout.display == "flex" and not screen.source.disabled
     assert screen.source.value == screen.session.citekey == KOTTER
     assert (screen.session.number, screen.number.value, screen.number.max) == (1, 1, 12)
-    assert screen.source.label == "Kotter, 1990 — What Leaders Really Do (0/12)"
+    assert screen.source.label == "Kotter, 1990 — What leaders really do (0/12)"
     assert len(screen.source.options) == 12
     assert screen.pad.text == passage_text(screen, KOTTER, 1) and screen.pad.marks == []
     assert screen.before.value == ""
@@ -193,7 +193,7 @@ def test_save_writes_the_selected_words_clears_the_form_and_marks_the_coding(rev
     start = screen.pad.text.index(P3_QUOTE)
     assert screen.pad.marks == [{"id": row["id"], "start": start, "end": start + len(P3_QUOTE), "label": "Planning",
                                  "framing": "management"}]
-    assert screen.source.label == "Kotter, 1990 — What Leaders Really Do (1/12)"
+    assert screen.source.label == "Kotter, 1990 — What leaders really do (1/12)"
     assert screen.progress.value.startswith("Judged 1 of 12 passages")
 
 

@@ -153,6 +153,7 @@ class CodingSession:
         self._undo: list[tuple] = []
         self._suggester = None
         self._suggested_for: tuple = ()
+        self._learnt = True  # the suggester has every coding of this coder
         self.citekey: str | None = None
         self.number = 1
         remember_coder(review.path, coder)
@@ -285,7 +286,7 @@ class CodingSession:
         self._undo.append(("save", saved["id"]))
         if self.number in self.nothing_passages():  # coded after all: the passage is no longer empty
             self._set_nothing(self.citekey, self.number, False)
-        self._suggester = None
+        self._learnt = False
         return saved
 
     def edit(self, coding_id: str, competency: str | None = None, framing: str | None = None,
@@ -312,7 +313,7 @@ class CodingSession:
                 raise
         old.update(changes)
         self._undo.append(("edit", coding_id, before))
-        self._suggester = None
+        self._learnt = False
         return old
 
     def remove(self, coding_id: str) -> None:
@@ -322,7 +323,7 @@ class CodingSession:
             self.store.remove(coding_id)
         self._codings = [c for c in self._codings if c["id"] != coding_id]
         self._undo.append(("remove", row, coding))
-        self._suggester = None
+        self._learnt = False
 
     def has_notices(self) -> bool:
         return bool(self.store.notices or self.coverage.notices)
@@ -433,7 +434,7 @@ class CodingSession:
         except CodingError:
             self._undo.append(last)
             raise
-        self._suggester = None
+        self._learnt = False
         return UNDONE[kind]
 
     def _undo_save(self, coding_id: str) -> None:
@@ -495,13 +496,17 @@ class CodingSession:
 
         # Blind coding holds for suggestions too: other coders' codings of this source are
         # left out until this coder has finished it.
-        if self._suggester is None or self._suggested_for != (self.citekey, self.is_finished()):
+        # A new coding is learnt from at the next passage: rebuilding the suggester takes a
+        # second on a large review, and the coder is waiting for the saved coding to show.
+        where = (self.citekey, self.is_finished())
+        if self._suggester is None or self._suggested_for[:2] != where or (
+                not self._learnt and self._suggested_for[2] != self.number):
             others = self.review.codings[self.review.codings["coder"] != self.coder]
             if not self.is_finished():
                 others = others[others["citekey"] != self.citekey]
             self._suggester = Suggester(self.review.codebook, self.review.passages,
                                         pd.concat([others, pd.DataFrame(self._codings)], ignore_index=True))
-            self._suggested_for = (self.citekey, self.is_finished())
+            self._suggested_for, self._learnt = (*where, self.number), True
         labels = dict(zip(self.review.codebook["competency"], self.review.codebook["label"]))
         text = self.passage["text"]
         out = []
