@@ -26,6 +26,7 @@ from litcoder.outputs.theme import (
     FONT_NAME,
     FRAMING_COLOURS,
     LIGHTNESS_STEP,
+    NOT_CODED,
     SIGNS_FONT,
     as_deuteranope,
     ciede2000,
@@ -200,6 +201,9 @@ def test_pdfs_are_vector_text_in_the_embedded_font(written, name):
     if "✓" not in TITLES[name]:
         assert families == {FONT_NAME.replace(" ", "")}, families
     assert TITLES[name].split(":")[0].split(" ")[0] in reader.pages[0].extract_text()  # text, not a picture
+    pictures = [x for x in (reader.pages[0]["/Resources"].get("/XObject") or {}).values()
+                if x.get_object()["/Subtype"] == "/Image"]
+    assert pictures == []  # heatmaps too are drawn as shapes
 
 
 @needs_chrome
@@ -283,37 +287,45 @@ def test_the_issues_palette_fails_and_the_new_one_passes():
 
 def _is_categorical(scale) -> bool:
     """A colour scale of steps (each colour held over an interval), as the matrix's, not a gradient."""
-    colours = [colour for _, colour in scale]
+    colours = [colour for _, colour in scale or ()]
     return len(colours) >= 4 and all(a == b for a, b in zip(colours[0::2], colours[1::2]))
 
 
-def category_colours(fig) -> list[str]:
-    """The colours a figure uses together for categories, read from its traces: those of its
-    legend's entries, of marks coloured one by one, and of a heatmap's colour steps. Single-colour
+def category_colours(figure: dict) -> list[str]:
+    """The colours a figure (its `to_dict()`, or a print layout) uses together for categories,
+    read from its traces: those of its legend's entries, of marks coloured one by one, of a
+    heatmap's colour steps, and of the cells a print layout draws in their place. Single-colour
     traces off the legend (the sources' marks, thin links) and gradients are not categories."""
     colours = []
-    for trace in fig.data:
-        marker = getattr(trace, "marker", None)
-        colour = getattr(marker, "color", None) if marker is not None else None
-        if trace.type == "heatmap":
-            scale = trace.colorscale or ()
-            colours += [c for _, c in scale] if _is_categorical(scale) else []
+    for trace in figure["data"]:
+        marker, line = trace.get("marker") or {}, trace.get("line") or {}
+        colour = marker.get("color")
+        scale = trace.get("colorscale") or marker.get("colorscale")
+        if trace.get("type") == "heatmap" or scale is not None:
+            if _is_categorical(scale):
+                colours += [c for _, c in scale]
+                colours += [shape["fillcolor"] for shape in figure["layout"].get("shapes") or ()
+                            if shape.get("fillcolor") and shape.get("xref") == trace.get("xaxis", "x")]
         elif isinstance(colour, (list, tuple)):
             colours += list(colour)
-        elif trace.showlegend is not False and trace.x is not None and len(trace.x):
-            line = getattr(trace, "line", None)
-            colours.append(colour if isinstance(colour, str) else getattr(line, "color", None))
+        elif trace.get("showlegend", True) is not False and trace.get("x") is not None and len(trace["x"]):
+            colours.append(colour if isinstance(colour, str) else line.get("color"))
     return [c for c in colours if isinstance(c, str)]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_categories_read_in_greys_and_to_a_deuteranope(figures, name):
-    colours = category_colours(figures[name])
-    if name in ("coverage", "pairs"):  # shares on a grey gradient: no categories
-        assert colours == []
-        return
-    assert len(set(colours)) >= 2, name
-    assert _apart(colours) == [], name
+    for layout in ("screen", 6.5, 3.25):
+        figure = (figures[name].to_dict() if layout == "screen"
+                  else figure_files.print_figure(figures[name], name, layout))
+        colours = category_colours(figure)
+        if name in ("coverage", "pairs"):  # shares on a grey gradient: no categories
+            assert colours == [], layout
+            continue
+        assert len(set(colours)) >= 2, (name, layout)
+        assert _apart(colours) == [], (name, layout)
+    if name == "matrix":  # the cells drawn for print take the matrix's own colours
+        assert set(category_colours(figure)) == {*FRAMING_COLOURS.values(), NOT_CODED}
 
 
 def test_the_matrix_keeps_its_letters_and_the_evidence_its_hatch(figures):
