@@ -853,10 +853,13 @@ def _legend_room(figure: dict, width: int) -> int:
     entries = [trace["name"] for trace in figure["data"]
                if trace.get("showlegend", True) and trace.get("name") and trace.get("type", "scatter") != "heatmap"
                and len(trace.get("x") if trace.get("x") is not None else ()) and trace.get("visible", True) is True]
-    rows, used = 0, width
-    for name in dict.fromkeys(entries):
-        entry = 46 + _text_width(name)
-        rows, used = (rows + 1, entry) if used + entry > width - 20 else (rows, used + entry)
+    # plotly.js lines entries up in columns as wide as the widest, across the plot (not the
+    # labels beside it): counted on 60 % of the figure's width, which errs towards room to spare
+    names = list(dict.fromkeys(entries))
+    if not names:
+        return 0
+    entry = 46 + max(_text_width(name) for name in names)
+    rows = math.ceil(len(names) / max(1, int(0.6 * width // entry)))
     return rows * round(2 * PRINT_FONT)
 
 
