@@ -70,7 +70,7 @@ BUNDLED_LABELS = {
     "Zaleznik1977ManagersLeaders": "Zaleznik, 1977",
     "BennisNanus1985Leaders": "Bennis & Nanus, 1985",
     "Mintzberg1973Nature": "Mintzberg, 1973",
-    "Fayol1949General": "Fayol, 1949",
+    "Fayol1949General": "Fayol, 1916/1949",  # APA 7: original year / year of the translation
     "Gulick1937Notes": "Gulick, 1937",
     "Burns1978Leadership": "Burns, 1978",
     "Bass1985Beyond": "Bass, 1985",
@@ -137,27 +137,34 @@ def test_bundled_author_year_labels(references):
     assert dict(zip(sources["citekey"], sources["author_year"])) == BUNDLED_LABELS
     assert row(sources, "BennisNanus1985Leaders")["authors"] == "Bennis, W.; Nanus, B."
     assert row(sources, "Burns1978Leadership")["authors"] == "Burns, J. M."
+    fayol = row(sources, "Fayol1949General")
+    assert (fayol["year"], fayol["original_year"], fayol["translators"]) == (1949, 1916, "Storrs, C.")
+    assert row(sources, "Gulick1937Notes")["editors"] == "Gulick, L.; Urwick, L."
+    assert sources["original_year"].notna().sum() == 1
 
 
 @pytest.mark.parametrize("citekey, reference", [
     ("BennisNanus1985Leaders",  # book
-     "Bennis, W., & Nanus, B. (1985). Leaders: The Strategies for Taking Charge. Harper & Row."),
+     "Bennis, W., & Nanus, B. (1985). Leaders: The strategies for taking charge. Harper & Row."),
     ("Northouse2021Leadership9",  # book with an edition
-     "Northouse, P. G. (2021). Leadership: Theory and Practice (9th ed.). SAGE Publications."),
+     "Northouse, P. G. (2021). Leadership: Theory and practice (9th ed.). SAGE Publications."),
     ("Mintzberg1973Nature",  # book without a publisher
-     "Mintzberg, H. (1973). The Nature of Managerial Work."),
+     "Mintzberg, H. (1973). The nature of managerial work."),
     ("SchmalenbergKramer2009NMSupport",  # article with volume and issue
-     "Schmalenberg, C., & Kramer, M. (2009). Nurse Manager Support: How Do Staff Nurses Define It? "
+     "Schmalenberg, C., & Kramer, M. (2009). Nurse manager support: How do staff nurses define it? "
      "Critical Care Nurse, 29(4)."),
     ("Kotter1990WhatLeaders",  # article, journal from @string
-     "Kotter, J. P. (1990). What Leaders Really Do. Harvard Business Review."),
+     "Kotter, J. P. (1990). What leaders really do. Harvard Business Review."),
     ("Gulick1937Notes",  # chapter in an edited book
-     "Gulick, L. (1937). Notes on the Theory of Organization. In Papers on the Science of Administration. "
-     "Institute of Public Administration, Columbia University."),
+     "Gulick, L. (1937). Notes on the theory of organization. In L. Gulick & L. Urwick (Eds.), "
+     "Papers on the science of administration. Institute of Public Administration, Columbia University."),
+    ("Fayol1949General",  # translated book: translator after the title, original date at the end
+     "Fayol, H. (1949). General and industrial management (C. Storrs, Trans.). Sir Isaac Pitman & Sons. "
+     "(Original work published 1916)"),
     ("Hibner2013ManagementVsLeadership",  # online post with month and day
-     "Hibner, H. (2013, November 14). Management vs. Leadership. Library Lost & Found."),
+     "Hibner, H. (2013, November 14). Management vs. leadership. Library Lost & Found."),
     ("Kotter2013StillNotLeadership",  # misc blog post with month and day
-     "Kotter, J. P. (2013, January 9). Management Is (Still) Not Leadership. Harvard Business Review (HBR.org blog)."),
+     "Kotter, J. P. (2013, January 9). Management is (still) not leadership. Harvard Business Review (HBR.org blog)."),
 ])
 def test_bundled_apa_references(references, citekey, reference):
     sources, _, _ = references
@@ -167,10 +174,13 @@ def test_bundled_apa_references(references, citekey, reference):
 def test_bundled_reference_html_italicises_wholes_and_escapes(references):
     sources, _, _ = references
     assert row(sources, "BennisNanus1985Leaders")["reference_html"] == (
-        "Bennis, W., &amp; Nanus, B. (1985). <i>Leaders: The Strategies for Taking Charge</i>. Harper &amp; Row.")
+        "Bennis, W., &amp; Nanus, B. (1985). <i>Leaders: The strategies for taking charge</i>. Harper &amp; Row.")
     assert row(sources, "SchmalenbergKramer2009NMSupport")["reference_html"].endswith(
-        "How Do Staff Nurses Define It? <i>Critical Care Nurse</i>, <i>29</i>(4).")
-    assert "In <i>Papers on the Science of Administration</i>." in row(sources, "Gulick1937Notes")["reference_html"]
+        "How do staff nurses define it? <i>Critical Care Nurse</i>, <i>29</i>(4).")
+    assert "In L. Gulick &amp; L. Urwick (Eds.), <i>Papers on the science of administration</i>." in row(
+        sources, "Gulick1937Notes")["reference_html"]
+    assert "<i>General and industrial management</i> (C. Storrs, Trans.)." in row(
+        sources, "Fayol1949General")["reference_html"]
 
 
 def test_bundled_review_loads_the_same_bibliography(bundled):
