@@ -149,7 +149,8 @@ def test_crossref_child_takes_year_publisher_and_booktitle_from_the_parents_titl
     assert paper["container"] == "Proceedings of the Conference on Library Leadership"
     assert paper["title"] == "Leading a Programme Committee"  # not the parent's
     assert paper["author_year"] == "Paper, 2015"
-    assert "In Proceedings of the Conference on Library Leadership (pp. 10–20)." in paper["reference"]
+    assert paper["editors"] == "Chair, C."  # the parent's editor, as biblatex inherits it
+    assert "In C. Chair (Ed.), Proceedings of the Conference on Library Leadership (pp. 10–20)." in paper["reference"]
 
 
 def test_crossref_childs_own_fields_win():
