@@ -266,7 +266,7 @@ def test_build_writes_the_agreement_tables_and_report_section(review_copy):
     for row in items[items["status"] == "settled"].itertuples():
         assert str(markupsafe.escape(row.rationale)) in section, row.item
     assert "presence · Mintzberg, 1973, para. 12 — Charisma" in section  # cited as APA cites a paragraph
-    assert "framing · Fayol, 1949 — Directing" in section  # a framing item names no passage
+    assert "framing · Fayol, 1916/1949 — Directing" in section  # a framing item names no passage
     assert "Open, by competency" in section and section.count('<details class="open-group">') >= 1
     assert section.count('<div class="who">') > 0
 

@@ -24,7 +24,7 @@ def test_nodes_of_every_kind(graph, bundled):
     assert sum(k == "competency" for k in kinds.values()) == len(bundled.codebook)
     assert {n for n, k in kinds.items() if k == "category"} == {"category:leadership", "category:management"}
     source = graph.nodes["source:Kotter1990WhatLeaders"]
-    assert (source["label"], source["year"], source["title"]) == ("Kotter, 1990", 1990, "What Leaders Really Do")
+    assert (source["label"], source["year"], source["title"]) == ("Kotter, 1990", 1990, "What leaders really do")
     assert graph.nodes["competency:budgeting"]["classification"] == "management"
 
 

@@ -64,7 +64,9 @@ def test_report_shows_lists_method_cards_and_references(built):
     assert html.count('<article class="card"') == 24
     assert "Beta(1 + L + B/2" in html  # the method, as written in evidence.METHOD
     assert "Rulings that have drifted" in html and "Rulings that override the evidence" in html
-    assert "Bennis, W., &amp; Nanus, B. (1985). <i>Leaders: The Strategies for Taking Charge</i>." in html
+    assert "Bennis, W., &amp; Nanus, B. (1985). <i>Leaders: The strategies for taking charge</i>." in html
+    assert ("Fayol, H. (1949). <i>General and industrial management</i> (C. Storrs, Trans.). "
+            "Sir Isaac Pitman &amp; Sons. (Original work published 1916)") in html
     assert html.count('<div id="figure-') == 7
     assert 'id="agreement"' in html and "Krippendorff&#39;s alpha" in html
     assert "Disagreements: " in html and "settled" in html

@@ -58,10 +58,10 @@ def test_settling_titles_name_competency_source_passage_kind_and_status(settling
     titles = {value: title for title, value in settling.item.options}
     assert (titles["presence:Mintzberg1973Nature/12:charisma"]
             == "Charisma — Mintzberg, 1973, passage 12 · presence · settled")
-    assert titles["framing:Fayol1949General:directing"] == "Directing — Fayol, 1949 · framing · settled"
+    assert titles["framing:Fayol1949General:directing"] == "Directing — Fayol, 1916/1949 · framing · settled"
     settling.group.value = "source"
     titles = {value: title for title, value in settling.item.options}
-    assert titles["framing:Fayol1949General:directing"] == "Fayol, 1949 — Directing · framing · settled"
+    assert titles["framing:Fayol1949General:directing"] == "Fayol, 1916/1949 — Directing · framing · settled"
 
 
 def test_settling_titles_cite_the_page_where_the_passage_has_one(settling):
