@@ -29,7 +29,7 @@ def test_build_writes_every_output(built):
                 "tables/agreement.csv", "tables/agreement_pairs.csv", "tables/disagreements.csv",
                 *(f"tables/{name}.{kind}" for name in ("evidence", "agreement", "sources") for kind in ("md", "tex")),
                 "graph/review.graphml", "graph/review.gexf", "report.html", "figures/plotly.min.js",
-                "figures/captions.md",
+                "figures/captions.md", "report.docx",
                 *(f"figures/{name}.html" for name in ("evidence", "network", "matrix", "years", "coverage",
                                                       "agreement", "pairs")),
                 *(f"sources/{citekey}.html" for citekey in built.review.sources["citekey"])]

@@ -4,6 +4,7 @@
     litcoder validate [PATH]   list every input problem as file:line; exit 1 on errors
     litcoder init DIR          make a new, empty review with a starter codebook
     litcoder enrol CODER       count a practice coder's codings from now on
+    litcoder export docx [PATH]  the committee's report draft for Word
 """
 
 from __future__ import annotations
@@ -278,6 +279,31 @@ def _print_coefficients(table) -> None:
         interval = "–" if row.low != row.low else f"{row.low:.3f} to {row.high:.3f}"
         shown.add_row(row.coefficient, "–" if row.value != row.value else f"{row.value:.3f}", interval, str(row.units))
     console.print(shown)
+
+
+export = typer.Typer(no_args_is_help=True, help="Write one of the outputs on its own.")
+app.add_typer(export, name="export")
+
+
+@export.command("docx")
+def export_docx(path: Path = ReviewPath) -> None:
+    """Write outputs/report.docx, the committee's report draft for Word (APA 7), with the figures
+    already drawn in outputs/figures/ (run `litcoder build` first to draw them)."""
+    from .analysis.evidence import weigh_evidence
+    from .outputs.report import BuildResult, _word_report, outputs_folder
+
+    review = Review.find(path)
+    evidence = weigh_evidence(review)
+    out = outputs_folder(review.path)
+    result = BuildResult(review, evidence, written=sorted((out / "figures").glob("*.png")))
+    drawn = len(result.written)
+    _word_report(review, evidence, out, result, anyway=True)
+    for notice in result.notices:
+        console.print(f"note: {notice}", markup=False, soft_wrap=True)
+    if len(result.written) == drawn:
+        raise typer.Exit(1)
+    console.print(f"Word report: {os.path.relpath(result.written[-1])}"
+                  + ("" if drawn else " (no figures: run `litcoder build` to draw them)"), markup=False)
 
 
 @app.command()

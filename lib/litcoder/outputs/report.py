@@ -45,11 +45,12 @@ from ..inputs.coverage import finished_codings
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
 from .author_tables import write_author_tables
-from .charts import TITLES, agreement_chart, pairs_chart, review_figures
+from .charts import CAPTIONS, TITLES, agreement_chart, pairs_chart, review_figures
 from .figures import figure_html, plain_figure, write_figures
 from .graph import update_graph
 from .pages import FOLDER, Fingerprints, code_version, frame_fingerprint, page_name, passage_anchor, update_source_pages
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
+from .word import WordReportError, write_word_report
 
 EVIDENCE_COLUMNS = [
     "competency", "label", "group", "working_classification", "classification", "explanation", "sources",
@@ -137,7 +138,37 @@ def _build(review: Review, step, images: bool) -> BuildResult:
         write_atomic(out / "report.html", render_report(review, evidence, voices, result=result, evidence_html=cards,
                                                         figure_parts=shown))
         result.written.append(out / "report.html")
+    _word_report(review, evidence, out, result)
     return result
+
+
+WORD_UP_TO = 300
+"""Sources up to which the build also writes report.docx: pandoc's citations of a larger review
+take minutes (2,000 sources: some 90 s), so it is then written on demand (`litcoder export docx`)."""
+
+
+def _word_report(review: Review, evidence: pd.DataFrame, out: Path, result: BuildResult,
+                 anyway: bool = False) -> None:
+    """outputs/report.docx, the committee's report draft for Word, with the figures drawn for print."""
+    if len(review.sources) > WORD_UP_TO and not anyway:
+        result.notices.append(f"report.docx was not written: for {len(review.sources)} sources it takes minutes; "
+                              "run `litcoder export docx` for it")
+        return
+    figures = {path: CAPTIONS.get(path.name.split("-")[0].split(".")[0], "") for path in _print_pngs(result.written)}
+    try:
+        word = write_word_report(review, evidence, out / "report.docx", figures={p: c for p, c in figures.items() if c})
+    except WordReportError as err:
+        result.notices.append(str(err))
+        return
+    result.written.append(word.path)
+    result.notices += [f"report.docx: {problem.message}" for problem in word.problems]
+
+
+def _print_pngs(written: list[Path]) -> list[Path]:
+    """The figures' PNGs for a page (the full text width's when drawn for print), one per figure."""
+    pngs = sorted(p for p in written if p.suffix == ".png" and p.parent.name == "figures")
+    wide = [p for p in pngs if p.stem.endswith("-6.5in")]
+    return wide or [p for p in pngs if "-" not in p.stem]
 
 
 def _drawn(figures: dict, out: Path, images: bool) -> tuple[list[Path], str, list[dict]]:

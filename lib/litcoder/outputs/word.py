@@ -359,12 +359,13 @@ def _share(share, low, high) -> str:
 
 def _sources_table(review, quotes: pd.DataFrame, coded: list[str], number: int) -> str:
     """Each coded source cited, with how much of the evidence it gives."""
-    grouped = quotes.groupby("citekey")
+    counts = quotes.groupby("citekey").agg(codings=("competency", "size"), competencies=("competency", "nunique"),
+                                           coders=("coder", "nunique")).reindex(coded)
     frame = pd.DataFrame({
         "Source": [f"@{{{key}}}" for key in coded],
-        "Codings": [str(len(grouped.get_group(key))) for key in coded],
-        "Competencies": [str(grouped.get_group(key)["competency"].nunique()) for key in coded],
-        "Coders": [str(grouped.get_group(key)["coder"].nunique()) for key in coded],
+        "Codings": counts["codings"].astype(int).astype(str).tolist(),
+        "Competencies": counts["competencies"].astype(int).astype(str).tolist(),
+        "Coders": counts["coders"].astype(int).astype(str).tolist(),
     })
     return _pipe_table(frame, f"Table {number}. The sources coded", escape={"Source": False})
 
