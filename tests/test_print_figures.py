@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import math
 import re
 import struct
 import zlib
 
+import plotly.graph_objects as go
 import pytest
 from PIL import Image
 from pypdf import PdfReader
@@ -370,3 +372,38 @@ def test_captions_without_a_chrome_list_the_html(figures, tmp_path, monkeypatch)
     # numbered in the report's order, whatever order they were given in
     assert captions.index("*" + TITLES["evidence"]) < captions.index("*" + TITLES["matrix"])
     assert "**Figure 2**" in captions and "`matrix.html`" in captions and ".png" not in captions
+
+
+# ---------------------------------------------------------------- drawn again only when changed
+
+@needs_chrome
+def test_images_are_drawn_again_only_when_their_figure_changes(figures, tmp_path, monkeypatch):
+    one = {"pairs": figures["pairs"]}
+    written, notice = figure_files.write_figures(one, tmp_path)
+    images = {p: p.stat().st_mtime_ns for p in written if p.suffix in (".png", ".svg", ".pdf")}
+    assert notice == "" and len(images) == 5
+
+    class NoChrome:
+        def __init__(self, chrome):
+            raise AssertionError("Chrome started though no figure changed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(figure_files, "ImageExport", NoChrome)
+        again, notice = figure_files.write_figures(one, tmp_path)
+    assert notice == "" and set(images) <= set(again)
+    assert {p: p.stat().st_mtime_ns for p in images} == images  # not written again
+    (tmp_path / "pairs-3.25in.png").unlink()  # a file gone is drawn again, alone
+    again, _ = figure_files.write_figures(one, tmp_path)
+    assert (tmp_path / "pairs-3.25in.png").exists() and set(images) <= set(again)
+    assert (tmp_path / "pairs.pdf").stat().st_mtime_ns == images[tmp_path / "pairs.pdf"]
+    changed = go.Figure(figures["pairs"]).update_layout(title="Übereinstimmung – “changed” ✓")
+    figure_files.write_figures({"pairs": changed}, tmp_path)
+    assert all(p.stat().st_mtime_ns != images[p] for p in images if p.name != "pairs-3.25in.png")
+
+
+@needs_chrome
+def test_a_damaged_manifest_only_means_drawing_again(figures, tmp_path):
+    (tmp_path / figure_files.MANIFEST).write_text("{not json", encoding="utf-8")
+    written, notice = figure_files.write_figures({"pairs": figures["pairs"]}, tmp_path)
+    assert notice == "" and (tmp_path / "pairs.pdf") in written
+    assert json.loads((tmp_path / figure_files.MANIFEST).read_text(encoding="utf-8"))["pairs.pdf"]

@@ -20,8 +20,10 @@ import asyncio
 import base64
 import concurrent.futures
 import copy
+import hashlib
 import html
 import itertools
+import json
 import os
 import re
 import shutil
@@ -32,8 +34,10 @@ import threading
 import time
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
+import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io.json import to_json_plotly
@@ -359,47 +363,86 @@ def _stable_svg(svg: bytes, name: str) -> bytes:
     return re.sub(rb"(?<=[-a-z])" + found.group(1) + rb"(?![0-9])", stable, svg)
 
 
+class Picture(NamedTuple):
+    """One image to write: its file, the figure as drawn, and how (format, CSS width, scale)."""
+    path: Path
+    figure: dict
+    fmt: str
+    width: int
+    scale: float = 1
+
+
+def _figure_images(fig: dict, name: str, folder: Path) -> list[Picture]:
+    """One figure's images: PNG and SVG as on screen, the PDF and the PNGs for print."""
+    static = static_figure(fig, name)
+    images = [Picture(folder / f"{name}.{fmt}", static, fmt, IMAGE_WIDTH) for fmt in IMAGE_FORMATS]
+    for key, inches in PRINT_WIDTHS.items():
+        printed = print_figure(fig, name, inches)
+        width = printed["layout"]["width"]
+        if key == PDF_WIDTH:
+            images.append(Picture(folder / f"{name}.pdf", printed, "pdf", width))
+        images.append(Picture(folder / f"{name}-{key}.png", printed, "png", width, PRINT_SCALE))
+    return images
+
+
+MANIFEST = ".images.json"
+"""In outputs/figures/: each image's fingerprint, so that a build draws again only the images
+whose figure changed (drawing one takes Chrome 0.3 to 1 s; a review's take 10 to 20 s)."""
+IMAGES_VERSION = 1
+"""Raised when the way images are drawn from the same figure changes, so that all are drawn again."""
+
+
+def _fingerprint(image: Picture) -> str:
+    drawn = to_json_plotly(image.figure) + repr((image.fmt, image.width, image.scale, IMAGES_VERSION,
+                                                 plotly.__version__, PRINT_DPI))
+    return hashlib.sha256(drawn.encode("utf-8")).hexdigest()
+
+
 def _write_images(figures: dict[str, go.Figure], folder: Path, chrome: str,
                   plain: dict[str, dict] | None = None) -> tuple[list[Path], str]:
-    """Each figure's PNG and SVG, and its PDF and PNGs for print, through one Chrome; (files
-    written, notice)."""
+    """Each figure's PNG and SVG, and its PDF and PNGs for print, through one Chrome, started
+    only if an image's figure changed since it was drawn (MANIFEST); (files written, notice)."""
+    manifest = folder / MANIFEST
+    try:
+        known = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    images = [image for name, fig in figures.items()
+              for image in _figure_images(plain[name] if plain else plain_figure(fig), name, folder)]
+    prints = {image.path: _fingerprint(image) for image in images}
+    drawn = [image.path for image in images if known.get(image.path.name) == prints[image.path]
+             and image.path.exists()]
+    pending = [image for image in images if image.path not in drawn]
+    if not pending:
+        return drawn, ""
     with quiet("choreographer", "kaleido", "logistro", "asyncio"):  # what goes wrong is said in the notice
         export = ImageExport(chrome)
         try:
             export.start()
         except Exception as err:
             export.close()
-            return [], f"figures are HTML only: {chrome} could not be started for PNG and SVG ({_reason(err)})"
+            return drawn, f"figures are HTML only: {chrome} could not be started for PNG and SVG ({_reason(err)})"
         made = []
         try:
-            for name, fig in figures.items():
-                fig = plain[name] if plain else plain_figure(fig)
-                made += _write_figure_images(export, fig, name, folder)
+            for image in pending:
+                _write_image(export, image)
+                made.append(image.path)
+                known[image.path.name] = prints[image.path]
         except Exception as err:
-            return made, f"some figures are HTML only: image export failed ({_reason(err)})"
+            return drawn + made, f"some figures are HTML only: image export failed ({_reason(err)})"
         finally:
             export.close()
-    return made, ""
+            write_atomic(manifest, json.dumps(known, indent=1, sort_keys=True))
+    return [image.path for image in images], ""
 
 
-def _write_figure_images(export: ImageExport, fig: dict, name: str, folder: Path) -> list[Path]:
-    """One figure's images: PNG and SVG as on screen, the PDF and the PNGs for print."""
-    made = []
-    static = static_figure(fig, name)
-    for fmt in IMAGE_FORMATS:
-        path = folder / f"{name}.{fmt}"
-        image = export.image(static, fmt, IMAGE_WIDTH)
-        write_atomic(path, _stable_svg(image, name) if fmt == "svg" else image)
-        made.append(path)
-    for key, inches in PRINT_WIDTHS.items():
-        printed = print_figure(fig, name, inches)
-        width = printed["layout"]["width"]
-        if key == PDF_WIDTH:
-            made.append(folder / f"{name}.pdf")
-            write_atomic(made[-1], export.image(printed, "pdf", width))
-        made.append(folder / f"{name}-{key}.png")
-        write_atomic(made[-1], with_resolution(export.image(printed, "png", width, PRINT_SCALE)))
-    return made
+def _write_image(export: ImageExport, image: Picture) -> None:
+    data = export.image(image.figure, image.fmt, image.width, image.scale)
+    if image.fmt == "svg":
+        data = _stable_svg(data, image.path.stem)
+    elif image.scale != 1:  # a PNG for print
+        data = with_resolution(data)
+    write_atomic(image.path, data)
 
 
 def _reason(err: Exception) -> str:
