@@ -91,3 +91,26 @@ def test_init_refuses_a_folder_with_files(review_copy):
 def test_version():
     result = litcoder("--version")
     assert result.returncode == 0 and result.stdout.startswith("litcoder ")
+
+
+def test_export_docx_writes_the_word_report_with_the_figures_drawn(review_copy):
+    built = litcoder("build", review_copy, "--no-images", "-q")
+    assert built.returncode == 0, built.stderr
+    done = litcoder("export", "docx", review_copy)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Word report: " in done.stdout and "no figures: run `litcoder build` to draw them" in done.stdout
+    import docx
+
+    document = docx.Document(review_copy / "outputs" / "report.docx")
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Leadership competencies" in headings and "References" in headings
+
+
+def test_a_large_review_gets_its_word_report_on_demand(review_copy, monkeypatch):
+    from litcoder.outputs import report
+
+    monkeypatch.setattr(report, "WORD_UP_TO", 5)  # the bundled review's 12 sources count as many
+    result = report.build(review_copy, images=False)
+    assert not (review_copy / "outputs" / "report.docx").exists()
+    assert "report.docx was not written: for 12 sources it takes minutes; run `litcoder export docx` for it" \
+        in result.notices

@@ -302,8 +302,10 @@ def export_docx(path: Path = ReviewPath) -> None:
         console.print(f"note: {notice}", markup=False, soft_wrap=True)
     if len(result.written) == drawn:
         raise typer.Exit(1)
-    console.print(f"Word report: {os.path.relpath(result.written[-1])}"
-                  + ("" if drawn else " (no figures: run `litcoder build` to draw them)"), markup=False)
+    written = result.written[-1]
+    shown = os.path.relpath(written) if written.is_relative_to(Path.cwd()) else str(written)
+    console.print(f"Word report: {shown}" + ("" if drawn else " (no figures: run `litcoder build` to draw them)"),
+                  markup=False, soft_wrap=True)
 
 
 @app.command()
