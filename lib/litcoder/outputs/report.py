@@ -45,7 +45,7 @@ from ..inputs.coverage import finished_codings
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
 from .author_tables import write_author_tables
-from .charts import CAPTIONS, TITLES, agreement_chart, pairs_chart, review_figures
+from .charts import TITLES, agreement_chart, pairs_chart, print_caption, review_figures
 from .figures import figure_html, plain_figure, write_figures
 from .graph import update_graph
 from .pages import FOLDER, Fingerprints, code_version, frame_fingerprint, page_name, passage_anchor, update_source_pages
@@ -154,7 +154,7 @@ def _word_report(review: Review, evidence: pd.DataFrame, out: Path, result: Buil
         result.notices.append(f"report.docx was not written: for {len(review.sources)} sources it takes minutes; "
                               "run `litcoder export docx` for it")
         return
-    figures = {path: CAPTIONS.get(path.name.split("-")[0].split(".")[0], "") for path in _print_pngs(result.written)}
+    figures = {path: print_caption(path.name.split("-")[0].split(".")[0]) for path in _print_pngs(result.written)}
     try:
         word = write_word_report(review, evidence, out / "report.docx", figures={p: c for p, c in figures.items() if c})
     except WordReportError as err:
