@@ -128,7 +128,7 @@ def test_image_export_gives_up_on_a_chrome_that_exits_at_once(tmp_path, monkeypa
     written, notice = figure_files.write_figures(FIGURE, tmp_path / "figures")
     assert time.perf_counter() - started < 15
     assert notice.startswith(f"figures are HTML only: {tmp_path / 'chrome'} could not be started for PNG and SVG")
-    assert sorted(p.name for p in written) == ["evidence.html", "plotly.min.js"]
+    assert sorted(p.name for p in written) == ["captions.md", "evidence.html", "plotly.min.js"]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="the fake Chrome is a shell script")
@@ -139,7 +139,7 @@ def test_image_export_gives_up_on_a_chrome_that_hangs_and_ends_it(tmp_path, monk
     written, notice = figure_files.write_figures(FIGURE, tmp_path / "figures")
     assert time.perf_counter() - started < 3 + 10
     assert "could not be started for PNG and SVG (it did not start within 3 s)" in notice
-    assert sorted(p.name for p in written) == ["evidence.html", "plotly.min.js"]
+    assert sorted(p.name for p in written) == ["captions.md", "evidence.html", "plotly.min.js"]
     assert not running(int((tmp_path / "pid").read_text()))  # the hung 'Chrome' was ended, not left behind
     assert figure_files.START_TIMEOUT == 3 and 5 <= figure_files.EXPORT_TIMEOUT <= 120
 
@@ -154,7 +154,7 @@ def test_build_with_a_chrome_that_cannot_start_falls_back_to_html(review_copy, t
     assert result.returncode == 0, result.stderr
     assert "note: figures are HTML only" in " ".join(result.stdout.split())
     figures = {p.suffix for p in (review_copy / "outputs" / "figures").iterdir()}
-    assert figures == {".html", ".js"} and (review_copy / "outputs" / "report.html").exists()
+    assert figures == {".html", ".js", ".md"} and (review_copy / "outputs" / "report.html").exists()
 
 
 # ---------------------------------------------------------------- 10. a Word file that inflates to gigabytes

@@ -44,9 +44,9 @@ section { border-top: 1px solid #d9d9de; padding: .5rem 0 .75rem; scroll-margin-
 section:target { background: #fff8d6; box-shadow: 0 0 0 .5rem #fff8d6; }
 .where { font-size: .85rem; color: #5f6368; font-weight: 600; }
 .text { white-space: pre-wrap; margin: .25rem 0 .5rem; }
-mark { background: #e3ecf8; border-bottom: 2px solid #0072B2; padding: 0 1px; }
-mark.management { background: #fbe6da; border-bottom-color: #D55E00; }
-mark.both { background: #f6e3ee; border-bottom-color: #CC79A7; }
+mark { background: #e3ecf8; border-bottom: 2px solid #0F3A73; padding: 0 1px; }
+mark.management { background: #fbe6da; border-bottom-color: #C04E00; }
+mark.both { background: #f6e3ee; border-bottom-color: #B77AAC; }
 mark.neither { background: #ececec; border-bottom-color: #7a7a7a; border-bottom-style: dashed; }
 mark.several { background: #fff1a8; border-bottom: 2px double #1d1d1f; }
 ul.codings { margin: 0; padding-left: 1.1rem; font-size: .9rem; }

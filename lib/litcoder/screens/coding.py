@@ -36,8 +36,8 @@ STYLE = """
               max-height: 5.5em; overflow: hidden; max-width: 52rem; }
 .lc-coding { font-size: .9rem; padding: .15rem 0; }
 .lc-tag { display: inline-block; padding: 0 .45rem; border-radius: 9px; color: #fff; font-size: .8rem; }
-.lc-tag.leadership { background: #0072B2; } .lc-tag.management { background: #D55E00; }
-.lc-tag.both { background: #CC79A7; } .lc-tag.neither { background: #6b6b70; }
+.lc-tag.leadership { background: #0F3A73; } .lc-tag.management { background: #C04E00; }
+.lc-tag.both { background: #B77AAC; } .lc-tag.neither { background: #6b6b70; }
 .lc-error { color: #b3261e; } .lc-ok { color: #1e7d34; } .lc-warn { color: #8a4b00; }
 .lc-history td, .lc-history th { font-size: .85rem; padding: .1rem .5rem; text-align: left; vertical-align: top; }
 </style>
