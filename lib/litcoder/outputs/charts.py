@@ -967,7 +967,7 @@ def at_least(node, size: float) -> None:
     to `size`, and drop <sup>, which plotly draws smaller."""
     if isinstance(node, dict):
         for key, value in node.items():
-            if key.endswith("font") and isinstance(value, dict) and "size" in value:
+            if isinstance(key, str) and key.endswith("font") and isinstance(value, dict) and "size" in value:
                 sizes = value["size"]
                 value["size"] = ([max(size, s or 0) for s in sizes] if isinstance(sizes, (list, tuple))
                                  else max(size, sizes or 0))
