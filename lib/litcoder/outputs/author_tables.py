@@ -228,36 +228,38 @@ def sources_table(review: Review) -> pd.DataFrame:
     })
 
 
-def author_tables(review: Review, evidence: pd.DataFrame,
-                  agreement: pd.DataFrame | None) -> dict[str, tuple[str, pd.DataFrame]]:
-    """The author tables, name → (caption, frame), in TABLES' order; no agreement table
-    while no agreement has been measured. Every cell is text or an integer."""
+def author_tables(review: Review, evidence: pd.DataFrame, agreement: pd.DataFrame | None,
+                  only: set[str] | None = None) -> dict[str, tuple[str, pd.DataFrame]]:
+    """The author tables, name → (caption, frame), in TABLES' order (`only` those named); no
+    agreement table while no agreement has been measured. Every cell is text or an integer."""
     n = len(review.sources)
-    tables = {"evidence": (
+    names = set(TABLES) if only is None else only
+    wanted = names.__contains__
+    tables = {} if not wanted("evidence") else {"evidence": (
         "Evidence per competency. Sources: the sources coded to it; leadership to disputed: how many of them frame it "
         "so, or whose coders disagree. Probability of a majority: that more than half of the sources frame it as "
         "classified (for contested or insufficient evidence, the closest framing, named). Leadership share: of the "
         "sources placing it between leadership and management. Fragile: leaving out one source would change the "
         "classification. Ruling: the committee's latest ruling and how it stands against the evidence.",
         evidence_table(evidence))}
-    agreed = agreement_by_competency(agreement)
+    agreed = agreement_by_competency(agreement if wanted("agreement") else None)
     if len(agreed):
         tables["agreement"] = (
             "Agreement between coders per competency. Presence: whether coders coded a passage with the competency "
             "(units: passages of sources two or more coders finished). Framing: the framing coders gave a source "
             f"(units: sources). Intervals: {SHOWN_INTERVAL} bootstrap intervals over units.", agreed)
-    tables["sources"] = (
-        f"The {n} sources of the review: their passages, the codings counted as evidence and the competencies coded.",
-        sources_table(review))
+    if wanted("sources"):
+        tables["sources"] = (f"The {n} sources of the review: their passages, the codings counted as evidence and "
+                             "the competencies coded.", sources_table(review))
     return tables
 
 
 def write_author_tables(review: Review, evidence: pd.DataFrame, agreement: pd.DataFrame | None,
-                        out_folder: Path) -> list[Path]:
-    """Write each author table as `out_folder`/tables/<name>.md and <name>.tex (out_folder
-    is outputs/); returns the files written."""
+                        out_folder: Path, only: set[str] | None = None) -> list[Path]:
+    """Write each author table (`only` those named) as `out_folder`/tables/<name>.md and
+    <name>.tex (out_folder is outputs/); returns the files written."""
     written = []
-    for name, (caption, frame) in author_tables(review, evidence, agreement).items():
+    for name, (caption, frame) in author_tables(review, evidence, agreement, only).items():
         for path, text in ((out_folder / "tables" / f"{name}.md", markdown_table(frame, caption)),
                            (out_folder / "tables" / f"{name}.tex", latex_table(frame, caption, f"tab:{name}"))):
             write_atomic(path, text)

@@ -117,7 +117,7 @@ def _build(review: Review, step, images: bool) -> BuildResult:
         result.agreement, result.pairs = agreement_table(review, matrices=matrices), pair_table(review, matrices)
         step(STEPS[3])
         result.written += write_tables(evidence_tables(review, evidence, out, result))
-        result.written += write_author_tables(review, evidence, result.agreement, out)
+        result.written += write_author_tables(review, evidence, result.agreement, out, only={"evidence", "agreement"})
         step(STEPS[4])
         if alongside:
             written, notice, shown = _drawn(_agreement_figures(result.agreement, result.pairs), out, images)
@@ -207,6 +207,7 @@ def _about_sources(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame,
                                                      "disagreements.csv": (frame_fingerprint(found), lambda: found)})
     written += update_graph(review, evidence, voices, out / "graph") if not figures else []
     written += update_source_pages(review, codings, cite, out / FOLDER)
+    written += write_author_tables(review, evidence, None, out, only={"sources"})
     return found, written, _drawn(review_figures(review, evidence, voices), out, images=False) if figures else None
 
 
