@@ -44,6 +44,7 @@ from ..analysis.evidence import (
 from ..files import write_atomic
 from ..inputs.bibliography import csl_item
 from ..problems import Problem
+from .author_tables import interval
 
 REFERENCE_DOCX = "corpus/reference.docx"
 """The committee's own Word template (its styles), used for report.docx when present."""
@@ -351,10 +352,10 @@ def _evidence_table(evidence: pd.DataFrame, number: int) -> str:
 
 
 def _share(share, low, high) -> str:
-    """'62 % (41–80 %)', or '—' when no source places the competency."""
+    """'62 % (41–80 %)' on one line (author_tables.interval), or '—' when no source places the competency."""
     if any(v is None or pd.isna(v) for v in (share, low, high)):
         return "—"
-    return f"{share * 100:.0f} % ({low * 100:.0f}–{high * 100:.0f} %)".replace(" ", NBSP)  # kept on one line
+    return interval(share, low, high).replace(" ", NBSP)
 
 
 def _sources_table(review, quotes: pd.DataFrame, coded: list[str], number: int) -> str:
