@@ -290,14 +290,14 @@ def export_docx(path: Path = ReviewPath) -> None:
     """Write outputs/report.docx, the committee's report draft for Word (APA 7), with the figures
     already drawn in outputs/figures/ (run `litcoder build` first to draw them)."""
     from .analysis.evidence import weigh_evidence
-    from .outputs.report import BuildResult, _word_report, outputs_folder
+    from .outputs.report import BuildResult, outputs_folder, report_docx
 
     review = Review.find(path)
     evidence = weigh_evidence(review)
     out = outputs_folder(review.path)
     result = BuildResult(review, evidence, written=sorted((out / "figures").glob("*.png")))
     drawn = len(result.written)
-    _word_report(review, evidence, out, result, anyway=True)
+    report_docx(review, evidence, out, result, anyway=True)
     for notice in result.notices:
         console.print(f"note: {notice}", markup=False, soft_wrap=True)
     if len(result.written) == drawn:

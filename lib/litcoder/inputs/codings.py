@@ -290,7 +290,7 @@ def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, c
         usable = False
     coded_at, edited_at = values.get("coded_at", ""), values.get("edited_at", "")
     for name, value in (("coded_at", coded_at), ("edited_at", edited_at)):
-        if value and not _is_iso_time(value):
+        if value and not is_iso_time(value):
             log.warning(line, f"{name} '{shown(value)}' is not an ISO 8601 time",
                         "write it like 2026-10-02T14:05:00+00:00", "coding-time")
     if not usable:
@@ -400,7 +400,8 @@ def _passage_number(value: str) -> int | None:
     return number if number else None
 
 
-def _is_iso_time(value: str) -> bool:
+def is_iso_time(value: str) -> bool:
+    """Whether a cell is an ISO 8601 time (coded_at, edited_at, a coverage event's at)."""
     try:
         datetime.fromisoformat(value)
         return True

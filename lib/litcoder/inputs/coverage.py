@@ -40,7 +40,6 @@ the coder's reading. See `finished_passages` and `finished_codings`.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +49,7 @@ from ..files import number_problem, read_csv_rows, shown, whole_number
 from ..problems import ProblemLog
 from ..store import CsvFile, now
 from .bibliography import closest
+from .codings import is_iso_time
 
 COLUMNS = ["event", "citekey", "passage", "at", "note"]
 """The columns litcoder writes, in this order."""
@@ -116,7 +116,7 @@ def _checked(line: int, values: dict, log: ProblemLog, citekeys: set[str], passa
         if passage is None:
             return None
     at = values.get("at", "") or values.get("finished_at", "")
-    if at and not _is_time(at):
+    if at and not is_iso_time(at):
         log.warning(line, f"'{shown(at)}' is not an ISO 8601 time; the {event} event is kept, but "
                     + ("agreement leaves this coder's codings of the source out until it is fixed"
                        if event == REVEALED else "its time is unknown"),
@@ -160,14 +160,6 @@ def _finished_states(rows: list[dict], file: str) -> list[dict]:
         elif row["event"] == REVEALED:
             revealed.setdefault(citekey, row["at"] or "?")  # '?': revealed, but when is not known
     return [{**finished, "revealed_at": revealed.get(citekey, "")} for citekey, finished in state.items()]
-
-
-def _is_time(value: str) -> bool:
-    try:
-        datetime.fromisoformat(value)
-        return True
-    except ValueError:
-        return False
 
 
 # ---------------------------------------------------------------- writing a coder's log

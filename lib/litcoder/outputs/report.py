@@ -138,7 +138,7 @@ def _build(review: Review, step, images: bool) -> BuildResult:
         write_atomic(out / "report.html", render_report(review, evidence, voices, result=result, evidence_html=cards,
                                                         figure_parts=shown))
         result.written.append(out / "report.html")
-    _word_report(review, evidence, out, result)
+    report_docx(review, evidence, out, result)
     return result
 
 
@@ -147,7 +147,7 @@ WORD_UP_TO = 300
 take minutes (2,000 sources: some 90 s), so it is then written on demand (`litcoder export docx`)."""
 
 
-def _word_report(review: Review, evidence: pd.DataFrame, out: Path, result: BuildResult,
+def report_docx(review: Review, evidence: pd.DataFrame, out: Path, result: BuildResult,
                  anyway: bool = False) -> None:
     """outputs/report.docx, the committee's report draft for Word, with the figures drawn for print."""
     if len(review.sources) > WORD_UP_TO and not anyway:
