@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
+import hashlib
 import itertools
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -337,6 +340,19 @@ def shown(value: str, limit: int = 40) -> str:
     """
     value = " ".join(str(value).split())
     return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of litcoder's code, and of the Python, pandas and NumPy it runs on: what was
+    made by other code (a kept read, an output) is made again after an upgrade."""
+    from importlib.metadata import version
+
+    digest = hashlib.blake2b(repr((sys.version, version("pandas"), version("numpy"))).encode(), digest_size=16)
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

@@ -13,8 +13,10 @@ but reported as an orphan, so that nobody's judgement silently disappears.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from .anchor import Anchor, describe, locate
 from .bibliography import closest
 from .codebook import FRAMINGS
 from .extract import page_of
+from .kept import KeptReads, digest
 
 REQUIRED = ["id", "citekey", "passage", "quote", "competency", "framing"]
 KNOWN = REQUIRED + ["memo", "coded_at", "edited_at", "start", "end", "prefix", "suffix", "page"]
@@ -131,6 +134,15 @@ class _Context:
         self.ordered = {c: [start for start, _, _ in spans] for c, spans in self.passage_starts.items()
                         if all(a[1] <= b[0] and a[0] <= a[1] for a, b in itertools.pairwise(spans))}
 
+    @functools.cached_property
+    def digest(self) -> str:
+        """A digest of everything a row is checked against and placed in (see inputs.kept)."""
+        parts = [repr(sorted(self.citekeys)), repr(sorted(self.competencies))]
+        for citekey in sorted(self.texts):
+            parts += [citekey, self.texts[citekey], repr(self.pages.get(citekey)),
+                      repr(self.passage_starts.get(citekey))]
+        return digest(*parts)
+
     def locate_in_passage(self, quote: str, citekey: str, number: int, span: tuple[int, int]) -> tuple[int, int] | None:
         """locate_quote in a passage, the passage's text (and its folded form) kept for the
         other codings of the same passage: coders quote the same passages many times."""
@@ -168,10 +180,17 @@ def read_codings(codings_dir: Path, root: Path, sources: pd.DataFrame, passages:
     entries = [path for path in sorted(codings_dir.iterdir()) if not path.name.startswith(".")]
     paths = [path for path in entries if path.is_file() and path.suffix != ".lock"]
     folders = [_folder_not_read(path, root) for path in entries if path.is_dir() and path.name not in NOT_CODERS]
-    theirs = _read_alongside([path for path in paths if path.suffix.lower() == ".csv"])
-    with Alongside(lambda: [_coder_columns(path, root, context) for path in theirs]) as alongside:
-        read = {path: _coder_columns(path, root, context) for path in paths if path not in theirs}
-        read.update(zip(theirs, alongside.result()))
+    kept = KeptReads(root, "codings")
+    read, keys = _kept_codings(paths, root, context, kept)
+    unread = [path for path in paths if path not in read]
+    theirs = _read_alongside([path for path in unread if path.suffix.lower() == ".csv"])
+    with Alongside(lambda: [_coder_columns(path, root, context) for path in theirs]) if theirs else nullcontext() \
+            as alongside:
+        read.update({path: _coder_columns(path, root, context) for path in unread if path not in theirs})
+        read.update(zip(theirs, alongside.result() if theirs else []))
+    for path in unread:
+        if path in keys and _key(path, root, context) == keys[path]:  # not saved to while it was read
+            kept.put(read[path][1].file, keys[path], read[path][0], read[path][1])
     columns = {column: [] for column in CODING_COLUMNS}
     for path in paths:  # in the files' order, as if read one by one
         for column, values in read[path][0].items():
@@ -200,6 +219,31 @@ def _read_alongside(coder_files: list[Path]) -> list[Path]:
         share[side] += sizes[path]
         theirs += [path] if side == "theirs" else []
     return theirs
+
+
+def _kept_codings(paths: list[Path], root: Path, context: _Context, kept: KeptReads
+                  ) -> tuple[dict[Path, tuple[dict[str, list], ProblemLog]], dict[Path, str]]:
+    """The coder files read before and unchanged since (with what they were checked against),
+    taken from the kept reads; and the key of every coder's CSV, for keeping what is read now."""
+    found, keys = {}, {}
+    for path in paths:
+        key = _key(path, root, context) if path.suffix.lower() == ".csv" else None
+        if key is None:
+            continue
+        keys[path] = key
+        hit = kept.get(path.relative_to(root).as_posix(), key)
+        if hit is not None and set(hit[0]) == set(CODING_COLUMNS):
+            found[path] = hit
+    return found, keys
+
+
+def _key(path: Path, root: Path, context: _Context) -> str | None:
+    """What a coder's file is read from: its name, its bytes and what its rows are checked against."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None  # reported when the file is read
+    return digest(path.relative_to(root).as_posix(), context.digest, data)
 
 
 def _coder_columns(path: Path, root: Path, context: _Context) -> tuple[dict[str, list], ProblemLog]:

@@ -8,20 +8,18 @@ codings, each linking back to the competency's card in report.html.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import html
 import itertools
 import json
 import re
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..files import write_atomic
+from ..files import code_version, write_atomic
 from ..layout import CACHE, derived_folder_problem
 
 FOLDER = "sources"
@@ -171,17 +169,6 @@ def page_sources(review, codings: pd.DataFrame, cite: dict[str, str], only=None)
                                                 review.texts.get(citekey, ""), labels, escaped)
         source.passages.append((number, page, start, end, by_passage.get(passage_id, [])))
     return {page_name(citekey): source for citekey, source in sources.items()}
-
-
-@functools.cache
-def code_version() -> str:
-    """A digest of litcoder's code, and of the Python, pandas and NumPy it runs on: a file
-    made by other code is made again (the first build after an upgrade makes everything)."""
-    digest = hashlib.blake2b(repr((sys.version, pd.__version__, np.__version__)).encode(), digest_size=16)
-    package = Path(__file__).resolve().parent.parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def cell_hashes(frame: pd.DataFrame) -> np.ndarray:
