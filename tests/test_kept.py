@@ -1,6 +1,7 @@
-"""Kept reads (inputs/kept.py): a coder's file loaded again unchanged is taken from the
-cache, with the same codings and problems; any change to it, to what it is checked
-against or to the cache itself makes it read again."""
+"""What is kept between runs (inputs/kept.py): a coder's file loaded again unchanged is
+taken from the cache, with the same codings and problems; any change to it, to what it is
+checked against or to the cache itself makes it read again. Agreement is measured again
+only for the competencies whose codings changed, with the same coefficients."""
 
 from __future__ import annotations
 
@@ -12,20 +13,12 @@ from conftest import coder_file, problems_of, rewrite_csv
 
 import litcoder.inputs.codings as codings_module
 from litcoder import Review
-from litcoder.inputs.kept import KEPT, KeptReads, digest
+from litcoder.inputs.kept import KEPT, Kept, digest
 from litcoder.problems import ProblemLog
 
 
 def entries(root):
     return sorted((root / KEPT / "codings").glob("*.json"))
-
-
-@pytest.fixture
-def untouchable(monkeypatch):
-    """Reading a coder's file fails: what loads comes from the kept reads."""
-    def refused(path, *args):
-        raise AssertionError(f"{path.name} was read again")
-    monkeypatch.setattr(codings_module, "_coder_columns", refused)
 
 
 def with_bad_rows(root):
@@ -81,7 +74,7 @@ def test_a_damaged_entry_is_read_again_and_replaced(review_copy, damage):
 
 
 def test_an_entry_with_the_right_key_but_a_wrong_shape_is_not_used(tmp_path):
-    kept = KeptReads(tmp_path, "codings")
+    kept = Kept(tmp_path, "codings")
     log = ProblemLog("corpus/codings/a.csv")
     log.error(3, "a problem", "do this", "coding-framing")
     kept.put("corpus/codings/a.csv", "k", {"id": ["x"]}, log)
@@ -121,3 +114,39 @@ def test_a_file_saved_to_while_it_is_read_is_not_kept(review_copy, monkeypatch):
 def test_digest_keeps_its_parts_apart():
     assert digest("ab", "c") != digest("a", "bc")
     assert digest("a", b"b") == digest("a", "b")
+
+
+def test_agreement_is_measured_again_only_where_the_codings_changed(review_copy, monkeypatch):
+    from litcoder.analysis import agreement
+    from litcoder.analysis.reliability import agreement_table
+
+    measured = []
+    records = agreement._coefficient_records
+    monkeypatch.setattr(agreement, "_coefficient_records", lambda *a: measured.append(1) or records(*a))
+    first = agreement_table(Review.load(review_copy), resamples=200)
+    everything = len(measured)
+    assert everything > 10
+    measured.clear()
+    pd.testing.assert_frame_equal(agreement_table(Review.load(review_copy), resamples=200), first)
+    assert measured == []
+    coded = Review.load(review_copy).codings
+    one = coded[(coded["coder"] == "coder-b") & (coded["competency"] == "charisma")]["id"].iloc[0]
+    rewrite_csv(coder_file(review_copy, "coder-b"), lambda row: {
+        **row, "framing": "management" if row["id"] == one else row["framing"]})
+    changed = agreement_table(Review.load(review_copy), resamples=200)
+    monkeypatch.setattr(agreement, "_coefficient_records", records)
+    for entry in (review_copy / KEPT / "agreement").glob("*.json"):
+        entry.unlink()
+    pd.testing.assert_frame_equal(changed, agreement_table(Review.load(review_copy), resamples=200))
+    assert 0 < len(measured) <= 2  # the framing of charisma, and of all competencies pooled
+
+
+@pytest.mark.parametrize("damage", ['{"presence": 3}', '{"framing": {"k": [{"coefficient": 1}]}}', '[]'])
+def test_damaged_kept_coefficients_are_measured_again(review_copy, damage):
+    from litcoder.analysis.reliability import agreement_table
+
+    first = agreement_table(Review.load(review_copy), resamples=100)
+    entry = next((review_copy / KEPT / "agreement").glob("*.json"))
+    stored = json.loads(entry.read_text(encoding="utf-8"))
+    entry.write_text(json.dumps({**stored, "value": json.loads(damage)}), encoding="utf-8")
+    pd.testing.assert_frame_equal(agreement_table(Review.load(review_copy), resamples=100), first)

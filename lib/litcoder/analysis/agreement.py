@@ -49,6 +49,7 @@ unit's values together, as the units were sampled.)
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -826,7 +827,7 @@ def coefficients(data, level: str = "nominal", resamples: int = 1000, seed: int 
 
 
 def grouped_coefficients(data, groups, level: str = "nominal", resamples: int = 1000, seed: int = SEED,
-                         categories=None) -> pd.DataFrame:
+                         categories=None, kept: dict | None = None) -> pd.DataFrame:
     """`coefficients` of the whole data and of each group of its units, in one table.
 
     `groups` gives each unit's (row's) group. The table has a column `group` before those of
@@ -834,16 +835,36 @@ def grouped_coefficients(data, groups, level: str = "nominal", resamples: int = 
     label, groups in order of first occurrence. Every row is what `coefficients` gives for
     those units alone (each group resampled from `seed`), in one pass over the data instead
     of one per group.
+
+    `kept` maps what a group's rows were made from (`records_key`) to those rows: a group
+    found there is not measured again (its resamples would be the same). On return it holds
+    the rows of this data's groups, and only those.
     """
     _check_bootstrap(resamples, 0.95)
     whole, parts = grouped_patterns(data, groups)
-    records, groups = [], []
+    records, groups, made = [], [], {}
     for group, (patterns, counts) in [(None, whole), *parts.items()]:
-        records += _coefficient_records(patterns, counts, level, resamples, seed, categories)
-        groups += [group] * (len(records) - len(groups))
+        key = records_key(patterns, counts, level, resamples, seed, categories) if kept is not None else len(made)
+        if key not in made:
+            made[key] = kept[key] if kept and key in kept else \
+                _coefficient_records(patterns, counts, level, resamples, seed, categories)
+        records += made[key]
+        groups += [group] * len(made[key])
+    if kept is not None:
+        kept.clear()
+        kept.update(made)
     table = pd.DataFrame(records, columns=COEFFICIENT_COLUMNS)
     table.insert(0, "group", pd.Series(groups, dtype=object))
     return table
+
+
+def records_key(patterns: np.ndarray, counts: np.ndarray, level: str, resamples: int, seed: int, categories) -> str:
+    """What a group's coefficients are made from: its distinct units and their counts, and how they are measured."""
+    how = repr((patterns.shape, level, resamples, seed, None if categories is None else [float(c) for c in categories]))
+    digest = hashlib.blake2b(how.encode(), digest_size=20)
+    digest.update(np.ascontiguousarray(patterns, dtype=float).tobytes())
+    digest.update(np.ascontiguousarray(counts, dtype=float).tobytes())
+    return digest.hexdigest()
 
 
 def _coefficient_records(patterns: np.ndarray, counts: np.ndarray, level: str, resamples: int, seed: int,

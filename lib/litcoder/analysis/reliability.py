@@ -34,7 +34,9 @@ import pandas as pd
 
 from ..inputs.codebook import FRAMINGS
 from ..inputs.coverage import finished_codings, finished_passages
+from ..inputs.kept import Kept, digest
 from .agreement import (
+    COEFFICIENT_COLUMNS,
     PREVALENCE_KEYS,
     cohen_kappa,
     grouped_coefficients,
@@ -112,22 +114,48 @@ def agreement_table(review, resamples: int = 1000, seed: int = 20261127,
     labels = dict(zip(review.codebook["competency"], review.codebook["label"]))
     presence, framing = matrices or _matrices(review, after_reveal)
     frames = []
+    kept, name = Kept(review.path, "agreement"), "after-reveal" if after_reveal else "finished"
+    measured = _kept_coefficients(kept, name)
+    before = {measure: set(groups) for measure, groups in measured.items()}
     for measure, pooled, categories in (("presence", presence, [0.0, 1.0]),
                                         ("framing", framing, list(map(float, FRAMING_CODES.values())))):
         if len(pooled) == 0 or pooled.shape[1] < 2:
             continue
         level = pooled.index.names.index("competency")
+        measured.setdefault(measure, {})
         table = grouped_coefficients(pooled.to_numpy(dtype=float), pooled.index.codes[level], "nominal", resamples,
-                                     seed, categories=categories)
+                                     seed, categories=categories, kept=measured[measure])
         names = pooled.index.levels[level]
         table["competency"] = [ALL if code is None else names[code] for code in table["group"]]
         rows = _rows_by_competency(table["competency"])
         chosen = [rows[c] for c in [ALL, *review.codebook["competency"]] if c in rows]
         table = table.take(np.concatenate(chosen))
         frames.append(table.assign(measure=measure, label=[labels.get(c, ALL) for c in table["competency"]]))
+    if {measure: set(groups) for measure, groups in measured.items()} != before:
+        kept.put(name, digest(), measured)
     if not frames:
         return pd.DataFrame(columns=TABLE_COLUMNS)
     return pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]
+
+
+def _kept_coefficients(kept: Kept, name: str) -> dict[str, dict[str, list[dict]]]:
+    """The coefficients measured before, per measure, under what each group's came from
+    (agreement.records_key): the resamples are the same, so a competency whose codings did
+    not change is not measured again. Anything not shaped as written is left out."""
+    found = kept.get(name, digest())
+    measured = found[0] if found else {}
+    return {measure: {key: rows for key, rows in groups.items()
+                      if isinstance(rows, list) and rows and all(map(_as_written, rows))}
+            for measure, groups in measured.items() if isinstance(groups, dict)}
+
+
+_KINDS = {"coefficient": str, "value": float, "low": float, "high": float, "units": int, "coders": int, "level": str}
+
+
+def _as_written(row) -> bool:
+    """Whether a kept row is one agreement.grouped_coefficients makes (its columns, their kinds)."""
+    return isinstance(row, dict) and list(row) == COEFFICIENT_COLUMNS and all(
+        type(row[column]) is kind for column, kind in _KINDS.items())
 
 
 def _rows_by_competency(competencies: pd.Series) -> dict[str, np.ndarray]:

@@ -30,7 +30,7 @@ from .anchor import Anchor, describe, locate
 from .bibliography import closest
 from .codebook import FRAMINGS
 from .extract import page_of
-from .kept import KeptReads, digest
+from .kept import Kept, digest
 
 REQUIRED = ["id", "citekey", "passage", "quote", "competency", "framing"]
 KNOWN = REQUIRED + ["memo", "coded_at", "edited_at", "start", "end", "prefix", "suffix", "page"]
@@ -180,7 +180,7 @@ def read_codings(codings_dir: Path, root: Path, sources: pd.DataFrame, passages:
     entries = [path for path in sorted(codings_dir.iterdir()) if not path.name.startswith(".")]
     paths = [path for path in entries if path.is_file() and path.suffix != ".lock"]
     folders = [_folder_not_read(path, root) for path in entries if path.is_dir() and path.name not in NOT_CODERS]
-    kept = KeptReads(root, "codings")
+    kept = Kept(root, "codings")
     read, keys = _kept_codings(paths, root, context, kept)
     unread = [path for path in paths if path not in read]
     theirs = _read_alongside([path for path in unread if path.suffix.lower() == ".csv"])
@@ -221,10 +221,10 @@ def _read_alongside(coder_files: list[Path]) -> list[Path]:
     return theirs
 
 
-def _kept_codings(paths: list[Path], root: Path, context: _Context, kept: KeptReads
+def _kept_codings(paths: list[Path], root: Path, context: _Context, kept: Kept
                   ) -> tuple[dict[Path, tuple[dict[str, list], ProblemLog]], dict[Path, str]]:
     """The coder files read before and unchanged since (with what they were checked against),
-    taken from the kept reads; and the key of every coder's CSV, for keeping what is read now."""
+    taken from what was kept (inputs/kept.py); and the key of every coder's CSV, for keeping what is read now."""
     found, keys = {}, {}
     for path in paths:
         key = _key(path, root, context) if path.suffix.lower() == ".csv" else None

@@ -1,12 +1,13 @@
-"""What the slow readers made of a file, kept between loads in this machine's cache.
+"""What slow steps made, kept between runs in this machine's cache: a coder's file as read,
+the agreement coefficients of a competency.
 
 Checking and placing a coder's 25,000 codings takes a second; loaded again unchanged (the
 next build, the next notebook), the file is taken from here in a fraction of that. An
-entry holds the digest of everything its reading depended on (the file's bytes, what its
-rows were checked against, litcoder's code) and is used only for the same digest; one that
-is missing, damaged or made from anything else is read again and replaced. There is one
-entry per file, so the cache does not grow as a file is edited. Nothing here is needed:
-a cache that cannot be written only costs reading the file again.
+entry holds the digest of everything it was made from (a file's bytes, what its rows were
+checked against, litcoder's code) and is used only for the same digest; one that is
+missing, damaged or made from anything else is made again and replaced. There is one
+entry per file (or per step), so the cache does not grow as a file is edited. Nothing here
+is needed: a cache that cannot be written only costs making it again.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from ..files import code_version, write_atomic
 from ..layout import CACHE, derived_folder_problem
 from ..problems import SEVERITIES, Problem, ProblemLog
 
-KEPT = f"{CACHE}/read"
-"""Where the kept reads are: one folder per kind of file (codings/, …), one JSON entry per file."""
+KEPT = f"{CACHE}/kept"
+"""Where what is kept is: one folder per kind (codings/, agreement/), one JSON entry per file or step."""
 
 
 def digest(*parts: str | bytes) -> str:
@@ -32,19 +33,20 @@ def digest(*parts: str | bytes) -> str:
     return hashed.hexdigest()
 
 
-class KeptReads:
-    """The kept reads of one kind of file of the review at `root` (e.g. "codings")."""
+class Kept:
+    """What is kept of one kind (e.g. "codings": the coders' files as read) for the review at `root`."""
 
     def __init__(self, root: Path, kind: str):
         folder = f"{KEPT}/{kind}"
-        self.folder = None if derived_folder_problem(root, folder) else Path(root) / folder
+        mine = Path(root).is_dir() and derived_folder_problem(root, folder) is None
+        self.folder = Path(root) / folder if mine else None
 
     def _entry(self, name: str) -> Path | None:
         # a file's name in the review, made one safe file name ("corpus/codings/a.csv" → "corpus%2Fcodings%2Fa.csv")
         return None if self.folder is None else self.folder / (name.replace("%", "%25").replace("/", "%2F") + ".json")
 
     def get(self, name: str, key: str) -> tuple[dict, ProblemLog] | None:
-        """What was kept for the file `name` read with this `key` (its value and its problems), or None."""
+        """What was kept for `name` (a file, or a step) made with this `key` (its value and its problems), or None."""
         entry = self._entry(name)
         try:
             kept = json.loads(entry.read_text(encoding="utf-8")) if entry else None
@@ -59,8 +61,8 @@ class KeptReads:
         except (OSError, ValueError, KeyError, TypeError):  # missing, not JSON, or not an entry
             return None
 
-    def put(self, name: str, key: str, value: dict, log: ProblemLog) -> None:
-        """Keep `value` (plain JSON values) and the problems met, for the file `name` read with `key`."""
+    def put(self, name: str, key: str, value: dict, log: ProblemLog = ()) -> None:
+        """Keep `value` (plain JSON values) and the problems met, for `name` made with `key`."""
         entry = self._entry(name)
         if entry is None:
             return
@@ -68,4 +70,4 @@ class KeptReads:
         try:
             write_atomic(entry, json.dumps({"key": key, "value": value, "problems": problems}, ensure_ascii=False))
         except (OSError, ValueError):
-            pass  # a read-only or full disk, or a value JSON cannot hold: the file is read again next time
+            pass  # a read-only or full disk, or a value JSON cannot hold: it is made again next time

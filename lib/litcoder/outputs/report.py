@@ -44,7 +44,7 @@ from ..inputs.codebook import codebook_title
 from ..inputs.coverage import finished_codings
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
-from .author_tables import write_author_tables
+from .author_tables import author_tables, latex_table, markdown_table, write_author_tables
 from .charts import TITLES, agreement_chart, pairs_chart, print_caption, review_figures
 from .figures import figure_html, plain_figure, write_figures
 from .graph import update_graph
@@ -203,11 +203,10 @@ def _about_sources(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame,
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
     codings = review.quoted_codings
     found = disagreements(review, votes)
-    written = update_tables(review, out / "tables", {**source_tables(review, codings),
+    written = update_tables(review, out / "tables", {**source_tables(review, codings), **_sources_for_authors(review),
                                                      "disagreements.csv": (frame_fingerprint(found), lambda: found)})
     written += update_graph(review, evidence, voices, out / "graph") if not figures else []
     written += update_source_pages(review, codings, cite, out / FOLDER)
-    written += write_author_tables(review, evidence, None, out, only={"sources"})
     return found, written, _drawn(review_figures(review, evidence, voices), out, images=False) if figures else None
 
 
@@ -237,17 +236,30 @@ def source_tables(review: Review, codings: pd.DataFrame | None = None) -> dict[s
 
 
 def update_tables(review: Review, folder: Path, tables: dict[str, tuple]) -> list[Path]:
-    """Write each table (name → (fingerprint, a function making its frame)) as `write_tables`
-    does, unless the folder's manifest (pages.Fingerprints) says the file already holds
+    """Write each table (name → (fingerprint, a function making its frame, or its text)) as
+    `write_tables` does, unless the folder's manifest (pages.Fingerprints) says the file already holds
     what that fingerprint makes: the table is then neither made nor written (a second for
     100,000 codings)."""
     manifest = Fingerprints(review.path, folder, code_version())
     for name, (fingerprint, make) in tables.items():
         if not manifest.unchanged(name, fingerprint):
-            write_tables({folder / name: make()})
+            made = make()
+            if isinstance(made, str):
+                write_atomic(folder / name, made)
+            else:
+                write_tables({folder / name: made})
             manifest.written(name, fingerprint)
     manifest.save()
     return [folder / name for name in tables]
+
+
+def _sources_for_authors(review: Review) -> dict[str, tuple]:
+    """The author table of the sources (outputs/tables/sources.md and .tex), for `update_tables`:
+    2,000 rows take half a second to set, so they are set only when a cell changed."""
+    caption, frame = author_tables(review, None, None, only={"sources"})["sources"]
+    fingerprint = frame_fingerprint(frame, more=caption)
+    return {"sources.md": (fingerprint, lambda: markdown_table(frame, caption)),
+            "sources.tex": (fingerprint, lambda: latex_table(frame, caption, "tab:sources"))}
 
 
 def evidence_tables(review: Review, evidence: pd.DataFrame, out: Path,
