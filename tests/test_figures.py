@@ -13,7 +13,7 @@ from litcoder.outputs.charts import (
     FRAMING_CODES,
     LABELS_UP_TO,
     WEBGL_FROM,
-    _Context,
+    FigureContext,
     network_layout,
     network_links,
     review_figures,
@@ -56,7 +56,7 @@ def test_evidence_chart_diverges_and_shows_every_competency(figures, evidence):
 
 
 def test_network_is_layered_and_links_every_coded_pair(bundled, evidence, figures):
-    context = _Context(bundled, evidence, None)
+    context = FigureContext(bundled, evidence, None)
     pos = network_layout(context)
     assert {x for x, _ in pos.values()} == {0.0, 1.0, 2.0}
     leadership_top = evidence.sort_values("leadership_share").iloc[-1]["competency"]

@@ -51,7 +51,8 @@ def test_a_changed_coder_file_is_read_again(review_copy):
 def test_an_edited_source_or_codebook_reads_the_coder_files_again(review_copy):
     first = Review.load(review_copy)
     source = review_copy / "corpus" / "sources" / "Kotter1990WhatLeaders.md"
-    source.write_text(source.read_text(encoding="utf-8").replace("nor as a matter of personal magnetism or flair", "nor as anything else"),
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("nor as a matter of personal magnetism or flair", "nor as anything else"),
                       encoding="utf-8")
     review = Review.load(review_copy)
     assert any("personal magnetism" in p.message for p in problems_of(review, "coding-orphan"))

@@ -285,6 +285,35 @@ export = typer.Typer(no_args_is_help=True, help="Write one of the outputs on its
 app.add_typer(export, name="export")
 
 
+@export.command("figures")
+def export_figures(path: Path = ReviewPath) -> None:
+    """Draw the figure of every competency and every source for print: PDF, PNG at 300 dpi (6.5
+    and 3.25 inches) and SVG beside its page in outputs/figures/per-competency/ and per-source/
+    (a Chrome or Chromium is needed; figures already drawn and unchanged are kept)."""
+    from .analysis.evidence import review_voices, weigh_evidence
+    from .outputs.charts import FigureContext
+    from .outputs.figures import draw_images
+    from .outputs.focus import KINDS, focus_figures, update_focus_figures
+    from .outputs.report import outputs_folder
+
+    review = Review.find(path)
+    voices = review_voices(review)
+    context = FigureContext(review, weigh_evidence(review, voices), voices)
+    figures = outputs_folder(review.path) / "figures"
+    update_focus_figures(review, context, figures)
+    failed = False
+    for kind, folder in KINDS.items():
+        drawn = focus_figures(review, context, kind)
+        written, notice = draw_images(drawn, figures / folder, kind)
+        if notice:
+            console.print(f"note: {notice}", markup=False, soft_wrap=True)
+        failed = failed or bool(notice)
+        console.print(f"A figure per {kind}: {len(drawn)}, drawn as {len(written)} files in "
+                      f"{(figures / folder).relative_to(review.path)}/", markup=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
+
+
 @export.command("docx")
 def export_docx(path: Path = ReviewPath) -> None:
     """Write outputs/report.docx, the committee's report draft for Word (APA 7), with the figures

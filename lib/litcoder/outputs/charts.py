@@ -78,7 +78,7 @@ def _escape(text: str, limit: int | None = None) -> str:
     return html.escape(text)
 
 
-class _Context:
+class FigureContext:
     """What the figures share: citations, first quotes, the competencies in display order."""
 
     def __init__(self, review, evidence: pd.DataFrame, voices: pd.DataFrame | None):
@@ -119,7 +119,7 @@ def _scatter(points: int):
 
 # ---------------------------------------------------------------- 1. evidence per competency
 
-def evidence_chart(context: _Context) -> go.Figure:
+def evidence_chart(context: FigureContext) -> go.Figure:
     """Diverging counts of sources (management ← → leadership), the sources off that axis,
     and the chance that more than half of the sources frame it as its strongest framing
     (the card's sentence, on hover); fragile marked ◆."""
@@ -195,7 +195,7 @@ CLASSIFICATION_SYMBOLS = {"leadership": "circle", "management": "square", "both"
 """Competencies' marks differ in shape by classification as well as in colour."""
 
 
-def network_layout(context: _Context) -> dict[str, tuple[float, float]]:
+def network_layout(context: FigureContext) -> dict[str, tuple[float, float]]:
     """Layers: sources (x 0), competencies (x 1), leadership / management (x 2).
 
     Competencies are stacked by leadership share, leadership at the top; each source sits
@@ -217,7 +217,7 @@ def network_layout(context: _Context) -> dict[str, tuple[float, float]]:
     return position
 
 
-def network_chart(context: _Context) -> go.Figure:
+def network_chart(context: FigureContext) -> go.Figure:
     """The layered network. Hover a node for its links; click a node to keep them lit.
 
     Nodes carry a number (customdata); layout.meta.links lists the linked pairs of numbers,
@@ -305,7 +305,7 @@ def _fans(starts, ends) -> tuple[np.ndarray, np.ndarray]:
     return np.round(joined[:, 0], 4), np.round(joined[:, 1], 4)
 
 
-def _source_nodes(context: _Context, pos, ids) -> go.Scatter:
+def _source_nodes(context: FigureContext, pos, ids) -> go.Scatter:
     sources = context.review.sources
     links: dict[str, list[str]] = {}  # each source's competencies, in the voices' order
     for key, competency in zip(context.voices["citekey"].tolist(), context.voices["competency"].tolist()):
@@ -327,7 +327,7 @@ def _source_nodes(context: _Context, pos, ids) -> go.Scatter:
         marker=dict(size=9 if small else 5, color="#3b3b3b"))
 
 
-def _competency_nodes(context: _Context, pos, ids) -> go.Scatter:
+def _competency_nodes(context: FigureContext, pos, ids) -> go.Scatter:
     e = context.order
     small = len(e) <= LABELS_UP_TO
     hover = [f"<b>{_escape(label)}</b>: {CLASSIFICATION_LABELS[c]}{' (fragile)' if f else ''}<br>"
@@ -379,7 +379,7 @@ NETWORK_SCRIPT = """function (gd) {
 }"""
 
 
-def network_links(context: _Context) -> list[list[str]]:
+def network_links(context: FigureContext) -> list[list[str]]:
     """The linked pairs of nodes, by name: source → competency, competency → category."""
     pairs = [[f"source:{k}", f"competency:{c}"]
              for k, c in zip(context.voices["citekey"].tolist(), context.voices["competency"].tolist())]
@@ -399,7 +399,7 @@ LETTERS_UP_TO = 5000
 """Cells of the matrix from which it is drawn without letters (small cells, a heavy page)."""
 
 
-def matrix_chart(context: _Context) -> go.Figure:
+def matrix_chart(context: FigureContext) -> go.Figure:
     """Sources (rows, by year) × competencies (columns, management → leadership), coloured by framing."""
     sources = context.review.sources.sort_values(["year", "author_year"], kind="stable", na_position="last")
     keys = sources["citekey"].tolist()
@@ -443,7 +443,7 @@ def matrix_chart(context: _Context) -> go.Figure:
 
 # ---------------------------------------------------------------- 4. framing by year
 
-def years_chart(context: _Context) -> go.Figure:
+def years_chart(context: FigureContext) -> go.Figure:
     """How the literature's framing of each competency moved with the year of publication.
 
     Up to QUOTES_UP_TO marks: one mark per source and competency at the source's year,
@@ -461,7 +461,7 @@ FRAMING_SYMBOLS = {"leadership": "circle", "management": "square", "both": "diam
 """Each framing's mark, so that framings differ in shape as well as colour (in greys, to any eye)."""
 
 
-def _years_marks(context: _Context, v: pd.DataFrame) -> go.Figure:
+def _years_marks(context: FigureContext, v: pd.DataFrame) -> go.Figure:
     height = {c: i for i, c in enumerate(context.order["competency"])}
     fig = go.Figure()
     for framing in ("management", "both", "neither", SPLIT, "disputed", "leadership"):
@@ -481,7 +481,7 @@ def _years_marks(context: _Context, v: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def _years_shares(context: _Context, v: pd.DataFrame) -> go.Figure:
+def _years_shares(context: FigureContext, v: pd.DataFrame) -> go.Figure:
     cells = v.groupby(["competency", "year"])[list(FRAMINGS)].sum()
     axis = cells["leadership"] + cells["management"] + cells["both"]
     share = ((cells["leadership"] + cells["both"] / 2) / axis.where(axis > 0)).unstack()
@@ -502,7 +502,7 @@ def _years_shares(context: _Context, v: pd.DataFrame) -> go.Figure:
 
 # ---------------------------------------------------------------- 5. coverage
 
-def coverage_chart(context: _Context) -> go.Figure:
+def coverage_chart(context: FigureContext) -> go.Figure:
     """Passages coded per coder and source, as a share of the source's passages."""
     review = context.review
     sources = review.sources.sort_values(["year", "author_year"], kind="stable", na_position="last")
@@ -538,7 +538,7 @@ def coverage_chart(context: _Context) -> go.Figure:
 def review_figures(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None,
                    agreement: pd.DataFrame | None = None, pairs: pd.DataFrame | None = None) -> dict[str, go.Figure]:
     """Every figure of the review, by name (the agreement ones when its tables are given)."""
-    context = _Context(review, evidence, voices)
+    context = FigureContext(review, evidence, voices)
     figures = {
         "evidence": evidence_chart(context),
         "network": network_chart(context),
@@ -935,8 +935,44 @@ def _print_network(layout: dict, data: list[dict], width: int, narrow: bool) -> 
     return changes, 0
 
 
+def _print_one(layout: dict, data: list[dict], width: int, narrow: bool) -> tuple[dict[str, object], int]:
+    """A figure per competency or per source (focus.py) in print: its notes under the plot
+    wrapped again to the plot's width, and in one column the framings' names on end, with no
+    note over them."""
+    labels = [y for trace in data for y in (trace.get("y") or ())]
+    plot = width - 40 - max((_text_width(label) for label in labels), default=0)
+    line = round(1.25 * PRINT_FONT)
+    changes: dict[str, object] = {}
+    margin = layout.get("margin") or {}
+    drawn = layout["height"] - margin.get("t", 0) - margin.get("b", 0)  # the plot's own height, kept
+    bottom = margin.get("b", 0)
+    heading = 0  # lines the note over the top panel takes beyond one
+    for i, note in enumerate(layout.get("annotations") or ()):
+        # each paragraph of a note ends with a full stop; its lines are wrapped anew to the plot's width
+        paragraphs = re.split(r"(?<=\.)<br>", note["text"])
+        chars = max(20, int(plot / (0.52 * PRINT_FONT)))
+        lines = [part for paragraph in paragraphs for part in textwrap.wrap(paragraph.replace("<br>", " "), chars)]
+        changes[f"layout.annotations[{i}].text"] = "<br>".join(lines)
+        if note.get("yanchor") == "top":  # the lines under the plot
+            bottom = changes["layout.margin.b"] = line * len(lines) + 30
+        elif note.get("y") in (1, 1.0):
+            heading = len(lines) - 1
+        elif narrow:  # the note over the sources' marks, where their framings stand on end
+            changes[f"layout.annotations[{i}].visible"] = False
+    subtitle = textwrap.wrap(((layout.get("title") or {}).get("subtitle") or {}).get("text") or "",
+                             max(20, int((width - 20) / (0.52 * PRINT_FONT))))
+    changes["layout.title.subtitle.text"] = "<br>".join(subtitle)
+    above = line * (len(subtitle) + heading) + 14
+    title = textwrap.wrap((layout.get("title") or {}).get("text") or "",
+                          max(20, int(width / (0.52 * PRINT_TITLE_FONT))))
+    changes["layout.height"] = drawn + bottom + 22 + round(1.25 * PRINT_TITLE_FONT) * len(title) + above + 40
+    if narrow:
+        changes["layout.xaxis2.tickangle"] = -90
+    return changes, above + 40
+
+
 _PRINT = {"evidence": _print_evidence, "matrix": _print_matrix, "coverage": _print_coverage,
-          "agreement": _print_agreement, "network": _print_network}
+          "agreement": _print_agreement, "network": _print_network, "competency": _print_one, "source": _print_one}
 
 
 def _network_range(figure: dict, width: int, narrow: bool) -> list[float]:

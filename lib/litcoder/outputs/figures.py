@@ -348,9 +348,29 @@ def write_captions(folder: Path) -> Path:
         files = [f"`{name}{ending}`" for ending in FIGURE_FILES if (folder / f"{name}{ending}").exists()]
         lines += [f"**Figure {number}**", "", f"*{TITLES[name]}*", "", print_caption(name), "",
                   "Files: " + ", ".join(files), ""]
+    lines += _per_item_captions(folder)
     path = folder / "captions.md"
     write_atomic(path, "\n".join(lines))
     return path
+
+
+PER_ITEM = {"per-competency": ("competency", "its evidence: what its sources say (the bar adds up to them), each "
+                                              "share with its 95% interval, which source says what, and the "
+                                              "committee's ruling"),
+            "per-source": ("source", "how it frames each competency it speaks to")}
+"""The folders of a figure per competency and per source (focus.py), and what each figure shows."""
+
+
+def _per_item_captions(folder: Path) -> list[str]:
+    """captions.md's lines on the figure per competency and per source, where the build made them."""
+    lines = []
+    for name, (item, shows) in PER_ITEM.items():
+        count = len(list((folder / name).glob("*.html"))) if (folder / name).is_dir() else 0
+        if count:
+            lines += [f"**A figure per {item}** ({count}): `{name}/<{'citekey' if item == 'source' else item}>.html`, "
+                      f"{shows}. `litcoder export figures` draws them for print too (PDF; PNG at {PRINT_DPI} dpi "
+                      "for 6.5 and 3.25 inches; SVG).", ""]
+    return lines
 
 
 def _stable_svg(svg: bytes, name: str) -> bytes:
@@ -372,12 +392,14 @@ class Picture(NamedTuple):
     scale: float = 1
 
 
-def _figure_images(fig: dict, name: str, folder: Path) -> list[Picture]:
-    """One figure's images: PNG and SVG as on screen, the PDF and the PNGs for print."""
-    static = static_figure(fig, name)
+def _figure_images(fig: dict, name: str, folder: Path, kind: str | None = None) -> list[Picture]:
+    """One figure's images: PNG and SVG as on screen, the PDF and the PNGs for print. `kind`
+    (default: the name) says how it is laid out for them: "competency" for a competency's figure."""
+    kind = kind or name
+    static = static_figure(fig, kind)
     images = [Picture(folder / f"{name}.{fmt}", static, fmt, IMAGE_WIDTH) for fmt in IMAGE_FORMATS]
     for key, inches in PRINT_WIDTHS.items():
-        printed = print_figure(fig, name, inches)
+        printed = print_figure(fig, kind, inches)
         width = printed["layout"]["width"]
         if key == PDF_WIDTH:
             images.append(Picture(folder / f"{name}.pdf", printed, "pdf", width))
@@ -398,8 +420,17 @@ def _fingerprint(image: Picture) -> str:
     return hashlib.sha256(drawn.encode("utf-8")).hexdigest()
 
 
+def draw_images(figures: dict[str, dict], folder: Path, kind: str) -> tuple[list[Path], str]:
+    """The images of figures of one `kind` (a figure per competency or per source, by file
+    stem) in `folder`, as the build draws the review's: (files, a notice, '' when all went well)."""
+    chrome = find_chrome()
+    if chrome is None:
+        return [], "no Chrome or Chromium found (install one, e.g. `apt-get install chromium`, for PNG, SVG and PDF)"
+    return _write_images(figures, folder, chrome, figures, kind)
+
+
 def _write_images(figures: dict[str, go.Figure], folder: Path, chrome: str,
-                  plain: dict[str, dict] | None = None) -> tuple[list[Path], str]:
+                  plain: dict[str, dict] | None = None, kind: str | None = None) -> tuple[list[Path], str]:
     """Each figure's PNG and SVG, and its PDF and PNGs for print, through one Chrome, started
     only if an image's figure changed since it was drawn (MANIFEST); (files written, notice)."""
     manifest = folder / MANIFEST
@@ -408,7 +439,7 @@ def _write_images(figures: dict[str, go.Figure], folder: Path, chrome: str,
     except (OSError, ValueError):
         known = {}
     images = [image for name, fig in figures.items()
-              for image in _figure_images(plain[name] if plain else plain_figure(fig), name, folder)]
+              for image in _figure_images(plain[name] if plain else plain_figure(fig), name, folder, kind)]
     prints = {image.path: _fingerprint(image) for image in images}
     drawn = [image.path for image in images if known.get(image.path.name) == prints[image.path]
              and image.path.exists()]

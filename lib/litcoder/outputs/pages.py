@@ -125,17 +125,19 @@ def _hashed_rows(frame: pd.DataFrame, owners: np.ndarray, sources: int) -> list[
 class _Source:
     """What one source's page is made from, gathered once."""
 
-    __slots__ = ("cited", "escaped", "labels", "passages", "reference", "text")
+    __slots__ = ("cited", "escaped", "figure", "labels", "passages", "reference", "text")
 
     def __init__(self, cited: str, reference: str, text: str, labels: dict[str, str], escaped: tuple):
         self.cited, self.reference, self.text, self.labels, self.escaped = cited, reference, text, labels, escaped
         self.passages: list[tuple] = []  # (number, page, start, end, its codings as CODING_COLUMNS tuples)
+        self.figure = ""  # its page's name, which its figure has too (outputs/figures/per-source/)
 
     def html(self) -> str:
         body = "".join(_passage(number, page, start, end, self.text, [dict(zip(CODING_COLUMNS, c)) for c in coded],
                                 self.labels, self.escaped)
                        for number, page, start, end, coded in self.passages)
-        return _page(self.cited, self.reference, body)
+        coded = any(codings for *_, codings in self.passages)
+        return _page(self.cited, self.reference, body, self.figure if coded else "")
 
 
 CODING_COLUMNS = ("passage_id", "start", "end", "competency", "framing", "coder", "anchored")
@@ -167,6 +169,7 @@ def page_sources(review, codings: pd.DataFrame, cite: dict[str, str], only=None)
         if source is None:
             source = sources[citekey] = _Source(cite.get(citekey, citekey), references.get(citekey, ""),
                                                 review.texts.get(citekey, ""), labels, escaped)
+            source.figure = page_name(citekey)
         source.passages.append((number, page, start, end, by_passage.get(passage_id, [])))
     return {page_name(citekey): source for citekey, source in sources.items()}
 
@@ -256,12 +259,14 @@ def _stat(path: Path) -> list[int] | None:
     return [found.st_size, found.st_mtime_ns]
 
 
-def _page(cited: str, reference: str, body: str) -> str:
+def _page(cited: str, reference: str, body: str, figure: str = "") -> str:
     title = html.escape(cited)
+    figure = (f' · <a href="../figures/per-source/{html.escape(figure)}">its figure: how it frames each competency</a>'
+              if figure else "")
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{title}</title>\n'
             f"<style>{STYLE}</style>\n</head>\n<body>\n"
-            f'<p><a href="../report.html">← the report</a></p>\n<h1>{title}</h1>\n'
+            f'<p><a href="../report.html">← the report</a>{figure}</p>\n<h1>{title}</h1>\n'
             f'<p class="reference">{reference}</p>\n'
             f'<p class="reference">Marked: the words each coding quotes (hover for the competency); the '
             f"codings of a paragraph are listed under it.</p>\n{body}</body>\n</html>\n")

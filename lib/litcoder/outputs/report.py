@@ -45,8 +45,9 @@ from ..inputs.coverage import finished_codings
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
 from .author_tables import author_tables, latex_table, markdown_table, write_author_tables
-from .charts import TITLES, agreement_chart, pairs_chart, print_caption, review_figures
-from .figures import figure_html, plain_figure, write_figures
+from .charts import TITLES, FigureContext, agreement_chart, pairs_chart, print_caption, review_figures
+from .figures import figure_html, plain_figure, write_captions, write_figures
+from .focus import composition, ruling_sentence, update_focus_figures
 from .graph import update_graph
 from .pages import FOLDER, Fingerprints, code_version, frame_fingerprint, page_name, passage_anchor, update_source_pages
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
@@ -123,11 +124,14 @@ def _build(review: Review, step, images: bool) -> BuildResult:
             written, notice, shown = _drawn(_agreement_figures(result.agreement, result.pairs), out, images)
             written += update_graph(review, evidence, voices, out / "graph")
             cards = evidence_section(review, evidence, voices)
+            written += update_focus_figures(review, FigureContext(review, evidence, voices), out / "figures")
             result.disagreements, about, made = about_sources.result()
             written, shown = list(dict.fromkeys(made[0] + written)), made[2] + shown
         else:
             written, notice, shown = _drawn(review_figures(review, evidence, voices, result.agreement, result.pairs),
                                             out, images)
+            written += update_focus_figures(review, FigureContext(review, evidence, voices), out / "figures")
+        write_captions(out / "figures")  # once both processes have written their figures: it lists them all
         result.written += written
         result.notices += [notice] if notice else []
         step(STEPS[5])
@@ -550,45 +554,11 @@ def _cards(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> list
                   "quotes": quotes.get((row["competency"], v["citekey"]), [])} for v in listed[:SOURCES_IN_CARD]]
         pivotal = [cite.get(c, c) for c in row["pivotal_sources"].split(", ") if c]
         cards.append({**row, "definition": codebook.at[row["competency"], "definition"], "pivotal_cited": pivotal,
-                      "composition": _composition(row), "sources_shown": shown, "ruling_sentence": ruling_sentence(row),
+                      "composition": composition(row), "sources_shown": shown,
+                      "figure_page": page_name(row["competency"]), "ruling_sentence": ruling_sentence(row),
                       "sources_hidden": [{**v, "author_year": cite.get(v["citekey"], v["citekey"])}
                                          for v in listed[SOURCES_IN_CARD:]]})
     return cards
-
-
-def ruling_sentence(row: dict) -> str:
-    """What a ruling's status means for this competency, in a sentence.
-
-    >>> ruling_sentence({"decision": "neither", "decision_status": "drifted", "classification": "contested",
-    ...                  "ruled_on_classification": "neither"})
-    'Drifted: when the committee ruled, the evidence supported neither; today it is contested.'
-    """
-    today = _supports(row["classification"], "supports", "is")
-    then = (_supports(row["ruled_on_classification"], "supported", "was")
-            if row["ruled_on_classification"] else "was not recorded")
-    return {
-        "agrees": "It agrees with the evidence today.",
-        "overrides": f"It overrides the evidence, deliberately: when the committee ruled, the evidence {then}; "
-                     f"today it {today}.",
-        "drifted": f"Drifted: when the committee ruled, the evidence {then}; today it {today}.",
-        "deferred": f"The committee has deferred its ruling; today the evidence {today}.",
-    }.get(row["decision_status"], "")
-
-
-def _supports(classification: str, supports: str, is_: str) -> str:
-    if classification in ("contested", "insufficient"):
-        return f"{is_} {CLASSIFICATION_LABELS[classification].lower()}"
-    return f"{supports} {classification}"
-
-
-def _composition(row: dict) -> list[dict]:
-    """The card's bar: what the sources say, each part with its share and interval."""
-    n = row["sources"]
-    return [{"part": part, "label": COMPOSITION_LABELS[part], "letter": part[0].upper(),
-             "count": row[f"{part}_sources"],
-             "width": round(100 * row[f"{part}_sources"] / n, 2), "share": row[f"{part}_sources"] / n,
-             "low": row[f"{part}_low"], "high": row[f"{part}_high"], "definition": COMPOSITION_DEFINITIONS[part]}
-            for part in COMPOSITION if n and row[f"{part}_sources"]]
 
 
 OPEN_ITEMS_PER_COMPETENCY = 50
