@@ -32,7 +32,9 @@ def test_build_writes_every_output(built):
                 "figures/captions.md", "report.docx",
                 *(f"figures/{name}.html" for name in ("evidence", "network", "matrix", "years", "coverage",
                                                       "agreement", "pairs")),
-                *(f"sources/{citekey}.html" for citekey in built.review.sources["citekey"])]
+                *(f"sources/{citekey}.html" for citekey in built.review.sources["citekey"]),
+                *(f"figures/per-competency/{c}.html" for c in built.review.codebook["competency"]),
+                *(f"figures/per-source/{c}.html" for c in built.review.quoted_codings["citekey"].unique())]
     for relative in expected:
         assert (out / relative).stat().st_size > 0, relative
     assert sorted(p.relative_to(out).as_posix() for p in built.written) == sorted(expected)

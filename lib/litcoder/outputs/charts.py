@@ -97,11 +97,19 @@ class FigureContext:
         self.labels = dict(zip(evidence["competency"], evidence["label"]))
 
     def cited_quote(self, competency: str, citekey: str, limit: int = QUOTE_CHARS) -> str:
-        quote = self.quote.get((competency, citekey), "")
-        cite = self.cite.get(citekey, citekey)
-        if not quote:
-            return _escape(cite)
-        return f"{_escape(with_page(cite, *self.where[(competency, citekey)]))}: “{_escape(quote, limit)}”"
+        return cited_quote(*self.first_quote(competency, citekey), limit)
+
+    def first_quote(self, competency: str, citekey: str) -> tuple[str, tuple, str]:
+        """(author-year, (page, passage), quote) of the first quote of a source on a competency; '' for none."""
+        return (self.cite.get(citekey, citekey), self.where.get((competency, citekey), (None, None)),
+                self.quote.get((competency, citekey), ""))
+
+
+def cited_quote(cite: str, where: tuple, quote: str, limit: int = QUOTE_CHARS) -> str:
+    """A hover's quote with its APA citation (FigureContext.first_quote's parts), escaped."""
+    if not quote:
+        return _escape(cite)
+    return f"{_escape(with_page(cite, *where))}: “{_escape(quote, limit)}”"
 
 
 COLOUR_BAR = {"thickness": 14, "ticklabelposition": "outside bottom"}

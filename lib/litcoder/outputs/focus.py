@@ -25,7 +25,7 @@ import plotly.io as pio
 from ..analysis.evidence import COMPOSITION, COMPOSITION_DEFINITIONS, COMPOSITION_LABELS
 from ..analysis.rulings import STATUS_LABELS
 from ..files import code_version, write_atomic
-from .charts import TEMPLATE, FigureContext, _escape
+from .charts import TEMPLATE, FigureContext, _escape, cited_quote
 from .figures import CONFIG, PER_ITEM
 from .pages import Fingerprints, page_name
 from .theme import CLASSIFICATION_LABELS, FRAMING_COLOURS, SPLIT_PATTERN
@@ -90,7 +90,7 @@ def competency_inputs(context: FigureContext) -> dict[str, tuple]:
     for row in context.evidence.to_dict("records"):
         sources = sorted(listed.get(row["competency"], []),
                          key=lambda s: (COMPOSITION.index(s[1]), context.cite.get(s[0], s[0])))
-        shown = tuple((context.cite.get(k, k), f, int(n), context.cited_quote(row["competency"], k, 120))
+        shown = tuple((context.cite.get(k, k), f, int(n), context.first_quote(row["competency"], k))
                       for k, f, n in sources[:SOURCES_SHOWN])
         parts = tuple((p["part"], p["count"], p["share"], p["low"], p["high"]) for p in composition(row))
         ruling = (row["decision"], row["decided_on"], row["decision_status"], ruling_sentence(row))
@@ -107,7 +107,7 @@ def source_inputs(context: FigureContext) -> dict[str, tuple]:
                                                        ("competency", "citekey", "framing", "codings"))):
         said.setdefault(citekey, []).append((order.get(competency, len(order)), context.labels.get(competency,
                                              competency), framing, int(codings),
-                                             context.cited_quote(competency, citekey, 120)))
+                                             context.first_quote(competency, citekey)))
     for citekey in context.review.quoted_codings["citekey"].unique().tolist():
         said.setdefault(citekey, [])  # coded, but none counted yet: its page links to its figure all the same
     titles = dict(zip(context.review.sources["citekey"], context.review.sources["title"].fillna("")))
@@ -128,7 +128,8 @@ def _axis_columns() -> dict:
 
 
 def _marks(rows: list[tuple[str, str, int, str]]) -> list[dict]:
-    """One trace per framing: a mark per row (y, framing, codings, hover), sized by its codings."""
+    """One trace per framing: a mark per row (y, framing, codings, its first quote's FigureContext.first_quote),
+    sized by its codings."""
     traces = []
     for part in COMPOSITION:
         mine = [r for r in rows if r[1] == part]
@@ -140,7 +141,7 @@ def _marks(rows: list[tuple[str, str, int, str]]) -> list[dict]:
             "marker": {"color": FRAMING_COLOURS[part], "symbol": SYMBOLS[part], "line": {"width": 1, "color": INK},
                        "size": [min(22, 8 + 3 * math.sqrt(r[2])) for r in mine], "opacity": 1},
             "hovertext": [f"<b>{_escape(r[0])}</b>: {COMPOSITION_LABELS[part]} ({r[2]} coding{'s' * (r[2] != 1)})"
-                          f"<br>{r[3]}" for r in mine], "hoverinfo": "text"})
+                          f"<br>{cited_quote(*r[3], 120)}" for r in mine], "hoverinfo": "text"})
     return traces
 
 
