@@ -239,3 +239,18 @@ def test_ieee_names_initials_then_family(tmp_path):
     assert people(rows[0]) == [("Li", "C.", "", ""), ("Fox", "M. D.", "", ""), ("Berg", "J.-P.", "van der", ""),
                                ("U.S. Department of Labor", "", "", ""), ("J. Paul Getty Trust", "", "", "")]
     assert rows[0]["citekey"] == "liLevelSets2010" and list(log) == []
+
+
+def test_a4_is_the_translator_as_zotero_writes_it(tmp_path):
+    """Zotero's RIS writes a book's translator as A4 (an EndNote 'Translator' too); APA 7 names
+    them ("Trans."). A conference paper's A4 is a contributor, not a translator."""
+    path = tmp_path / "zotero.ris"
+    path.write_text(
+        "TY  - BOOK\r\nTI  - General and industrial management\r\nAU  - Fayol, Henri\r\nA4  - Storrs, Constance\r\n"
+        "PY  - 1949\r\nPB  - Pitman\r\nER  - \r\n\r\n"
+        "TY  - CONF\r\nTI  - A paper\r\nAU  - Li, C.\r\nA4  - Fox, M. D.\r\nPY  - 2020\r\nER  - \r\n",
+        encoding="utf-8")
+    rows, log, report = read_ris(path, "zotero.ris")
+    frame = sources_frame(rows)
+    assert frame["translators"].tolist() == ["Storrs, C.", ""]
+    assert frame["authors"].tolist() == ["Fayol, H.", "Li, C."]

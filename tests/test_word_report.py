@@ -193,6 +193,16 @@ def test_the_default_template_indents_the_references_as_apa_does(written):
     assert (style.left_indent.inches, style.first_line_indent.inches) == (0.5, -0.5)
 
 
+def test_the_default_template_sets_arial_11_so_table_columns_hold_their_words(written):
+    """Arial 11 pt is one of APA 7's fonts; LibreOffice shows it as Liberation Sans, of the same
+    widths. Without a font named, a wider stand-in broke 'Management' in the evidence table."""
+    _, document = written
+    font = document.styles["Normal"].font
+    assert (font.name, font.size.pt) == ("Arial", 11)
+    widths = [column.width for column in document.tables[1].columns]
+    assert len(widths) == 5 and widths[-1] and widths[-1] / sum(widths) >= 0.14  # the ruling column's share
+
+
 def test_summary_counts(written, evidence, bundled):
     _, document = written
     summary = section(document, "Summary")[0].text

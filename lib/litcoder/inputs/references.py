@@ -475,6 +475,8 @@ _MORE_TAGS = {"BT": "book_title", "CT": "caption_title", "ED": "editors", "CR": 
               "AV": "availability", "Y3": "date3", "RD": "retrieved_date", "LK": "link", "CP": "city_or_issue",
               "L3": "related_records"}
 _MAPPING = {**TAG_KEY_MAPPING, **_MORE_TAGS}
+_A4_NOT_TRANSLATORS = frozenset(["CASE", "CONF", "CPAPER", "MPCT"])
+"""RIS types whose A4 is not a translator (Zotero's RIS: a case's counsel, a paper's or film's contributor)."""
 _LIST_TAGS = [*LIST_TYPE_TAGS, "ED"]
 _PARSER = rispy.RisParser(mapping=_MAPPING, list_tags=_LIST_TAGS)
 _LOOSE_TY = re.compile(r"^TY[ \t]?-(?:[ \t]|$)")
@@ -728,6 +730,11 @@ def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportRe
             if not values.get("author"):
                 people = editors
             break
+
+    # A4 is the translator, as Zotero and EndNote write it, except where RIS gives the tag to others
+    translators = [n for n in fields.get("subsidiary_authors") or [] if n.strip()]
+    if translators and ty not in _A4_NOT_TRANSLATORS:
+        values["translator"] = _name_list(_people_of([_ris_person(n) for n in translators]))
 
     if entry_type == "article":
         container = first("alternate_title3", "secondary_title", "journal_name", "alternate_title2", "alternate_title1")

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import docx
 import pandas as pd
-from docx.shared import Inches
+from docx.oxml.ns import qn
+from docx.shared import Inches, Pt
 
 from ..analysis.evidence import (
     CLASSIFICATION_DEFINITIONS,
@@ -109,8 +110,10 @@ def write_word_report(review, evidence: pd.DataFrame, out_path, figures=None, ta
         (work / "report.md").write_text(markdown, encoding="utf-8")
         items = [csl_item(row) for row in review.sources.to_dict("records") if row["citekey"] in cited]
         (work / "references.json").write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        # --columns 1: every pipe table is "wider" than that, so pandoc gives each table the text width and
+        # each column the share its dashes give (_pipe_table), rather than leaving Word to squeeze them
         command = [pandoc, "report.md", "--from", "markdown", "--to", "docx", "--citeproc", "--csl", style,
-                   "--bibliography", "references.json", "--resource-path", ".", "-o", "report.docx"]
+                   "--bibliography", "references.json", "--resource-path", ".", "--columns", "1", "-o", "report.docx"]
         command += ["--reference-doc", str(template or _default_template(pandoc, work))]
         warnings = _run(command, work, built_on)
         write_atomic(Path(out_path), (work / "report.docx").read_bytes())
@@ -194,7 +197,7 @@ def _reference_doc(root: Path, given, problems: list[Problem]) -> Path | None:
 
 
 def _default_template(pandoc: str, folder: Path) -> Path:
-    """Pandoc's own reference document with APA's hanging indent (0.5 in) on the reference list."""
+    """Pandoc's own reference document in Arial 11 pt, with APA's hanging indent (0.5 in) on the reference list."""
     path = folder / "reference.docx"
     path.write_bytes(_hanging_indent_template(pandoc))
     return path
@@ -210,6 +213,11 @@ def _hanging_indent_template(pandoc: str) -> bytes:
     template = docx.Document(io.BytesIO(done.stdout))
     bibliography = template.styles["Bibliography"].paragraph_format
     bibliography.left_indent, bibliography.first_line_indent = Inches(0.5), Inches(-0.5)
+    # Arial 11 pt, one of APA 7's fonts, and the figures' (Liberation Sans, its metric twin, where Arial is
+    # missing): the tables' columns are measured for it, where a wider stand-in breaks words in two
+    normal = template.styles["Normal"].font
+    normal.name, normal.size = "Arial", Pt(11)
+    normal.element.rPr.rFonts.set(qn("w:cs"), "Arial")
     out = io.BytesIO()
     template.save(out)
     return out.getvalue()
