@@ -260,6 +260,16 @@ def focus_figures(review, context: FigureContext, kind: str) -> dict[str, dict]:
     return {page_name(item)[:-5]: figure_of(inputs) for item, inputs in inputs_of(context).items()}
 
 
+def figure_for(review, evidence, kind: str, item: str) -> dict:
+    """The figure of one competency (`kind` "competency", `item` its id) or one source ("source",
+    its citekey), as the build writes it, for a notebook to show (plotly.graph_objects.Figure(it))."""
+    inputs_of, figure_of = MAKERS[kind]
+    found = inputs_of(FigureContext(review, evidence, None))
+    if item not in found:
+        raise KeyError(f"no {kind} '{item}' with a figure (a source has one once it is coded)")
+    return figure_of(found[item])
+
+
 def focus_html(figure: dict, stem: str) -> str:
     """A figure's page, using the review's figures' copy of plotly.js (../plotly.min.js)."""
     config = {**CONFIG, "toImageButtonOptions": {**CONFIG["toImageButtonOptions"], "filename": stem}}
