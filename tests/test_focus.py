@@ -8,9 +8,10 @@ import html
 import itertools
 import re
 import shutil
+from pathlib import Path
 
 import pytest
-from conftest import REVIEW_FILES, ROOT, coder_file, rewrite_csv
+from conftest import CHROMIUM, REVIEW_FILES, ROOT, coder_file, rewrite_csv
 from test_print_figures import _apart, category_colours, needs_chrome
 
 from litcoder import Review
@@ -164,3 +165,35 @@ def test_export_draws_a_figure_for_print(context, tmp_path):
     assert notice == ""
     assert {p.name for p in written} == {f"{name}{e}" for e in (".png", ".svg", ".pdf", "-6.5in.png", "-3.25in.png")}
     assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+
+
+BOXES = """() => {
+  const box = e => e.getBoundingClientRect();
+  const notes = [...document.querySelectorAll('.annotation')].filter(n => n.style.display !== 'none'
+      && !n.querySelector('text').getAttribute('visibility'));
+  return {width: document.documentElement.scrollWidth,
+          notes: notes.map(n => { const b = box(n); return [b.left, b.top, b.right, b.bottom]; }),
+          titles: [...document.querySelectorAll('.gtitle, .gtitle-subtitle')].map(t => {
+            const b = box(t); return [b.left, b.top, b.right, b.bottom]; })};
+}"""
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
+@pytest.mark.parametrize("width", [390, 1400])
+def test_a_figure_page_fits_a_phone_and_a_desktop(browser, built, width):
+    """The notes are wrapped to the screen: nothing runs off the side, no note over the title."""
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for folder, item in (("per-competency", "charisma"), ("per-source", "Kotter1990WhatLeaders")):
+        page.goto((built / "outputs" / "figures" / folder / f"{item}.html").as_uri(), wait_until="load")
+        page.wait_for_timeout(300)  # the page script wraps the notes after the first drawing
+        found = page.evaluate(BOXES)
+        assert found["width"] <= width, (item, found["width"])
+        assert all(right <= width + 1 for _, _, right, _ in found["notes"]), (item, found["notes"])
+        for note in found["notes"]:
+            for title in found["titles"]:
+                apart = note[2] <= title[0] or title[2] <= note[0] or note[3] <= title[1] or title[3] <= note[1]
+                assert apart, (item, note, title)
+    page.close()
+    assert errors == []

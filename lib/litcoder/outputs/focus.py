@@ -270,11 +270,52 @@ def figure_for(review, evidence, kind: str, item: str) -> dict:
     return figure_of(found[item])
 
 
+FIT_NOTES = r"""
+(function (gd) {
+  // the notes wrapped anew to the plot's width (a phone's, a narrow window's), each paragraph
+  // ending with a full stop; the room above and under the plot grows with the lines of their notes
+  const notes = (gd.layout.annotations || []).map(a => a.text);
+  const height = gd.layout.height, bottom = gd.layout.margin.b, top = gd.layout.margin.t;
+  function wrap(text, chars) {
+    return text.split(/(?<=\.)<br>/).map(paragraph => {
+      const lines = [];
+      let line = "";
+      for (const word of paragraph.replace(/<br>/g, " ").split(" ")) {
+        if (line && (line + " " + word).length > chars) { lines.push(line); line = word; }
+        else { line = line ? line + " " + word : word; }
+      }
+      return lines.concat(line ? [line] : []).join("<br>");
+    }).join("<br>");
+  }
+  function fit() {
+    const chars = Math.max(20, Math.floor(gd._fullLayout._size.w / 6.6));
+    const update = {};
+    let under = 0, over = 0;
+    notes.forEach((text, i) => {
+      const wrapped = wrap(text, chars), lines = wrapped.split("<br>").length, note = gd.layout.annotations[i];
+      update["annotations[" + i + "].text"] = wrapped;
+      if (note.yanchor === "top") { under = lines; }
+      else if (note.y === 1) { over = Math.max(over, lines - 1); }  // the note over the plot: room above it
+      else { update["annotations[" + i + "].visible"] = chars >= 60; }  // over framings standing aslant: hidden
+    });
+    update["margin.b"] = under ? Math.max(bottom, 18 * under + 30) : bottom;
+    update["margin.t"] = top + (over ? 18 * over + 18 : 0);
+    update.height = height + update["margin.b"] - bottom + update["margin.t"] - top;
+    Plotly.relayout(gd, update);
+  }
+  fit();
+  window.addEventListener("resize", fit);
+})(document.getElementById("{plot_id}"));
+"""
+"""The page script of a figure per competency or per source: its notes fit a narrow screen."""
+
+
 def focus_html(figure: dict, stem: str) -> str:
-    """A figure's page, using the review's figures' copy of plotly.js (../plotly.min.js)."""
+    """A figure's page, using the review's figures' copy of plotly.js (../plotly.min.js), its
+    notes wrapped to the screen's width (FIT_NOTES)."""
     config = {**CONFIG, "toImageButtonOptions": {**CONFIG["toImageButtonOptions"], "filename": stem}}
     return pio.to_html(figure, validate=False, full_html=True, include_plotlyjs="../plotly.min.js",
-                       div_id=f"figure-{stem}", config=config, default_width="100%")
+                       div_id=f"figure-{stem}", config=config, default_width="100%", post_script=FIT_NOTES)
 
 
 def _remove_gone(folder: Path, stems: set[str]) -> None:
