@@ -15,7 +15,7 @@ REFERENCES = FIXTURES / "references"
 def test_without_the_file_a_review_reads_references_bib(tmp_path):
     settings, log = read_settings(tmp_path)
     assert settings == {"references": {"files": ["references.bib"], "distinct": [], "allow_outside": False},
-                        "sources": {}}
+                        "sources": {}, "attributes": {}}
     assert list(log) == []
 
 

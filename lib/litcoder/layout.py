@@ -18,6 +18,7 @@ CODEBOOK = "corpus/codebook.yaml"
 CODINGS = "corpus/codings"
 COVERAGE = "corpus/coverage"
 SETTLEMENTS = "corpus/settlements.csv"
+ATTRIBUTES = "corpus/attributes.csv"
 DECISIONS = "corpus/decisions.csv"
 
 OUTPUTS = "outputs"

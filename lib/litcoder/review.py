@@ -8,7 +8,8 @@
 
 The frames are review.sources, .passages, .codebook, .codings and .decisions; .coverage
 holds the sources each coder has finished, and .coverage_log every event of the coders'
-coverage logs (finished, reopened, revealed, nothing, nothing-withdrawn).
+coverage logs (finished, reopened, revealed, nothing, nothing-withdrawn); .attributes each
+source's attributes (source type, field …) as litcoder.toml defines them.
 
 Loading never stops at bad input: each file's good rows are kept and every problem is
 listed with its file and line.
@@ -24,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .alongside import no_collection
+from .inputs.attributes import read_attributes
 from .inputs.bibliography import closest, sources_frame
 from .inputs.codebook import read_codebook
 from .inputs.codings import read_codings
@@ -34,7 +36,17 @@ from .inputs.pages import cited_pages
 from .inputs.references import find_duplicates, read_references
 from .inputs.settings import DEFAULT_SETTINGS, read_settings
 from .inputs.settlements import apply_settlements, read_settlements
-from .layout import BIBLIOGRAPHY, CODEBOOK, CODINGS, COVERAGE, DECISIONS, SETTINGS_FILE, SETTLEMENTS, SOURCES
+from .layout import (
+    ATTRIBUTES,
+    BIBLIOGRAPHY,
+    CODEBOOK,
+    CODINGS,
+    COVERAGE,
+    DECISIONS,
+    SETTINGS_FILE,
+    SETTLEMENTS,
+    SOURCES,
+)
 from .problems import Problem, ProblemLog, count_by_severity, problems_frame
 
 
@@ -137,6 +149,10 @@ class Review:
     problems: list[Problem] = field(default_factory=list)
     coverage_log: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LOG_COLUMNS))
     """Every event of the coverage logs, in each file's order (inputs.coverage.LOG_COLUMNS)."""
+    attributes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["citekey"]))
+    """A row per source, a column per attribute litcoder.toml defines ('' where not known)."""
+    attribute_definitions: dict = field(default_factory=dict)
+    """Each attribute's label and allowed values, as litcoder.toml defines them (settings' "attributes")."""
 
     @classmethod
     def load(cls, path: str | Path = ".") -> Review:
@@ -193,12 +209,18 @@ class Review:
         settlements, log = guard(SETTLEMENTS, lambda: read_settlements(root / SETTLEMENTS, SETTLEMENTS, *known),
                                  lambda: read_settlements(NOWHERE, SETTLEMENTS, *known))
         problems += log
+        definitions = settings["attributes"]
+        attributes, log = guard(ATTRIBUTES, lambda: read_attributes(root / ATTRIBUTES, ATTRIBUTES, definitions,
+                                                                     citekeys),
+                                lambda: read_attributes(NOWHERE, ATTRIBUTES, definitions, citekeys))
+        problems += log
         sources = sources.drop(columns="_people").assign(
             text_file=[text_files.get(citekey, "") for citekey in sources["citekey"]],
             passages=sources["citekey"].map(passages.groupby("citekey").size()).fillna(0).astype("int64"),
         )
         return cls(root, sources, passages, codebook, groups, codings, decisions, coverage, settlements, texts,
-                   text_files, corpus.pages, ReferenceReports(reports), problems, coverage_log)
+                   text_files, corpus.pages, ReferenceReports(reports), problems, coverage_log, attributes,
+                   definitions)
 
     @classmethod
     def find(cls, start: str | Path = ".") -> Review:

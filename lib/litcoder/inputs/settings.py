@@ -25,9 +25,10 @@ from ..layout import SETTINGS_FILE
 from ..problems import Problem, ProblemLog
 
 DEFAULT_SETTINGS = {"references": {"files": ["references.bib"], "distinct": [], "allow_outside": False},
-                    "sources": {}}
+                    "sources": {}, "attributes": {}}
 """`sources` holds what litcoder.toml says of single sources: {citekey: {"first_page": "103",
-"line": its line in litcoder.toml}}."""
+"line": its line in litcoder.toml}}; `attributes` the attributes of sources the committee
+compares the evidence by: {id: {"label": "Source type", "values": [allowed values], "line": …}}."""
 SETTINGS_TEMPLATE = """\
 # litcoder.toml: what this review reads. Everything here is optional.
 
@@ -52,10 +53,19 @@ files = ["references.bib"]
 # chapter scanned from a book), give the number printed on the PDF's first page:
 # [sources.Kotter1990Force]
 # first_page = 103
+
+# The attributes of sources the committee compares the evidence by, each with the values it
+# may take; corpus/attributes.csv gives each source's (a citekey column, one column each).
+# [attributes.source_type]
+# label = "Source type"
+# values = ["peer-reviewed article", "book", "chapter", "practitioner article", "blog post"]
 """
 
 KNOWN = {"files", "distinct", "allow_outside"}
 SOURCE_KNOWN = {"first_page"}
+ATTRIBUTE_KNOWN = {"label", "values"}
+ATTRIBUTE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
+"""An attribute's id, which names its column in corpus/attributes.csv."""
 
 
 def read_settings(root: Path):
@@ -92,8 +102,9 @@ def _read_document(root: Path, settings: dict, log: ProblemLog) -> str:
     for section in sorted(set(document) - set(DEFAULT_SETTINGS)):
         what = f"section [{section}]" if isinstance(document[section], dict) else f"key {section}"
         log.warning(_line_of(text, _key(section)), f"{what} is not used",
-                    "known sections: [references], [sources.<citekey>]", "settings-key")
+                    "known sections: [references], [sources.<citekey>], [attributes.<id>]", "settings-key")
     _read_sources(document.get("sources", {}), settings["sources"], text, log)
+    _read_attributes(document.get("attributes", {}), settings["attributes"], text, log)
     references = document.get("references", {})
     if not isinstance(references, dict):
         log.error(_line_of(text, _key("references")), f"references must be a section, not {_kind(references)}; "
@@ -182,6 +193,49 @@ def _read_sources(sources, settings: dict, text: str, log: ProblemLog) -> None:
         settings[citekey] = kept
 
 
+def _read_attributes(attributes, settings: dict, text: str, log: ProblemLog) -> None:
+    """Each [attributes.<id>] section into `settings`, where it has a list of allowed values."""
+    example = 'values = ["book", "chapter"]'
+    if not isinstance(attributes, dict):
+        log.error(_line_of(text, _key("attributes")), f"attributes must be sections, not {_kind(attributes)}; they "
+                  "are not used", f"write a section per attribute: [attributes.source_type], then {example}",
+                  "settings-attributes")
+        return
+    for name, values in attributes.items():
+        line = _section_line(text, "attributes", name)
+        if not isinstance(values, dict):
+            log.error(line, f"attributes.{name} must be a section, not {_kind(values)}; it is not used",
+                      f"write [attributes.{name}] on a line of its own, then {example} below it", "settings-attributes")
+            continue
+        if not ATTRIBUTE_ID.fullmatch(name):
+            log.error(line, f"attributes.{shown(name, 60)}: an attribute's id names its column in "
+                      "corpus/attributes.csv, so it is letters, digits, _ or - (starting with a letter, at most 40); "
+                      "it is not used", "rename it, e.g. [attributes.source_type]", "settings-attributes")
+            continue
+        allowed = values.get("values")
+        where = _line_after(text, line, _key("values")) or line
+        if not isinstance(allowed, list) or not allowed or not all(isinstance(v, str) and v.strip() for v in allowed):
+            log.error(where, f"attributes.{name}.values must be a list of the values it may take; the attribute is "
+                      "not used", f"write {example}", "settings-attributes")
+            continue
+        folded = [" ".join(v.split()).casefold() for v in allowed]
+        for twice in sorted({v for v in folded if folded.count(v) > 1}):
+            log.warning(where, f"attributes.{name}.values lists '{twice}' twice", "remove the repeat",
+                        "settings-attributes")
+        label = values.get("label", name.replace("_", " ").capitalize())
+        if not isinstance(label, str) or not label.strip():
+            log.warning(_line_after(text, line, _key("label")) or line, f"attributes.{name}.label must be text; "
+                        "the id is shown instead", f'write label = "{name.replace("_", " ").capitalize()}"',
+                        "settings-attributes")
+            label = name
+        for key in sorted(set(values) - ATTRIBUTE_KNOWN):
+            log.warning(_line_after(text, line, _key(key)) or line, f"attributes.{name}.{key} is not used",
+                        "known: " + ", ".join(f"attributes.<id>.{k}" for k in sorted(ATTRIBUTE_KNOWN)),
+                        "settings-key")
+        settings[name] = {"label": label.strip(), "values": list(dict.fromkeys(" ".join(v.split()) for v in allowed)),
+                          "line": line}
+
+
 def _first_page(value) -> str | None:
     """first_page as a countable page label ('103', 'S12', 'xii'), or None when it is not one."""
     from .pages import countable
@@ -209,9 +263,14 @@ def unknown_sources(settings: dict, citekeys) -> list[Problem]:
 
 def _source_line(text: str, citekey: str) -> int | None:
     """The line of litcoder.toml that opens a source's section ([sources.X], sources.X = …, X = {…})."""
-    quoted = re.escape(json.dumps(citekey, ensure_ascii=False)[1:-1])
-    name = "(" + "|".join((f'"{quoted}"', f"'{re.escape(citekey)}'", re.escape(citekey))) + ")"
-    return _line_of(text, rf"^\s*\[\s*sources\s*\.\s*{name}\s*\]", rf"^\s*sources\s*\.\s*{name}\s*[=.]",
+    return _section_line(text, "sources", citekey)
+
+
+def _section_line(text: str, table: str, key: str) -> int | None:
+    """The line of litcoder.toml that opens [table.key] (or table.key = …, key = {…})."""
+    quoted = re.escape(json.dumps(key, ensure_ascii=False)[1:-1])
+    name = "(" + "|".join((f'"{quoted}"', f"'{re.escape(key)}'", re.escape(key))) + ")"
+    return _line_of(text, rf"^\s*\[\s*{table}\s*\.\s*{name}\s*\]", rf"^\s*{table}\s*\.\s*{name}\s*[=.]",
                     rf"^\s*{name}\s*=")
 
 
