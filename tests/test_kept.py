@@ -151,3 +151,16 @@ def test_damaged_kept_coefficients_are_measured_again(review_copy, damage):
     stored = json.loads(entry.read_text(encoding="utf-8"))
     entry.write_text(json.dumps({**stored, "value": json.loads(damage)}), encoding="utf-8")
     pd.testing.assert_frame_equal(agreement_table(Review.load(review_copy), resamples=100), first)
+
+
+@pytest.mark.parametrize("damage", [lambda v: v["id"].pop(), lambda v: v["passage"].__setitem__(0, "1"),
+                                    lambda v: v["anchored"].__setitem__(0, 1), lambda v: v.pop("memo")])
+def test_kept_columns_not_as_written_are_read_again(review_copy, damage):
+    first = Review.load(review_copy)
+    for entry in entries(review_copy):
+        stored = json.loads(entry.read_text(encoding="utf-8"))
+        damage(stored["value"])
+        entry.write_text(json.dumps(stored), encoding="utf-8")
+    again = Review.load(review_copy)
+    pd.testing.assert_frame_equal(again.codings, first.codings)
+    assert not [p for p in again.problems if p.kind == "internal"]

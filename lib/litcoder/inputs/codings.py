@@ -232,9 +232,20 @@ def _kept_codings(paths: list[Path], root: Path, context: _Context, kept: Kept
             continue
         keys[path] = key
         hit = kept.get(path.relative_to(root).as_posix(), key)
-        if hit is not None and set(hit[0]) == set(CODING_COLUMNS):
+        if hit is not None and _as_read(hit[0]):
             found[path] = hit
     return found, keys
+
+
+def _as_read(columns: dict) -> bool:
+    """Whether kept columns are what _coder_columns makes: every column, as long as the others,
+    whole numbers where numbers go (anything else is read from the file again)."""
+    if set(columns) != set(CODING_COLUMNS) or not all(isinstance(v, list) for v in columns.values()):
+        return False
+    numbers = ("passage", "line", "start", "end", "page")
+    return len({len(v) for v in columns.values()}) == 1 and all(
+        value is None or type(value) is int for column in numbers for value in columns[column]) and all(
+        type(value) is bool for value in columns["anchored"])
 
 
 def _key(path: Path, root: Path, context: _Context) -> str | None:
