@@ -13,7 +13,7 @@ from litcoder import Review
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-REVIEW_FILES = ["references.bib", "corpus"]
+REVIEW_FILES = ["references.bib", "litcoder.toml", "corpus"]
 
 
 @pytest.fixture(scope="session")
@@ -91,5 +91,6 @@ def bundled_report(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("review")
     shutil.copy(ROOT / "references.bib", folder)
+    shutil.copy(ROOT / "litcoder.toml", folder)
     shutil.copytree(ROOT / "corpus", folder / "corpus")
     return build(folder, images=False).report

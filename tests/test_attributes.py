@@ -57,6 +57,7 @@ def test_a_file_without_its_citekey_column_is_an_error(review_copy):
 
 def test_a_file_without_definitions_is_not_read(review_copy):
     (review_copy / "corpus" / "attributes.csv").write_text("citekey,kind\nKotter1990WhatLeaders,book\n")
+    (review_copy / "litcoder.toml").unlink()
     review = Review.load(review_copy)  # no litcoder.toml: no attribute defined
     assert problems_of(review, "attributes-undefined") and list(review.attributes.columns) == ["citekey"]
 

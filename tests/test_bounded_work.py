@@ -234,7 +234,7 @@ def test_settings_of_the_wrong_type_are_problems_and_the_defaults_are_used(tmp_p
     (tmp_path / "litcoder.toml").write_text(toml, encoding="utf-8")
     settings, log = read_settings(tmp_path)
     assert settings == {"references": {"files": ["references.bib"], "distinct": [], "allow_outside": False},
-                        "sources": {}}
+                        "sources": {}, "attributes": {}}
     (problem,) = [p for p in log if p.severity == "error"]
     assert (problem.file, problem.line) == ("litcoder.toml", line) and message in problem.message
     assert problem.action

@@ -324,7 +324,8 @@ def test_bundled_review_with_a_first_page_for_an_unknown_citekey_and_for_notes(r
 def test_bundled_review_cites_the_pdfs_own_pages_and_a_first_page_moves_them(bundled, review_copy):
     pdf = "Zaleznik1977ManagersLeaders"
     assert set(bundled.codings.loc[bundled.codings["citekey"] == pdf, "page"]) == {"1", "2", "3"}
-    write_toml(review_copy, f"[sources.{pdf}]\nfirst_page = 67\n")
+    bundled_toml = (ROOT / "litcoder.toml").read_text(encoding="utf-8")  # its attributes too
+    write_toml(review_copy, f"{bundled_toml}\n[sources.{pdf}]\nfirst_page = 67\n")
     review = Review.load(review_copy)
     assert review.problem_counts() == {"error": 0, "warning": 0, "info": 0}
     codings = review.codings[review.codings["citekey"] == pdf]

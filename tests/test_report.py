@@ -19,6 +19,7 @@ def built(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("bundled")
     shutil.copy(ROOT / "references.bib", folder)
+    shutil.copy(ROOT / "litcoder.toml", folder)
     shutil.copytree(ROOT / "corpus", folder / "corpus")
     return build(folder, images=False)
 
