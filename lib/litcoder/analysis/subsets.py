@@ -54,7 +54,7 @@ def framing_by_attribute(review, attribute: str, voices: pd.DataFrame | None = N
         table[f"{part}_share"] = (table[f"{part}_sources"] / table["sources"].where(table["sources"] > 0)).fillna(0.0)
     labels = dict(zip(review.codebook["competency"], review.codebook["label"]))
     table.insert(1, "label", table["competency"].map(labels))
-    if not (table["value"] == NOT_GIVEN).pipe(lambda given: table.loc[given, "sources"].any()):
+    if not table.loc[table["value"] == NOT_GIVEN, "sources"].any():  # every source's value is given
         table = table[table["value"] != NOT_GIVEN]
     return table.reset_index(drop=True)
 

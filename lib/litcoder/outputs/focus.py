@@ -240,17 +240,17 @@ def update_focus_figures(review, context: FigureContext, figures_folder: Path) -
         folder = figures_folder / folder_name
         folder.mkdir(parents=True, exist_ok=True)
         manifest = Fingerprints(review.path, folder, code_version())
-        wanted = {}
+        wanted = set()
         for item, inputs in inputs_of(context).items():
             name = page_name(item)
-            wanted[name] = item
+            wanted.add(name[:-5])
             fingerprint = hashlib.blake2b(repr(inputs).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
             if not manifest.unchanged(name, fingerprint):
                 write_atomic(folder / name, focus_html(figure_of(inputs), name[:-5]))
                 manifest.written(name, fingerprint)
             written.append(folder / name)
         manifest.save()
-        _remove_gone(folder, {name[:-5] for name in wanted})
+        _remove_gone(folder, wanted)
     return written
 
 
