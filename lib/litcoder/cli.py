@@ -337,6 +337,102 @@ def export_docx(path: Path = ReviewPath) -> None:
                   markup=False, soft_wrap=True)
 
 
+codebook = typer.Typer(no_args_is_help=True, help="Rename, merge or split competencies, carrying the codings along.")
+app.add_typer(codebook, name="codebook")
+Review_ = typer.Option(Path("."), "--review", help="The review's folder.")
+Why = typer.Option("", "--why", help="Why the committee made the change (kept in corpus/codebook-changes.csv).")
+By = typer.Option("", "--by", help="Who made it (default: the coder remembered on this machine).")
+
+
+def _codebook_change(path: Path, make) -> None:
+    from .inputs.codebook_changes import CodebookChangeError
+    from .store import CoderFileError
+
+    root = Review.find(path).path
+    try:
+        report = make(root)
+    except (CodebookChangeError, CoderFileError) as err:
+        errors.print(f"litcoder: {err}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    for line in report.lines() or ["nothing else refers to it: only the codebook changed"]:
+        console.print(f"  {line}", markup=False, soft_wrap=True)
+
+
+def _by(root: Path, by: str) -> str:
+    from .screens.session import remembered_coder
+
+    return by or remembered_coder(root)
+
+
+@codebook.command("rename")
+def codebook_rename(old: str = typer.Argument(..., help="The competency's id now."),
+                    new: str = typer.Argument(None, help="Its new id (leave out to change only the label)."),
+                    label: str = typer.Option(None, "--label", help="A new label."),
+                    why: str = Why, by: str = By, path: Path = Review_) -> None:
+    """Give a competency a new id everywhere: codebook, every coder's codings, settlements, rulings, memos."""
+    from .inputs.codebook_changes import rename
+
+    console.print(f"{old} → {new or old}" + (f" ({label})" if label else ""), markup=False)
+    _codebook_change(path, lambda root: rename(root, old, new, label, _by(root, by), why))
+
+
+@codebook.command("merge")
+def codebook_merge(old: str = typer.Argument(..., help="The competency to fold in (it leaves the codebook)."),
+                   into: str = typer.Argument(..., help="The competency it becomes part of."),
+                   why: str = Why, by: str = By, path: Path = Review_) -> None:
+    """Fold one competency into another: its codings become the other's; its ruling is retired to the log."""
+    from .inputs.codebook_changes import merge
+
+    console.print(f"{old} merged into {into}", markup=False)
+    _codebook_change(path, lambda root: merge(root, old, into, _by(root, by), why))
+
+
+@codebook.command("split")
+def codebook_split(old: str = typer.Argument(..., help="The competency to split."),
+                   parts: list[str] = typer.Argument(..., help="Two or more new ids."),
+                   label: list[str] = typer.Option(None, "--label", help="A label for each new id, in order."),
+                   why: str = Why, by: str = By, path: Path = Review_) -> None:
+    """Split a competency in two or more; its codings wait for a coder to recode them."""
+    from .inputs.codebook_changes import split
+
+    console.print(f"{old} split into {', '.join(parts)}", markup=False)
+    _codebook_change(path, lambda root: split(root, old, parts, label, _by(root, by), why))
+    console.print("Each coder recodes their codings of it: `litcoder codebook recode`", markup=False)
+
+
+@codebook.command("migrate")
+def codebook_migrate(path: Path = Review_) -> None:
+    """Write into the files what the change log leads old ids to (codings merged in from other clones)."""
+    from .inputs.codebook_changes import migrate
+
+    _codebook_change(path, migrate)
+
+
+@codebook.command("recode")
+def codebook_recode(coding: str = typer.Argument(None, help="A waiting coding's id (leave out to list them)."),
+                    competency: str = typer.Argument(None, help="The part of the split competency it shows."),
+                    coder: str = typer.Option("", "--coder", help="Whose coding (default: the remembered coder)."),
+                    path: Path = Review_) -> None:
+    """List the codings of split competencies waiting to be recoded, or recode one."""
+    from .inputs.codebook_changes import CodebookChangeError, recode, waiting
+
+    root = Review.find(path).path
+    if coding is None:
+        table = waiting(root)
+        if table.empty:
+            console.print("No coding waits to be recoded.", markup=False)
+        for row in table.itertuples():
+            console.print(f"{row.coder} {row.id} ({row.citekey}, passage {row.passage}): {row.competency} → "
+                          f"{row.choose}: “{row.quote[:80]}”", markup=False, soft_wrap=True)
+        return
+    try:
+        recode(root, _by(root, coder), coding, competency or "")
+    except CodebookChangeError as err:
+        errors.print(f"litcoder: {err}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"{coding} is now coded {competency}", markup=False)
+
+
 @app.command()
 def enrol(coder: str = typer.Argument(..., help="The practice coder to count from now on."),
           path: Path = typer.Option(Path("."), "--review", help="The review's folder.")) -> None:

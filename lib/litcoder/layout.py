@@ -19,6 +19,8 @@ CODINGS = "corpus/codings"
 COVERAGE = "corpus/coverage"
 SETTLEMENTS = "corpus/settlements.csv"
 ATTRIBUTES = "corpus/attributes.csv"
+CODEBOOK_CHANGES = "corpus/codebook-changes.csv"
+MEMOS = "corpus/memos"
 DECISIONS = "corpus/decisions.csv"
 
 OUTPUTS = "outputs"

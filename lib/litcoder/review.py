@@ -28,6 +28,7 @@ from .alongside import no_collection
 from .inputs.attributes import read_attributes
 from .inputs.bibliography import closest, sources_frame
 from .inputs.codebook import read_codebook
+from .inputs.codebook_changes import CHANGE_COLUMNS, moves, read_changes
 from .inputs.codings import read_codings
 from .inputs.corpus import PASSAGE_COLUMNS, Corpus, describe_texts, missing_texts, read_corpus, unplaced_codings
 from .inputs.coverage import LOG_COLUMNS, read_coverage
@@ -40,6 +41,7 @@ from .layout import (
     ATTRIBUTES,
     BIBLIOGRAPHY,
     CODEBOOK,
+    CODEBOOK_CHANGES,
     CODINGS,
     COVERAGE,
     DECISIONS,
@@ -153,6 +155,8 @@ class Review:
     """A row per source, a column per attribute litcoder.toml defines ('' where not known)."""
     attribute_definitions: dict = field(default_factory=dict)
     """Each attribute's label and allowed values, as litcoder.toml defines them (settings' "attributes")."""
+    codebook_changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHANGE_COLUMNS))
+    """corpus/codebook-changes.csv: the renames, merges and splits of competencies, in order."""
 
     @classmethod
     def load(cls, path: str | Path = ".") -> Review:
@@ -188,8 +192,12 @@ class Review:
         codebook, groups, _, log = guard(CODEBOOK, lambda: read_codebook(root / CODEBOOK, CODEBOOK),
                                          lambda: (*read_codebook(NOWHERE, CODEBOOK)[:3], []))
         problems += log
+        changes, log = guard(CODEBOOK_CHANGES, lambda: read_changes(root / CODEBOOK_CHANGES),
+                             lambda: read_changes(NOWHERE))
+        problems += log
+        moved = moves(changes, set(codebook["competency"]))
         codings, logs = guard(CODINGS, lambda: read_codings(root / CODINGS, root, sources, passages, texts, codebook,
-                                                            corpus.pages),
+                                                            corpus.pages, moved),
                               lambda: read_codings(NOWHERE, root, sources, passages, texts, codebook))
         for log in logs:
             problems += log
@@ -220,7 +228,7 @@ class Review:
         )
         return cls(root, sources, passages, codebook, groups, codings, decisions, coverage, settlements, texts,
                    text_files, corpus.pages, ReferenceReports(reports), problems, coverage_log, attributes,
-                   definitions)
+                   definitions, changes)
 
     @classmethod
     def find(cls, start: str | Path = ".") -> Review:
@@ -245,6 +253,11 @@ class Review:
         """The codings shown as evidence (cards, figures, tables): each coder's own framing,
         without those the committee settled absent (apply_settlements keeps the index)."""
         return self.codings.loc[self.counted_codings.index]
+
+    @property
+    def moves(self) -> dict:
+        """Old competency id → where the codebook's change log leads it (codebook_changes.moves)."""
+        return moves(self.codebook_changes, set(self.codebook["competency"]))
 
     @property
     def coders(self) -> list[str]:

@@ -53,7 +53,7 @@ import stat
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -495,6 +495,34 @@ class CsvFile:
                 self._before_change("removed", [_as_dict(snapshot.header, r.cells) for r in rows])
                 self._write_text(snapshot, _spliced(snapshot.text, gone))
         return len(gone)
+
+    def rewrite_rows(self, change: Callable[[dict], dict | None]) -> int:
+        """Change every row for which `change(row)` gives new values (key column included), in
+        one rewrite under the lock, so a row appended meanwhile is seen and none is lost.
+        Every other row keeps its bytes; the changed rows get the `stamp`. Returns how many
+        rows were changed."""
+        with self._locked():
+            if not self.path.exists():
+                return 0
+            snapshot = self._load()
+            header = snapshot.header
+            edits, before = [], []
+            for row in self._rows(snapshot):
+                values = change(_as_dict(header, row.cells)) or {}
+                changed = {name: _cell(value) for name, value in values.items() if name in header}
+                if not changed:
+                    continue
+                if self.stamp in header:
+                    changed[self.stamp] = now()
+                cells = _applied(header, row.cells, changed)
+                self._check_cells(header, [cells])
+                edits.append((row.start, row.end, snapshot.shape.line(cells)))
+                before.append(_as_dict(header, row.cells))
+            if edits:
+                self._check_writable(snapshot.status)
+                self._before_change("edited", before)
+                self._write_text(snapshot, _spliced(snapshot.text, edits))
+        return len(edits)
 
     def update_many(self, changes: dict[str, dict], expected: dict[str, dict] | None = None) -> UpdateReport:
         """Change fields of many rows in one rewrite.

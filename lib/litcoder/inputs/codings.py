@@ -117,9 +117,11 @@ class _Context:
     """What a coding row is checked against."""
 
     def __init__(self, sources: pd.DataFrame, passages: pd.DataFrame, texts: dict[str, str],
-                 competencies: pd.DataFrame, pages: dict[str, list[int]] | None = None):
+                 competencies: pd.DataFrame, pages: dict[str, list[int]] | None = None, moves: dict | None = None):
         self.citekeys = set(sources["citekey"].tolist())
         self.competencies = set(competencies["competency"].tolist())
+        self.moves = moves or {}
+        """Old competency id → codebook_changes.Move: where the codebook's change log leads it."""
         self.texts = texts
         self.pages = pages or {}
         self.passage_texts: dict[tuple[str, int], dict[str, str]] = {}
@@ -137,7 +139,7 @@ class _Context:
     @functools.cached_property
     def digest(self) -> str:
         """A digest of everything a row is checked against and placed in (see inputs.kept)."""
-        parts = [repr(sorted(self.citekeys)), repr(sorted(self.competencies))]
+        parts = [repr(sorted(self.citekeys)), repr(sorted(self.competencies)), repr(sorted(self.moves.items()))]
         for citekey in sorted(self.texts):
             parts += [citekey, self.texts[citekey], repr(self.pages.get(citekey)),
                       repr(self.passage_starts.get(citekey))]
@@ -171,10 +173,11 @@ class _Context:
 
 
 def read_codings(codings_dir: Path, root: Path, sources: pd.DataFrame, passages: pd.DataFrame,
-                 texts: dict[str, str], competencies: pd.DataFrame, pages: dict[str, list[int]] | None = None
-                 ) -> tuple[pd.DataFrame, list[ProblemLog]]:
-    """Every coder's usable codings, and the problems met, one log per file."""
-    context = _Context(sources, passages, texts, competencies, pages)
+                 texts: dict[str, str], competencies: pd.DataFrame, pages: dict[str, list[int]] | None = None,
+                 moves: dict | None = None) -> tuple[pd.DataFrame, list[ProblemLog]]:
+    """Every coder's usable codings, and the problems met, one log per file (`moves`: where the
+    codebook's change log leads old competency ids)."""
+    context = _Context(sources, passages, texts, competencies, pages, moves)
     if not codings_dir.is_dir():
         return pd.DataFrame(columns=CODING_COLUMNS), []
     entries = [path for path in sorted(codings_dir.iterdir()) if not path.name.startswith(".")]
@@ -316,6 +319,17 @@ def _coder_rows(path: Path, log: ProblemLog, context: _Context) -> list[tuple[di
     return rows
 
 
+def _moved(old: str, move, line: int, log: ProblemLog) -> tuple[str, bool]:
+    """A coding of a competency the codebook's change log renamed, merged or split."""
+    if move.split:
+        log.warning(line, f"coded '{old}', which was {move.how}; this coding waits to be recoded and is left out of "
+                    f"the evidence", f"choose {' or '.join(move.into)}: `litcoder codebook recode`", "coding-recode")
+        return old, False
+    log.info(line, f"coded '{old}', which was {move.how}; counted as {move.into[0]}",
+             "`litcoder codebook migrate` writes the new id into the file", "coding-migrated")
+    return move.into[0], True
+
+
 def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, context: _Context) -> dict | None:
     coding_id = values["id"]
     if not coding_id:
@@ -328,7 +342,10 @@ def _check_row(coder: str, values: dict[str, str], line: int, log: ProblemLog, c
         log.error(line, f"unknown citekey '{shown(citekey)}'{closest(citekey, context.citekeys)}; "
                   "this coding was left out", "use a citekey from references.bib", "coding-citekey")
         usable = False
-    if competency not in context.competencies:
+    if competency in context.moves:
+        competency, counted = _moved(competency, context.moves[competency], line, log)
+        usable = usable and counted
+    elif competency not in context.competencies:
         log.error(line, f"unknown competency '{shown(competency)}'{closest(competency, context.competencies)}; "
                   "this coding was left out", "use a competency id from corpus/codebook.yaml", "coding-competency")
         usable = False
@@ -500,7 +517,8 @@ def reanchor(review) -> list[dict]:
     """
     from ..store import CoderFile, CoderFileError
 
-    context = _Context(review.sources, review.passages, review.texts, review.codebook, review.text_pages)
+    context = _Context(review.sources, review.passages, review.texts, review.codebook, review.text_pages,
+                       review.moves)
     summaries = []
     for file in sorted(set(review.codings["file"])):
         store = CoderFile(review.path / file)
