@@ -10,7 +10,7 @@ from conftest import ROOT, problems_of
 
 from litcoder import Review
 from litcoder.analysis.evidence import COMPOSITION, review_voices, weigh_evidence
-from litcoder.analysis.subsets import NOT_GIVEN, divided, evidence_within, framing_by_attribute
+from litcoder.analysis.subsets import NOT_GIVEN, divided, evidence_within, framing_by_attribute, leaning_apart
 
 ATTRIBUTES = "corpus/attributes.csv"
 
@@ -120,6 +120,16 @@ def test_divided_names_a_competency_classified_differently_in_two_subsets():
                                               "leadership", "insufficient"]})
     assert divided(within).to_dict("records") == [
         {"competency": "a", "label": "A", "by_subset": "business: leadership; libraries: management"}]
+
+
+def test_leaning_apart_names_where_most_sources_of_two_values_say_different_things():
+    counts = {"leadership_sources": [6, 0, 2, 1, 1, 1], "management_sources": [2, 1, 2, 0, 0, 0],
+              "both_sources": [0, 0, 0, 0, 0, 0], "neither_sources": [0, 0, 0, 0, 0, 0]}
+    table = pd.DataFrame({"competency": ["a", "a", "b", "b", "c", "c"], "label": ["A", "A", "B", "B", "C", "C"],
+                          "value": ["business", "nursing"] * 3, "sources": [8, 1, 4, 1, 1, 1], **counts})
+    # a: 6 of 8 leadership against 1 of 1 management; b: a tie in business says nothing; c: both leadership
+    assert leaning_apart(table).to_dict("records") == [
+        {"competency": "a", "label": "A", "by_subset": "business: leadership, 6 of 8; nursing: management, 1 of 1"}]
 
 
 def test_an_attribute_not_defined_is_a_clear_error(bundled):

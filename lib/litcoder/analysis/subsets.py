@@ -85,3 +85,25 @@ def divided(within: pd.DataFrame) -> pd.DataFrame:
             rows.append({"competency": competency, "label": group["label"].iloc[0],
                          "by_subset": "; ".join(f"{v}: {c}" for v, c in zip(group["value"], group["classification"]))})
     return pd.DataFrame(rows, columns=["competency", "label", "by_subset"])
+
+
+def leaning_apart(table: pd.DataFrame) -> pd.DataFrame:
+    """The competencies whose sources of different values say different things most often:
+    in each value's sources (framing_by_attribute's table) the framing most of them give,
+    where one does, and the competencies where two values' differ. Too few sources to
+    classify within a value often; this is where to look, not a finding. One row per
+    competency: its label and each value's framing with its count ('nursing: management, 1 of 1')."""
+    framings = [p for p in COMPOSITION if p not in ("disputed", "split")]
+    rows = []
+    for competency, group in table[table["sources"] > 0].groupby("competency", sort=False):
+        said = {}
+        for row in group.itertuples(index=False):
+            counts = {f: getattr(row, f"{f}_sources") for f in framings}
+            top = max(counts.values())
+            leaders = [f for f, n in counts.items() if n == top]
+            if top and len(leaders) == 1:
+                said[row.value] = (leaders[0], top, row.sources)
+        if len({framing for framing, _, _ in said.values()}) > 1:
+            rows.append({"competency": competency, "label": group["label"].iloc[0],
+                         "by_subset": "; ".join(f"{v}: {f}, {n} of {s}" for v, (f, n, s) in said.items())})
+    return pd.DataFrame(rows, columns=["competency", "label", "by_subset"])
