@@ -683,6 +683,8 @@ def page_changes(name: str, figure: dict) -> dict[str, object]:
         changes["layout.margin.t"] = 10  # their column labels are on top, with room of their own
     elif name == "pairs":
         changes["layout.margin.t"] = 40
+    elif name.startswith("by-"):  # framing by an attribute: its key moves up into the title's room
+        changes.update({"layout.margin.t": layout["margin"]["t"] - 40, "layout.legend.y": 1 - 8 / layout["height"]})
     return changes
 
 
@@ -694,7 +696,8 @@ def narrow_changes(name: str, figure: dict) -> dict[str, object]:
     changes: dict[str, object] = {"layout.font.size": 11, "layout.margin.l": 4, "layout.margin.r": 4}
     for axis in (k for k in layout if k.startswith(("xaxis", "yaxis"))):
         changes[f"layout.{axis}.tickfont.size"] = NARROW_FONT
-    changes.update(_NARROW[name](layout, data) if name in _NARROW else {})
+    changes.update(_NARROW[name](layout, data) if name in _NARROW else
+                   _narrow_by_attribute(layout, data) if name.startswith("by-") else {})
     return changes
 
 
@@ -785,9 +788,31 @@ def _narrow_pairs(layout: dict, data: list[dict]) -> dict[str, object]:
             "layout.margin.b": 10, **_below_colourbar(1, -0.12)}
 
 
-_NARROW = {"evidence": _narrow_evidence, "network": _narrow_network, "matrix": _narrow_matrix,
-           "years": _narrow_years, "coverage": _narrow_coverage, "agreement": _narrow_agreement,
-           "pairs": _narrow_pairs}
+def _narrow_by_attribute(layout: dict, data: list[dict]) -> dict[str, object]:
+    """Framing by an attribute: its panels one above another, each naming the competencies."""
+    panels = sorted((k for k in layout if k.startswith("xaxis")), key=lambda k: int(k[5:] or 1))
+    panel, gap = len(data[0]["y"]) * 14 + 10, 64
+    plot = len(panels) * panel + (len(panels) - 1) * gap
+    top = layout["margin"]["t"] + 40  # the key wraps to three rows
+    height = plot + top + layout["margin"]["b"]
+    changes: dict[str, object] = {"layout.height": height, "layout.margin.t": top, "layout.legend.y": 1 - 8 / height}
+    for k, x in enumerate(panels):
+        y, high = "yaxis" + x[5:], 1 - k * (panel + gap) / plot
+        changes.update({f"layout.{x}.domain": [0, 1], f"layout.{y}.domain": [high - panel / plot, high],
+                        f"layout.{y}.showticklabels": True, f"layout.annotations[{k}].x": 0.5,
+                        f"layout.annotations[{k}].y": high})
+    return changes
+
+
+def _narrow_cooccurrence(layout: dict, data: list[dict]) -> dict[str, object]:
+    # cells too narrow for their numbers and the columns' names: the columns are in the rows'
+    # order (each starts below its own row), and a cell's hover names both
+    return {"data[0].texttemplate": "", "layout.xaxis.showticklabels": False}
+
+
+_NARROW = {"evidence": _narrow_evidence, "cooccurrence": _narrow_cooccurrence, "network": _narrow_network,
+           "matrix": _narrow_matrix, "years": _narrow_years, "coverage": _narrow_coverage,
+           "agreement": _narrow_agreement, "pairs": _narrow_pairs}
 
 
 # ---------------------------------------------------------------- in print

@@ -50,6 +50,7 @@ from .figures import figure_html, plain_figure, write_captions, write_figures
 from .focus import composition, ruling_sentence, update_focus_figures
 from .graph import update_graph
 from .pages import FOLDER, Fingerprints, code_version, frame_fingerprint, page_name, passage_anchor, update_source_pages
+from .questions import questions_section
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 from .word import WordReportError, write_word_report
 
@@ -424,7 +425,7 @@ def _environment() -> jinja2.Environment:
 def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None,
                   figures: dict | None = None, exported: set[str] = frozenset(),
                   result: BuildResult | None = None, evidence_html: str | None = None,
-                  figure_parts: list[dict] | None = None) -> str:
+                  figure_parts: list[dict] | None = None, questions_html: str | None = None) -> str:
     """The self-contained HTML report (plotly.js inside, once); all text from inputs is escaped.
 
     `figures` are review_figures' (Figures or their `plain_figure`s). `exported` names the files
@@ -437,6 +438,7 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         figures = review_figures(review, evidence, voices) if figures is None else figures
         figure_parts = report_figures(figures, exported)
     evidence_html = evidence_section(review, evidence, voices) if evidence_html is None else evidence_html
+    questions_html = questions_section(review, voices) if questions_html is None else questions_html
     lists = {c: [r for r in evidence.to_dict("records") if r["classification"] == c] for c in CLASSIFICATIONS}
     problems = review.problems_frame()
     return template.render(
@@ -450,6 +452,7 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         overriding=[r for r in evidence.to_dict("records") if r["decision_status"] == "overrides"],
         method=markupsafe.Markup(_method_html()),
         evidence_section=markupsafe.Markup(evidence_html),
+        questions_section=markupsafe.Markup(questions_html),
         fragile_count=int(evidence["fragile"].sum()),
         problems=problems.head(PROBLEMS_IN_REPORT).astype(object).where(problems.notna(), None).to_dict("records"),
         problems_total=len(problems),

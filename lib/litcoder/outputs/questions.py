@@ -1,0 +1,58 @@
+"""The report's sections on the literature questions: what the sources of each kind say
+(where the literature divides), and which competencies are coded together.
+
+    >>> from litcoder import Review
+    >>> html = questions_section(Review.load("."))
+    >>> 'id="kinds"' in html and 'id="together"' in html
+    True
+"""
+
+from __future__ import annotations
+
+import markupsafe
+import pandas as pd
+
+from ..analysis.cooccurrence import cooccurrence
+from ..analysis.evidence import review_voices
+from ..analysis.subsets import NOT_GIVEN, divided, evidence_within, framing_by_attribute, leaning_apart
+from .figures import figure_html
+from .literature import CAPTIONS, cooccurrence_chart, framing_by_attribute_chart
+
+PAIRS_SHOWN = 20
+"""The pairs of competencies the report lists, most often coded together first."""
+
+
+def questions_section(review, voices: pd.DataFrame | None = None, environment=None) -> str:
+    """The two sections as HTML (all text from inputs escaped by the template)."""
+    from .report import _environment  # the report's environment: its filters and escaping
+
+    voices = review_voices(review) if voices is None else voices
+    template = (environment or _environment()).get_template("_questions.html.j2")
+    return template.render(kinds=[_kind(review, a, voices) for a in review.attribute_definitions],
+                           together=_together(review))
+
+
+def _kind(review, attribute: str, voices: pd.DataFrame) -> dict:
+    definition = review.attribute_definitions[attribute]
+    label = str(definition.get("label") or attribute.replace("_", " "))
+    table = framing_by_attribute(review, attribute, voices)
+    within = evidence_within(review, attribute, voices)
+    given = review.attributes[attribute].replace("", NOT_GIVEN).value_counts()
+    counts = [(value, int(given[value])) for value in [*definition["values"], NOT_GIVEN] if given.get(value, 0)]
+    caption = CAPTIONS["framing-by-attribute"].format(attribute=label.lower())
+    figure = figure_html(framing_by_attribute_chart(review, table, attribute), f"by-{attribute}", whole_page=False)
+    return {"id": attribute, "label": label, "counts": counts, "divided": divided(within).to_dict("records"),
+            "leaning": leaning_apart(table).to_dict("records"),
+            "classified": within[~within["classification"].isin(["contested", "insufficient"])]
+            .groupby("value", sort=False).size().to_dict(),
+            "caption": caption, "figure": markupsafe.Markup(figure)}
+
+
+def _together(review) -> dict:
+    pairs = cooccurrence(review)
+    sources = cooccurrence(review, level="source").set_index(["a", "b"])["together"]
+    shown = pairs.head(PAIRS_SHOWN).assign(
+        sources=lambda t: [int(sources.get((a, b), 0)) for a, b in zip(t["a"], t["b"])])
+    figure = figure_html(cooccurrence_chart(review, pairs), "cooccurrence", whole_page=False) if len(pairs) else ""
+    return {"pairs": shown.to_dict("records"), "total": len(pairs), "figure": markupsafe.Markup(figure),
+            "caption": CAPTIONS["cooccurrence"].format(level="passage")}
