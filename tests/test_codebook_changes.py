@@ -135,7 +135,7 @@ def test_a_merge_keeps_the_codebooks_comments_and_layout(review_copy):
 
 def test_a_rename_carries_codings_settlements_rulings_and_memos(review_copy):
     memo = review_copy / "corpus" / "memos" / "competency" / "charisma.md"
-    memo.parent.mkdir(parents=True)
+    memo.parent.mkdir(parents=True, exist_ok=True)
     memo.write_text("Weber's sense, not the everyday one.\n", encoding="utf-8")
     before = _ids_by_competency(review_copy)
     report = rename(review_copy, "charisma", "personal-magnetism", label="Personal magnetism", by="member-h")
@@ -279,3 +279,17 @@ def test_the_command_line_merges_and_says_what_it_did(review_copy):
     assert "coding(s) in coder-a.csv" in result.output
     result = CliRunner().invoke(app, ["codebook", "merge", "directing", "coordinating", "--review", str(review_copy)])
     assert result.exit_code == 1 and "no competency 'directing'" in result.output
+
+
+def test_links_in_memos_follow_a_rename_and_a_merge(review_copy):
+    memo = review_copy / "corpus" / "memos" / "source" / "Fayol1949General.md"
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    memo.write_text("Command: [[competency:directing]], [[directing|his word]], [[ruling:directing]]; "
+                    "not [[directing-staff]].\n", encoding="utf-8")
+    rename(review_copy, "directing", "commanding")
+    assert memo.read_text(encoding="utf-8") == ("Command: [[competency:commanding]], [[commanding|his word]], "
+                                                "[[ruling:commanding]]; not [[directing-staff]].\n")
+    merge(review_copy, "commanding", "coordinating")
+    assert "[[competency:coordinating]]" in memo.read_text(encoding="utf-8")
+    broken = [p.message for p in Review.load(review_copy).problems if p.kind == "memo-link"]
+    assert broken and all("directing-staff" in message for message in broken)  # only the link that was broken

@@ -381,3 +381,43 @@ def test_backlinks_are_the_other_memos_that_link_to_a_thing(tmp_path):
     assert backlinks(memos, "source", "Kotter1990WhatLeaders").empty
     assert list(memos_about(memos, "ruling", "planning")["text"]) == ["No links."]
     assert memos_about(memos, "source", "Kotter1990WhatLeaders").empty
+
+
+# ------------------------------------------------------------------ in the review and the report
+
+
+def test_the_bundled_memos_load_with_the_review_and_show_in_the_report(bundled):
+    from litcoder.outputs.report import memo_parts, render_report
+
+    assert set(zip(bundled.memos["kind"], bundled.memos["id"])) == {
+        ("competency", "charisma"), ("ruling", "communication"), ("source", "Hibner2013ManagementVsLeadership")}
+    assert not [p for p in bundled.problems if p.kind.startswith("memo")]
+    [part] = memo_parts(bundled, ("competency", "ruling"), "charisma")
+    assert '<a class="memo-link" href="#ref-Kotter1990WhatLeaders">Kotter, 1990</a>' in part["html"]
+    assert '<a class="memo-link" href="#c-charisma">the ruling on Charisma</a>' in part["html"]
+    [ruling] = memo_parts(bundled, ("competency", "ruling"), "communication")
+    assert ruling["kind"] == "ruling" and "<h4>Why communication stays on both lists</h4>" in ruling["html"]
+    [source] = memo_parts(bundled, ("source",), "Hibner2013ManagementVsLeadership")
+    assert '<a class="memo-link" href="#c-staffing">Staffing</a>' in source["html"]
+    from litcoder.analysis.evidence import weigh_evidence
+
+    html = render_report(bundled, weigh_evidence(bundled))
+    card = html[html.index('id="c-charisma"'):]
+    assert "Memo on this competency (corpus/memos/competency/charisma.md)" in card[:card.index("</article>")]
+    reference = html[html.index('id="ref-Hibner2013ManagementVsLeadership"'):]
+    assert "Memo on this source" in reference[:reference.index("</li>")]
+
+
+def test_a_memo_on_an_unknown_thing_is_a_problem_of_the_review_and_shown_escaped(review_copy):
+    from litcoder import Review
+    from litcoder.outputs.report import memo_parts
+
+    folder = review_copy / "corpus" / "memos" / "competency"
+    (folder / "leading-by-example.md").write_text("Not in the codebook yet.\n", encoding="utf-8")
+    (folder / "planning.md").write_text("<script>alert(1)</script> see [[budgeting]]\n", encoding="utf-8")
+    review = Review.load(review_copy)
+    [unknown] = [p for p in review.problems if p.kind == "memo-unknown"]
+    assert unknown.file == "corpus/memos/competency/leading-by-example.md"
+    [part] = memo_parts(review, ("competency",), "planning")
+    assert "<script>" not in part["html"] and "&lt;script&gt;" in part["html"]
+    assert memo_parts(review, ("competency",), "budgeting") == []  # a link to it is not a memo on it

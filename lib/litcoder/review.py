@@ -33,6 +33,8 @@ from .inputs.codings import read_codings
 from .inputs.corpus import PASSAGE_COLUMNS, Corpus, describe_texts, missing_texts, read_corpus, unplaced_codings
 from .inputs.coverage import LOG_COLUMNS, read_coverage
 from .inputs.decisions import read_decisions
+from .inputs.memos import COLUMNS as MEMO_COLUMNS
+from .inputs.memos import read_memos
 from .inputs.pages import cited_pages
 from .inputs.references import find_duplicates, read_references
 from .inputs.settings import DEFAULT_SETTINGS, read_settings
@@ -45,6 +47,7 @@ from .layout import (
     CODINGS,
     COVERAGE,
     DECISIONS,
+    MEMOS,
     SETTINGS_FILE,
     SETTLEMENTS,
     SOURCES,
@@ -157,6 +160,8 @@ class Review:
     """Each attribute's label and allowed values, as litcoder.toml defines them (settings' "attributes")."""
     codebook_changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHANGE_COLUMNS))
     """corpus/codebook-changes.csv: the renames, merges and splits of competencies, in order."""
+    memos: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEMO_COLUMNS))
+    """corpus/memos/<kind>/<id>.md: the memos on competencies, sources and rulings (inputs.memos)."""
 
     @classmethod
     def load(cls, path: str | Path = ".") -> Review:
@@ -217,6 +222,9 @@ class Review:
         settlements, log = guard(SETTLEMENTS, lambda: read_settlements(root / SETTLEMENTS, SETTLEMENTS, *known),
                                  lambda: read_settlements(NOWHERE, SETTLEMENTS, *known))
         problems += log
+        memos, log = guard(MEMOS, lambda: read_memos(root, set(codebook["competency"]), set(citekeys)),
+                           lambda: read_memos(NOWHERE, set(), set()))
+        problems += log
         definitions = settings["attributes"]
         attributes, log = guard(ATTRIBUTES, lambda: read_attributes(root / ATTRIBUTES, ATTRIBUTES, definitions,
                                                                      citekeys),
@@ -228,7 +236,7 @@ class Review:
         )
         return cls(root, sources, passages, codebook, groups, codings, decisions, coverage, settlements, texts,
                    text_files, corpus.pages, ReferenceReports(reports), problems, coverage_log, attributes,
-                   definitions, changes)
+                   definitions, changes, memos)
 
     @classmethod
     def find(cls, start: str | Path = ".") -> Review:

@@ -153,6 +153,7 @@ def rename(root: Path, old: str, new: str | None = None, label: str | None = Non
     _carry(root, {old: new}, report)
     _rename_rulings(root, old, new, report)
     _move_memos(root, old, new, report, merge=False)
+    _relink_memos(root, old, new, report)
     return report
 
 
@@ -171,6 +172,7 @@ def merge(root: Path, old: str, into: str, by: str = "", why: str = "") -> Chang
     _carry(root, {old: into}, report)
     _retire_rulings(root, old, report)
     _move_memos(root, old, into, report, merge=True)
+    _relink_memos(root, old, into, report)
     return report
 
 
@@ -441,3 +443,15 @@ def _move_memos(root: Path, old: str, new: str, report: ChangeReport, merge: boo
         write_atomic(target, text)
         source.unlink()
         report.memos.append(f"{kind}/{old}.md → {kind}/{new}.md")
+
+
+def _relink_memos(root: Path, old: str, new: str, report: ChangeReport) -> None:
+    """Links to the old id in every memo ([[competency:old]], [[ruling:old]], [[old]], with or
+    without their own words) made links to the new one."""
+    link = re.compile(r"\[\[((?:competency:|ruling:)?)" + re.escape(old) + r"(\|[^\[\]\n]*)?\]\]")
+    for path in sorted((root / MEMOS).glob("*/*.md")) if (root / MEMOS).is_dir() else []:
+        text = read_text(path, ProblemLog(str(path)))
+        relinked = link.sub(lambda m: f"[[{m.group(1)}{new}{m.group(2) or ''}]]", text)
+        if relinked != text:
+            write_atomic(path, relinked)
+            report.memos.append(f"links to {old} in {path.relative_to(root).as_posix()} now lead to {new}")

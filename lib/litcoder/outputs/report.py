@@ -42,6 +42,7 @@ from ..files import write_atomic
 from ..inputs.bibliography import with_page
 from ..inputs.codebook import codebook_title
 from ..inputs.coverage import finished_codings
+from ..inputs.memos import backlinks, memo_html, memos_about
 from ..layout import CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
 from .author_tables import author_tables, latex_table, markdown_table, write_author_tables
@@ -456,7 +457,8 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         fragile_count=int(evidence["fragile"].sum()),
         problems=problems.head(PROBLEMS_IN_REPORT).astype(object).where(problems.notna(), None).to_dict("records"),
         problems_total=len(problems),
-        references=[{"citekey": c, "html": markupsafe.Markup(h)} for c, h in
+        references=[{"citekey": c, "html": markupsafe.Markup(h), "memos": memo_parts(review, ("source",), c)}
+                    for c, h in
                     review.sources.sort_values(["authors", "year", "title"])[["citekey", "reference_html"]]
                     .itertuples(index=False)],
         **CARD_WORDS,
@@ -557,11 +559,41 @@ def _cards(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame) -> list
                   "quotes": quotes.get((row["competency"], v["citekey"]), [])} for v in listed[:SOURCES_IN_CARD]]
         pivotal = [cite.get(c, c) for c in row["pivotal_sources"].split(", ") if c]
         cards.append({**row, "definition": codebook.at[row["competency"], "definition"], "pivotal_cited": pivotal,
+                      "memos": memo_parts(review, ("competency", "ruling"), row["competency"]),
                       "composition": composition(row), "sources_shown": shown,
                       "figure_page": page_name(row["competency"]), "ruling_sentence": ruling_sentence(row),
                       "sources_hidden": [{**v, "author_year": cite.get(v["citekey"], v["citekey"])}
                                          for v in listed[SOURCES_IN_CARD:]]})
     return cards
+
+
+def memo_parts(review: Review, kinds: tuple[str, ...], thing: str, report_href: str = "") -> list[dict]:
+    """The memos on a thing (of each of `kinds`, e.g. a competency and its ruling) as the report
+    shows them, each with the memos that link to it; links lead to cards and source pages."""
+    memos = review.memos
+    if memos.empty:
+        return []
+    labels = dict(zip(review.codebook["competency"], review.codebook["label"]))
+    cites = dict(zip(review.sources["citekey"], review.sources["author_year"]))
+
+    def link(kind: str, ident: str) -> str | None:
+        if kind == "source":
+            return f"{report_href}#ref-{ident}" if ident in cites else None
+        return f"{report_href}#c-{ident}" if ident in labels else None
+
+    def name(kind: str, ident: str) -> str | None:
+        return cites.get(ident) if kind == "source" else (
+            f"the ruling on {labels[ident]}" if kind == "ruling" and ident in labels else labels.get(ident))
+
+    parts = []
+    for kind in kinds:
+        for memo in memos_about(memos, kind, thing).to_dict("records"):
+            cited = backlinks(memos, kind, thing)
+            parts.append({"kind": kind, "file": memo["file"],
+                          "html": markupsafe.Markup(memo_html(memo["text"], link, name, heading=4)),
+                          "linked_from": [{"href": link(k, i), "name": name(k, i) or i, "kind": k}
+                                          for k, i in zip(cited["kind"], cited["id"])]})
+    return parts
 
 
 OPEN_ITEMS_PER_COMPETENCY = 50
