@@ -1,7 +1,8 @@
 """Benchmark: load + evidence + build (no images) on a generated review.
 
 Target (issue 11, after issue 2's ≤ 20 s and ≤ 2 GB): a review of 2,000 sources × 20
-paragraphs, 100 competencies, 4 coders and 100,000 codings builds in ≤ 12 s wall (median)
+paragraphs, 100 competencies, 4 coders and 100,000 codings (and three source attributes,
+as subsets_benchmark gives them) builds in ≤ 12 s wall (median)
 and ≤ 1 GB peak memory on a 2-core machine, every output the same as before.
 
     .venv/bin/python benchmarks/build_benchmark.py [--runs 3] [--edited 3] [--sources 2000 ...]
@@ -32,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_review import generate
+from subsets_benchmark import with_attributes
 
 RUN = r"""
 import json, sys, time
@@ -114,10 +116,14 @@ def main() -> None:
     parser.add_argument("--competencies", type=int, default=100)
     parser.add_argument("--coders", type=int, default=4)
     parser.add_argument("--codings", type=int, default=100_000)
+    parser.add_argument("--no-attributes", action="store_true",
+                        help="give the sources no attributes (the report's kinds-of-source section is then empty)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="litcoder-bench-") as tmp:
         review = generate(Path(tmp) / "review", args.sources, args.paragraphs, args.competencies,
                           args.coders, args.codings)
+        if not args.no_attributes:
+            with_attributes(review)  # three attributes, as the bundled review has: the report compares by each
         print(f"generated: {args.sources} sources × {args.paragraphs} paragraphs, {args.competencies} competencies, "
               f"{args.coders} coders, {args.codings} codings")
         runs = []
