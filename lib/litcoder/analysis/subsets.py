@@ -94,16 +94,13 @@ def leaning_apart(table: pd.DataFrame) -> pd.DataFrame:
     classify within a value often; this is where to look, not a finding. One row per
     competency: its label and each value's framing with its count ('nursing: management, 1 of 1')."""
     framings = [p for p in COMPOSITION if p not in ("disputed", "split")]
-    rows = []
-    for competency, group in table[table["sources"] > 0].groupby("competency", sort=False):
-        said = {}
-        for row in group.itertuples(index=False):
-            counts = {f: getattr(row, f"{f}_sources") for f in framings}
-            top = max(counts.values())
-            leaders = [f for f, n in counts.items() if n == top]
-            if top and len(leaders) == 1:
-                said[row.value] = (leaders[0], top, row.sources)
-        if len({framing for framing, _, _ in said.values()}) > 1:
-            rows.append({"competency": competency, "label": group["label"].iloc[0],
-                         "by_subset": "; ".join(f"{v}: {f}, {n} of {s}" for v, (f, n, s) in said.items())})
+    counts = table[[f"{f}_sources" for f in framings]].to_numpy()
+    top = counts.max(axis=1)
+    alone = (counts == top[:, None]).sum(axis=1) == 1  # one framing said most, not a tie
+    said = table.assign(framing=[framings[i] for i in counts.argmax(axis=1)], top=top)[(top > 0) & alone]
+    apart = said.groupby("competency", sort=False)["framing"].transform("nunique") > 1
+    rows = [{"competency": competency, "label": group["label"].iloc[0],
+             "by_subset": "; ".join(f"{v}: {f}, {n} of {s}" for v, f, n, s in
+                                    zip(group["value"], group["framing"], group["top"], group["sources"]))}
+            for competency, group in said[apart].groupby("competency", sort=False)]
     return pd.DataFrame(rows, columns=["competency", "label", "by_subset"])
