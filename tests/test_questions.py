@@ -65,3 +65,18 @@ def test_on_a_phone_the_panels_stand_one_above_another(bundled):
     assert all(high > low for low, high in domains)
     assert all(below[1] < above[0] for above, below in itertools.pairwise(domains))  # no two overlap
     assert narrow["layout.height"] > figure["layout"]["height"]
+
+
+def test_the_build_writes_the_tables_behind_the_sections(bundled, bundled_report):
+    import pandas as pd
+
+    tables = bundled_report.parent / "tables"
+    pairs = pd.read_csv(tables / "cooccurrence.csv")
+    expected = cooccurrence(bundled)
+    assert pairs[["a", "b", "together"]].values.tolist() == expected[["a", "b", "together"]].values.tolist()
+    by_source = cooccurrence(bundled, level="source").set_index(["a", "b"])["together"]
+    assert [by_source.get((a, b), 0) for a, b in zip(pairs["a"], pairs["b"])] == pairs["sources_together"].tolist()
+    for attribute in bundled.attribute_definitions:
+        by = pd.read_csv(tables / f"by-{attribute}.csv")
+        assert by["sources"].tolist() == framing_by_attribute(bundled, attribute)["sources"].tolist()
+        assert (tables / f"within-{attribute}.csv").exists()

@@ -24,19 +24,30 @@ PAIRS_SHOWN = 20
 
 def questions_section(review, voices: pd.DataFrame | None = None, environment=None) -> str:
     """The two sections as HTML (all text from inputs escaped by the template)."""
+    return literature_questions(review, voices, environment)[0]
+
+
+def literature_questions(review, voices: pd.DataFrame | None = None, environment=None
+                         ) -> tuple[str, dict[str, pd.DataFrame]]:
+    """The two sections as HTML, and their tables for outputs/tables/ by file name: per
+    attribute, what the sources of each value say (by-<attribute>.csv) and the classification
+    within them (within-<attribute>.csv); the pairs coded together (cooccurrence.csv)."""
     from .report import _environment  # the report's environment: its filters and escaping
 
     voices = review_voices(review) if voices is None else voices
     template = (environment or _environment()).get_template("_questions.html.j2")
-    return template.render(kinds=[_kind(review, a, voices) for a in review.attribute_definitions],
-                           together=_together(review))
+    tables: dict[str, pd.DataFrame] = {}
+    kinds = [_kind(review, a, voices, tables) for a in review.attribute_definitions]
+    html = template.render(kinds=kinds, together=_together(review, tables))
+    return html, tables
 
 
-def _kind(review, attribute: str, voices: pd.DataFrame) -> dict:
+def _kind(review, attribute: str, voices: pd.DataFrame, tables: dict) -> dict:
     definition = review.attribute_definitions[attribute]
     label = str(definition.get("label") or attribute.replace("_", " "))
     table = framing_by_attribute(review, attribute, voices)
     within = evidence_within(review, attribute, voices)
+    tables[f"by-{attribute}.csv"], tables[f"within-{attribute}.csv"] = table, within
     given = review.attributes[attribute].replace("", NOT_GIVEN).value_counts()
     counts = [(value, int(given[value])) for value in [*definition["values"], NOT_GIVEN] if given.get(value, 0)]
     caption = CAPTIONS["framing-by-attribute"].format(attribute=label.lower())
@@ -48,9 +59,13 @@ def _kind(review, attribute: str, voices: pd.DataFrame) -> dict:
             "caption": caption, "figure": markupsafe.Markup(figure)}
 
 
-def _together(review) -> dict:
+def _together(review, tables: dict) -> dict:
     pairs = cooccurrence(review)
-    sources = cooccurrence(review, level="source").set_index(["a", "b"])["together"]
+    by_source = cooccurrence(review, level="source")
+    sources = by_source.set_index(["a", "b"])["together"]
+    tables["cooccurrence.csv"] = pairs.merge(
+        by_source[["a", "b", "together"]].rename(columns={"together": "sources_together"}), on=["a", "b"], how="left"
+    ).fillna({"sources_together": 0}).astype({"sources_together": "int64"})
     shown = pairs.head(PAIRS_SHOWN).assign(
         sources=lambda t: [int(sources.get((a, b), 0)) for a, b in zip(t["a"], t["b"])])
     figure = figure_html(cooccurrence_chart(review, pairs), "cooccurrence", whole_page=False) if len(pairs) else ""

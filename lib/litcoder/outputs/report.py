@@ -51,7 +51,7 @@ from .figures import figure_html, plain_figure, write_captions, write_figures
 from .focus import composition, ruling_sentence, update_focus_figures
 from .graph import update_graph
 from .pages import FOLDER, Fingerprints, code_version, frame_fingerprint, page_name, passage_anchor, update_source_pages
-from .questions import questions_section
+from .questions import literature_questions, questions_section
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 from .word import WordReportError, write_word_report
 
@@ -141,8 +141,13 @@ def _build(review: Review, step, images: bool) -> BuildResult:
             cards = evidence_section(review, evidence, voices)
             result.disagreements, about, _ = about_sources.result()
         result.written += about
+        questions, tables = literature_questions(review, voices)
+        result.written += write_tables({out / "tables" / name: frame for name, frame in tables.items()})
+        for stale in [*(out / "tables").glob("by-*.csv"), *(out / "tables").glob("within-*.csv")]:
+            if stale.name not in tables:  # an attribute no longer defined
+                stale.unlink()
         write_atomic(out / "report.html", render_report(review, evidence, voices, result=result, evidence_html=cards,
-                                                        figure_parts=shown))
+                                                        figure_parts=shown, questions_html=questions))
         result.written.append(out / "report.html")
     report_docx(review, evidence, out, result)
     return result
