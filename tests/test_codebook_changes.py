@@ -293,3 +293,22 @@ def test_links_in_memos_follow_a_rename_and_a_merge(review_copy):
     assert "[[competency:coordinating]]" in memo.read_text(encoding="utf-8")
     broken = [p.message for p in Review.load(review_copy).problems if p.kind == "memo-link"]
     assert broken and all("directing-staff" in message for message in broken)  # only the link that was broken
+
+
+def test_settlements_and_rulings_of_an_old_id_merged_in_later_are_read_under_the_new_one(review_copy):
+    rename(review_copy, "charisma", "personal-magnetism")
+    # rows another clone wrote before it pulled the rename
+    with (review_copy / "corpus" / "settlements.csv").open("a", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerow(["framing:Bass1985Beyond:charisma", "leadership", "as Bass has it", "member-h",
+                                "2026-11-29"])
+    with (review_copy / "corpus" / "decisions.csv").open("a", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerow(["charisma", "neither", "2026-11-29", "member-h", "set aside", "0", "0", "0", "3"])
+    review = Review.load(review_copy)
+    assert not [p for p in review.problems if p.severity == "error"]
+    assert [p.kind for p in review.problems if p.kind.endswith("-migrated")] == ["decision-migrated",
+                                                                                 "settlement-migrated"]
+    assert "framing:Bass1985Beyond:personal-magnetism" in set(review.settlements["item"])
+    assert review.decisions["competency"].iloc[-1] == "personal-magnetism"
+    report = migrate(review_copy)
+    assert report.settlements == 1 and report.rulings == 1
+    assert not [p for p in Review.load(review_copy).problems if p.kind.endswith("-migrated")]

@@ -209,7 +209,7 @@ class Review:
         # the printed page a reader cites ('67', 'xii'), and the page of the PDF
         codings = guard(CODINGS, lambda: cited_pages(codings, corpus.labels), lambda: codings)
         problems += guard(SOURCES, lambda: unplaced_codings(corpus, codings), list)
-        decisions, log = guard(DECISIONS, lambda: read_decisions(root / DECISIONS, DECISIONS, codebook),
+        decisions, log = guard(DECISIONS, lambda: read_decisions(root / DECISIONS, DECISIONS, codebook, moved),
                                lambda: read_decisions(NOWHERE, DECISIONS, codebook))
         problems += log
         counts = passages.groupby("citekey").size().to_dict()
@@ -219,7 +219,7 @@ class Review:
         for log in logs:
             problems += log
         known = set(codebook["competency"]), set(citekeys)
-        settlements, log = guard(SETTLEMENTS, lambda: read_settlements(root / SETTLEMENTS, SETTLEMENTS, *known),
+        settlements, log = guard(SETTLEMENTS, lambda: read_settlements(root / SETTLEMENTS, SETTLEMENTS, *known, moved),
                                  lambda: read_settlements(NOWHERE, SETTLEMENTS, *known))
         problems += log
         memos, log = guard(MEMOS, lambda: read_memos(root, set(codebook["competency"]), set(citekeys)),

@@ -59,6 +59,11 @@ class Move:
     def split(self) -> bool:
         return len(self.into) != 1
 
+    @property
+    def renamed_only(self) -> bool:
+        """Only renamed (once or more): its rulings and memos are its new id's."""
+        return not self.split and "merged into" not in self.how
+
 
 @dataclass
 class ChangeReport:
@@ -201,15 +206,18 @@ def split(root: Path, old: str, parts: list[str], labels: list[str] | None = Non
 
 
 def migrate(root: Path) -> ChangeReport:
-    """Write into the coder files and settlements what the log leads old ids to (codings made
+    """Write into the coder files, settlements and rulings what the log leads old ids to (codings made
     in another clone before a change, and merged since)."""
     codebook = _codebook(root)
     changes, _ = read_changes(root / CODEBOOK_CHANGES)
-    mapping = {old: move.into[0] for old, move in moves(changes, set(codebook["competency"])).items()
-               if not move.split}
+    found = moves(changes, set(codebook["competency"]))
+    mapping = {old: move.into[0] for old, move in found.items() if not move.split}
     report = ChangeReport("migrated")
     if mapping:
         _carry(root, mapping, report)
+    for old, move in found.items():
+        if move.renamed_only:
+            _rename_rulings(root, old, move.into[0], report)
     return report
 
 
@@ -404,7 +412,7 @@ def _carry(root: Path, mapping: dict[str, str], report: ChangeReport) -> None:
 def _rename_rulings(root: Path, old: str, new: str, report: ChangeReport) -> None:
     path = root / DECISIONS
     if path.exists():
-        report.rulings = CsvFile(path, key="competency").rewrite_rows(
+        report.rulings += CsvFile(path, key="competency").rewrite_rows(
             lambda row: {"competency": new} if row.get("competency") == old else None)
 
 

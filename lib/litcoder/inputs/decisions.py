@@ -36,13 +36,21 @@ KNOWN = ["competency", "classification", "lists", "decided_on", "decided_by", "r
 DECISION_COLUMNS = [*KNOWN, "line"]
 
 
-def read_decisions(path: Path, name: str, competencies: pd.DataFrame) -> tuple[pd.DataFrame, ProblemLog]:
-    """The usable rulings, oldest first, and the problems met."""
+def read_decisions(path: Path, name: str, competencies: pd.DataFrame,
+                   moves: dict | None = None) -> tuple[pd.DataFrame, ProblemLog]:
+    """The usable rulings, oldest first, and the problems met; `moves` (old competency id →
+    codebook_changes.Move) reads a ruling on a renamed competency under its new id."""
     log = ProblemLog(name)
     known = set(competencies["competency"])
     rows = []
     table = read_csv_rows(path, log, REQUIRED, KNOWN) if path.exists() else []
     for row in table or []:
+        move = (moves or {}).get(row.values["competency"])
+        if move is not None and move.renamed_only:  # a merged competency's ruling was retired, not moved
+            log.info(row.line, f"a ruling on {row.values['competency']}, which was {move.how}; read as "
+                     f"{move.into[0]}", "`litcoder codebook migrate` writes the new id into the file",
+                     "decision-migrated")
+            row.values["competency"] = move.into[0]
         decision = _check_row(row.values, row.line, log, known)
         if decision:
             rows.append(decision)

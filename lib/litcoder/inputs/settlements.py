@@ -51,8 +51,9 @@ def parse_key(key: str) -> dict | None:
 
 
 def read_settlements(path: Path, name: str, competencies: set[str],
-                     citekeys: set[str]) -> tuple[pd.DataFrame, ProblemLog]:
-    """The usable settlements (latest per item) and the problems met."""
+                     citekeys: set[str], moves: dict | None = None) -> tuple[pd.DataFrame, ProblemLog]:
+    """The usable settlements (latest per item) and the problems met; `moves` (old competency
+    id → codebook_changes.Move) reads a settlement of a renamed or merged competency under its new id."""
     log = ProblemLog(name)
     rows = []
     for row in (read_csv_rows(path, log, ["item", "resolution"], COLUMNS) or []) if path.exists() else []:
@@ -68,6 +69,12 @@ def read_settlements(path: Path, name: str, competencies: set[str],
                       "write presence:<citekey>/<passage>:<competency> or framing:<citekey>:<competency>",
                       "settlement-item")
             continue
+        move = (moves or {}).get(item["competency"])
+        if move is not None and not move.split:
+            log.info(row.line, f"settles {item['competency']}, which was {move.how}; read as {move.into[0]}",
+                     "`litcoder codebook migrate` writes the new id into the file", "settlement-migrated")
+            item["competency"] = move.into[0]
+            row.values["item"] = item_key(item["kind"], item["citekey"], item["competency"], item["passage"])
         if item["citekey"] not in citekeys or item["competency"] not in competencies:
             unknown = item["citekey"] if item["citekey"] not in citekeys else item["competency"]
             known = citekeys if item["citekey"] not in citekeys else competencies
