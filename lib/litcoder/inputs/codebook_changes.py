@@ -148,12 +148,12 @@ def rename(root: Path, old: str, new: str | None = None, label: str | None = Non
     if new is None:
         if not label:
             raise CodebookChangeError("say the new id, the new label (--label), or both")
-        _edit_codebook(root, lambda text, items: _relabelled(text, items[old], label))
+        write_atomic(root / CODEBOOK, _edited(root, lambda text, items: _relabelled(text, items[old], label)))
         return ChangeReport("label")
     _new_id(new, codebook)
+    codebook_text = _edited(root, lambda text, items: _renamed_entry(text, items[old], new, label))
     _log(root, "rename", old, [new], by, why)
-    _edit_codebook(root, lambda text, items: _relabelled(_renamed(text, items[old], new), _items(_renamed(
-        text, items[old], new))[new], label) if label else _renamed(text, items[old], new))
+    write_atomic(root / CODEBOOK, codebook_text)
     report = ChangeReport("renamed")
     _carry(root, {old: new}, report)
     _rename_rulings(root, old, new, report)
@@ -171,8 +171,9 @@ def merge(root: Path, old: str, into: str, by: str = "", why: str = "") -> Chang
     if old == into:
         raise CodebookChangeError(f"'{old}' cannot be merged into itself")
     retired = _rulings_on(root, old)
+    codebook_text = _edited(root, lambda text, items: _removed(text, items[old]))
     _log(root, "merge", old, [into], by, why, note="; ".join(retired))
-    _edit_codebook(root, lambda text, items: _removed(text, items[old]))
+    write_atomic(root / CODEBOOK, codebook_text)
     report = ChangeReport("merged", retired=retired)
     _carry(root, {old: into}, report)
     _retire_rulings(root, old, report)
@@ -194,8 +195,9 @@ def split(root: Path, old: str, parts: list[str], labels: list[str] | None = Non
         _new_id(part, codebook)
     labels = list(labels or []) + [_label_for(part) for part in parts[len(labels or []):]]
     retired = _rulings_on(root, old)
+    codebook_text = _edited(root, lambda text, items: _split_entry(text, items[old], parts, labels))
     _log(root, "split", old, parts, by, why, note="; ".join(retired))
-    _edit_codebook(root, lambda text, items: _split_entry(text, items[old], parts, labels))
+    write_atomic(root / CODEBOOK, codebook_text)
     report = ChangeReport("waiting to be recoded", retired=retired)
     for path in _coder_files(root):
         report.codings[path.name] = sum(row.get("competency") == old for row in CoderFile(path).rows())
@@ -309,17 +311,17 @@ def _value(node, key: str):
     return None
 
 
-def _edit_codebook(root: Path, edit) -> None:
-    """Write the codebook as `edit(text, items)` makes it, after checking that it still reads."""
-    path = root / CODEBOOK
-    text = read_text(path, ProblemLog(CODEBOOK))
+def _edited(root: Path, edit) -> str:
+    """The codebook's text as `edit(text, items)` makes it, checked to read (the change is
+    logged only then, and the codebook written after the log)."""
+    text = read_text(root / CODEBOOK, ProblemLog(CODEBOOK))
     new = edit(text, _items(text))
     try:
         yaml.safe_load(new)
     except yaml.YAMLError as err:  # never leave a codebook that does not read
-        raise CodebookChangeError(f"the change would leave {CODEBOOK} unreadable ({err}); nothing was changed in it"
+        raise CodebookChangeError(f"the change would leave {CODEBOOK} unreadable ({err}); nothing was changed"
                                   ) from err
-    write_atomic(path, new)
+    return new
 
 
 def _scalar(value: str) -> str:
@@ -334,6 +336,11 @@ def _replaced(text: str, node: yaml.Node, value: str) -> str:
 
 def _renamed(text: str, item: yaml.MappingNode, new: str) -> str:
     return _replaced(text, _value(item, "id"), new)
+
+
+def _renamed_entry(text: str, item: yaml.MappingNode, new: str, label: str | None) -> str:
+    text = _renamed(text, item, new)
+    return _relabelled(text, _items(text)[new], label) if label else text
 
 
 def _relabelled(text: str, item: yaml.MappingNode, label: str) -> str:
@@ -366,11 +373,9 @@ def _removed(text: str, item: yaml.MappingNode) -> str:
 def _split_entry(text: str, item: yaml.MappingNode, parts: list[str], labels: list[str]) -> str:
     start, end = _entry_span(text, item)
     entry = text[start:end]
-    copies = []
-    for part, label in zip(parts, labels):
-        copy = _items("competencies:\n" + entry)[_value(item, "id").value]
-        renamed = _renamed("competencies:\n" + entry, copy, part)
-        copies.append(_relabelled(renamed, _items(renamed)[part], label)[len("competencies:\n"):])
+    listed = "competencies:\n" + entry  # the entry alone, as YAML that reads
+    copy = _items(listed)[_value(item, "id").value]
+    copies = [_renamed_entry(listed, copy, part, label)[len("competencies:\n"):] for part, label in zip(parts, labels)]
     return text[:start] + "\n".join(copies) + text[end:]
 
 
