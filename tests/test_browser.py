@@ -42,10 +42,11 @@ def open_report(browser, report: Path):
 
 def test_report_draws_every_figure_without_errors(browser, bundled_report, tmp_path):
     page, seen = open_report(browser, bundled_report)
-    assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == 7
+    assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == 7 + 3 + 1
     assert seen["errors"] == []
     # every figure has drawn its marks, not just its axes
-    for name in ("evidence", "network", "matrix", "years", "coverage", "agreement", "pairs"):
+    for name in ("evidence", "network", "matrix", "years", "coverage", "agreement", "pairs", "by-source_type",
+                 "by-field", "by-sector", "cooccurrence"):
         marks = page.evaluate(f"document.querySelector('#figure-{name}')"
                               ".querySelectorAll('.trace, .hm, canvas').length")
         assert marks > 0, name
