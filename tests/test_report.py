@@ -28,6 +28,8 @@ def test_build_writes_every_output(built):
     out = built.review.path / "outputs"
     expected = ["tables/evidence.csv", "tables/sources.csv", "tables/codings.csv", "problems.csv",
                 "tables/agreement.csv", "tables/agreement_pairs.csv", "tables/disagreements.csv",
+                "tables/cooccurrence.csv", *(f"tables/{kind}-{attribute}.csv" for kind in ("by", "within")
+                                              for attribute in built.review.attribute_definitions),
                 *(f"tables/{name}.{kind}" for name in ("evidence", "agreement", "sources") for kind in ("md", "tex")),
                 "graph/review.graphml", "graph/review.gexf", "report.html", "figures/plotly.min.js",
                 "figures/captions.md", "report.docx",
