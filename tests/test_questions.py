@@ -30,7 +30,7 @@ def test_where_the_literature_divides_says_so_plainly_and_lists_the_leanings(bun
     html = questions_section(bundled)
     text = _text(html)
     # the bundled codings classify no competency differently in two fields: said, not invented
-    assert "No competency is classified differently by the sources of one field and another" in text
+    assert "No competency is classified differently by the sources of one kind and another" in text
     for row in leaning_apart(framing_by_attribute(bundled, "field")).itertuples():
         assert row.by_subset in text
 

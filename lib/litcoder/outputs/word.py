@@ -35,6 +35,7 @@ import pandas as pd
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt
 
+from ..analysis.cooccurrence import cooccurrence
 from ..analysis.evidence import (
     CLASSIFICATION_DEFINITIONS,
     CLASSIFICATIONS,
@@ -42,6 +43,7 @@ from ..analysis.evidence import (
     COMPOSITION_LABELS,
     METHOD,
 )
+from ..analysis.subsets import NOT_GIVEN, divided, evidence_within, framing_by_attribute, leaning_apart
 from ..files import write_atomic
 from ..inputs.bibliography import csl_item
 from ..problems import Problem
@@ -256,6 +258,8 @@ def report_markdown(review, evidence: pd.DataFrame, figures: list[tuple[str, str
     for caption, frame in tables.items():
         parts.append(_pipe_table(frame, f"Table {table_number}. {caption}"))
         table_number += 1
+    questions, table_number = _literature_questions(review, table_number)
+    parts.append(questions)
     if figures:
         parts.append(_figures(figures, len(coded), built_on))
     parts.append(_quote_book(review, evidence, quotes))
@@ -364,6 +368,55 @@ def _share(share, low, high) -> str:
     if any(v is None or pd.isna(v) for v in (share, low, high)):
         return "—"
     return interval(share, low, high).replace(" ", NBSP)
+
+
+PAIRS_IN_WORD = 10
+"""The pairs of competencies coded together most often that the Word report lists."""
+
+
+def _literature_questions(review, number: int) -> tuple[str, int]:
+    """The sections on the literature by kind of source and on competencies coded together, as
+    the HTML report gives them (its sentences and tables), and the next table's number."""
+    sections = []
+    if review.attribute_definitions:
+        kinds = []
+        for attribute in review.attribute_definitions:
+            text, number = _by_attribute(review, attribute, number)
+            kinds.append(text)
+        sections.append("# The literature by kind of source\n\n" + "\n\n".join(kinds))
+    pairs = cooccurrence(review).head(PAIRS_IN_WORD)
+    if len(pairs):
+        frame = pd.DataFrame({"Competencies": [f"{a} + {b}" for a, b in zip(pairs["label_a"], pairs["label_b"])],
+                              "Passages with both": pairs["together"].astype(str),
+                              "Jaccard": pairs["jaccard"].map("{:.2f}".format),
+                              "Overlap": pairs["overlap"].map(lambda v: f"{v:.0%}")})
+        sections.append("# Competencies coded together\n\nTwo competencies are coded together when a passage is "
+                        "coded to both. Jaccard: of the passages coded to either, the share coded to both (0 never, "
+                        "1 always). Overlap: of the rarer competency's passages, the share that carry the other "
+                        "too.\n\n" + _pipe_table(frame, f"Table {number}. The pairs of competencies coded together "
+                                                        "most often"))
+        number += 1
+    return "\n\n".join(sections), number
+
+
+def _by_attribute(review, attribute: str, number: int) -> tuple[str, int]:
+    definition = review.attribute_definitions[attribute]
+    name = str(definition.get("label") or attribute.replace("_", " ")).lower()
+    given = review.attributes[attribute].replace("", NOT_GIVEN).value_counts()
+    counts = ", ".join(f"{v} {int(given[v])}" for v in [*definition["values"], NOT_GIVEN] if given.get(v, 0))
+    split = divided(evidence_within(review, attribute))
+    text = [f"## By {_escape(name)}", f"The sources by {_escape(name)}: {_escape(counts)}.",
+            "Classified differently by the sources of one kind and another: " + "; ".join(
+                f"{_escape(r.label)} ({_escape(r.by_subset)})" for r in split.itertuples()) + "." if len(split) else
+            "No competency is classified differently by the sources of one kind and another."]
+    leaning = leaning_apart(framing_by_attribute(review, attribute))
+    if len(leaning):
+        frame = pd.DataFrame({"Competency": leaning["label"], "What most sources of each kind say":
+                              leaning["by_subset"]})
+        text.append(_pipe_table(frame, f"Table {number}. By {name}: where most sources of two kinds say different "
+                                       "things, on too few sources to classify"))
+        number += 1
+    return "\n\n".join(text), number
 
 
 def _sources_table(review, quotes: pd.DataFrame, coded: list[str], number: int) -> str:
