@@ -433,6 +433,31 @@ def codebook_recode(coding: str = typer.Argument(None, help="A waiting coding's 
     console.print(f"{coding} is now coded {competency}", markup=False)
 
 
+@app.command("setup-git")
+def setup_git_command(path: Path = ReviewPath) -> None:
+    """Once per clone: merge the review's CSV files row by row when git merges (no conflict markers)."""
+    from .merging import GitError, setup_git
+
+    root = Review.find(path).path
+    try:
+        for line in setup_git(root, sys.executable):
+            console.print(line, markup=False, soft_wrap=True)
+    except (GitError, OSError) as err:
+        errors.print(f"litcoder: {err}; is {root} a git clone, with git installed?", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@app.command("merge-file", hidden=True)
+def merge_file_command(base: Path, ours: Path, theirs: Path, path: str) -> None:
+    """git's merge driver for the review's CSV files (named by `litcoder setup-git`)."""
+    from .merging import merge_file
+
+    merged = merge_file(base, ours, theirs, path, Path.cwd())
+    for row in merged.replaced:
+        errors.print(f"litcoder: {path}: coding {row.get('id')} was edited in both clones; the later edit is kept, "
+                     f"the other is in .litcoder/merged/{Path(path).name}", markup=False, soft_wrap=True)
+
+
 @app.command()
 def enrol(coder: str = typer.Argument(..., help="The practice coder to count from now on."),
           path: Path = typer.Option(Path("."), "--review", help="The review's folder.")) -> None:

@@ -1,0 +1,5 @@
+"""`python -m litcoder`: the `litcoder` command, for where its script is not on the PATH (git's merge driver)."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,217 @@
+"""Three-way merges of litcoder's CSV files, for git: work done in parallel in two clones
+merges row by row, and a CSV never holds conflict markers.
+
+git merges a text file line by line, so two people who each add a row at the end of the same
+file (two coders' settlements, two rulings, one coder on two laptops) "conflict", and a
+non-programmer faced with <<<<<<< in a CSV gives up or loses rows. `litcoder setup-git`
+names this module's merge for litcoder's CSV files in .gitattributes; git then calls
+`litcoder merge-file BASE OURS THEIRS PATH`, which writes the merged file over OURS.
+
+How rows are matched across the three versions:
+- a coder's file (corpus/codings/<coder>.csv): by the coding's id. A coding edited in one
+  clone takes that edit; edited differently in both, the later edit (edited_at) is kept and
+  the other goes to the coder's history file as 'merged', so no version is lost.
+- every other CSV litcoder keeps (coverage logs, edit histories, settlements, rulings, the
+  codebook change log, source attributes): by the whole row. These are logs to which rows
+  are added, so the merge keeps every row either clone added, and drops a row only where
+  one clone removed (or edited) it and the other left it as it was.
+
+Rows keep their bytes; the merged file has our rows in our order, then theirs that we lack
+in their order, under our header with any column only theirs has added at its end.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .files import csv_delimiter, csv_records, decode, split_lines
+from .layout import LOCAL
+
+CODER_FILES = "corpus/codings/"
+
+
+@dataclass
+class Table:
+    """A CSV text as rows: its header, each row's cells by column and its text as written."""
+
+    header: list[str]
+    rows: list[tuple[dict[str, str], str]]
+    delimiter: str = ","
+    newline: str = "\n"
+    head: str = ""
+    """The header line as written."""
+
+
+@dataclass
+class Merged:
+    text: str
+    replaced: list[dict] = field(default_factory=list)
+    """Rows of a coder's file edited differently in both clones whose other version lost (for its history)."""
+
+
+def read_table(text: str) -> Table:
+    lines = split_lines(text)
+    if not lines:
+        return Table([], [])
+    delimiter = csv_delimiter(lines[0])
+    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
+    records = csv_records(lines, delimiter)
+    first = next(records, None)
+    header = [h.strip().lower() for h in (first.cells or [])] if first else []
+    rows = []
+    for record in records:
+        raw = "".join(lines[record.start - 1:record.end])
+        if record.cells is None or not any(c.strip() for c in record.cells):
+            if raw.strip():
+                rows.append(({}, raw))  # an unreadable row is kept as written
+            continue
+        rows.append((dict(zip(header, (c.strip() for c in record.cells))), raw))
+    return Table(header, rows, delimiter, newline, "".join(lines[:first.end]) if first else "")
+
+
+def merge_tables(base: str, ours: str, theirs: str, by_id: bool) -> Merged:
+    """The three-way merge of one CSV file's texts (see the module's note)."""
+    o, a, b = read_table(base), read_table(ours), read_table(theirs)
+    if not a.header:
+        return Merged(theirs)
+    header = a.header + [c for c in b.header if c not in a.header]
+    key: Callable[[dict, str], str] = (lambda cells, raw: cells.get("id") or raw) if by_id else \
+        (lambda cells, raw: "\x1f".join(cells.get(c, "") for c in header) if cells else raw)
+    base_rows = _keyed(o, key)
+    our_rows, their_rows = _keyed(a, key), _keyed(b, key)
+    merged = Merged("")
+    out = []
+    for k, (cells, raw) in our_rows.items():
+        if k in their_rows:
+            row = _resolved((cells, raw), their_rows[k], base_rows.get(k), merged, by_id)
+            out.append(row if row[1] is raw or _same_shape(a, b, header) else (row[0], None))
+        elif k not in base_rows or base_rows[k][0] != cells:  # ours added or edited it; theirs removed it
+            out.append((cells, raw))
+        # else: theirs removed a row we left as it was
+    for k, (cells, raw) in their_rows.items():
+        if k not in our_rows and (k not in base_rows or base_rows[k][0] != cells):
+            out.append((cells, raw if _same_shape(a, b, header) else None))
+    merged.text = _written(a, header, out)
+    return merged
+
+
+def _same_shape(ours: Table, theirs: Table, header: list[str]) -> bool:
+    """Whether their rows can be taken as written: the same columns, delimiter and line end as ours."""
+    return theirs.header == ours.header == header and (theirs.delimiter, theirs.newline) == (ours.delimiter,
+                                                                                             ours.newline)
+
+
+def _keyed(table: Table, key) -> dict[str, tuple[dict, str]]:
+    """Rows by key; a key met again (two equal rows) is told apart by its count."""
+    rows, seen = {}, {}
+    for cells, raw in table.rows:
+        k = key(cells, raw)
+        seen[k] = seen.get(k, 0) + 1
+        rows[k if seen[k] == 1 else f"{k}\x1e{seen[k]}"] = (cells, raw)
+    return rows
+
+
+def _resolved(ours: tuple, theirs: tuple, base: tuple | None, merged: Merged, by_id: bool) -> tuple:
+    if ours[0] == theirs[0] or (base is not None and base[0] == theirs[0]):
+        return ours
+    if base is not None and base[0] == ours[0]:
+        return theirs
+    # edited both ways (a coding, or added twice with one id): the later edit stays, the other is kept aside
+    later, other = (theirs, ours) if _edited(theirs[0]) > _edited(ours[0]) else (ours, theirs)
+    if by_id:
+        merged.replaced.append(other[0])
+    return later
+
+
+def _edited(cells: dict) -> str:
+    return cells.get("edited_at") or cells.get("coded_at") or ""
+
+
+def _written(ours: Table, header: list[str], rows: list[tuple[dict, str | None]]) -> str:
+    """The merged rows as written, or (raw None, or every row once a column was added) written
+    again under the merged header with our delimiter and line end."""
+    widened = header != ours.header
+    lines = [_line(header, ours.delimiter, ours.newline) if widened else _header_text(ours)]
+    for cells, raw in rows:
+        if raw is None or (widened and cells):
+            raw = _line([cells.get(c, "") for c in header], ours.delimiter, ours.newline)
+        lines.append(raw if raw.endswith(("\n", "\r")) else raw + ours.newline)
+    return "".join(lines)
+
+
+def _header_text(table: Table) -> str:
+    return table.head if table.head.endswith(("\n", "\r")) else table.head + table.newline
+
+
+def _line(cells: list[str], delimiter: str, newline: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator=newline).writerow(cells)
+    return buffer.getvalue()
+
+
+def merge_file(base: Path, ours: Path, theirs: Path, path: str, root: Path) -> Merged:
+    """git's merge driver: merge the three versions of `path` and write the result over `ours`.
+    A coding edited differently in both clones keeps its later edit; the other version is
+    added to .litcoder/merged/<coder>.csv in the clone (never lost, never committed)."""
+    texts = [decode(p.read_bytes()).text if p.exists() else "" for p in (base, ours, theirs)]
+    merged = merge_tables(*texts, by_id=_is_coder_file(path))
+    ours.write_text(merged.text, encoding="utf-8", newline="")
+    if merged.replaced:
+        aside = root / LOCAL / "merged" / Path(path).name
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        columns = list(dict.fromkeys(c for row in merged.replaced for c in row))
+        with aside.open("a", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, columns, lineterminator="\n")
+            if aside.stat().st_size == 0:
+                writer.writeheader()
+            writer.writerows(merged.replaced)
+    return merged
+
+
+ATTRIBUTES_LINE = "corpus/**/*.csv merge=litcoder"
+GITATTRIBUTES = f"""# litcoder: its CSV files merge row by row, never with conflict markers (litcoder setup-git)
+{ATTRIBUTES_LINE}
+"""
+
+
+def setup_git(root: Path, python: str) -> list[str]:
+    """Name litcoder's merge for the review's CSV files: the driver in this clone's git config
+    (`python` runs litcoder), .gitattributes committed so every clone uses it. Returns what was done."""
+    done = []
+    driver = f'"{python}" -m litcoder merge-file %O %A %B %P'
+    for name, value in (("merge.litcoder.name", "litcoder: CSV files row by row"), ("merge.litcoder.driver", driver)):
+        _git(root, "config", name, value)
+    done.append(f"git config: merge.litcoder.driver = {driver}")
+    attributes = root / ".gitattributes"
+    text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
+    if ATTRIBUTES_LINE not in text.splitlines():
+        attributes.write_text(text + ("\n" if text and not text.endswith("\n") else "") + GITATTRIBUTES,
+                              encoding="utf-8")
+        _git(root, "add", ".gitattributes")
+        _git(root, "commit", "-m", "litcoder setup-git: merge the review's CSV files row by row", "--",
+             ".gitattributes")
+        done.append(".gitattributes: committed")
+    else:
+        done.append(".gitattributes: already names the merge")
+    return done
+
+
+def _git(root: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+    if result.returncode:
+        raise GitError(f"git {args[0]} failed: {(result.stderr or result.stdout).strip()}")
+    return result.stdout
+
+
+class GitError(Exception):
+    """git is missing, the folder is not a clone, or a git command failed."""
+
+
+def _is_coder_file(path: str) -> bool:
+    parts = path.replace("\\", "/")
+    return parts.startswith(CODER_FILES) and parts.count("/") == 2 and parts.endswith(".csv")

@@ -1,0 +1,148 @@
+"""Merging the review's CSV files row by row when git merges two clones' work."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REVIEW_FILES, read_rows
+
+from litcoder import Review
+from litcoder.inputs.settlements import settle
+from litcoder.merging import merge_tables, setup_git
+from litcoder.store import CoderFile
+
+GIT = shutil.which("git")
+needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")
+
+
+def git(where: Path, *args: str) -> str:
+    return subprocess.run([GIT, "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=where,
+                          check=True, capture_output=True, text=True).stdout
+
+
+# ------------------------------------------------------------------ the merge itself
+
+def test_rows_added_on_both_sides_are_all_kept_in_order():
+    merged = merge_tables("a,b\n1,2\n", "a,b\n1,2\n3,4\n", "a,b\n1,2\n5,6\n", by_id=False)
+    assert merged.text == "a,b\n1,2\n3,4\n5,6\n"
+
+
+def test_a_row_removed_on_one_side_and_untouched_on_the_other_goes():
+    assert merge_tables("a\n1\n2\n", "a\n1\n", "a\n1\n2\n3\n", by_id=False).text == "a\n1\n3\n"
+
+
+def test_codings_edited_on_one_side_take_the_edit_and_both_ways_keep_the_later():
+    base = "id,quote,framing,edited_at\n1,a,leadership,\n2,b,management,\n"
+    ours = "id,quote,framing,edited_at\n1,a,leadership,\n2,b,both,2026-11-30T10:00:00+00:00\n3,c,management,\n"
+    theirs = ("id,quote,framing,edited_at\n1,a,neither,2026-11-30T09:00:00+00:00\n"
+              "2,b,leadership,2026-11-30T11:00:00+00:00\n4,d,both,\n")
+    merged = merge_tables(base, ours, theirs, by_id=True)
+    assert merged.text == ("id,quote,framing,edited_at\n1,a,neither,2026-11-30T09:00:00+00:00\n"
+                           "2,b,leadership,2026-11-30T11:00:00+00:00\n3,c,management,\n4,d,both,\n")
+    assert [r["framing"] for r in merged.replaced] == ["both"]  # the earlier edit, kept aside
+
+
+def test_rows_keep_their_bytes_and_a_column_only_theirs_has_is_added():
+    ours = 'id;quote\r\n1;"a; b"\r\n'
+    assert merge_tables("id;quote\r\n", ours, "id;quote\r\n", by_id=True).text == ours
+    merged = merge_tables("a,b\n1,2\n", "a,b\n1,2\n3,4\n", "a,b,c\n1,2,\n5,6,7\n", by_id=False)
+    assert merged.text == "a,b,c\n1,2,\n3,4,\n5,6,7\n"
+
+
+# ------------------------------------------------------------------ with git, between clones
+
+@pytest.fixture
+def clones(tmp_path):
+    """A bare repository of the bundled review and two clones, each set up with `setup-git`."""
+    start = tmp_path / "start"
+    start.mkdir()
+    for name in REVIEW_FILES:
+        source = Path(__file__).resolve().parent.parent / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, start / name)
+    git(start, "init", "-q", "-b", "main")
+    git(start, "add", "-A")
+    git(start, "commit", "-qm", "the review")
+    git(tmp_path, "clone", "-q", "--bare", str(start), str(tmp_path / "hub.git"))
+    made = []
+    for name in ("laptop-1", "laptop-2"):
+        git(tmp_path, "clone", "-q", str(tmp_path / "hub.git"), str(tmp_path / name))
+        for key, value in (("user.name", name), ("user.email", f"{name}@example.org"), ("pull.rebase", "false")):
+            git(tmp_path / name, "config", key, value)
+        made.append(tmp_path / name)
+    setup_git(made[0], sys.executable)
+    git(made[0], "push", "-q", "origin", "main")
+    git(made[1], "pull", "-q", "origin", "main")
+    setup_git(made[1], sys.executable)
+    return made
+
+
+def _coding(n: int, laptop: str) -> dict:
+    return {"id": f"{laptop}-{n}", "citekey": "Fayol1949General", "passage": "1", "quote": "command",
+            "competency": "directing", "framing": "management"}
+
+
+@needs_git
+def test_work_in_two_clones_merges_without_a_conflict_or_a_lost_row(clones):
+    one, two = clones
+    assert "corpus/**/*.csv merge=litcoder" in (one / ".gitattributes").read_text(encoding="utf-8")
+    before = len(read_rows(one / "corpus/codings/coder-a.csv"))
+    # the same coder on two laptops, two members settling, one coding edited on each
+    CoderFile(one / "corpus/codings/coder-a.csv").append(*(_coding(n, "one") for n in range(3)))
+    CoderFile(two / "corpus/codings/coder-a.csv").append(*(_coding(n, "two") for n in range(4)))
+    CoderFile(two / "corpus/codings/coder-a.csv").update("coder-a-0002", framing="both")
+    settle(one, "framing:Kotter1990WhatLeaders:charisma", "neither", "set aside", "member-h")
+    settle(two, "framing:Bass1985Beyond:charisma", "leadership", "Bass's own word", "member-j")
+    for clone in clones:
+        git(clone, "add", "-A")
+        git(clone, "commit", "-qm", f"work on {clone.name}")
+    git(one, "push", "-q", "origin", "main")
+    git(two, "pull", "-q", "--no-edit", "origin", "main")  # a merge, through litcoder's driver
+    git(two, "push", "-q", "origin", "main")
+    git(one, "pull", "-q", "origin", "main")
+    for clone in clones:
+        rows = read_rows(clone / "corpus/codings/coder-a.csv")
+        assert len(rows) == before + 7
+        assert {f"one-{n}" for n in range(3)} | {f"two-{n}" for n in range(4)} <= {r["id"] for r in rows}
+        assert next(r for r in rows if r["id"] == "coder-a-0002")["framing"] == "both"
+        items = [r["item"] for r in read_rows(clone / "corpus/settlements.csv")]
+        assert {"framing:Kotter1990WhatLeaders:charisma", "framing:Bass1985Beyond:charisma"} <= set(items)
+        for path in (clone / "corpus").rglob("*.csv"):
+            assert "<<<<<<<" not in path.read_text(encoding="utf-8"), path
+        review = Review.load(clone)
+        assert not [p for p in review.problems if p.severity == "error"]
+    assert (one / "corpus/codings/coder-a.csv").read_bytes() == (two / "corpus/codings/coder-a.csv").read_bytes()
+
+
+@needs_git
+def test_setup_git_twice_commits_once(clones):
+    one, _ = clones
+    commits = git(one, "rev-list", "--count", "HEAD")
+    assert setup_git(one, sys.executable)[-1] == ".gitattributes: already names the merge"
+    assert git(one, "rev-list", "--count", "HEAD") == commits
+
+
+def test_setup_git_outside_a_clone_is_a_clear_error(review_copy):
+    from typer.testing import CliRunner
+
+    from litcoder.cli import app
+
+    result = CliRunner().invoke(app, ["setup-git", str(review_copy)])
+    assert result.exit_code == 1 and "is " in result.output and "a git clone" in result.output
+
+
+def test_merge_file_writes_over_ours_and_keeps_the_other_edit_aside(tmp_path):
+    from litcoder.merging import merge_file
+
+    for name, text in (("o", "id,framing,edited_at\n1,leadership,\n"),
+                       ("a", "id,framing,edited_at\n1,both,2026-11-30T10:00:00+00:00\n"),
+                       ("b", "id,framing,edited_at\n1,neither,2026-11-30T09:00:00+00:00\n")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    merge_file(tmp_path / "o", tmp_path / "a", tmp_path / "b", "corpus/codings/coder-a.csv", tmp_path)
+    assert (tmp_path / "a").read_text(encoding="utf-8") == "id,framing,edited_at\n1,both,2026-11-30T10:00:00+00:00\n"
+    with open(tmp_path / ".litcoder/merged/coder-a.csv", newline="", encoding="utf-8") as f:
+        assert [r["framing"] for r in csv.DictReader(f)] == ["neither"]
