@@ -146,3 +146,36 @@ def test_merge_file_writes_over_ours_and_keeps_the_other_edit_aside(tmp_path):
     assert (tmp_path / "a").read_text(encoding="utf-8") == "id,framing,edited_at\n1,both,2026-11-30T10:00:00+00:00\n"
     with open(tmp_path / ".litcoder/merged/coder-a.csv", newline="", encoding="utf-8") as f:
         assert [r["framing"] for r in csv.DictReader(f)] == ["neither"]
+
+
+# ------------------------------------------------------------------ notebooks and the check after a merge
+
+def test_a_clean_notebook_is_unchanged_and_outputs_are_stripped():
+    from litcoder.merging import strip_notebook
+
+    for path in sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb")):
+        text = path.read_text(encoding="utf-8")
+        assert strip_notebook(text) == text, path.name
+    run = ('{"cells": [{"cell_type": "code", "execution_count": 7, "id": "a", "metadata": {"scrolled": true}, '
+           '"outputs": [{"output_type": "stream", "name": "stdout", "text": ["é\\n"]}], "source": ["print(1)"]}], '
+           '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    stripped = strip_notebook(run)
+    assert '"outputs": []' in stripped and '"execution_count": null' in stripped and "scrolled" not in stripped
+    assert strip_notebook("not a notebook {") == "not a notebook {"
+
+
+@needs_git
+def test_a_notebook_run_in_a_clone_is_committed_without_its_outputs(clones):
+    one, _ = clones
+    assert "*.ipynb filter=litcoder-notebook" in (one / ".gitattributes").read_text(encoding="utf-8")
+    hook = one / ".git" / "hooks" / "post-merge"
+    assert hook.exists() and "litcoder validate" in hook.read_text(encoding="utf-8")
+    notebook = one / "run.ipynb"
+    notebook.write_text('{"cells": [{"cell_type": "code", "execution_count": 3, "id": "a", "metadata": {}, '
+                        '"outputs": [{"output_type": "stream", "name": "stdout", "text": ["42\\n"]}], '
+                        '"source": ["print(42)"]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+                        encoding="utf-8")
+    git(one, "add", "run.ipynb")
+    committed = git(one, "show", ":run.ipynb")
+    assert '"outputs": []' in committed and "42" not in committed.replace("print(42)", "")
+    assert "42\\n" in notebook.read_text(encoding="utf-8")  # the researcher's copy keeps its outputs

@@ -447,6 +447,20 @@ def setup_git_command(path: Path = ReviewPath) -> None:
         raise typer.Exit(1) from None
 
 
+@app.command("strip-notebook", hidden=True)
+def strip_notebook_command() -> None:
+    """git's clean filter for notebooks (named by `litcoder setup-git`): stdin without outputs to stdout."""
+    from .merging import strip_notebook
+
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:  # not a notebook litcoder can read: kept exactly as it is
+        sys.stdout.buffer.write(data)
+        return
+    sys.stdout.buffer.write(strip_notebook(text).encode("utf-8"))
+
+
 @app.command("merge-file", hidden=True)
 def merge_file_command(base: Path, ours: Path, theirs: Path, path: str) -> None:
     """git's merge driver for the review's CSV files (named by `litcoder setup-git`)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -174,9 +175,34 @@ def merge_file(base: Path, ours: Path, theirs: Path, path: str, root: Path) -> M
 
 
 ATTRIBUTES_LINE = "corpus/**/*.csv merge=litcoder"
-GITATTRIBUTES = f"""# litcoder: its CSV files merge row by row, never with conflict markers (litcoder setup-git)
+NOTEBOOKS_LINE = "*.ipynb filter=litcoder-notebook"
+GITATTRIBUTES = f"""# litcoder (litcoder setup-git): its CSV files merge row by row, never with conflict markers;
+# notebooks are committed without their outputs, so two people running one never conflict
 {ATTRIBUTES_LINE}
+{NOTEBOOKS_LINE}
 """
+POST_MERGE = """#!/bin/sh
+# litcoder setup-git: after a merge, say whether the review still loads cleanly
+"{python}" -m litcoder validate . || echo "litcoder: the merge left problems in the review (above); fix them and commit"
+"""
+
+
+def strip_notebook(text: str) -> str:
+    """A notebook without its outputs and execution counts, as git should keep it (written as
+    nbformat writes it, so a notebook stored clean is unchanged); text that is not a notebook
+    is given back as it is."""
+    try:
+        notebook = json.loads(text)
+        cells = notebook["cells"]
+    except (ValueError, KeyError, TypeError):
+        return text
+    for cell in cells:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+            if isinstance(cell.get("metadata"), dict):
+                for key in ("execution", "collapsed", "scrolled"):
+                    cell["metadata"].pop(key, None)
+    return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def setup_git(root: Path, python: str) -> list[str]:
@@ -184,14 +210,23 @@ def setup_git(root: Path, python: str) -> list[str]:
     (`python` runs litcoder), .gitattributes committed so every clone uses it. Returns what was done."""
     done = []
     driver = f'"{python}" -m litcoder merge-file %O %A %B %P'
-    for name, value in (("merge.litcoder.name", "litcoder: CSV files row by row"), ("merge.litcoder.driver", driver)):
+    for name, value in (("merge.litcoder.name", "litcoder: CSV files row by row"), ("merge.litcoder.driver", driver),
+                        ("filter.litcoder-notebook.clean", f'"{python}" -m litcoder strip-notebook')):
         _git(root, "config", name, value)
-    done.append(f"git config: merge.litcoder.driver = {driver}")
+    done.append(f"git config: merge.litcoder.driver = {driver}; notebooks stripped of outputs on commit")
+    hook = Path(_git(root, "rev-parse", "--git-path", "hooks").strip())
+    hook = (hook if hook.is_absolute() else root / hook) / "post-merge"
+    if not hook.exists():  # never over someone's own hook
+        hook.parent.mkdir(parents=True, exist_ok=True)
+        hook.write_text(POST_MERGE.format(python=python), encoding="utf-8")
+        hook.chmod(0o755)
+        done.append("post-merge hook: `litcoder validate` after each merge")
     attributes = root / ".gitattributes"
     text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
-    if ATTRIBUTES_LINE not in text.splitlines():
-        attributes.write_text(text + ("\n" if text and not text.endswith("\n") else "") + GITATTRIBUTES,
-                              encoding="utf-8")
+    if not {ATTRIBUTES_LINE, NOTEBOOKS_LINE} <= set(text.splitlines()):
+        kept = [line for line in text.splitlines() if line not in (ATTRIBUTES_LINE, NOTEBOOKS_LINE)
+                and not line.startswith("# litcoder") and not line.startswith("# notebooks are committed")]
+        attributes.write_text("".join(f"{line}\n" for line in kept) + GITATTRIBUTES, encoding="utf-8")
         _git(root, "add", ".gitattributes")
         _git(root, "commit", "-m", "litcoder setup-git: merge the review's CSV files row by row", "--",
              ".gitattributes")
