@@ -179,3 +179,20 @@ def test_a_notebook_run_in_a_clone_is_committed_without_its_outputs(clones):
     committed = git(one, "show", ":run.ipynb")
     assert '"outputs": []' in committed and "42" not in committed.replace("print(42)", "")
     assert "42\\n" in notebook.read_text(encoding="utf-8")  # the researcher's copy keeps its outputs
+
+
+@needs_git
+def test_init_makes_a_repository_set_up_for_merging(tmp_path):
+    target = tmp_path / "new-review"
+    who = {"GIT_AUTHOR_NAME": "m", "GIT_AUTHOR_EMAIL": "m@example.org", "GIT_COMMITTER_NAME": "m",
+           "GIT_COMMITTER_EMAIL": "m@example.org", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    made = subprocess.run([sys.executable, "-m", "litcoder", "init", str(target)], capture_output=True, text=True,
+                          env=who)
+    assert made.returncode == 0, made.stderr
+    assert "committed" in made.stdout
+    assert git(target, "config", "merge.litcoder.driver").startswith(f'"{sys.executable}" -m litcoder merge-file')
+    assert git(target, "status", "--porcelain") == ""  # every file of the new review committed
+    assert "corpus/**/*.csv merge=litcoder" in git(target, "show", "HEAD:.gitattributes")
+    nothing = subprocess.run([sys.executable, "-m", "litcoder", "init", "--no-git", str(tmp_path / "plain")],
+                             capture_output=True, text=True, env=who)
+    assert nothing.returncode == 0 and not (tmp_path / "plain" / ".git").exists()

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -492,12 +493,21 @@ def enrol(coder: str = typer.Argument(..., help="The practice coder to count fro
 
 
 @app.command()
-def init(directory: Path = typer.Argument(..., help="Folder for the new review (must not exist or be empty).")) -> None:
+def init(directory: Path = typer.Argument(..., help="Folder for the new review (must not exist or be empty)."),
+         git: bool = typer.Option(True, "--git/--no-git", help="Make it a git repository set up for merging "
+                                  "(litcoder setup-git), where git is installed.")) -> None:
     """Make a new, empty review with a starter codebook."""
+    from .merging import GitError, start_git
+
     made = init_review(directory)
     console.print(f"Made a new review in [bold]{directory}[/bold]:")
     for path in made:
         console.print(f"  {path.relative_to(directory).as_posix()}", markup=False)
+    if git and shutil.which("git"):
+        try:
+            console.print("git: " + "; ".join(start_git(directory, sys.executable)), markup=False, soft_wrap=True)
+        except (GitError, OSError) as err:
+            console.print(f"note: git was not set up ({err}); run `litcoder setup-git` in a clone", markup=False)
     console.print("Next: add your works to references.bib, "
                   "their texts to corpus/sources/<citekey>.pdf (.html, .docx, .md), "
                   f"then run `litcoder build {directory}`.")

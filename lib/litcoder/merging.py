@@ -205,9 +205,10 @@ def strip_notebook(text: str) -> str:
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def setup_git(root: Path, python: str) -> list[str]:
+def setup_git(root: Path, python: str, commit: bool = True) -> list[str]:
     """Name litcoder's merge for the review's CSV files: the driver in this clone's git config
-    (`python` runs litcoder), .gitattributes committed so every clone uses it. Returns what was done."""
+    (`python` runs litcoder), .gitattributes committed (with `commit`) so every clone uses it.
+    Returns what was done."""
     done = []
     driver = f'"{python}" -m litcoder merge-file %O %A %B %P'
     for name, value in (("merge.litcoder.name", "litcoder: CSV files row by row"), ("merge.litcoder.driver", driver),
@@ -228,12 +229,34 @@ def setup_git(root: Path, python: str) -> list[str]:
                 and not line.startswith("# litcoder") and not line.startswith("# notebooks are committed")]
         attributes.write_text("".join(f"{line}\n" for line in kept) + GITATTRIBUTES, encoding="utf-8")
         _git(root, "add", ".gitattributes")
-        _git(root, "commit", "-m", "litcoder setup-git: merge the review's CSV files row by row", "--",
-             ".gitattributes")
-        done.append(".gitattributes: committed")
+        if commit:
+            done.append(_committed(root, "litcoder setup-git: merge the review's CSV files row by row",
+                                   ".gitattributes"))
     else:
         done.append(".gitattributes: already names the merge")
     return done
+
+
+def start_git(root: Path, python: str) -> list[str]:
+    """For a new review: a git repository (unless it is inside one already), set up as
+    setup_git does, and its files committed."""
+    inside = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True)
+    done = []
+    if inside.returncode:
+        _git(root, "init", "-q")
+        done.append("git: a new repository")
+    done += setup_git(root, python, commit=False)
+    _git(root, "add", "--", ".")
+    return done + [_committed(root, "litcoder init: a new review", ".")]
+
+
+def _committed(root: Path, message: str, *paths: str) -> str:
+    try:
+        _git(root, "commit", "-q", "-m", message, "--", *paths)
+    except GitError:  # git does not know who is committing yet: leave it to them
+        return ("staged, not committed: tell git your name (git config --global user.name …, user.email …), "
+                "then commit")
+    return "committed"
 
 
 def _git(root: Path, *args: str) -> str:
