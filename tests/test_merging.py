@@ -196,3 +196,30 @@ def test_init_makes_a_repository_set_up_for_merging(tmp_path):
     nothing = subprocess.run([sys.executable, "-m", "litcoder", "init", "--no-git", str(tmp_path / "plain")],
                              capture_output=True, text=True, env=who)
     assert nothing.returncode == 0 and not (tmp_path / "plain" / ".git").exists()
+
+
+@needs_git
+def test_a_true_conflict_keeps_both_versions_and_validate_names_it(clones):
+    one, two = clones
+    settle(one, "framing:Bass1985Beyond:charisma", "leadership", "Bass's own word", "member-h")
+    settle(two, "framing:Bass1985Beyond:charisma", "neither", "set aside", "member-j")
+    for clone, ruling in ((one, "leadership"), (two, "both")):
+        with (clone / "corpus/decisions.csv").open("a", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerow(["winning-buy-in", ruling, "2026-11-30", clone.name, "because", *[""] * 4])
+        git(clone, "commit", "-qam", f"rulings on {clone.name}")
+    git(one, "push", "-q", "origin", "main")
+    git(two, "pull", "-q", "--no-edit", "origin", "main")
+    rows = read_rows(two / "corpus/settlements.csv")
+    mine = [r for r in rows if r["item"] == "framing:Bass1985Beyond:charisma"]
+    assert [r["resolution"] for r in mine] == ["neither", "leadership"] and all(r["conflict"] for r in mine)
+    assert not any(r["conflict"] for r in rows if r not in mine)
+    review = Review.load(two)
+    [settled] = [p for p in review.problems if p.kind == "settlement-conflict"]
+    assert "settled two ways in two clones at once" in settled.message and "member-h" in settled.message
+    [ruled] = [p for p in review.problems if p.kind == "decision-conflict"]
+    assert "winning-buy-in was ruled two ways" in ruled.message
+    # settling it again ends the conflict
+    settle(two, "framing:Bass1985Beyond:charisma", "leadership", "agreed at the meeting", "member-h")
+    assert not [p for p in Review.load(two).problems if p.kind == "settlement-conflict"]
+    for path in (two / "corpus").rglob("*.csv"):
+        assert "<<<<<<<" not in path.read_text(encoding="utf-8")

@@ -34,6 +34,10 @@ from .files import csv_delimiter, csv_records, decode, split_lines
 from .layout import LOCAL
 
 CODER_FILES = "corpus/codings/"
+GROUPED = {"corpus/settlements.csv": "item", "corpus/decisions.csv": "competency"}
+"""Logs where rows added in both clones for one item (a settlement, a ruling) are a true conflict."""
+CONFLICT = "conflict"
+MARK = "made in two clones at once"
 
 
 @dataclass
@@ -75,8 +79,10 @@ def read_table(text: str) -> Table:
     return Table(header, rows, delimiter, newline, "".join(lines[:first.end]) if first else "")
 
 
-def merge_tables(base: str, ours: str, theirs: str, by_id: bool) -> Merged:
-    """The three-way merge of one CSV file's texts (see the module's note)."""
+def merge_tables(base: str, ours: str, theirs: str, by_id: bool, group: str | None = None) -> Merged:
+    """The three-way merge of one CSV file's texts (see the module's note). With `group` (a
+    column), rows added in both clones for one value of it, differing, are a true conflict:
+    all are kept, each marked in a `conflict` column, for `litcoder validate` to name."""
     o, a, b = read_table(base), read_table(ours), read_table(theirs)
     if not a.header:
         return Merged(theirs)
@@ -86,19 +92,34 @@ def merge_tables(base: str, ours: str, theirs: str, by_id: bool) -> Merged:
     base_rows = _keyed(o, key)
     our_rows, their_rows = _keyed(a, key), _keyed(b, key)
     merged = Merged("")
-    out = []
+    out, added = [], {"ours": [], "theirs": []}
     for k, (cells, raw) in our_rows.items():
         if k in their_rows:
             row = _resolved((cells, raw), their_rows[k], base_rows.get(k), merged, by_id)
             out.append(row if row[1] is raw or _same_shape(a, b, header) else (row[0], None))
         elif k not in base_rows or base_rows[k][0] != cells:  # ours added or edited it; theirs removed it
+            added["ours"].append(len(out))
             out.append((cells, raw))
         # else: theirs removed a row we left as it was
     for k, (cells, raw) in their_rows.items():
         if k not in our_rows and (k not in base_rows or base_rows[k][0] != cells):
+            added["theirs"].append(len(out))
             out.append((cells, raw if _same_shape(a, b, header) else None))
+    if group:
+        header = _marked(out, added, group, header)
     merged.text = _written(a, header, out)
     return merged
+
+
+def _marked(out: list, added: dict[str, list[int]], group: str, header: list[str]) -> list[str]:
+    """Mark the rows both clones added for one value of `group`; the header, with `conflict` if needed."""
+    values = {side: {out[i][0].get(group) for i in rows} for side, rows in added.items()}
+    both = (values["ours"] & values["theirs"]) - {None, ""}
+    for i in added["ours"] + added["theirs"]:
+        cells = out[i][0]
+        if cells.get(group) in both:
+            out[i] = ({**cells, CONFLICT: MARK}, None)
+    return header + [CONFLICT] if both and CONFLICT not in header else header
 
 
 def _same_shape(ours: Table, theirs: Table, header: list[str]) -> bool:
@@ -160,7 +181,7 @@ def merge_file(base: Path, ours: Path, theirs: Path, path: str, root: Path) -> M
     A coding edited differently in both clones keeps its later edit; the other version is
     added to .litcoder/merged/<coder>.csv in the clone (never lost, never committed)."""
     texts = [decode(p.read_bytes()).text if p.exists() else "" for p in (base, ours, theirs)]
-    merged = merge_tables(*texts, by_id=_is_coder_file(path))
+    merged = merge_tables(*texts, by_id=_is_coder_file(path), group=GROUPED.get(path.replace("\\", "/")))
     ours.write_text(merged.text, encoding="utf-8", newline="")
     if merged.replaced:
         aside = root / LOCAL / "merged" / Path(path).name

@@ -43,8 +43,11 @@ def read_decisions(path: Path, name: str, competencies: pd.DataFrame,
     log = ProblemLog(name)
     known = set(competencies["competency"])
     rows = []
-    table = read_csv_rows(path, log, REQUIRED, KNOWN) if path.exists() else []
+    table = read_csv_rows(path, log, REQUIRED, [*KNOWN, "conflict"]) if path.exists() else []
+    marked = set()  # lines of rulings made in two clones at once (the merge marks them)
     for row in table or []:
+        if row.values.get("conflict"):
+            marked.add(row.line)
         move = (moves or {}).get(row.values["competency"])
         if move is not None and move.renamed_only:  # a merged competency's ruling was retired, not moved
             log.info(row.line, f"a ruling on {row.values['competency']}, which was {move.how}; read as "
@@ -57,7 +60,15 @@ def read_decisions(path: Path, name: str, competencies: pd.DataFrame,
     frame = pd.DataFrame(rows, columns=DECISION_COLUMNS)
     for column in [*COUNT_COLUMNS, "line"]:
         frame[column] = frame[column].astype("Int64")
-    return frame.sort_values(["decided_on", "line"], kind="stable").reset_index(drop=True), log
+    frame = frame.sort_values(["decided_on", "line"], kind="stable").reset_index(drop=True)
+    for competency, group in frame.groupby("competency", sort=False):
+        if int(group["line"].iloc[-1]) in marked:
+            ways = "; ".join(f"{r.classification} by {r.decided_by or 'someone'} (line {r.line})"
+                             for r in group.itertuples() if int(r.line) in marked)
+            log.warning(int(group["line"].iloc[-1]), f"{competency} was ruled two ways in two clones at once: {ways}; "
+                        "the last counts for now", "record the committee's ruling again (the ruling screen)",
+                        "decision-conflict")
+    return frame, log
 
 
 def _check_row(values: dict[str, str], line: int, log: ProblemLog, known: set[str]) -> dict | None:

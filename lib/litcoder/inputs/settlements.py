@@ -56,7 +56,9 @@ def read_settlements(path: Path, name: str, competencies: set[str],
     id → codebook_changes.Move) reads a settlement of a renamed or merged competency under its new id."""
     log = ProblemLog(name)
     rows = []
-    for row in (read_csv_rows(path, log, ["item", "resolution"], COLUMNS) or []) if path.exists() else []:
+    conflicts: dict[str, list[tuple[int, str, str]]] = {}  # item → (line, resolution, who) of rows made at once
+    for row in (read_csv_rows(path, log, ["item", "resolution"], [*COLUMNS, "conflict"]) or []) \
+            if path.exists() else []:
         item = parse_key(row.values["item"])
         resolution = row.values["resolution"].lower()
         if item is not None and item["kind"] == "presence" and item["passage"] is None:
@@ -88,9 +90,23 @@ def read_settlements(path: Path, name: str, competencies: set[str],
         rows.append({"item": row.values["item"], **item, "resolution": resolution,
                      "rationale": row.values.get("rationale", ""), "settled_by": row.values.get("settled_by", ""),
                      "settled_on": row.values.get("settled_on", ""), "line": row.line})
+        if row.values.get("conflict"):
+            conflicts.setdefault(row.values["item"], []).append((row.line, resolution, row.values.get("settled_by")))
+    _report_conflicts(rows, conflicts, log)
     frame = pd.DataFrame(rows, columns=SETTLEMENT_COLUMNS)
     frame["passage"] = frame["passage"].astype("Int64")  # framing items have none
     return frame.drop_duplicates("item", keep="last").reset_index(drop=True), log
+
+
+def _report_conflicts(rows: list[dict], conflicts: dict, log: ProblemLog) -> None:
+    """A settlement made two ways in two clones at once (marked by the merge) whose latest row is
+    one of them: named, until someone settles the item again."""
+    latest = {row["item"]: row["line"] for row in rows}
+    for item, made in conflicts.items():
+        if latest.get(item) in {line for line, _, _ in made}:
+            ways = "; ".join(f"{resolution} by {who or 'someone'} (line {line})" for line, resolution, who in made)
+            log.warning(latest[item], f"{item} was settled two ways in two clones at once: {ways}; the last row "
+                        "counts for now", "settle it again to choose (the settling screen)", "settlement-conflict")
 
 
 def settle(review_path: Path, item: str, resolution: str, rationale: str, settled_by: str) -> dict:
