@@ -474,6 +474,29 @@ def merge_file_command(base: Path, ours: Path, theirs: Path, path: str) -> None:
 
 
 @app.command()
+def assign(coders: list[str] = typer.Argument(..., help="The coders to share the sources among."),
+           overlap: float = typer.Option(0.2, help="The share of sources each coded by two coders (0 to 1)."),
+           seed: int = typer.Option(1, help="The same seed gives the same plan."),
+           replace: bool = typer.Option(False, "--replace", help="Make a new plan over corpus/assignments.csv."),
+           path: Path = typer.Option(Path("."), "--review", help="The review's folder.")) -> None:
+    """Plan who codes which source, with a share double-coded for agreement (corpus/assignments.csv)."""
+    from .inputs.assignments import PlanError, plan_assignments, progress, write_assignments
+
+    review = Review.find(path)
+    try:
+        plan = plan_assignments(review.sources["citekey"].tolist(), coders, overlap, seed)
+        written = write_assignments(review.path, plan, replace)
+    except PlanError as err:
+        errors.print(f"litcoder: {err}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"{written.relative_to(review.path).as_posix()}: {plan['citekey'].nunique()} sources among "
+                  f"{len(set(coders))} coders", markup=False)
+    for row in progress(plan, review.coverage).itertuples():
+        console.print(f"  {row.coder}: {row.sources} sources ({row.coded_twice} coded twice), {row.finished} "
+                      "finished", markup=False)
+
+
+@app.command()
 def enrol(coder: str = typer.Argument(..., help="The practice coder to count from now on."),
           path: Path = typer.Option(Path("."), "--review", help="The review's folder.")) -> None:
     """Count a practice coder: move their codings and coverage out of the practice folders."""

@@ -20,6 +20,7 @@ COVERAGE = "corpus/coverage"
 SETTLEMENTS = "corpus/settlements.csv"
 ATTRIBUTES = "corpus/attributes.csv"
 CODEBOOK_CHANGES = "corpus/codebook-changes.csv"
+ASSIGNMENTS = "corpus/assignments.csv"
 MEMOS = "corpus/memos"
 DECISIONS = "corpus/decisions.csv"
 
