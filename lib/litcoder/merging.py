@@ -292,5 +292,7 @@ class GitError(Exception):
 
 
 def _is_coder_file(path: str) -> bool:
-    parts = path.replace("\\", "/")
-    return parts.startswith(CODER_FILES) and parts.count("/") == 2 and parts.endswith(".csv")
+    """A coder's codings file, counted or practice (corpus/codings/[practice/]<coder>.csv); not a history."""
+    parts = path.replace("\\", "/").split("/")
+    return path.replace("\\", "/").startswith(CODER_FILES) and parts[-1].endswith(".csv") and (
+        len(parts) == 3 or (len(parts) == 4 and parts[2] == "practice"))

@@ -576,7 +576,8 @@ def memo_parts(review: Review, kinds: tuple[str, ...], thing: str, report_href: 
     """The memos on a thing (of each of `kinds`, e.g. a competency and its ruling) as the report
     shows them, each with the memos that link to it; links lead to cards and source pages."""
     memos = review.memos
-    if memos.empty:
+    about = [(kind, memos_about(memos, kind, thing)) for kind in kinds] if len(memos) else []
+    if not any(len(mine) for _, mine in about):  # most things have no memo: nothing more to look up
         return []
     labels = dict(zip(review.codebook["competency"], review.codebook["label"]))
     cites = dict(zip(review.sources["citekey"], review.sources["author_year"]))
@@ -591,8 +592,8 @@ def memo_parts(review: Review, kinds: tuple[str, ...], thing: str, report_href: 
             f"the ruling on {labels[ident]}" if kind == "ruling" and ident in labels else labels.get(ident))
 
     parts = []
-    for kind in kinds:
-        for memo in memos_about(memos, kind, thing).to_dict("records"):
+    for kind, mine in about:
+        for memo in mine.to_dict("records"):
             cited = backlinks(memos, kind, thing)
             parts.append({"kind": kind, "file": memo["file"],
                           "html": markupsafe.Markup(memo_html(memo["text"], link, name, heading=4)),
