@@ -9,7 +9,9 @@
 The frames are review.sources, .passages, .codebook, .codings and .decisions; .coverage
 holds the sources each coder has finished, and .coverage_log every event of the coders'
 coverage logs (finished, reopened, revealed, nothing, nothing-withdrawn); .attributes each
-source's attributes (source type, field …) as litcoder.toml defines them.
+source's attributes (source type, field …) as litcoder.toml defines them; .assignments
+who codes which source (corpus/assignments.csv, written by `litcoder assign`; empty
+when the committee has no plan).
 
 Loading never stops at bad input: each file's good rows are kept and every problem is
 listed with its file and line.
@@ -25,6 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 from .alongside import no_collection
+from .inputs.assignments import COLUMNS as ASSIGNMENT_COLUMNS
+from .inputs.assignments import read_assignments
 from .inputs.attributes import read_attributes
 from .inputs.bibliography import closest, sources_frame
 from .inputs.codebook import read_codebook
@@ -40,6 +44,7 @@ from .inputs.references import find_duplicates, read_references
 from .inputs.settings import DEFAULT_SETTINGS, read_settings
 from .inputs.settlements import apply_settlements, read_settlements
 from .layout import (
+    ASSIGNMENTS,
     ATTRIBUTES,
     BIBLIOGRAPHY,
     CODEBOOK,
@@ -162,6 +167,9 @@ class Review:
     """corpus/codebook-changes.csv: the renames, merges and splits of competencies, in order."""
     memos: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEMO_COLUMNS))
     """corpus/memos/<kind>/<id>.md: the memos on competencies, sources and rulings (inputs.memos)."""
+    assignments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*ASSIGNMENT_COLUMNS, "line"]))
+    """corpus/assignments.csv: a row per source and the coder it is given to (citekey, coder, line);
+    empty when there is no plan (inputs.assignments)."""
 
     @classmethod
     def load(cls, path: str | Path = ".") -> Review:
@@ -230,13 +238,16 @@ class Review:
                                                                      citekeys),
                                 lambda: read_attributes(NOWHERE, ATTRIBUTES, definitions, citekeys))
         problems += log
+        assignments, log = guard(ASSIGNMENTS, lambda: read_assignments(root / ASSIGNMENTS, set(citekeys)),
+                                 lambda: read_assignments(NOWHERE, set()))
+        problems += log
         sources = sources.drop(columns="_people").assign(
             text_file=[text_files.get(citekey, "") for citekey in sources["citekey"]],
             passages=sources["citekey"].map(passages.groupby("citekey").size()).fillna(0).astype("int64"),
         )
         return cls(root, sources, passages, codebook, groups, codings, decisions, coverage, settlements, texts,
                    text_files, corpus.pages, ReferenceReports(reports), problems, coverage_log, attributes,
-                   definitions, changes, memos)
+                   definitions, changes, memos, assignments)
 
     @classmethod
     def find(cls, start: str | Path = ".") -> Review:

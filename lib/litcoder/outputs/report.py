@@ -39,11 +39,12 @@ from ..analysis.evidence import (
 from ..analysis.reliability import ALL, agreement_table, framing_matrix, pair_table, presence_matrix
 from ..analysis.rulings import STATUS_DEFINITIONS, STATUS_LABELS
 from ..files import write_atomic
+from ..inputs.assignments import progress
 from ..inputs.bibliography import with_page
 from ..inputs.codebook import codebook_title
 from ..inputs.coverage import finished_codings
 from ..inputs.memos import backlinks, memo_html, memos_about
-from ..layout import CODEBOOK, OUTPUTS, derived_folder
+from ..layout import ASSIGNMENTS, CODEBOOK, OUTPUTS, derived_folder
 from ..review import Review
 from .author_tables import author_tables, latex_table, markdown_table, write_author_tables
 from .charts import TITLES, FigureContext, agreement_chart, pairs_chart, print_caption, review_figures
@@ -472,6 +473,7 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         agreement=_agreement_summary(result),
         disagreements=_disagreement_lists(result),
         figures=figure_parts,
+        plan=plan_coverage(review),
     )
 
 
@@ -629,6 +631,23 @@ def _disagreement_lists(result) -> dict:
         record["positions"] = record["positions"].split("\n")
         record["where"] = _where(record)
     return {"groups": groups, "open_total": int((items["status"] == "open").sum()), "settled": records}
+
+
+def plan_coverage(review: Review) -> dict | None:
+    """Coverage against the committee's plan (corpus/assignments.csv), for the report: a row
+    per coder (assignments.progress: sources, finished, to_do, coded_twice), how many sources
+    the plan gives to two coders or more, and how many of those every coder given them has
+    finished (the ones agreement can use). None when there is no plan."""
+    plan = review.assignments
+    if plan.empty:
+        return None
+    finished = review.coverage[["coder", "citekey"]]
+    done = set(zip(finished["coder"], finished["citekey"]))
+    coders_of = plan.groupby("citekey")["coder"].agg(list)
+    shared = coders_of[coders_of.str.len() > 1]
+    return {"file": ASSIGNMENTS, "coders": progress(plan, finished).to_dict("records"),
+            "sources": len(coders_of), "shared": len(shared),
+            "shared_finished": sum(all((c, k) in done for c in coders) for k, coders in shared.items())}
 
 
 def _where(item: dict) -> str:

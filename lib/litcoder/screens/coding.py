@@ -6,7 +6,9 @@
 The coder selects the words of the passage with the mouse, chooses a competency (a
 suggestion's key, or / to search), a framing (1–4) and presses Enter: the coding is in the
 coder's file at once; nothing waits for a notebook save. The pad's Keys (?) lists every
-key; everything else is reachable with Tab and Enter.
+key; everything else is reachable with Tab and Enter. Where the committee has a plan of who
+codes which source (`litcoder assign`), the coder's own sources come first in the list,
+marked ★, with their progress against the plan; the other sources follow.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import ipywidgets as w
 import pandas as pd
 
 from ..inputs.history import coding_history
+from ..layout import ASSIGNMENTS
 from ..review import Review
 from .pad import CodingPad
 from .session import (
@@ -39,12 +42,15 @@ STYLE = """
 .lc-tag.leadership { background: #0F3A73; } .lc-tag.management { background: #C04E00; }
 .lc-tag.both { background: #B77AAC; } .lc-tag.neither { background: #6b6b70; }
 .lc-error { color: #b3261e; } .lc-ok { color: #1e7d34; } .lc-warn { color: #8a4b00; }
+.lc-plan { font-size: .9rem; color: #3c3c41; }
 .lc-history td, .lc-history th { font-size: .85rem; padding: .1rem .5rem; text-align: left; vertical-align: top; }
 </style>
 """
 
 
 AUTO = w.Layout(width="auto")
+YOURS = "★ "
+"""What marks, in the source list, a source the committee's plan gives this coder."""
 QUICK_PICKS = 5
 """Competencies offered on a key (pad.js QUICK_KEYS): suggestions, then recent ones."""
 
@@ -78,6 +84,7 @@ class CodingScreen(w.VBox):
         # where
         self.source = w.Dropdown(description="Source", options=[], layout=w.Layout(width="60%"), disabled=True)
         self.progress = w.HTML()
+        self.plan = w.HTML()
         self.previous_button = w.Button(description="Previous (p)", icon="arrow-left", layout=AUTO)
         self.next_button = w.Button(description="Next (n)", icon="arrow-right", layout=AUTO)
         self.uncoded_button = w.Button(description="Next unjudged (u)", icon="forward", layout=AUTO)
@@ -98,7 +105,7 @@ class CodingScreen(w.VBox):
         self.notes = w.HTML()
 
         self.workspace = w.VBox([
-            w.HBox([self.source]), self.progress,
+            w.HBox([self.source]), self.progress, self.plan,
             w.HBox([self.previous_button, self.next_button, self.uncoded_button, self.number]),
             self.before, self.pad, self.after, self.memo,
             w.HTML("<b>Your codings of this passage</b>"), self.mine, self.history,
@@ -179,10 +186,25 @@ class CodingScreen(w.VBox):
     # ------------------------------------------------------------ where
 
     def _source_options(self) -> list[tuple[str, str]]:
+        """The source list: the coder's own sources first (★), finished ones ticked (✓)."""
         table = self.session.sources()
-        return [(f"{'✓ ' if f else ''}{a} — {t[:60]} ({c}/{p})", k)
-                for k, a, t, p, c, f in zip(table["citekey"], table["author_year"], table["title"],
-                                            table["passages"], table["coded"], table["finished"])]
+        return [(f"{YOURS if y else ''}{'✓ ' if f else ''}{a} — {t[:60]} ({c}/{p})", k)
+                for k, a, t, p, c, f, y in zip(table["citekey"], table["author_year"], table["title"],
+                                               table["passages"], table["coded"], table["finished"], table["yours"])]
+
+    def _plan_text(self) -> str:
+        """The coder's progress against the committee's plan ('' when there is no plan)."""
+        p = self.session.plan_progress()
+        if p is None:
+            return ("" if self.review.assignments.empty else
+                    f'<span class="lc-plan">The committee\'s plan ({ASSIGNMENTS}) gives you no sources: every source '
+                    "is listed as before.</span>")
+        twice = f"; {p['coded_twice']} of them coded by two coders, for agreement" if p["coded_twice"] else ""
+        untexted = (f"; {p['without_text']} {'has' if p['without_text'] == 1 else 'have'} no text yet, so "
+                    f"{'is' if p['without_text'] == 1 else 'are'} not in the list") if p["without_text"] else ""
+        return (f'<span class="lc-plan">{YOURS}Your sources in the committee\'s plan: <b>{p["finished"]} of '
+                f'{p["sources"]} finished</b>, {p["to_do"]} to do{twice}{untexted}. The other sources follow '
+                "yours in the list.</span>")
 
     def _open(self, citekey: str | None, number: int | None = None) -> None:
         if self._quiet or not citekey or self.session is None:
@@ -378,6 +400,7 @@ class CodingScreen(w.VBox):
         self.progress.value = (f"Judged {p['passages_judged']} of {p['passages_total']} passages of this source · "
                                f"sources finished {p['sources_finished']} of {p['sources_total']}"
                                + (" · <b>this source is finished</b>" if finished else ""))
+        self.plan.value = self._plan_text()
         self.before.value = f'<div class="lc-context">{html.escape(before)}</div>' if before else ""
         self.after.value = f'<div class="lc-context">{html.escape(after)}</div>' if after else ""
         start = s.passage["start"]

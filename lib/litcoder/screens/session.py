@@ -6,6 +6,8 @@ here" and sources finished, and keeps other coders' codings hidden until the cod
 finished the source (blind coding); seeing them is recorded in the coder's coverage log.
 Every change can be undone in the session. A practice coder's files live in a folder of
 their own (corpus/codings/practice/), out of agreement and the evidence until enrolled.
+Where the committee has a plan of who codes which source (corpus/assignments.csv), the
+coder's own sources come first, and the session tells their progress against the plan.
 The screen in `coding` only draws this; tests drive it directly.
 
     >>> from litcoder import Review
@@ -23,6 +25,7 @@ import pandas as pd
 
 from ..files import shown
 from ..inputs.anchor import describe
+from ..inputs.assignments import progress
 from ..inputs.codebook import FRAMINGS
 from ..inputs.codings import PRACTICE, locate_quote, read_codings
 from ..inputs.coverage import CoverageFile
@@ -156,6 +159,7 @@ class CodingSession:
         self._learnt = True  # the suggester has every coding of this coder
         self.citekey: str | None = None
         self.number = 1
+        self._plan = self._plan_of_mine()
         remember_coder(review.path, coder)
 
     def _my_codings(self) -> list[dict]:
@@ -167,20 +171,47 @@ class CodingSession:
                                   r.text_pages)
         return codings[codings["coder"] == self.coder].to_dict("records")
 
+    def _plan_of_mine(self) -> pd.DataFrame:
+        """The plan's rows of the sources given to this coder, with their other coder where a
+        source is coded twice (so that `progress` counts those); empty without a plan."""
+        plan = self.review.assignments
+        mine = set(plan.loc[plan["coder"] == self.coder, "citekey"])
+        return plan[plan["citekey"].isin(mine)][["citekey", "coder"]].reset_index(drop=True)
+
     # ------------------------------------------------------------ where we are
 
     def sources(self) -> pd.DataFrame:
-        """Sources with text, with this coder's progress on each."""
+        """Sources with text, with this coder's progress on each; `yours` marks those the plan
+        gives this coder, listed first (otherwise in the bibliography's order)."""
         sources = self.review.sources[self.review.sources["passages"] > 0]
         coded = pd.Series([c["citekey"] for c in self._codings]).value_counts() if self._codings else pd.Series()
         passages = {}
         for c in self._codings:
             passages.setdefault(c["citekey"], set()).add(c["passage"])
-        return sources.assign(
+        planned = self.planned_sources()
+        table = sources.assign(
             coded=[len(passages.get(k, ())) for k in sources["citekey"]],
             codings=[int(coded.get(k, 0)) for k in sources["citekey"]],
             finished=[k in self._finished for k in sources["citekey"]],
-        )[["citekey", "author_year", "title", "passages", "coded", "codings", "finished"]].reset_index(drop=True)
+            yours=sources["citekey"].isin(planned),
+        )[["citekey", "author_year", "title", "passages", "coded", "codings", "finished", "yours"]]
+        return table.sort_values("yours", ascending=False, kind="stable").reset_index(drop=True)
+
+    def planned_sources(self) -> set[str]:
+        """The sources the committee's plan gives this coder (none without a plan)."""
+        return set(self._plan.loc[self._plan["coder"] == self.coder, "citekey"])
+
+    def plan_progress(self) -> dict | None:
+        """This coder's progress against the plan (assignments.progress: sources, finished,
+        to_do, coded_twice), with `without_text`, the planned sources that have no text to
+        code yet; None when the plan gives this coder no source."""
+        if self._plan.empty:
+            return None
+        finished = pd.DataFrame({"coder": self.coder, "citekey": sorted(self._finished)}, columns=["coder", "citekey"])
+        row = progress(self._plan, finished).set_index("coder").loc[self.coder].to_dict()
+        sources = self.review.sources
+        with_text = set(sources.loc[sources["passages"] > 0, "citekey"])
+        return {**{k: int(v) for k, v in row.items()}, "without_text": len(self.planned_sources() - with_text)}
 
     def open(self, citekey: str, number: int | None = None) -> None:
         """Start on a source: at passage `number`, else its first passage this coder has not
