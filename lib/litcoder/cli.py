@@ -451,26 +451,17 @@ def setup_git_command(path: Path = ReviewPath) -> None:
 @app.command("strip-notebook", hidden=True)
 def strip_notebook_command() -> None:
     """git's clean filter for notebooks (named by `litcoder setup-git`): stdin without outputs to stdout."""
-    from .merging import strip_notebook
+    from .merging import main as git_helper
 
-    data = sys.stdin.buffer.read()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:  # not a notebook litcoder can read: kept exactly as it is
-        sys.stdout.buffer.write(data)
-        return
-    sys.stdout.buffer.write(strip_notebook(text).encode("utf-8"))
+    git_helper(["strip-notebook"])
 
 
 @app.command("merge-file", hidden=True)
 def merge_file_command(base: Path, ours: Path, theirs: Path, path: str) -> None:
-    """git's merge driver for the review's CSV files (named by `litcoder setup-git`)."""
-    from .merging import merge_file
+    """git's merge driver for the review's CSV files and codebook (named by `litcoder setup-git`)."""
+    from .merging import main as git_helper
 
-    merged = merge_file(base, ours, theirs, path, Path.cwd())
-    for row in merged.replaced:
-        errors.print(f"litcoder: {path}: coding {row.get('id')} was edited in both clones; the later edit is kept, "
-                     f"the other is in .litcoder/merged/{Path(path).name}", markup=False, soft_wrap=True)
+    git_helper(["merge-file", str(base), str(ours), str(theirs), path])
 
 
 @app.command()

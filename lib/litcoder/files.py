@@ -15,6 +15,7 @@ import functools
 import hashlib
 import itertools
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -234,6 +235,7 @@ def read_csv_rows(
     if looks_like_utf16(text):
         log.error(None, f"{NOT_TEXT}; no row of this file was read", NOT_TEXT_ACTION, "csv-encoding")
         return None
+    lines, doubled_header = _without_merge_markers(lines, log)
     records = csv_records(lines, csv_delimiter(lines[0]))
     first = next(records)
     if first.cells is None:
@@ -269,6 +271,8 @@ def read_csv_rows(
             continue
         if not "".join(cells).strip():  # a blank row: no cell with anything but whitespace
             continue
+        if doubled_header and [c.strip().lower() for c in cells] == header:  # both sides' header, after a marker
+            continue
         if len(cells) != width:
             log.error(record.start, f"this row has {len(cells)} cells, the header has {width}; it was left out",
                       "check for a missing or extra separator, an unquoted comma inside a cell, "
@@ -280,6 +284,31 @@ def read_csv_rows(
         if row_limit is not None and len(rows) > row_limit:
             break
     return rows
+
+
+MERGE_MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?:[ \t].*)?\r?\n?$")
+"""A line git writes where it could not merge two versions of a file by its lines."""
+
+
+def _without_merge_markers(lines: list[str], log: ProblemLog) -> tuple[list[str], bool]:
+    """The lines with git's conflict markers blanked (line numbers stay), each conflict named.
+    The rows of both versions are kept: for litcoder's files, which gain rows, keeping both is
+    the merge. Also whether markers were found, so that a second header (a file both clones
+    created) is not read as a row."""
+    marked = {i for i, line in enumerate(lines) if MERGE_MARKER.match(line)}
+    if not marked:
+        return lines, False
+    opening = sorted(i for i in marked if lines[i].startswith("<<<<<<<")) or [min(marked)]
+    lines = ["\n" if i in marked else line for i, line in enumerate(lines)]
+    if 0 in marked:  # a file both clones created: its header stands after the first marker
+        first = next((i for i, line in enumerate(lines) if line.strip()), 0)
+        lines[0], lines[first] = lines[first], "\n"
+    for i in opening:
+        log.error(i + 1, "git left a conflict here: this clone merged the file line by line, not as litcoder does "
+                  "(litcoder setup-git was not run in it); both versions' rows are read for now",
+                  "run `litcoder setup-git` once in this clone; then delete the lines <<<<<<<, ======= and >>>>>>> "
+                  "(keep the rows of both sides) and commit", "merge-markers")
+    return lines, True
 
 
 def _log_unreadable(log: ProblemLog, record: CsvRecord) -> None:

@@ -1,5 +1,6 @@
-"""Three-way merges of litcoder's CSV files, for git: work done in parallel in two clones
-merges row by row, and a CSV never holds conflict markers.
+"""Three-way merges of litcoder's CSV files and codebook, for git: work done in parallel in
+two clones merges row by row (competency by competency in the codebook), and a CSV never
+holds conflict markers.
 
 git merges a text file line by line, so two people who each add a row at the end of the same
 file (two coders' settlements, two rulings, one coder on two laptops) "conflict", and a
@@ -16,6 +17,8 @@ How rows are matched across the three versions:
   are added, so the merge keeps every row either clone added, and drops a row only where
   one clone removed (or edited) it and the other left it as it was.
 
+The codebook merges by its items (see merge_codebook).
+
 Rows keep their bytes; the merged file has our rows in our order, then theirs that we lack
 in their order, under our header with any column only theirs has added at its end.
 """
@@ -25,7 +28,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +63,10 @@ class Merged:
     text: str
     replaced: list[dict] = field(default_factory=list)
     """Rows of a coder's file edited differently in both clones whose other version lost (for its history)."""
+    notes: list[str] = field(default_factory=list)
+    """Codebook items changed differently in both clones (both versions kept, the other as comments)."""
+    conflicted: bool = False
+    """Merged line by line with conflict markers: git is told the merge failed."""
 
 
 def read_table(text: str) -> Table:
@@ -181,7 +191,10 @@ def merge_file(base: Path, ours: Path, theirs: Path, path: str, root: Path) -> M
     A coding edited differently in both clones keeps its later edit; the other version is
     added to .litcoder/merged/<coder>.csv in the clone (never lost, never committed)."""
     texts = [decode(p.read_bytes()).text if p.exists() else "" for p in (base, ours, theirs)]
-    merged = merge_tables(*texts, by_id=_is_coder_file(path), group=GROUPED.get(path.replace("\\", "/")))
+    if path.endswith((".yaml", ".yml")):
+        merged = merge_codebook(*texts)
+    else:
+        merged = merge_tables(*texts, by_id=_is_coder_file(path), group=GROUPED.get(path.replace("\\", "/")))
     ours.write_text(merged.text, encoding="utf-8", newline="")
     if merged.replaced:
         aside = root / LOCAL / "merged" / Path(path).name
@@ -195,11 +208,140 @@ def merge_file(base: Path, ours: Path, theirs: Path, path: str, root: Path) -> M
     return merged
 
 
+# ---------------------------------------------------------------- the codebook
+
+ITEM = re.compile(r"^(?P<indent>[ ]*)-[ ]+id:[ ]*(?P<id>[^#\s][^#]*?)[ ]*(?:#.*)?$")
+"""A line that opens a group or a competency (`- id: planning`), in block style."""
+NOTE = "# litcoder merge:"
+"""The comment that opens what the codebook's merge could not decide (the loader names it)."""
+
+
+def merge_codebook(base: str, ours: str, theirs: str) -> Merged:
+    """The three-way merge of codebook.yaml, competency by competency (and group by group): an
+    item changed in one clone takes that change, whatever the other changed elsewhere; items
+    added, removed or moved in one clone are so in the merge. An item changed differently in
+    both keeps our version, with theirs beneath it as comment lines opened by `# litcoder
+    merge:`, which `litcoder validate` names until someone chooses; so the codebook still loads
+    and neither version is lost. A codebook whose items cannot be told apart merges line by line
+    as git would (`conflicted`)."""
+    o, a, b = _items(base), _items(ours), _items(theirs)
+    if None in (o, a, b) or not a:
+        return _merged_as_text(base, ours, theirs)
+    out = {}
+    for key in dict.fromkeys([*a, *b]):
+        body, note = _decided(*(_body(items.get(key)) for items in (o, a, b)))
+        if body is not None:  # blank lines after an item are ours where we have it: they separate, not change
+            out[key] = (body, note, _blank_end(a.get(key) if key in a else b[key]))
+    order = _ordered(list(o), list(a), list(b), out)
+    merged = Merged("")
+    for key in order:
+        body, note, blank = out[key]
+        if merged.text and not merged.text.endswith("\n"):
+            merged.text += "\n"
+        merged.text += body + ("" if body.endswith("\n") or not note else "\n") + note + blank
+        if note:
+            merged.notes.append(key[1])
+    return merged
+
+
+def _items(text: str) -> dict[tuple[str, str], str] | None:
+    """The codebook's text in items by (indent, id): what comes before the first item, then each
+    item's lines up to the next item's (comments and blank lines go with the item above them).
+    None if an id opens two items."""
+    items: dict[tuple[str, str], str] = {("", ""): ""}
+    key = ("", "")
+    for line in split_lines(text):
+        found = ITEM.match(line.rstrip("\r\n"))
+        if found:
+            key = (found["indent"], found["id"].strip("'\""))
+            if key in items:
+                return None
+            items[key] = ""
+        items[key] += line
+    return items
+
+
+def _body(item: str | None) -> str | None:
+    """An item without the blank lines after it."""
+    return None if item is None else item[:len(item) - len(_blank_end(item))]
+
+
+def _blank_end(item: str) -> str:
+    lines = split_lines(item)
+    blank = 0
+    while blank < len(lines) - 1 and not lines[-1 - blank].strip():
+        blank += 1
+    return "".join(lines[len(lines) - blank:])
+
+
+def _decided(base: str | None, ours: str | None, theirs: str | None) -> tuple[str | None, str]:
+    """One item's merged text (None: removed) and any note for `litcoder validate`."""
+    if ours == theirs or theirs == base:
+        return ours, ""
+    if ours == base:
+        return theirs, ""
+    if ours is None or theirs is None:  # removed in one clone, changed in the other: the change is kept
+        kept = ours if ours is not None else theirs
+        return kept, _note(kept, ["another clone removed this {what} while this one changed it; it is kept:",
+                                  "remove it again if the committee agrees, then delete these comment lines"])
+    return ours, _note(ours, ["another clone changed this {what} at the same time; its version is below.",
+                              "Keep one (or combine them), then delete these comment lines:"], theirs)
+
+
+def _note(text: str, why: list[str], other: str | None = None) -> str:
+    """Comment lines to put after an item: `why`, then the other version's lines."""
+    lines = split_lines(text)
+    indent = " " * (len(lines[0]) - len(lines[0].lstrip(" ")))
+    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
+    what = "group" if any(line.strip() == "competencies:" for line in lines) else "competency"
+    notes = [f"{indent}{NOTE} {why[0].format(what=what)}{newline}"]
+    notes += [f"{indent}#   {line.format(what=what)}{newline}" for line in why[1:]]
+    for line in split_lines(other or ""):
+        line = line.rstrip("\r\n")
+        notes.append(f"{indent}#   {line[len(indent):] if line.startswith(indent) else line.lstrip()}{newline}"
+                     if line.strip() else f"{indent}#{newline}")
+    return "".join(notes)
+
+
+def _ordered(base: list, ours: list, theirs: list, kept: dict) -> list:
+    """The merged order: ours, with the items theirs added, or moved (where ours left them in
+    place), put after the item they follow in theirs."""
+    def before(order: list) -> dict:
+        return {key: order[i - 1] if i else None for i, key in enumerate(order)}
+    was, now_ours, now_theirs = before(base), before(ours), before(theirs)
+    order = [key for key in ours if key in kept]
+    for key in theirs:
+        moved = key in was and now_theirs[key] != was[key] and now_ours.get(key) == was[key]
+        if key not in kept or (key in order and not moved):
+            continue
+        if key in order:
+            order.remove(key)
+        after = now_theirs[key]
+        order.insert(order.index(after) + 1 if after in order else len(order), key)
+    return order
+
+
+def _merged_as_text(base: str, ours: str, theirs: str) -> Merged:
+    """Line by line, as git would, with conflict markers where both clones changed a line."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [Path(folder, name) for name in ("ours", "base", "theirs")]
+        for path, text in zip(paths, (ours, base, theirs)):
+            path.write_text(text, encoding="utf-8", newline="")
+        done = subprocess.run(["git", "merge-file", "-p", "-L", "this clone", "-L", "before", "-L", "the other clone",
+                               *map(str, paths)], capture_output=True)
+    if done.returncode < 0 or done.returncode > 127:
+        raise GitError(f"git merge-file failed: {done.stderr.decode(errors='replace').strip()}")
+    return Merged(done.stdout.decode("utf-8", errors="replace"), conflicted=done.returncode > 0)
+
+
 ATTRIBUTES_LINE = "corpus/**/*.csv merge=litcoder"
+CODEBOOK_LINE = "corpus/codebook.yaml merge=litcoder"
 NOTEBOOKS_LINE = "*.ipynb filter=litcoder-notebook"
-GITATTRIBUTES = f"""# litcoder (litcoder setup-git): its CSV files merge row by row, never with conflict markers;
-# notebooks are committed without their outputs, so two people running one never conflict
+LINES = (ATTRIBUTES_LINE, CODEBOOK_LINE, NOTEBOOKS_LINE)
+GITATTRIBUTES = f"""# litcoder (litcoder setup-git): its CSV files merge row by row, and the codebook competency by
+# competency, never with conflict markers; notebooks are committed without their outputs
 {ATTRIBUTES_LINE}
+{CODEBOOK_LINE}
 {NOTEBOOKS_LINE}
 """
 POST_MERGE = """#!/bin/sh
@@ -245,9 +387,9 @@ def setup_git(root: Path, python: str, commit: bool = True) -> list[str]:
         done.append("post-merge hook: `litcoder validate` after each merge")
     attributes = root / ".gitattributes"
     text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
-    if not {ATTRIBUTES_LINE, NOTEBOOKS_LINE} <= set(text.splitlines()):
-        kept = [line for line in text.splitlines() if line not in (ATTRIBUTES_LINE, NOTEBOOKS_LINE)
-                and not line.startswith("# litcoder") and not line.startswith("# notebooks are committed")]
+    if not set(LINES) <= set(text.splitlines()):
+        kept = [line for line in text.splitlines() if line not in LINES and not line.startswith("# litcoder")
+                and not line.startswith(("# notebooks are committed", "# competency, never with"))]
         attributes.write_text("".join(f"{line}\n" for line in kept) + GITATTRIBUTES, encoding="utf-8")
         _git(root, "add", ".gitattributes")
         if commit:
@@ -256,6 +398,32 @@ def setup_git(root: Path, python: str, commit: bool = True) -> list[str]:
     else:
         done.append(".gitattributes: already names the merge")
     return done
+
+
+def setup_missing(root: Path) -> str | None:
+    """What is missing for litcoder's merges in the clone that holds `root`, said for a person;
+    None when all is set (or the review is not in a git clone, or git is missing). Without the
+    driver in this clone's config, git merges the review's CSV files line by line, leaving
+    conflict markers; without .gitattributes naming it, every clone does."""
+    try:
+        if _git(root, "rev-parse", "--is-inside-work-tree").strip() != "true":
+            return None
+        named = _git(root, "check-attr", "merge", "--", "corpus/settlements.csv").strip().endswith(": litcoder")
+        remotes = _git(root, "remote").split()
+    except (GitError, OSError):
+        return None
+    try:
+        driver = _git(root, "config", "--get", "merge.litcoder.driver").strip()
+    except GitError:  # git config --get fails when the name is not set
+        driver = ""
+    if named and not driver:
+        return ("this clone has not been set up for litcoder's merges (.gitattributes names them, but this clone's "
+                "git config does not): git would merge the review's files line by line here and leave conflict "
+                "markers in them")
+    if not named and remotes:
+        return ("this review is shared through git but not set up for litcoder's merges: two clones that add rows "
+                "to one file would meet conflict markers")
+    return None
 
 
 def start_git(root: Path, python: str) -> list[str]:
@@ -289,6 +457,35 @@ def _git(root: Path, *args: str) -> str:
 
 class GitError(Exception):
     """git is missing, the folder is not a clone, or a git command failed."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """What git runs (through `python -m litcoder`, which comes here without loading the rest of
+    litcoder): `strip-notebook` (the clean filter: stdin to stdout) or `merge-file BASE OURS
+    THEIRS PATH` (the merge driver; exit 1 tells git the merge left conflict markers)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["strip-notebook"]:
+        data = sys.stdin.buffer.read()
+        try:
+            data = strip_notebook(data.decode("utf-8")).encode("utf-8")
+        except UnicodeDecodeError:  # not a notebook litcoder can read: kept exactly as it is
+            pass
+        sys.stdout.buffer.write(data)
+        return
+    if argv[:1] != ["merge-file"] or len(argv) != 5:
+        sys.exit("usage: python -m litcoder merge-file BASE OURS THEIRS PATH | strip-notebook")
+    path = argv[4]
+    merged = merge_file(*map(Path, argv[1:4]), path, Path.cwd())
+    say = [f"coding {row.get('id')} was edited in both clones; the later edit is kept, the other is in "
+           f".litcoder/merged/{Path(path).name}" for row in merged.replaced]
+    say += [f"{item} was changed in both clones; both versions are in the file (the other as comments under it): "
+            "keep one, then commit" for item in merged.notes]
+    if merged.conflicted:
+        say.append("its competencies could not be told apart, so it was merged line by line: keep one version of "
+                   "the lines between <<<<<<< and >>>>>>>, delete the marker lines, then commit")
+    for line in say:
+        print(f"litcoder: {path}: {line}", file=sys.stderr)
+    sys.exit(1 if merged.conflicted else 0)
 
 
 def _is_coder_file(path: str) -> bool:

@@ -12,8 +12,10 @@ so that one bad entry or row never stops the rest of the review from loading.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 SEVERITIES = ("error", "warning", "info")
 """error: something was left out of the review; warning: it was read, but check it;
@@ -69,6 +71,8 @@ def sorted_problems(problems: list[Problem]) -> list[Problem]:
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     """One row per problem, in the order of sorted_problems."""
+    import pandas as pd  # here, not above: git's merge driver reads problems without pandas
+
     frame = pd.DataFrame([asdict(p) for p in sorted_problems(problems)], columns=COLUMNS)
     frame["line"] = frame["line"].astype("Int64")
     return frame

@@ -26,7 +26,8 @@ import pandas as pd
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from ..files import read_text
+from ..files import read_text, split_lines
+from ..merging import ITEM, NOTE
 from ..problems import ProblemLog
 
 FRAMINGS = ("leadership", "management", "both", "neither")
@@ -303,6 +304,24 @@ def _yaml_error(err: yaml.MarkedYAMLError, text: str, lines: _Lines, log: Proble
               "fix the indentation or quoting near this line (a value with ': ' needs quotes)", "codebook-yaml")
 
 
+def _merge_notes(text: str, log: ProblemLog) -> None:
+    """Name what a merge of two clones left undecided: a competency changed both ways (litcoder's
+    merge keeps both, the other as comments), or git's conflict markers (a clone without
+    `litcoder setup-git`)."""
+    item = ""
+    for number, line in enumerate(split_lines(text), 1):
+        opened = ITEM.match(line.rstrip("\r\n"))
+        item = opened["id"] if opened else item
+        if line.lstrip().startswith(NOTE):
+            log.warning(number, f"{item or 'this part'} was changed in two clones at once; the other clone's version "
+                        "is in the comments here", "keep one version (or combine them), delete the comment lines, "
+                        "and commit", "codebook-conflict")
+        elif line.startswith("<<<<<<<"):
+            log.error(number, "git left a conflict here: this clone merged the codebook line by line (litcoder "
+                      "setup-git was not run in it)", "run `litcoder setup-git` once in this clone; keep one version "
+                      "of the lines between <<<<<<< and >>>>>>>, delete the marker lines, and commit", "merge-markers")
+
+
 def read_codebook(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...], ProblemLog]:
     """Competencies and groups from codebook.yaml, the framings in use, and problems."""
     log = ProblemLog(name)
@@ -317,6 +336,7 @@ def read_codebook(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, tu
         log.error(None, f"the codebook cannot be read: {err.strerror or err}", "check that it is a file, and that "
                   "you may read it", "unreadable")
         return empty
+    _merge_notes(text, log)
     document = _load(text, log)
     if document is _BROKEN:
         return empty
