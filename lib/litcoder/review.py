@@ -57,6 +57,7 @@ from .layout import (
     SETTLEMENTS,
     SOURCES,
 )
+from .merging import setup_missing
 from .problems import Problem, ProblemLog, count_by_severity, problems_frame
 
 
@@ -115,6 +116,13 @@ def read_sources(root: Path, files: list[str], distinct: list[list[str]] = ()):
 
 NOWHERE = Path(os.devnull) / "nothing"
 """A path that never exists: a loader given it returns its empty result."""
+
+
+def _setup_git_problems(root: Path) -> list[Problem]:
+    """A clone whose git would merge the review's files line by line (no `litcoder setup-git`)."""
+    missing = setup_missing(root)
+    return [Problem("warning", ".git/config", None, missing, "run `litcoder setup-git` once in this clone (every "
+                    "member, in each of their clones); see README, Working as a team", "setup-git")] if missing else []
 
 
 class _Guard:
@@ -241,6 +249,7 @@ class Review:
         assignments, log = guard(ASSIGNMENTS, lambda: read_assignments(root / ASSIGNMENTS, set(citekeys)),
                                  lambda: read_assignments(NOWHERE, set()))
         problems += log
+        problems += _setup_git_problems(root)
         sources = sources.drop(columns="_people").assign(
             text_file=[text_files.get(citekey, "") for citekey in sources["citekey"]],
             passages=sources["citekey"].map(passages.groupby("citekey").size()).fillna(0).astype("int64"),
