@@ -230,3 +230,26 @@ def test_unreadable_logs_are_problems_not_errors(review_copy):
     history = changes(review_copy, "ruling", "budgeting", use_git=False, log=log)
     assert history.empty
     assert [(p.file, p.kind) for p in log] == [("corpus/decisions.csv", "csv-header")]
+
+
+def test_the_ruling_screen_shows_the_history_only_when_opened(review_copy, monkeypatch):
+    from litcoder.review import Review
+    from litcoder.screens import ruling
+
+    asked = []
+    monkeypatch.setattr(ruling, "changes", lambda *args, **kw: asked.append(args[1:]) or changes(*args, **kw))
+    screen = ruling.RulingScreen(Review.load(review_copy))
+    screen.competency.value = "budgeting"
+    assert screen.history.selected_index is None and screen.history_view.value == "" and asked == []
+    assert screen.history.get_title(0) == "History of this competency"
+    screen.history.selected_index = 0
+    assert asked == [("competency", "budgeting")]
+    shown = screen.history_view.value
+    assert shown.startswith('<table class="lc-history">') and "ruled management: Budgeting is named" in shown
+    assert shown.index("corpus/settlements.csv:6") < shown.index("corpus/decisions.csv:3")  # newest first
+    screen.competency.value = "planning"  # open: the new competency's history
+    assert asked[-1] == ("competency", "planning") and "ruled management: Every source" in screen.history_view.value
+    screen.history.selected_index = None
+    assert screen.history_view.value == ""
+    screen.competency.value = "budgeting"
+    assert asked[-1] == ("competency", "planning")  # closed: nothing read

@@ -5,6 +5,8 @@
 
 Each ruling is saved with what the evidence supported at that moment and its counts, so a
 ruling just recorded either agrees with the evidence or overrides it, and is never drifted.
+Below, a collapsed "History of this competency" tells who changed it and when (its rulings,
+settlements, codebook changes, codings and commits); it is read, git included, only when opened.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 from ..analysis.evidence import weigh_evidence
 from ..analysis.rulings import COUNT_WORDS, STATUS_DEFINITIONS, STATUS_LABELS, STATUSES
 from ..inputs.decisions import COUNT_COLUMNS, RULINGS, record_decision
+from ..inputs.history import changes
 from ..review import Review
 from ..store import CoderFileError
 from .coding import STYLE
@@ -55,9 +58,13 @@ class RulingScreen(w.VBox):
         self.member = w.Text(value="full committee", description="Decided by")
         self.save_button = w.Button(description="Record ruling", button_style="success", icon="gavel")
         self.status = w.HTML()
+        self.history_view = w.HTML()
+        self.history = w.Accordion(children=[self.history_view], selected_index=None)
+        self.history.set_title(0, "History of this competency")
         super().__init__([w.HTML(STYLE), self.summary, self.competency, self.evidence_view, self.ruling, self.lists,
-                          self.rationale, self.member, w.HBox([self.save_button, self.status])])
+                          self.rationale, self.member, w.HBox([self.save_button, self.status]), self.history])
         self.competency.observe(lambda _: self._show(), names="value")
+        self.history.observe(lambda _: self._show_history(), names="selected_index")
         self.ruling.observe(lambda _: self._ask_lists(), names="value")
         self.save_button.on_click(lambda _: self._save())
         self._refresh()
@@ -96,6 +103,19 @@ class RulingScreen(w.VBox):
             f"<p>The evidence: <b>{html.escape(row['classification'])}</b>{' (fragile)' if row['fragile'] else ''} · "
             f"{row['sources']} sources: {counts}</p>"
             f"<p>{_current_ruling(row)}</p>")
+        self._show_history()
+
+    def _show_history(self) -> None:
+        """The competency's history, read (git too) only while the panel is open, so the screen stays fast."""
+        if self.history.selected_index is None or not self.competency.value:
+            self.history_view.value = ""
+            return
+        try:
+            table = changes(self.review.path, "competency", self.competency.value)
+        except ValueError as err:  # a competency the codebook lost meanwhile
+            self.history_view.value = f'<span class="lc-error">{html.escape(str(err))}</span>'
+            return
+        self.history_view.value = history_html(table)
 
     def _save(self) -> None:
         if self.ruling.value is None or not self.rationale.value.strip():
@@ -119,6 +139,16 @@ class RulingScreen(w.VBox):
         self._refresh()
         status = self.evidence.loc[competency, "decision_status"]
         self.status.value = f'<span class="lc-ok">ruling recorded in corpus/decisions.csv</span>: {status_html(status)}'
+
+
+def history_html(table: pd.DataFrame) -> str:
+    """A history (inputs.history.changes) as an HTML table, newest first: what was done last is read first."""
+    if table.empty:
+        return "<p>Nothing recorded yet.</p>"
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(row[c]))}</td>" for c in table.columns) + "</tr>"
+                   for _, row in table.iloc[::-1].iterrows())
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
+    return f'<table class="lc-history"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def _current_ruling(row: pd.Series) -> str:
