@@ -253,3 +253,21 @@ def test_the_ruling_screen_shows_the_history_only_when_opened(review_copy, monke
     assert screen.history_view.value == ""
     screen.competency.value = "budgeting"
     assert asked[-1] == ("competency", "planning")  # closed: nothing read
+
+
+@needs_git
+def test_a_review_in_a_folder_of_the_repository(review_copy, tmp_path_factory):
+    top = tmp_path_factory.mktemp("depot")
+    root = top / "revue de littérature"
+    shutil.copytree(review_copy, root)
+    subprocess.run(["git", "init", "-q"], cwd=top, check=True)
+    first = commit(top, *ADA, "the review")
+    decisions = root / "corpus" / "decisions.csv"
+    decisions.write_text(decisions.read_text(encoding="utf-8").replace("Budgeting is named", "Budgeting is called"),
+                         encoding="utf-8")
+    edit = commit(top, *BOB, "reworded")
+    history = changes(root, "competency", "budgeting")
+    assert ("2027-01-01T10:00:00+00:00", "Ada", f"git {first}") in {(r.when, r.who, r.where) for r in
+                                                                      history.itertuples()}
+    assert ("Bob", "a ruling changed or removed by hand in decisions.csv (git: reworded)", f"git {edit}") in {
+        (r.who, r.what, r.where) for r in history.itertuples()}

@@ -595,7 +595,7 @@ def _coding_changes(reading: _Reading, key: str, git: _Git | None) -> list[dict]
     now_line = next((r.line for r in reading.rows(name, ["id"], CODING_COLUMNS) if r.values["id"] == coding_id), None)
     authors = git.authors([v["how"].split()[1] for v in versions if v["how"].startswith("git ")]) if git else {}
     found, before = [], None
-    for version in versions:
+    for n, version in enumerate(versions):
         how = version["how"]
         if how.startswith("git "):
             short = how.split()[1]
@@ -612,7 +612,7 @@ def _coding_changes(reading: _Reading, key: str, git: _Git | None) -> list[dict]
         elif how.startswith("git ") and _differences(before, version):
             found.append(_change(version["when"], who, f"committed in git: {_differences(before, version)}", where))
         if how in ("edited", "removed", "restored"):
-            after = versions[versions.index(version) + 1] if version is not versions[-1] else None
+            after = versions[n + 1] if n + 1 < len(versions) else None
             said = {"removed": "removed", "restored": "restored"}.get(how) or (
                 f"edited: {_differences(version, after) or 'its place in the text only'}" if after else "edited")
             found.append(_change(version["when"], who, said, where))
@@ -700,9 +700,10 @@ class _Git:
                                    *dict.fromkeys([*files, CODEBOOK_CHANGES])):
             file, removed, logged = "", set(), False
             for line in commit[4].splitlines():
-                if line.startswith("diff --git "):
-                    file = next((f for f in files if line.endswith(f" b/{f}") or f" b/{f} " in line), "")
-                    logged = logged or line.endswith(f" b/{CODEBOOK_CHANGES}")
+                if line.startswith("diff --git "):  # paths from the repository's top, quoted when unusual
+                    named = line.rstrip('"')
+                    file = next((f for f in files if named.endswith(f"/{f}")), "")
+                    logged = logged or named.endswith(f"/{CODEBOOK_CHANGES}")
                 elif file and line.startswith("-") and not line.startswith("--- ") and pattern.search(line[1:]):
                     removed.add(Path(file).name)
             if removed and not logged:
