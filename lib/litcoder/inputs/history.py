@@ -254,14 +254,19 @@ def changes(review_path: Path, kind: str, key: str, use_git: bool = True,
             log: ProblemLog | None = None) -> pd.DataFrame:
     """Who changed what and when: a row per change of one competency, coding, ruling or source,
     oldest first, with columns when (ISO), who, what (a sentence) and where (file:line, or
-    "git <short-hash>").
+    "git <short-hash>"; a log row whose author or date git supplied says "file:line · git <hash>").
 
     `kind` is one of KINDS; `key` a competency's id (today's, or an old one the codebook change
     log names), a coding's "<coder>/<id>" or id alone, or a source's citekey. A competency's
     history holds its rulings, the settlements on it, the codebook changes that renamed, merged
     or split it (and, through them, its old ids' history) and the codings made to it; a
     ruling's only the rulings (and rulings retired by a merge or split); a source's its codings,
-    settlements, and, from git, its attributes, bibliography entry and text. Git is asked only
+    settlements, and, from git, its attributes, bibliography entry and text; a coding's its
+    versions (`coding_history`), each change told by the values it changed. Codings are the
+    committee coders' (not practice coders'); a coder is taken as the author of every change to
+    their own file. Re-anchoring (only the quote's place changed) and codings carried along by a
+    rename or merge are not told as edits. Each git question looks at the last GIT_COMMITS
+    commits. Git is asked only
     when `use_git`, and never fails the history. Files that cannot be read add their problems to
     `log`. ValueError for an unknown kind or key, with the closest known ones.
     """
