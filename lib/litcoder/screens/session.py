@@ -160,6 +160,7 @@ class CodingSession:
         self.citekey: str | None = None
         self.number = 1
         self._plan = self._plan_of_mine()
+        self._planned = set(self._plan.loc[self._plan["coder"] == coder, "citekey"].tolist())
         remember_coder(review.path, coder)
 
     def _my_codings(self) -> list[dict]:
@@ -188,18 +189,17 @@ class CodingSession:
         passages = {}
         for c in self._codings:
             passages.setdefault(c["citekey"], set()).add(c["passage"])
-        planned = self.planned_sources()
         table = sources.assign(
             coded=[len(passages.get(k, ())) for k in sources["citekey"]],
             codings=[int(coded.get(k, 0)) for k in sources["citekey"]],
             finished=[k in self._finished for k in sources["citekey"]],
-            yours=sources["citekey"].isin(planned),
+            yours=sources["citekey"].isin(self._planned),
         )[["citekey", "author_year", "title", "passages", "coded", "codings", "finished", "yours"]]
         return table.sort_values("yours", ascending=False, kind="stable").reset_index(drop=True)
 
     def planned_sources(self) -> set[str]:
         """The sources the committee's plan gives this coder (none without a plan)."""
-        return set(self._plan.loc[self._plan["coder"] == self.coder, "citekey"])
+        return set(self._planned)
 
     def plan_progress(self) -> dict | None:
         """This coder's progress against the plan (assignments.progress: sources, finished,
@@ -207,11 +207,13 @@ class CodingSession:
         code yet; None when the plan gives this coder no source."""
         if self._plan.empty:
             return None
-        finished = pd.DataFrame({"coder": self.coder, "citekey": sorted(self._finished)}, columns=["coder", "citekey"])
+        # only the planned ones: progress reads its frames row by row, and this runs at every passage
+        finished = pd.DataFrame({"coder": self.coder, "citekey": sorted(self._finished & self._planned)},
+                                columns=["coder", "citekey"])
         row = progress(self._plan, finished).set_index("coder").loc[self.coder].to_dict()
         sources = self.review.sources
-        with_text = set(sources.loc[sources["passages"] > 0, "citekey"])
-        return {**{k: int(v) for k, v in row.items()}, "without_text": len(self.planned_sources() - with_text)}
+        without_text = self._planned - set(sources.loc[sources["passages"] > 0, "citekey"].tolist())
+        return {**{k: int(v) for k, v in row.items()}, "without_text": len(without_text)}
 
     def open(self, citekey: str, number: int | None = None) -> None:
         """Start on a source: at passage `number`, else its first passage this coder has not
