@@ -31,7 +31,7 @@ def _run(*args: str | Path) -> None:
 
 
 def ensure_environment() -> None:
-    """Create .venv and install litcoder with its test extras, once per pyproject change."""
+    """Create .venv and install litcoder with its test and team extras, once per pyproject change."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == wanted:
         return
@@ -40,7 +40,8 @@ def ensure_environment() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("Installing litcoder and its dependencies into .venv/ …", flush=True)
     _run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    _run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]")
+    # the team extra (the JupyterLab git panel) too, so that the suite checks the hub's recipe
+    _run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test,team]")
     # A kernel that runs this environment's Python wherever JupyterLab is started from
     # (the default kernel runs whatever `python` is first on the PATH).
     _run(BIN / "python", "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3",
