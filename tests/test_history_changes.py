@@ -3,9 +3,12 @@ from the review's logs and from git (a repository made from the bundled review, 
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -271,3 +274,19 @@ def test_a_review_in_a_folder_of_the_repository(review_copy, tmp_path_factory):
                                                                       history.itertuples()}
     assert ("Bob", "a ruling changed or removed by hand in decisions.csv (git: reworded)", f"git {edit}") in {
         (r.who, r.what, r.where) for r in history.itertuples()}
+
+
+def test_the_history_command_prints_a_table_csv_and_a_clear_refusal(review_copy):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "litcoder", "history", *args, "--review", str(review_copy),
+                               "--no-git"], capture_output=True, text=True, env={**os.environ, "COLUMNS": "160"})
+    shown = run("ruling", "charisma")
+    assert shown.returncode == 0 and "History of ruling charisma: 1 change(s)" in shown.stdout
+    assert "full committee" in shown.stdout and "ruled neither" in shown.stdout
+    table = run("competency", "planning", "--csv")
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert rows and list(rows[0]) == CHANGE_COLUMNS
+    assert {"coder-a", "coder-b", "coder-c", "full committee"} <= {r["who"] for r in rows}
+    refused = run("source", "Kotter1990")
+    assert refused.returncode == 1 and "did you mean Kotter1990WhatLeaders?" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -488,6 +488,41 @@ def assign(coders: list[str] = typer.Argument(..., help="The coders to share the
 
 
 @app.command()
+def history(kind: str = typer.Argument(..., help="competency, ruling, source or coding."),
+            key: str = typer.Argument(..., help="Its id: a competency id, a citekey, or a coding as coder/id."),
+            path: Path = typer.Option(Path("."), "--review", help="The review's folder."),
+            use_git: bool = typer.Option(True, "--git/--no-git", help="Also read the commits (git log)."),
+            as_csv: bool = typer.Option(False, "--csv", help="Print CSV for a spreadsheet, not a table.")) -> None:
+    """Who changed what and when: a competency, a ruling, a source or a coding, from the review's logs and git."""
+    from .inputs.history import CHANGE_COLUMNS, changes
+    from .problems import ProblemLog
+
+    root = Review.find(path).path
+    log = ProblemLog("")
+    try:
+        table = changes(root, kind, key, use_git=use_git, log=log)
+    except ValueError as err:
+        errors.print(f"litcoder: {err}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    for problem in log:
+        errors.print(str(problem), markup=False, soft_wrap=True)
+    if as_csv:
+        sys.stdout.write(spreadsheet_csv(table))
+        return
+    shown = Table(title=f"History of {kind} {key}: {len(table)} change(s), oldest first", title_justify="left",
+                  show_edge=False)
+    shown.add_column("when", no_wrap=True)
+    shown.add_column("who", overflow="fold", ratio=1)
+    shown.add_column("what", ratio=4)
+    shown.add_column("where", overflow="fold", ratio=2)
+    for row in table[CHANGE_COLUMNS].itertuples(index=False):
+        when = str(row.when)[:16].replace("T", " ")  # to the minute: the table's width goes to what was done
+        shown.add_row(escape(when), escape(str(row.who)), escape(str(row.what)),
+                      escape(str(row.where).removeprefix("corpus/")))
+    console.print(shown)
+
+
+@app.command()
 def enrol(coder: str = typer.Argument(..., help="The practice coder to count from now on."),
           path: Path = typer.Option(Path("."), "--review", help="The review's folder.")) -> None:
     """Count a practice coder: move their codings and coverage out of the practice folders."""
