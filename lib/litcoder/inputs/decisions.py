@@ -40,6 +40,28 @@ def read_decisions(path: Path, name: str, competencies: pd.DataFrame,
                    moves: dict | None = None) -> tuple[pd.DataFrame, ProblemLog]:
     """The usable rulings, oldest first, and the problems met; `moves` (old competency id →
     codebook_changes.Move) reads a ruling on a renamed competency under its new id."""
+    frame, log, marked = _read(path, name, competencies, moves)
+    for competency, group in frame.groupby("competency", sort=False):
+        if int(group["line"].iloc[-1]) in marked:
+            ways = "; ".join(f"{r.classification} by {r.decided_by or 'someone'} (line {r.line})"
+                             for r in group.itertuples() if int(r.line) in marked)
+            log.warning(int(group["line"].iloc[-1]), f"{competency} was ruled two ways in two clones at once: {ways}; "
+                        "the last counts for now", "record the committee's ruling again (the ruling screen)",
+                        "decision-conflict")
+    return frame, log
+
+
+def all_rulings(path: Path, competencies: pd.DataFrame, moves: dict | None = None) -> pd.DataFrame:
+    """The usable rulings, oldest first (as read_decisions gives them), with `made_at_once`:
+    whether the merge marked the row as made in two clones at once (the versions of a
+    conflict, for the conflict screen). Problems are left to read_decisions."""
+    frame, _, marked = _read(path, path.name, competencies, moves)
+    return frame.assign(made_at_once=[int(line) in marked for line in frame["line"]]).astype({"made_at_once": bool})
+
+
+def _read(path: Path, name: str, competencies: pd.DataFrame,
+          moves: dict | None) -> tuple[pd.DataFrame, ProblemLog, set[int]]:
+    """The usable rulings, oldest first, the problems met, and the lines the merge marked."""
     log = ProblemLog(name)
     known = set(competencies["competency"])
     rows = []
@@ -61,14 +83,7 @@ def read_decisions(path: Path, name: str, competencies: pd.DataFrame,
     for column in [*COUNT_COLUMNS, "line"]:
         frame[column] = frame[column].astype("Int64")
     frame = frame.sort_values(["decided_on", "line"], kind="stable").reset_index(drop=True)
-    for competency, group in frame.groupby("competency", sort=False):
-        if int(group["line"].iloc[-1]) in marked:
-            ways = "; ".join(f"{r.classification} by {r.decided_by or 'someone'} (line {r.line})"
-                             for r in group.itertuples() if int(r.line) in marked)
-            log.warning(int(group["line"].iloc[-1]), f"{competency} was ruled two ways in two clones at once: {ways}; "
-                        "the last counts for now", "record the committee's ruling again (the ruling screen)",
-                        "decision-conflict")
-    return frame, log
+    return frame, log, marked
 
 
 def _check_row(values: dict[str, str], line: int, log: ProblemLog, known: set[str]) -> dict | None:

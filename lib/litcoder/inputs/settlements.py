@@ -55,8 +55,32 @@ def read_settlements(path: Path, name: str, competencies: set[str],
     """The usable settlements (latest per item) and the problems met; `moves` (old competency
     id → codebook_changes.Move) reads a settlement of a renamed or merged competency under its new id."""
     log = ProblemLog(name)
-    rows = []
+    rows = _usable_rows(path, log, competencies, citekeys, moves)
     conflicts: dict[str, list[tuple[int, str, str]]] = {}  # item → (line, resolution, who) of rows made at once
+    for row in rows:
+        if row["made_at_once"]:
+            conflicts.setdefault(row["item"], []).append((row["line"], row["resolution"], row["settled_by"]))
+    _report_conflicts(rows, conflicts, log)
+    frame = pd.DataFrame(rows, columns=SETTLEMENT_COLUMNS)
+    frame["passage"] = frame["passage"].astype("Int64")  # framing items have none
+    return frame.drop_duplicates("item", keep="last").reset_index(drop=True), log
+
+
+def all_settlements(path: Path, competencies: set[str], citekeys: set[str], moves: dict | None = None) -> pd.DataFrame:
+    """Every usable settlement in the file's order, not only the latest per item, with
+    `made_at_once`: whether the merge marked the row as made in two clones at once (the
+    versions of a conflict, for the conflict screen). Problems are left to read_settlements."""
+    rows = _usable_rows(path, ProblemLog(path.name), competencies, citekeys, moves)
+    frame = pd.DataFrame(rows, columns=[*SETTLEMENT_COLUMNS, "made_at_once"])
+    frame["passage"] = frame["passage"].astype("Int64")
+    return frame.astype({"made_at_once": bool})
+
+
+def _usable_rows(path: Path, log: ProblemLog, competencies: set[str], citekeys: set[str],
+                 moves: dict | None) -> list[dict]:
+    """The file's settlements that can be used, in its order, each with its line and whether
+    the merge marked it; the others are logged."""
+    rows = []
     for row in (read_csv_rows(path, log, ["item", "resolution"], [*COLUMNS, "conflict"]) or []) \
             if path.exists() else []:
         item = parse_key(row.values["item"])
@@ -89,13 +113,9 @@ def read_settlements(path: Path, name: str, competencies: set[str],
             continue
         rows.append({"item": row.values["item"], **item, "resolution": resolution,
                      "rationale": row.values.get("rationale", ""), "settled_by": row.values.get("settled_by", ""),
-                     "settled_on": row.values.get("settled_on", ""), "line": row.line})
-        if row.values.get("conflict"):
-            conflicts.setdefault(row.values["item"], []).append((row.line, resolution, row.values.get("settled_by")))
-    _report_conflicts(rows, conflicts, log)
-    frame = pd.DataFrame(rows, columns=SETTLEMENT_COLUMNS)
-    frame["passage"] = frame["passage"].astype("Int64")  # framing items have none
-    return frame.drop_duplicates("item", keep="last").reset_index(drop=True), log
+                     "settled_on": row.values.get("settled_on", ""), "line": row.line,
+                     "made_at_once": bool(row.values.get("conflict"))})
+    return rows
 
 
 def _report_conflicts(rows: list[dict], conflicts: dict, log: ProblemLog) -> None:
