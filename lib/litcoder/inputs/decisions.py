@@ -46,8 +46,8 @@ def read_decisions(path: Path, name: str, competencies: pd.DataFrame,
             ways = "; ".join(f"{r.classification} by {r.decided_by or 'someone'} (line {r.line})"
                              for r in group.itertuples() if int(r.line) in marked)
             log.warning(int(group["line"].iloc[-1]), f"{competency} was ruled two ways in two clones at once: {ways}; "
-                        "the last counts for now", "record the committee's ruling again (the ruling screen)",
-                        "decision-conflict")
+                        "the last counts for now", "keep one version in the conflict screen (notebook 03), or rule "
+                        "again", "decision-conflict")
     return frame, log
 
 

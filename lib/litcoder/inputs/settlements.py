@@ -126,7 +126,8 @@ def _report_conflicts(rows: list[dict], conflicts: dict, log: ProblemLog) -> Non
         if latest.get(item) in {line for line, _, _ in made}:
             ways = "; ".join(f"{resolution} by {who or 'someone'} (line {line})" for line, resolution, who in made)
             log.warning(latest[item], f"{item} was settled two ways in two clones at once: {ways}; the last row "
-                        "counts for now", "settle it again to choose (the settling screen)", "settlement-conflict")
+                        "counts for now", "keep one version in the conflict screen (notebook 03), or settle it again",
+                        "settlement-conflict")
 
 
 def settle(review_path: Path, item: str, resolution: str, rationale: str, settled_by: str) -> dict:
