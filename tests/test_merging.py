@@ -13,7 +13,7 @@ from conftest import REVIEW_FILES, read_rows
 
 from litcoder import Review
 from litcoder.inputs.settlements import settle
-from litcoder.merging import merge_tables, setup_git
+from litcoder.merging import merge_codebook, merge_tables, setup_git
 from litcoder.store import CoderFile
 
 GIT = shutil.which("git")
@@ -223,3 +223,82 @@ def test_a_true_conflict_keeps_both_versions_and_validate_names_it(clones):
     assert not [p for p in Review.load(two).problems if p.kind == "settlement-conflict"]
     for path in (two / "corpus").rglob("*.csv"):
         assert "<<<<<<<" not in path.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ the codebook, competency by competency
+
+CODEBOOK = Path(__file__).resolve().parent.parent / "corpus/codebook.yaml"
+
+
+def _competency(cid: str, label: str, indent: str = "      ") -> str:
+    return (f"{indent}- id: {cid}\n{indent}  label: {label}\n{indent}  definition: >-\n{indent}    What {label} is.\n"
+            f"{indent}  classification: management\n\n")
+
+
+def test_the_codebook_merges_each_competency_changed_on_one_side():
+    base = CODEBOOK.read_text(encoding="utf-8")
+    ours = base.replace("label: Planning\n", "label: Planning ahead\n").replace("# The committee's", "# Our")
+    theirs = base.replace("Allocating money to activities", "Allocating funds to activities")
+    added = _competency("forecasting", "Forecasting") + "      - id: staffing\n"
+    theirs = theirs.replace("      - id: staffing\n", added)
+    merged = merge_codebook(base, ours, theirs)
+    assert not merged.notes and not merged.conflicted
+    assert merged.text == ours.replace("Allocating money to activities", "Allocating funds to activities").replace(
+        "      - id: staffing\n", added)
+
+
+def test_competencies_added_after_one_another_both_stay_in_place():
+    base = "groups:\n  - id: g\n    competencies:\n" + _competency("a", "A") + _competency("z", "Z")
+    ours = base.replace("      - id: z", _competency("b", "B").rstrip("\n") + "\n\n      - id: z")
+    theirs = base + _competency("y", "Y")
+    merged = merge_codebook(base, ours, theirs)
+    ids = [line.split(": ")[1] for line in merged.text.splitlines() if "- id:" in line]
+    assert ids == ["g", "a", "b", "z", "y"] and merged.text.count("\n\n") == 4
+
+
+def test_a_competency_moved_in_one_clone_and_edited_in_the_other_is_both():
+    base = ("groups:\n  - id: g\n    competencies:\n" + _competency("a", "A") + "  - id: h\n    competencies:\n"
+            + _competency("b", "B"))
+    ours = base.replace("What A is.", "What A really is.")
+    moved = base.replace(_competency("a", "A"), "").replace("  - id: h\n    competencies:\n",
+                                                            "  - id: h\n    competencies:\n" + _competency("a", "A"))
+    merged = merge_codebook(base, ours, moved)
+    assert merged.text == moved.replace("What A is.", "What A really is.")
+
+
+def test_a_competency_removed_in_one_clone_and_changed_in_the_other_is_kept_and_named():
+    base = "competencies:\n" + _competency("a", "A", "  ") + _competency("b", "B", "  ")
+    removed = "competencies:\n" + _competency("b", "B", "  ")
+    changed = base.replace("What A is.", "What A was.")
+    merged = merge_codebook(base, removed, changed)
+    assert "What A was." in merged.text and merged.notes == ["a"]
+    assert "  # litcoder merge: another clone removed this competency" in merged.text
+
+
+def test_a_competency_changed_both_ways_keeps_ours_with_theirs_as_comments_and_loads(tmp_path):
+    from litcoder.inputs.codebook import read_codebook
+
+    base = CODEBOOK.read_text(encoding="utf-8").replace("\n", "\r\n")
+    ours = base.replace("label: Budgeting", "label: Managing the budget")
+    theirs = base.replace("label: Budgeting", "label: Budgets")
+    merged = merge_codebook(base, ours, theirs)
+    assert merged.notes == ["budgeting"] and "\r\n      #     label: Budgets\r\n" in merged.text
+    assert "\n" not in merged.text.replace("\r\n", "")  # the file's line ends kept
+    (tmp_path / "codebook.yaml").write_text(merged.text, encoding="utf-8", newline="")
+    codebook, _, _, log = read_codebook(tmp_path / "codebook.yaml", "corpus/codebook.yaml")
+    assert codebook.set_index("competency").loc["budgeting", "label"] == "Managing the budget"
+    [named] = [p for p in log if p.kind == "codebook-conflict"]
+    assert named.message.startswith("budgeting was changed in two clones at once") and named.line
+
+
+def test_a_codebook_whose_competencies_cannot_be_told_apart_merges_line_by_line_and_says_so(tmp_path):
+    base = "competencies:\n" + _competency("a", "A", "  ") * 2
+    merged = merge_codebook(base, base.replace("What A is.", "One.", 1), base.replace("What A is.", "Two.", 1))
+    assert merged.conflicted and "<<<<<<< this clone" in merged.text and ">>>>>>> the other clone" in merged.text
+    for name, text in (("base", base), ("ours", base.replace("What A is.", "One.", 1)),
+                       ("theirs", base.replace("What A is.", "Two.", 1))):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "litcoder", "merge-file", *(str(tmp_path / n) for n in
+                           ("base", "ours", "theirs")), "corpus/codebook.yaml"], capture_output=True, text=True)
+    assert done.returncode == 1 and "merged line by line" in done.stderr
+    assert "<<<<<<<" in (tmp_path / "ours").read_text(encoding="utf-8")
