@@ -95,7 +95,7 @@ def test_open_conflicts_gives_each_with_its_versions_in_the_order_of_the_file(co
     assert [(v.what, v.by, v.on, v.line) for v in settled.versions] == [
         ("leadership", "member-h", "2026-11-20", 7), ("neither", "member-j", "2026-11-21", 8)]
     assert settled.versions[1].rationale == "<b>set aside</b> as charm"
-    assert settled.title == f"Settlement of {CHARISMA} (Charisma): leadership or neither"
+    assert settled.title == "Settlement: how Bass1985Beyond frames Charisma — leadership or neither"
     assert (ruled.kind, ruled.item, ruled.label) == ("ruling", "winning-buy-in", "Winning buy-in")
     assert [v.what for v in ruled.versions] == ["leadership", "contested, staying in neither list"]
     assert [v.line for v in ruled.versions] == [12, 13]
@@ -119,7 +119,7 @@ def test_choosing_a_settlement_records_it_again_and_ends_the_conflict(conflicted
     assert (last["item"], last["resolution"], last["settled_by"], last["settled_on"], last["conflict"]) == (
         CHARISMA, "neither", "member-q", TODAY, "")
     assert last["rationale"] == row["rationale"] == (
-        "<b>set aside</b> as charm Kept by member-q from versions made in two clones at once: member-j's of "
+        "<b>set aside</b> as charm. Kept by member-q from versions made in two clones at once: member-j's of "
         "2026-11-21 (line 8), over leadership by member-h (line 7). agreed at the meeting")
     review = Review.load(conflicted)
     assert kinds_of(review) == ["decision-conflict"]
@@ -136,7 +136,7 @@ def test_choosing_a_ruling_keeps_its_lists_and_the_evidence_it_was_made_on(confl
             last["evidence_classification"], last["conflict"]) == (
         "winning-buy-in", "contested", "neither", "member-h", TODAY, "contested", "")
     assert [last[c] for c in COUNT_COLUMNS[:4]] == ["2", "2", "0", "0"]
-    assert last["rationale"].startswith("split evenly Kept by member-h from versions made in two clones at once")
+    assert last["rationale"].startswith("split evenly. Kept by member-h from versions made in two clones at once")
     review = Review.load(conflicted)
     assert kinds_of(review) == ["settlement-conflict"]
     evidence = weigh_evidence(review).set_index("competency").loc["winning-buy-in"]
@@ -228,8 +228,8 @@ def test_the_screen_shows_the_versions_side_by_side_and_keeps_the_one_pressed(co
     assert "<b>2</b> conflicts (1 settlement, 1 ruling), each made two ways in two clones at once" in (
         screen.summary.value)
     assert [title for title, _ in screen.conflict.options] == [
-        f"Settlement of {CHARISMA} (Charisma): leadership or neither",
-        "Ruling on Winning buy-in (winning-buy-in): leadership or contested, staying in neither list"]
+        "Settlement: how Bass1985Beyond frames Charisma — leadership or neither",
+        "Ruling on Winning buy-in (winning-buy-in) — leadership or contested, staying in neither list"]
     cards = [box.children[0].value for box in screen.versions.children]
     assert "member-h on 2026-11-20 · corpus/settlements.csv, line 7" in cards[0]
     assert "&lt;b&gt;set aside&lt;/b&gt; as charm" in cards[1] and "<b>set aside</b>" not in cards[1]
@@ -247,7 +247,7 @@ def test_the_screen_shows_the_versions_side_by_side_and_keeps_the_one_pressed(co
     assert last["rationale"].endswith("as agreed") and screen.note.value == ""
     # on to the ruling: its versions with the evidence each was made on
     assert [title for title, _ in screen.conflict.options] == [
-        "Ruling on Winning buy-in (winning-buy-in): leadership or contested, staying in neither list"]
+        "Ruling on Winning buy-in (winning-buy-in) — leadership or contested, staying in neither list"]
     assert "<b>1</b> conflict (1 ruling)" in screen.summary.value
     cards = [box.children[0].value for box in screen.versions.children]
     assert "made when the evidence supported <b>contested</b>" in cards[1]

@@ -32,7 +32,7 @@ from filelock import FileLock, Timeout
 
 from ..analysis.evidence import weigh_evidence
 from ..inputs.decisions import COUNT_COLUMNS, all_rulings, record_decision
-from ..inputs.settlements import all_settlements, settle
+from ..inputs.settlements import all_settlements, parse_key, settle
 from ..layout import DECISIONS, SETTLEMENTS
 from ..review import Review
 from ..store import LOCK_TIMEOUT, CoderFileError
@@ -81,8 +81,13 @@ class Conflict:
     def title(self) -> str:
         ways = " or ".join(dict.fromkeys(v.what for v in self.versions))
         if self.kind == "settlement":
+            item = parse_key(self.item) or {}
+            if item.get("kind") == "framing":
+                return f"Settlement: how {item['citekey']} frames {self.label} — {ways}"
+            if item.get("kind") == "presence":
+                return f"Settlement: is {self.label} in passage {item['passage']} of {item['citekey']}? — {ways}"
             return f"Settlement of {self.item} ({self.label}): {ways}"
-        return f"Ruling on {self.label} ({self.item}): {ways}"
+        return f"Ruling on {self.label} ({self.item}) — {ways}"
 
 
 def open_conflicts(review: Review) -> list[Conflict]:
@@ -224,7 +229,9 @@ def _rationale(conflict: Conflict, kept: Version, chosen_by: str, note: str) -> 
     others = "; ".join(f"{v.what} by {v.by or 'someone'} (line {v.line})" for v in conflict.versions if v is not kept)
     said = (f"Kept by {chosen_by} from versions made in two clones at once: {kept.by or 'someone'}'s of {kept.on} "
             f"(line {kept.line}), over {others or 'no other usable version'}.")
-    return " ".join(part for part in (kept.rationale.strip(), said, note) if part)
+    parts = [part.strip() for part in (kept.rationale, said, note) if part.strip()]
+    return " ".join(part if part.endswith((".", "!", "?", "…")) or part is parts[-1] else part + "."
+                    for part in parts)
 
 
 # ---------------------------------------------------------------- the screen
@@ -250,8 +257,8 @@ class ConflictScreen(w.VBox):
         self.status = w.HTML()
         self._key: tuple[str, str] | None = None  # the conflict shown (kind, item), kept across a refresh
         self._quiet = False  # set while the screen itself changes the list
-        super().__init__([w.HTML(STYLE + CARD_STYLE), self.summary, self.conflict, self.versions, self.note,
-                          self.member, self.status])
+        super().__init__([w.HTML(STYLE + CARD_STYLE), self.summary, self.conflict, self.member, self.note,
+                          self.versions, self.status])  # who and why first: each version's button records it
         self.conflict.observe(lambda _: self._show(), names="value")
         self._refresh()
 
@@ -310,7 +317,7 @@ class ConflictScreen(w.VBox):
         self.note.value = ""
         self._refresh()
         self.status.value = (f'<span class="lc-ok">kept {html.escape(kept.what)} ({html.escape(kept.by or "someone")}'
-                             f"'s, line {kept.line}) for {html.escape(conflict.item)}: recorded in "
+                             f"'s, line {kept.line}) — {html.escape(conflict.title.split(' — ')[0])}: recorded in "
                              f"{html.escape(conflict.file)}</span>")
 
 
