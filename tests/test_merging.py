@@ -182,6 +182,30 @@ def test_a_notebook_run_in_a_clone_is_committed_without_its_outputs(clones):
 
 
 @needs_git
+def test_setup_git_makes_pull_merge_unless_the_member_chose_otherwise_and_checks_merges_committed_later(clones):
+    one, two = clones
+    git(two, "config", "--unset", "pull.rebase")
+    setup_git(two, sys.executable)
+    assert git(two, "config", "--get", "pull.rebase").strip() == "false"  # else git pull refuses diverged clones
+    git(two, "config", "pull.rebase", "true")
+    setup_git(two, sys.executable)
+    assert git(two, "config", "--get", "pull.rebase").strip() == "true"
+    # a merge finished by a commit (as the JupyterLab git panel does) is checked by the post-commit hook
+    settle(one, "framing:Kotter1990WhatLeaders:charisma", "neither", "set aside", "member-h")
+    git(one, "commit", "-qam", "a settlement")
+    git(one, "push", "-q", "origin", "main")
+    settle(two, "framing:Bass1985Beyond:charisma", "leadership", "Bass's own word", "member-j")
+    git(two, "commit", "-qam", "another")
+    git(two, "fetch", "-q", "origin")
+    git(two, "merge", "--no-commit", "--no-ff", "origin/main")
+    finished = subprocess.run([GIT, "commit", "--no-edit"], cwd=two, capture_output=True, text=True)
+    assert finished.returncode == 0 and "No problems" in finished.stdout + finished.stderr
+    plain = subprocess.run([GIT, "commit", "--allow-empty", "-m", "not a merge"], cwd=two, capture_output=True,
+                           text=True)
+    assert "problems" not in plain.stdout + plain.stderr.lower()
+
+
+@needs_git
 def test_init_makes_a_repository_set_up_for_merging(tmp_path):
     target = tmp_path / "new-review"
     who = {"GIT_AUTHOR_NAME": "m", "GIT_AUTHOR_EMAIL": "m@example.org", "GIT_COMMITTER_NAME": "m",

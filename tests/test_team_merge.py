@@ -56,9 +56,9 @@ def hub(pristine, tmp_path) -> Path:
 def _clone(hub: Path, where: Path, name: str) -> Path:
     git(where, "clone", "-q", str(hub), name)
     clone = where / name
-    for key, value in (("user.name", name), ("user.email", f"{name}@example.org"), ("pull.rebase", "false")):
+    for key, value in (("user.name", name), ("user.email", f"{name}@example.org")):
         git(clone, "config", key, value)
-    setup_git(clone, sys.executable)
+    setup_git(clone, sys.executable)  # which also makes `git pull` merge
     return clone
 
 

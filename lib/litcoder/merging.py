@@ -344,10 +344,18 @@ GITATTRIBUTES = f"""# litcoder (litcoder setup-git): its CSV files merge row by 
 {CODEBOOK_LINE}
 {NOTEBOOKS_LINE}
 """
-POST_MERGE = """#!/bin/sh
+HOOKS = {
+    "post-merge": """#!/bin/sh
 # litcoder setup-git: after a merge, say whether the review still loads cleanly
 "{python}" -m litcoder validate . || echo "litcoder: the merge left problems in the review (above); fix them and commit"
-"""
+""",
+    # a merge finished by a commit (git merge --no-commit, the JupyterLab git panel) runs no post-merge hook
+    "post-commit": """#!/bin/sh
+# litcoder setup-git: after committing a merge, say whether the review still loads cleanly
+git rev-parse -q --verify HEAD^2 >/dev/null || exit 0
+"{python}" -m litcoder validate . || echo "litcoder: the merge left problems in the review (above); fix them and commit"
+""",
+}
 
 
 def strip_notebook(text: str) -> str:
@@ -378,13 +386,17 @@ def setup_git(root: Path, python: str, commit: bool = True) -> list[str]:
                         ("filter.litcoder-notebook.clean", f'"{python}" -m litcoder strip-notebook')):
         _git(root, "config", name, value)
     done.append(f"git config: merge.litcoder.driver = {driver}; notebooks stripped of outputs on commit")
-    hook = Path(_git(root, "rev-parse", "--git-path", "hooks").strip())
-    hook = (hook if hook.is_absolute() else root / hook) / "post-merge"
-    if not hook.exists():  # never over someone's own hook
-        hook.parent.mkdir(parents=True, exist_ok=True)
-        hook.write_text(POST_MERGE.format(python=python), encoding="utf-8")
-        hook.chmod(0o755)
-        done.append("post-merge hook: `litcoder validate` after each merge")
+    if not _git_value(root, "pull.rebase"):  # unset, git pull refuses once two clones have both committed
+        _git(root, "config", "pull.rebase", "false")
+        done.append("git config: pull.rebase = false (git pull merges, through litcoder's merge)")
+    hooks = Path(_git(root, "rev-parse", "--git-path", "hooks").strip())
+    hooks = hooks if hooks.is_absolute() else root / hooks
+    for name, text in HOOKS.items():
+        if not (hooks / name).exists():  # never over someone's own hook
+            hooks.mkdir(parents=True, exist_ok=True)
+            (hooks / name).write_text(text.format(python=python), encoding="utf-8")
+            (hooks / name).chmod(0o755)
+            done.append(f"{name} hook: `litcoder validate` after each merge")
     attributes = root / ".gitattributes"
     text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
     if not set(LINES) <= set(text.splitlines()):
@@ -412,10 +424,7 @@ def setup_missing(root: Path) -> str | None:
         remotes = _git(root, "remote").split()
     except (GitError, OSError):
         return None
-    try:
-        driver = _git(root, "config", "--get", "merge.litcoder.driver").strip()
-    except GitError:  # git config --get fails when the name is not set
-        driver = ""
+    driver = _git_value(root, "merge.litcoder.driver")
     if named and not driver:
         return ("this clone has not been set up for litcoder's merges (.gitattributes names them, but this clone's "
                 "git config does not): git would merge the review's files line by line here and leave conflict "
@@ -446,6 +455,14 @@ def _committed(root: Path, message: str, *paths: str) -> str:
         return ("staged, not committed: tell git your name (git config --global user.name …, user.email …), "
                 "then commit")
     return "committed"
+
+
+def _git_value(root: Path, name: str) -> str:
+    """A setting of the clone's git config; "" when it is not set."""
+    try:
+        return _git(root, "config", "--get", name).strip()
+    except GitError:  # git config --get fails when the name is not set
+        return ""
 
 
 def _git(root: Path, *args: str) -> str:
