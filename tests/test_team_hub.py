@@ -103,8 +103,8 @@ def _member(home: Path, name: str) -> dict:
     """The environment of a member's processes: their own home, with their git identity in it
     (as `git config --global` in their terminal on the hub would write it)."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / ".gitconfig").write_text(f"[user]\n\tname = {name}\n\temail = {name}@example.org\n"
-                                     "[pull]\n\trebase = false\n", encoding="utf-8")
+    (home / ".gitconfig").write_text(f"[user]\n\tname = {name}\n\temail = {name}@example.org\n",
+                                     encoding="utf-8")  # no pull.rebase: setup-git sets it in the clone
     return {**os.environ, "HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1"}
 
 
