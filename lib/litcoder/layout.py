@@ -23,6 +23,8 @@ CODEBOOK_CHANGES = "corpus/codebook-changes.csv"
 ASSIGNMENTS = "corpus/assignments.csv"
 MEMOS = "corpus/memos"
 DECISIONS = "corpus/decisions.csv"
+SCREENING = "corpus/screening"
+SCREENING_RESOLVED = "corpus/screening-resolved.csv"
 
 OUTPUTS = "outputs"
 LOCAL = ".litcoder"

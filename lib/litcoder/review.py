@@ -41,6 +41,8 @@ from .inputs.memos import COLUMNS as MEMO_COLUMNS
 from .inputs.memos import read_memos
 from .inputs.pages import cited_pages
 from .inputs.references import find_duplicates, read_references
+from .inputs.screening import Selection, empty_selection, read_screening, selection_problems
+from .inputs.searches import read_searches
 from .inputs.settings import DEFAULT_SETTINGS, read_settings
 from .inputs.settlements import apply_settlements, read_settlements
 from .layout import (
@@ -118,6 +120,17 @@ NOWHERE = Path(os.devnull) / "nothing"
 """A path that never exists: a loader given it returns its empty result."""
 
 
+def _read_selection(root: Path, sources: pd.DataFrame, codings: pd.DataFrame,
+                    texts: dict[str, str]) -> tuple[Selection, list[ProblemLog]]:
+    """The searches, their records and the screening, with what they say of the sources."""
+    searches = read_searches(root, sources)
+    decisions, resolved, logs = read_screening(root, searches.records, searches.reasons)
+    selection = Selection(searches.searches, searches.records, decisions, resolved, searches.reasons,
+                          searches.screeners)
+    return selection, [*searches.problems, *logs,
+                       selection_problems(selection, sources, set(codings["citekey"]), set(texts))]
+
+
 def _setup_git_problems(root: Path) -> list[Problem]:
     """A clone whose git would merge the review's files line by line (no `litcoder setup-git`)."""
     missing = setup_missing(root)
@@ -178,6 +191,8 @@ class Review:
     assignments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*ASSIGNMENT_COLUMNS, "line"]))
     """corpus/assignments.csv: a row per source and the coder it is given to (citekey, coder, line);
     empty when there is no plan (inputs.assignments)."""
+    selection: Selection = field(default_factory=lambda: empty_selection())
+    """How the literature was selected: the searches, their records, the screening (inputs.screening)."""
 
     @classmethod
     def load(cls, path: str | Path = ".") -> Review:
@@ -249,6 +264,10 @@ class Review:
         assignments, log = guard(ASSIGNMENTS, lambda: read_assignments(root / ASSIGNMENTS, set(citekeys)),
                                  lambda: read_assignments(NOWHERE, set()))
         problems += log
+        selection, logs = guard(SETTINGS_FILE, lambda: _read_selection(root, sources, codings, texts),
+                                lambda: (empty_selection(), []))
+        for log in logs:
+            problems += log
         problems += _setup_git_problems(root)
         sources = sources.drop(columns="_people").assign(
             text_file=[text_files.get(citekey, "") for citekey in sources["citekey"]],
@@ -256,7 +275,7 @@ class Review:
         )
         return cls(root, sources, passages, codebook, groups, codings, decisions, coverage, settlements, texts,
                    text_files, corpus.pages, ReferenceReports(reports), problems, coverage_log, attributes,
-                   definitions, changes, memos, assignments)
+                   definitions, changes, memos, assignments, selection)
 
     @classmethod
     def find(cls, start: str | Path = ".") -> Review:

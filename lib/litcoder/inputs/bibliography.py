@@ -1272,6 +1272,7 @@ def _source_row(citekey: str, entry_type: str, values: dict[str, str], line: int
         "edition": shown.get("edition", ""),
         "doi": doi,
         "url": values.get("url", "").strip(),
+        "_abstract": readable(values["abstract"][:SHOWN_FIELD_LIMIT]) if values.get("abstract") else "",
         "line": line,
     }
 

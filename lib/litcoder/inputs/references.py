@@ -775,6 +775,8 @@ def _ris_record(record: list[tuple[int, str]], log: ProblemLog, report: ImportRe
         values["doi"] = _DOI_PREFIX.sub("", doi).strip()
     if url:
         values["url"] = url
+    if first("abstract", "notes_abstract"):  # AB, or N2 as EBSCOhost and EndNote write it
+        values["abstract"] = first("abstract", "notes_abstract")
 
     own = first("id")
     key = "" if own.isascii() and own.isdigit() else _citekey(own)  # digits: EndNote's record number
@@ -1023,6 +1025,8 @@ def _medline_record(line: int, fields: dict[str, list[str]], log: ProblemLog, re
         values["doi"] = doi
     if pmid.isascii() and pmid.isdigit():
         values["url"] = f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+    if fields.get("AB"):
+        values["abstract"] = " ".join(_plain(v) for v in fields["AB"])
     return _Record(line, "", entry_type, values, "PMID", people)
 
 
@@ -1178,7 +1182,8 @@ def _csl_record(item, position: int, line: int, log: ProblemLog, report: ImportR
     if text("publisher"):
         values[_PUBLISHER_FIELD.get(entry_type, "publisher")] = text("publisher")
     for key, field in (("volume", "volume"), ("number", "issue"), ("address", "publisher-place"),
-                       ("edition", "edition"), ("doi", "DOI"), ("url", "URL"), ("isbn", "ISBN")):
+                       ("edition", "edition"), ("doi", "DOI"), ("url", "URL"), ("isbn", "ISBN"),
+                       ("abstract", "abstract")):
         if text(field):
             values[key] = text(field)
     if values.get("doi"):

@@ -62,6 +62,8 @@ files = ["references.bib"]
 """
 
 KNOWN = {"files", "distinct", "allow_outside"}
+READ_ELSEWHERE = {"screening", "searches"}
+"""Sections inputs.searches reads: how the literature was selected."""
 SOURCE_KNOWN = {"first_page"}
 ATTRIBUTE_KNOWN = {"label", "values"}
 ATTRIBUTE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
@@ -99,10 +101,11 @@ def _read_document(root: Path, settings: dict, log: ProblemLog) -> str:
         log.error(line, f"not valid TOML ({err}); the defaults are used", "fix the line, e.g. strings need quotes",
                   "settings-toml")
         return text
-    for section in sorted(set(document) - set(DEFAULT_SETTINGS)):
+    for section in sorted(set(document) - set(DEFAULT_SETTINGS) - READ_ELSEWHERE):
         what = f"section [{section}]" if isinstance(document[section], dict) else f"key {section}"
         log.warning(_line_of(text, _key(section)), f"{what} is not used",
-                    "known sections: [references], [sources.<citekey>], [attributes.<id>]", "settings-key")
+                    "known sections: [references], [sources.<citekey>], [attributes.<id>], [screening], "
+                    "[[searches]]", "settings-key")
     _read_sources(document.get("sources", {}), settings["sources"], text, log)
     _read_attributes(document.get("attributes", {}), settings["attributes"], text, log)
     references = document.get("references", {})

@@ -1,0 +1,260 @@
+"""Screening: each screener's decisions on the records, the resolutions of their disagreements,
+and where each work's path through the selection ends.
+
+    corpus/screening/<screener>.csv     record,stage,decision,reason,note,screened_at
+    corpus/screening-resolved.csv       record,stage,decision,reason,resolved_by,resolved_on,note
+
+One file per screener, as one per coder, so that screeners working apart merge without a
+conflict. A screener judges each record at two stages: on its title and abstract
+(`title-abstract`), then on the full report (`full-text`): include, exclude (with one of the
+committee's reasons, `[screening] reasons` in litcoder.toml), maybe, or, at full text,
+not-retrieved (the report could not be obtained). A screener's latest row for a record and
+stage counts; records of an `other` search (citation searching, websites) start at full text,
+as PRISMA 2020 has them.
+
+Each work's decision at a stage is the resolution, if a third person recorded one; else, once
+`screeners` screeners have decided: what they all decided (at full text, an exclusion with
+the same reason); at title and abstract, include and maybe together pass the work on to full
+text; any other mix is a conflict to resolve. A work leaves the selection at the last stage
+that decided it, and is counted there only (with that stage's reason).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ..files import read_csv_rows, shown
+from ..layout import SCREENING, SCREENING_RESOLVED, file_name_problem
+from ..problems import Problem, ProblemLog
+from .bibliography import closest
+from .searches import RECORD_COLUMNS, SEARCH_COLUMNS
+
+STAGES = ("title-abstract", "full-text")
+STAGE_LABELS = {"title-abstract": "title and abstract", "full-text": "full text"}
+DECISIONS = ("include", "exclude", "maybe", "not-retrieved")
+COLUMNS = ["record", "stage", "decision", "reason", "note", "screened_at"]
+RESOLVED_COLUMNS = ["record", "stage", "decision", "reason", "resolved_by", "resolved_on", "note"]
+DECISION_COLUMNS = ["screener", "record", "stage", "decision", "reason", "note", "screened_at", "named", "file", "line"]
+"""`record`: the work's kept record; `named`: the record the row names (a duplicate's, moved to the kept one)."""
+PATH_COLUMNS = ["work", "search", "method", "citekey", "title_abstract", "full_text", "outcome", "stage", "reason"]
+"""A work's path: its decision at each stage ('' not reached, 'awaiting', 'conflict', or the
+decision), where it ended (`outcome`, see OUTCOMES), the stage that decided it and the reason."""
+OUTCOMES = ("duplicate", "excluded", "not retrieved", "included", "awaiting screening", "conflict")
+
+
+def read_screening(root: Path, records: pd.DataFrame, reasons: list[str]) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                                  list[ProblemLog]]:
+    """Every screener's usable decisions (one row each, in the order written) and the
+    resolutions, with the problems met. A decision on a duplicate removed counts for the record
+    kept for its work."""
+    root = Path(root)
+    work = dict(zip(records["record"], records["work"]))
+    logs, rows = [], []
+    folder = root / SCREENING
+    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+        name = f"{SCREENING}/{path.name}"
+        log = ProblemLog(name)
+        logs.append(log)
+        problem = file_name_problem(path.stem)
+        if problem:
+            log.error(None, f"'{path.stem}' cannot be a screener's name: {problem}; the file was not read",
+                      "rename the file after the screener, e.g. member-h.csv", "screening-file")
+            continue
+        for row in read_csv_rows(path, log, ["record", "stage", "decision"], COLUMNS) or []:
+            checked = _checked(row.values, row.line, log, work, reasons, "screened_at")
+            if checked:
+                rows.append({"screener": path.stem, **checked, "note": row.values.get("note", ""),
+                             "screened_at": row.values.get("screened_at", ""), "named": row.values["record"],
+                             "file": name, "line": row.line})
+    decisions = pd.DataFrame(rows, columns=DECISION_COLUMNS)
+    log = ProblemLog(SCREENING_RESOLVED)
+    logs.append(log)
+    resolved = []
+    path = root / SCREENING_RESOLVED
+    for row in (read_csv_rows(path, log, ["record", "stage", "decision"], RESOLVED_COLUMNS) or []) \
+            if path.exists() else []:
+        checked = _checked(row.values, row.line, log, work, reasons, "resolved_on")
+        if checked:
+            resolved.append({**checked, **{k: row.values.get(k, "") for k in ("resolved_by", "resolved_on", "note")},
+                             "line": row.line})
+    return decisions, pd.DataFrame(resolved, columns=[*RESOLVED_COLUMNS, "line"]), logs
+
+
+def _checked(values: dict, line: int, log: ProblemLog, work: dict[str, str], reasons: list[str],
+             when: str) -> dict | None:
+    """A decision's record (the kept one of its work), stage, decision and reason; None (with
+    the problem) when it cannot count."""
+    record, stage, decision = values["record"], values["stage"].lower(), values["decision"].lower()
+    if record not in work:
+        log.error(line, f"record '{shown(record)}' is in no search's export{closest(record, work)}; this decision "
+                  "was left out", "name a record as <search id>:<its place in the export>, e.g. lista:12",
+                  "screening-record")
+        return None
+    if stage not in STAGES:
+        log.error(line, f"stage '{shown(values['stage'])}' is not a stage; this decision was left out",
+                  f"write {' or '.join(STAGES)}", "screening-stage")
+        return None
+    if decision not in DECISIONS or (decision == "not-retrieved" and stage != "full-text"):
+        log.error(line, f"'{shown(values['decision'])}' is not a decision at {STAGE_LABELS[stage]}; this decision "
+                  "was left out", "write include, exclude or maybe (at full text also not-retrieved)",
+                  "screening-decision")
+        return None
+    reason = " ".join(values.get("reason", "").split())
+    if decision == "exclude" and reason not in reasons:
+        said = f"'{shown(reason)}' is not one of the committee's reasons" if reason else "no reason is given"
+        log.warning(line, f"an exclusion of {record}: {said}{closest(reason, reasons) if reason else ''}; it counts, "
+                    "its reason shown as not given", "use a reason listed under [screening] reasons in "
+                    "litcoder.toml (or add it there)", "screening-reason")
+        reason = ""
+    if values.get(when) and _instant(values[when]) is None:
+        log.warning(line, f"{when} '{shown(values[when])}' is not a date or time", "write it as 2026-09-14 or "
+                    "2026-09-14T10:30:00+00:00", "screening-time")
+    if work[record] != record:
+        log.info(line, f"{record} is a duplicate of {work[record]}; the decision counts for {work[record]} unless "
+                 f"the screener decided on {work[record]} itself", "screen the record kept for the work",
+                 "screening-duplicate")
+    return {"record": work[record], "stage": stage, "decision": decision,
+            "reason": reason if decision == "exclude" else ""}
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def stage_decision(decisions: list[tuple[str, str]], resolved: tuple[str, str] | None, stage: str,
+                   screeners: int) -> tuple[str, str]:
+    """A work's decision at one stage and its reason, from its screeners' latest (decision,
+    reason) and any resolution: include, exclude, not-retrieved, 'awaiting' or 'conflict'."""
+    if resolved is not None:
+        return resolved
+    if len(decisions) < screeners:
+        return "awaiting", ""
+    made = {decision for decision, _ in decisions}
+    if made <= {"include", "maybe"} and (stage == "title-abstract" or made == {"include"}):
+        return "include", ""
+    if made == {"exclude"} and (stage == "title-abstract" or len({reason for _, reason in decisions}) == 1):
+        return "exclude", decisions[-1][1] if stage == "full-text" else ""
+    if made == {"not-retrieved"}:
+        return "not-retrieved", ""
+    return ("awaiting", "") if made == {"maybe"} else ("conflict", "")
+
+
+def latest_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Each screener's decision on each work at each stage: the latest on the work's kept record,
+    else the latest on one of its duplicates."""
+    own = decisions["named"] == decisions["record"]
+    ordered = pd.concat([decisions[~own], decisions[own]])  # a decision on the record itself comes last, so wins
+    return ordered.drop_duplicates(["screener", "record", "stage"], keep="last").sort_index()
+
+
+def paths(records: pd.DataFrame, decisions: pd.DataFrame, resolved: pd.DataFrame, screeners: int) -> pd.DataFrame:
+    """Each work's path through the selection (PATH_COLUMNS), duplicates removed included."""
+    latest = latest_decisions(decisions)
+    made = {key: list(zip(group["decision"], group["reason"])) for key, group in latest.groupby(["record", "stage"])}
+    resolved_last = resolved.drop_duplicates(["record", "stage"], keep="last")
+    settled = {(r.record, r.stage): (r.decision, r.reason) for r in resolved_last.itertuples()}
+    rows = []
+    for record in records.itertuples():
+        if record.duplicate_of:
+            rows.append([record.record, record.search, record.method, record.citekey, "", "", "duplicate", "", ""])
+            continue
+        at = {stage: stage_decision(made.get((record.record, stage), []), settled.get((record.record, stage)),
+                                    stage, screeners) for stage in STAGES}
+        if record.method == "other":
+            at["title-abstract"] = ("", "")
+        rows.append([record.record, record.search, record.method, record.citekey, at["title-abstract"][0],
+                     at["full-text"][0], *_outcome(at, record.method == "other")])
+    return pd.DataFrame(rows, columns=PATH_COLUMNS)
+
+
+def _outcome(at: dict[str, tuple[str, str]], other: bool) -> tuple[str, str, str]:
+    """Where a work's path ends: its outcome, the stage that decided it, and the reason. A work
+    decided at full text is counted there even if it was excluded on its title and abstract."""
+    (first, _), (full, reason) = at["title-abstract"], at["full-text"]
+    if full in ("include", "exclude", "not-retrieved"):
+        return {"include": "included", "exclude": "excluded", "not-retrieved": "not retrieved"}[full], \
+            "full-text", reason
+    if not other and first == "exclude":
+        return "excluded", "title-abstract", ""
+    if not other and first != "include":
+        return ("conflict" if first == "conflict" else "awaiting screening"), "title-abstract", ""
+    return ("conflict" if full == "conflict" else "awaiting screening"), "full-text", ""
+
+
+@dataclass
+class Selection:
+    """How the review's literature was selected: the searches and their records (inputs.searches),
+    the screeners' decisions and the resolutions; empty frames when the review names no search."""
+
+    searches: pd.DataFrame
+    records: pd.DataFrame
+    decisions: pd.DataFrame
+    resolved: pd.DataFrame
+    reasons: list[str] = field(default_factory=list)
+    screeners: int = 2
+
+    @property
+    def configured(self) -> bool:
+        return not self.searches.empty
+
+    @functools.cached_property
+    def paths(self) -> pd.DataFrame:
+        """Each work's path (see `paths`)."""
+        return paths(self.records, self.decisions, self.resolved, self.screeners)
+
+
+def selection_problems(selection: Selection, sources: pd.DataFrame, coded: set[str],
+                       texts: set[str]) -> list[Problem]:
+    """What the selection says of the sources, each named where it can be fixed: a coded source
+    whose work was set aside, a source found in no search, an included source without text (at
+    its entry), an included work that is no source yet (at its record)."""
+    if not selection.configured:
+        return []
+    found = []
+    ends = selection.paths.set_index("work")
+    kept = selection.records[selection.records["duplicate_of"] == ""]
+    by_source = dict(zip(kept["citekey"], kept["record"]))
+    for source in sources.itertuples():
+        def say(severity: str, message: str, action: str, kind: str, source=source) -> None:
+            found.append(Problem(severity, source.file or SCREENING, _line(source.line), message, action, kind))
+        work = by_source.get(source.citekey)
+        if work is None:
+            say("warning", f"{source.citekey} is in no search's export, so the flow diagram cannot count it",
+                "add it to the export of the search that found it, or to an `other` search (citation searching, "
+                "works known to the committee)", "selection-unsearched")
+            continue
+        outcome, stage, reason = ends.loc[work, ["outcome", "stage", "reason"]]
+        if outcome in ("excluded", "not retrieved") and source.citekey in coded:
+            why = f" ({reason})" if reason else ""
+            say("warning", f"{source.citekey} is coded, but its record {work} was {outcome} at "
+                f"{STAGE_LABELS[stage]}{why}; its codings still count as evidence", "include it at screening (a "
+                "resolution in corpus/screening-resolved.csv), or remove its codings", "selection-excluded-coded")
+        elif outcome == "included" and source.citekey not in texts:
+            say("info", f"{source.citekey} was included at screening; its text is not in corpus/sources yet",
+                f"add corpus/sources/{source.citekey}.<pdf, docx, html, md or txt>", "selection-no-text")
+    records = selection.records.set_index("record")
+    for work in ends.index[(ends["outcome"] == "included") & (ends["citekey"] == "")]:
+        record = records.loc[work]
+        found.append(Problem("warning", record["file"], _line(record["line"]), f"{work} ({shown(record['title'], 60)}) "
+                             "was included at screening but is no source of the review yet", "add it to "
+                             "references.bib, with the same DOI, or the same title, year and first author, to code it",
+                             "selection-no-source"))
+    return found
+
+
+def _line(value) -> int | None:
+    return None if pd.isna(value) else int(value)
+
+
+def empty_selection() -> Selection:
+    """The selection of a review that names no search."""
+    return Selection(pd.DataFrame(columns=SEARCH_COLUMNS), pd.DataFrame(columns=RECORD_COLUMNS),
+                     pd.DataFrame(columns=DECISION_COLUMNS), pd.DataFrame(columns=[*RESOLVED_COLUMNS, "line"]))
