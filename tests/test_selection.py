@@ -240,3 +240,19 @@ def test_a_bad_search_or_screening_setting_is_named_and_the_rest_is_read(small, 
     found = [p for p in review.problems if said in p.message]
     assert found and found[0].line, [str(p) for p in review.problems]
     assert "Traceback" not in found[0].message and not review.selection.searches.empty
+
+
+def test_the_screening_command_says_where_the_selection_stands(small):
+    import subprocess
+    import sys
+
+    for screener, row in (("member-h", "include,"), ("member-j", "exclude,no competencies named")):
+        with (small / f"corpus/screening/{screener}.csv").open("a", encoding="utf-8") as f:
+            f.write(f"lista:5,title-abstract,{row},,2026-09-12T09:00:00+00:00\n")
+    done = subprocess.run([sys.executable, "-m", "litcoder", "screening", str(small), "--resamples", "100"],
+                          capture_output=True, text=True, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert "10 records; 3 duplicates removed; 6 screened on title and abstract, 1 excluded" in done.stdout
+    assert "title and abstract: 1 conflict: lista:5" in done.stdout
+    assert "lista:5 at title and abstract: member-h include; member-j exclude (no competencies named)" in done.stdout
+    assert "agreement 50%, Cohen's kappa" in done.stdout

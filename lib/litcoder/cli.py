@@ -523,6 +523,50 @@ def history(kind: str = typer.Argument(..., help="competency, ruling, source or 
 
 
 @app.command()
+def screening(path: Path = ReviewPath,
+              resamples: int = typer.Option(1000, help="Bootstrap resamples for kappa's interval.")) -> None:
+    """How the literature was selected: the searches, the screening so far, what waits to be resolved."""
+    from .analysis.selection import flow, screening_agreement
+    from .inputs.screening import STAGE_LABELS, latest_decisions
+
+    review = Review.load(path)
+    selection = review.selection
+    if not selection.configured:
+        console.print("This review names no searches: add [[searches]] to litcoder.toml (docs/review-format.md, "
+                      "Searches and screening).", markup=False, soft_wrap=True)
+        return
+    counts = flow(selection)
+    searches = Table(title="Searches", title_justify="left", show_edge=False)
+    for column in ("search", "method", "source", "date", "records"):
+        searches.add_column(column)
+    for row in selection.searches.itertuples():
+        searches.add_row(*(escape(str(v)) for v in (row.search, row.method, row.source, row.date, row.records)))
+    console.print(searches)
+    left, right = counts.databases, counts.other
+    console.print(f"{left.records + right.records} records; {left.duplicates + right.duplicates} duplicates removed; "
+                  f"{left.screened} screened on title and abstract, {left.screened_excluded} excluded; "
+                  f"{left.assessed + right.assessed} reports assessed in full text; {counts.included} included.",
+                  markup=False, soft_wrap=True)
+    waiting = selection.paths[selection.paths["outcome"].isin(["awaiting screening", "conflict"])]
+    for (stage, outcome), group in waiting.groupby(["stage", "outcome"]):
+        console.print(f"{STAGE_LABELS[stage]}: {len(group)} {outcome}: {', '.join(group['work'].head(12))}"
+                      + (" …" if len(group) > 12 else ""), markup=False, soft_wrap=True)
+    conflicts = waiting[waiting["outcome"] == "conflict"]
+    latest = latest_decisions(selection.decisions)
+    for work in conflicts.itertuples():
+        said = latest[(latest["record"] == work.work) & (latest["stage"] == work.stage)]
+        ways = "; ".join(f"{r.screener} {r.decision}" + (f" ({r.reason})" if r.reason else "") for r in
+                         said.itertuples())
+        console.print(f"  {work.work} at {STAGE_LABELS[work.stage]}: {ways} — resolve it in "
+                      "corpus/screening-resolved.csv", markup=False, soft_wrap=True)
+    agreement = screening_agreement(selection, resamples=resamples)
+    for row in agreement.itertuples():
+        console.print(f"{STAGE_LABELS[row.stage]}: {row.screener_a} and {row.screener_b} both screened {row.records} "
+                      f"records; agreement {row.agreement:.0%}, Cohen's kappa {row.kappa:.2f} "
+                      f"(95% interval {row.kappa_low:.2f} to {row.kappa_high:.2f})", markup=False, soft_wrap=True)
+
+
+@app.command()
 def enrol(coder: str = typer.Argument(..., help="The practice coder to count from now on."),
           path: Path = typer.Option(Path("."), "--review", help="The review's folder.")) -> None:
     """Count a practice coder: move their codings and coverage out of the practice folders."""
