@@ -13,7 +13,7 @@ from conftest import REVIEW_FILES, read_rows
 
 from litcoder import Review
 from litcoder.inputs.settlements import settle
-from litcoder.merging import merge_codebook, merge_tables, setup_git
+from litcoder.merging import merge_codebook, merge_keyed, merge_tables, setup_git
 from litcoder.store import CoderFile
 
 GIT = shutil.which("git")
@@ -326,3 +326,28 @@ def test_a_codebook_whose_competencies_cannot_be_told_apart_merges_line_by_line_
                            ("base", "ours", "theirs")), "corpus/codebook.yaml"], capture_output=True, text=True)
     assert done.returncode == 1 and "merged line by line" in done.stderr
     assert "<<<<<<<" in (tmp_path / "ours").read_text(encoding="utf-8")
+
+
+def test_one_row_per_source_merges_cell_by_cell_and_a_cell_changed_both_ways_is_named(tmp_path):
+    from litcoder.inputs.attributes import read_attributes
+
+    base = "citekey,field,sector\nKotter1990WhatLeaders,business and management,business\nBass1985Beyond,,\n"
+    ours = base.replace("management,business", "management,government") + "Burns1978Leadership,,\n"
+    theirs = base.replace("Bass1985Beyond,,", "Bass1985Beyond,political science,")
+    assert merge_keyed(base, ours, theirs, "citekey").text == (
+        "citekey,field,sector\nKotter1990WhatLeaders,business and management,government\n"
+        "Bass1985Beyond,political science,\nBurns1978Leadership,,\n")
+    clash = base.replace("management,business", "management,health care")
+    merged = merge_keyed(base, ours, clash, "citekey")
+    assert merged.text.splitlines()[:2] == [
+        "citekey,field,sector,conflict",
+        "Kotter1990WhatLeaders,business and management,government,"
+        "made in two clones at once: the other clone gave sector = 'health care'"]
+    (tmp_path / "attributes.csv").write_text(merged.text, encoding="utf-8")
+    definitions = {"field": {"values": ["business and management", "political science"]},
+                   "sector": {"values": ["business", "government", "health care"]}}
+    frame, log = read_attributes(tmp_path / "attributes.csv", "corpus/attributes.csv", definitions,
+                                 ["Kotter1990WhatLeaders", "Bass1985Beyond", "Burns1978Leadership"])
+    assert frame.set_index("citekey").loc["Kotter1990WhatLeaders", "sector"] == "government"
+    [named] = [p for p in log if p.kind == "attributes-conflict"]
+    assert named.line == 2 and "sector = 'health care'" in named.message

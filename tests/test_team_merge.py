@@ -88,6 +88,11 @@ def _work(clones: dict[str, Path]) -> None:
     # a member renames a competency's label while another edits another competency
     _edit(ana / "corpus/codebook.yaml", "        label: Planning\n", "        label: Planning ahead\n")
     _edit(cai / "corpus/codebook.yaml", "Allocating money to activities", "Allocating funds to activities")
+    # two members give one source's attributes, each a different one
+    _edit(ana / "corpus/attributes.csv", "Bass1985Beyond,book,business and management,organizations in general",
+          "Bass1985Beyond,book,business and management,business")
+    _edit(cai / "corpus/attributes.csv", "Bass1985Beyond,book,business and management,organizations in general",
+          "Bass1985Beyond,book,political science,organizations in general")
     for name, clone in clones.items():
         git(clone, "add", "-A")
         git(clone, "commit", "-qm", f"{name}'s work")
@@ -130,6 +135,8 @@ def test_three_clones_push_and_pull_in_every_order_and_keep_every_row(hub, tmp_p
     codebook = (first / "corpus/codebook.yaml").read_text(encoding="utf-8")
     assert "label: Planning ahead" in codebook and "Allocating funds to activities" in codebook
     assert NOTE not in codebook
+    bass = [r for r in read_rows(first / "corpus/attributes.csv") if r["citekey"] == "Bass1985Beyond"]
+    assert [(r["field"], r["sector"]) for r in bass] == [("political science", "business")]
     for path in (first / "corpus").rglob("*"):
         if path.is_file() and path.suffix in (".csv", ".yaml", ".md"):
             assert "<<<<<<<" not in path.read_text(encoding="utf-8"), path

@@ -42,6 +42,8 @@ from .layout import LOCAL
 CODER_FILES = "corpus/codings/"
 GROUPED = {"corpus/settlements.csv": "item", "corpus/decisions.csv": "competency"}
 """Logs where rows added in both clones for one item (a settlement, a ruling) are a true conflict."""
+KEYED = {"corpus/attributes.csv": "citekey"}
+"""Files of one row per key, merged cell by cell."""
 CONFLICT = "conflict"
 MARK = "made in two clones at once"
 
@@ -121,6 +123,52 @@ def merge_tables(base: str, ours: str, theirs: str, by_id: bool, group: str | No
     return merged
 
 
+def merge_keyed(base: str, ours: str, theirs: str, key: str) -> Merged:
+    """The three-way merge of a file with one row per `key` (source attributes: a row per
+    citekey), cell by cell: a cell changed in one clone takes that change, so two members who
+    each gave one attribute of a source both count. A cell changed both ways keeps ours, and
+    the row's `conflict` column says what the other clone gave, for `litcoder validate` to name."""
+    o, a, b = read_table(base), read_table(ours), read_table(theirs)
+    if not a.header or key not in a.header:
+        return merge_tables(base, ours, theirs, by_id=False)
+    header = a.header + [c for c in b.header if c not in a.header]
+    was, mine, other = (_by_key(t, key) for t in (o, a, b))
+    out, conflicted = [], False
+    for k in list(mine) + [k for k in other if k not in mine]:
+        row, note = _merged_row(was.get(k), mine.get(k), other.get(k), header, key)
+        if row is not None:
+            out.append(row if not note else ({**row[0], CONFLICT: note}, None))
+            conflicted = conflicted or bool(note)
+    header = header + [CONFLICT] if conflicted and CONFLICT not in header else header
+    same = _same_shape(a, b, header)  # else their rows are written again in our shape
+    return Merged(_written(a, header, [(cells, raw if same or not cells else None) for cells, raw in out]))
+
+
+def _by_key(table: Table, key: str) -> dict[str, tuple[dict, str]]:
+    """Rows by their key's cell; a row without one (unreadable, or blank key) by its text."""
+    return {cells.get(key) or raw: (cells, raw) for cells, raw in table.rows}
+
+
+def _merged_row(base, ours, theirs, header: list[str], key: str) -> tuple[tuple | None, str]:
+    """One key's row, merged cell by cell, and a note of the cells changed both ways ('' if none)."""
+    if ours is None or theirs is None:
+        kept = ours if theirs is None else theirs
+        return (None, "") if base is not None and kept[0] == base[0] else (kept, "")  # removed, or changed: kept
+    if ours[0] == theirs[0] or (base is not None and theirs[0] == base[0]):
+        return ours, ""
+    if base is not None and ours[0] == base[0]:
+        return theirs, ""
+    before = base[0] if base is not None else {}
+    cells, clashes = {}, []
+    for column in header:
+        mine, other, old = ours[0].get(column, ""), theirs[0].get(column, ""), before.get(column, "")
+        cells[column] = other if mine == old else mine
+        if mine not in (other, old) and other != old and column != CONFLICT:
+            clashes.append(f"{column} = '{other}'")
+    note = f"{MARK}: the other clone gave {', '.join(clashes)}" if clashes else ""
+    return (cells, None), note
+
+
 def _marked(out: list, added: dict[str, list[int]], group: str, header: list[str]) -> list[str]:
     """Mark the rows both clones added for one value of `group`; the header, with `conflict` if needed."""
     values = {side: {out[i][0].get(group) for i in rows} for side, rows in added.items()}
@@ -193,6 +241,8 @@ def merge_file(base: Path, ours: Path, theirs: Path, path: str, root: Path) -> M
     texts = [decode(p.read_bytes()).text if p.exists() else "" for p in (base, ours, theirs)]
     if path.endswith((".yaml", ".yml")):
         merged = merge_codebook(*texts)
+    elif path.replace("\\", "/") in KEYED:
+        merged = merge_keyed(*texts, key=KEYED[path.replace("\\", "/")])
     else:
         merged = merge_tables(*texts, by_id=_is_coder_file(path), group=GROUPED.get(path.replace("\\", "/")))
     ours.write_text(merged.text, encoding="utf-8", newline="")

@@ -46,7 +46,7 @@ def read_attributes(path: Path, name: str, definitions: dict[str, dict], citekey
 def _read_rows(path: Path, log: ProblemLog, definitions: dict[str, dict], citekeys: set[str],
                given: dict[str, dict[str, str]]) -> None:
     allowed = {a: {" ".join(v.split()).casefold(): v for v in d["values"]} for a, d in definitions.items()}
-    rows = read_csv_rows(path, log, ["citekey"], ["citekey", *definitions])
+    rows = read_csv_rows(path, log, ["citekey"], ["citekey", *definitions, "conflict"])
     for row in rows or []:
         citekey = row.values["citekey"]
         if citekey not in citekeys:
@@ -57,6 +57,10 @@ def _read_rows(path: Path, log: ProblemLog, definitions: dict[str, dict], citeke
             log.error(row.line, f"{citekey} already has a row (line {given[citekey]['_line']}); this one was left out",
                       "keep one row per source", "attributes-duplicate")
             continue
+        if row.values.get("conflict"):  # the merge of two clones marks a cell both changed
+            log.warning(row.line, f"{citekey}'s attributes were changed two ways in two clones at once "
+                        f"({shown(row.values['conflict'], 120)}); this row's values count for now",
+                        "keep the right value in each cell, empty the conflict cell, and commit", "attributes-conflict")
         values = {"_line": row.line}
         for attribute, spellings in allowed.items():
             cell = " ".join(row.values.get(attribute, "").split())
