@@ -147,7 +147,9 @@ def test_each_work_ends_where_the_last_stage_decided_it(small):
         "exclude", "excluded", "full-text", "no competencies named"]
     assert ends.loc["lista:4", ["title_abstract", "outcome"]].tolist() == ["include", "not retrieved"]  # resolved
     assert ends.loc["lista:5", ["outcome", "stage"]].tolist() == ["awaiting screening", "title-abstract"]
-    assert ends.loc["bsc:3", ["outcome", "stage", "reason"]].tolist() == ["excluded", "title-abstract", ""]
+    assert ends.loc["bsc:3", ["outcome", "stage", "reason", "full_text"]].tolist() == [
+        "excluded", "title-abstract", "", ""]  # its screeners gave two reasons; full text never reached
+    assert ends.loc["lista:5", "full_text"] == ""
     assert ends.loc["cites:2", ["title_abstract", "outcome"]].tolist() == ["", "included"]
     assert ends.loc["bsc:1", "outcome"] == "duplicate"
     # bsc:1 is a duplicate: member-j's decision on it counts for lista:1, and says so
@@ -162,6 +164,7 @@ def test_the_flow_diagrams_counts_by_hand(small):
     assert (left.records, left.duplicates, left.screened, left.screened_excluded) == (8, 2, 6, 1)
     assert (left.sought, left.not_retrieved, left.assessed, left.included) == (4, 1, 3, 1)
     assert left.excluded == [("no competencies named", 2)]
+    assert left.screened_reasons == [("no agreed reason", 1)]
     assert left.waiting == {"title and abstract: awaiting screening": 1}
     assert right.identified == [("Citation searching", 2)]
     assert (right.duplicates, right.screened, right.sought, right.not_retrieved, right.assessed, right.included) == (

@@ -26,7 +26,7 @@ from .agreement import bootstrap_interval, cohen_kappa, percent_agreement
 
 CATEGORIES = {"include": 0.0, "exclude": 1.0, "maybe": 2.0, "not-retrieved": 3.0}
 AGREEMENT_COLUMNS = ["stage", "screener_a", "screener_b", "records", "agreement", "kappa", "kappa_low", "kappa_high"]
-NOT_GIVEN = "reason not given"
+NOT_GIVEN = "no agreed reason"
 
 
 @dataclass
@@ -38,6 +38,8 @@ class Column:
     duplicates: int = 0
     screened: int = 0
     screened_excluded: int = 0
+    screened_reasons: list[tuple[str, int]] = field(default_factory=list)
+    """(reason, records) excluded on title and abstract, most first (where the screeners agreed on one)."""
     sought: int = 0
     not_retrieved: int = 0
     assessed: int = 0
@@ -84,16 +86,21 @@ def _column(searches: pd.DataFrame, ends: pd.DataFrame, screens_titles: bool) ->
     if screens_titles:
         column.screened = len(works)
         column.screened_excluded = int((at_titles & (works["outcome"] == "excluded")).sum())
+        column.screened_reasons = _reasons(works[at_titles & (works["outcome"] == "excluded")])
     column.sought = len(works) - int(at_titles.sum())
     column.not_retrieved = int((works["outcome"] == "not retrieved").sum())
     column.assessed = column.sought - column.not_retrieved
-    out = works[(works["stage"] == "full-text") & (works["outcome"] == "excluded")]
-    reasons = out["reason"].replace("", NOT_GIVEN).value_counts()
-    column.excluded = sorted(((str(r), int(n)) for r, n in reasons.items()), key=lambda x: (-x[1], x[0]))
+    column.excluded = _reasons(works[(works["stage"] == "full-text") & (works["outcome"] == "excluded")])
     column.included = int((works["outcome"] == "included").sum())
     for (stage, outcome), n in works[waiting].groupby(["stage", "outcome"]).size().items():
         column.waiting[f"{STAGE_LABELS[stage]}: {outcome}"] = int(n)
     return column
+
+
+def _reasons(excluded: pd.DataFrame) -> list[tuple[str, int]]:
+    """(reason, works), most first; works whose screeners gave no one reason as NOT_GIVEN."""
+    counts = excluded["reason"].replace("", NOT_GIVEN).value_counts()
+    return sorted(((str(r), int(n)) for r, n in counts.items()), key=lambda x: (-x[1], x[0]))
 
 
 def screening_agreement(selection: Selection, resamples: int = 1000, seed: int = 20261201) -> pd.DataFrame:

@@ -140,8 +140,9 @@ def stage_decision(decisions: list[tuple[str, str]], resolved: tuple[str, str] |
     made = {decision for decision, _ in decisions}
     if made <= {"include", "maybe"} and (stage == "title-abstract" or made == {"include"}):
         return "include", ""
-    if made == {"exclude"} and (stage == "title-abstract" or len({reason for _, reason in decisions}) == 1):
-        return "exclude", decisions[-1][1] if stage == "full-text" else ""
+    reasons = {reason for _, reason in decisions}
+    if made == {"exclude"} and (stage == "title-abstract" or len(reasons) == 1):
+        return "exclude", decisions[-1][1] if len(reasons) == 1 else ""  # on titles, reasons may differ
     if made == {"not-retrieved"}:
         return "not-retrieved", ""
     return ("awaiting", "") if made == {"maybe"} else ("conflict", "")
@@ -170,6 +171,9 @@ def paths(records: pd.DataFrame, decisions: pd.DataFrame, resolved: pd.DataFrame
                                     stage, screeners) for stage in STAGES}
         if record.method == "other":
             at["title-abstract"] = ("", "")
+        elif at["title-abstract"][0] != "include" and (record.record, "full-text") not in made \
+                and (record.record, "full-text") not in settled:
+            at["full-text"] = ("", "")  # not reached
         rows.append([record.record, record.search, record.method, record.citekey, at["title-abstract"][0],
                      at["full-text"][0], *_outcome(at, record.method == "other")])
     return pd.DataFrame(rows, columns=PATH_COLUMNS)
@@ -183,7 +187,7 @@ def _outcome(at: dict[str, tuple[str, str]], other: bool) -> tuple[str, str, str
         return {"include": "included", "exclude": "excluded", "not-retrieved": "not retrieved"}[full], \
             "full-text", reason
     if not other and first == "exclude":
-        return "excluded", "title-abstract", ""
+        return "excluded", "title-abstract", at["title-abstract"][1]
     if not other and first != "include":
         return ("conflict" if first == "conflict" else "awaiting screening"), "title-abstract", ""
     return ("conflict" if full == "conflict" else "awaiting screening"), "full-text", ""
