@@ -1008,6 +1008,17 @@ _PRINT = {"evidence": _print_evidence, "matrix": _print_matrix, "coverage": _pri
           "agreement": _print_agreement, "network": _print_network, "competency": _print_one, "source": _print_one}
 
 
+def register_figure(name: str, title: str, caption: str, on_print=None, when_narrow=None) -> None:
+    """Make a figure drawn in a module of its own (prisma's flow diagram) one of the review's:
+    its title (captions.md numbers figures in TITLES' order), its caption, and how it is laid
+    out in print (as the _print_ functions) and on a narrow screen (as the _narrow_ ones)."""
+    TITLES[name], CAPTIONS[name] = title, caption
+    if on_print is not None:
+        _PRINT[name] = on_print
+    if when_narrow is not None:
+        _NARROW[name] = when_narrow
+
+
 def _network_range(figure: dict, width: int, narrow: bool) -> list[float]:
     """The network's x range for print `width` CSS pixels wide: the sources' labels (at the
     left of x 0) and the competencies' (at the right of x 1) or the categories' (at the right

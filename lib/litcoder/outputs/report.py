@@ -52,6 +52,8 @@ from .figures import figure_html, plain_figure, write_captions, write_figures
 from .focus import composition, ruling_sentence, update_focus_figures
 from .graph import update_graph
 from .pages import FOLDER, Fingerprints, code_version, frame_fingerprint, page_name, passage_anchor, update_source_pages
+from .prisma import NAME as FLOW
+from .prisma import selection_figures, selection_section, selection_tables
 from .questions import literature_questions, questions_section
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 from .word import WordReportError, write_word_report
@@ -123,16 +125,18 @@ def _build(review: Review, step, images: bool) -> BuildResult:
         result.written += write_tables(evidence_tables(review, evidence, out, result))
         result.written += write_author_tables(review, evidence, result.agreement, out, only={"evidence", "agreement"})
         step(STEPS[4])
+        selection = review.selection
         if alongside:
-            written, notice, shown = _drawn(_agreement_figures(result.agreement, result.pairs), out, images)
+            written, notice, shown = _drawn({**_agreement_figures(result.agreement, result.pairs),
+                                             **selection_figures(selection)}, out, images)
             written += update_graph(review, evidence, voices, out / "graph")
             cards = evidence_section(review, evidence, voices)
             written += update_focus_figures(review, FigureContext(review, evidence, voices), out / "figures")
             result.disagreements, about, made = about_sources.result()
             written, shown = list(dict.fromkeys(made[0] + written)), made[2] + shown
         else:
-            written, notice, shown = _drawn(review_figures(review, evidence, voices, result.agreement, result.pairs),
-                                            out, images)
+            written, notice, shown = _drawn({**review_figures(review, evidence, voices, result.agreement, result.pairs),
+                                             **selection_figures(selection)}, out, images)
             written += update_focus_figures(review, FigureContext(review, evidence, voices), out / "figures")
         write_captions(out / "figures")  # once both processes have written their figures: it lists them all
         result.written += written
@@ -144,11 +148,13 @@ def _build(review: Review, step, images: bool) -> BuildResult:
         result.written += about
         questions, tables = literature_questions(review, voices)
         result.written += write_tables({out / "tables" / name: frame for name, frame in tables.items()})
+        selection_html, shown = _selection_outputs(review, out, shown, result)
         for stale in [*(out / "tables").glob("by-*.csv"), *(out / "tables").glob("within-*.csv")]:
             if stale.name not in tables:  # an attribute no longer defined
                 stale.unlink()
         write_atomic(out / "report.html", render_report(review, evidence, voices, result=result, evidence_html=cards,
-                                                        figure_parts=shown, questions_html=questions))
+                                                        figure_parts=shown, questions_html=questions,
+                                                        selection_html=selection_html))
         result.written.append(out / "report.html")
     report_docx(review, evidence, out, result)
     return result
@@ -166,14 +172,34 @@ def report_docx(review: Review, evidence: pd.DataFrame, out: Path, result: Build
         result.notices.append(f"report.docx was not written: for {len(review.sources)} sources it takes minutes; "
                               "run `litcoder export docx` for it")
         return
-    figures = {path: print_caption(path.name.split("-")[0].split(".")[0]) for path in _print_pngs(result.written)}
+    pngs = _print_pngs(result.written)
+    flow_png = next((p for p in pngs if p.stem.startswith(FLOW)), None)
+    figures = {path: print_caption(path.name.split("-")[0].split(".")[0]) for path in pngs if path != flow_png}
     try:
-        word = write_word_report(review, evidence, out / "report.docx", figures={p: c for p, c in figures.items() if c})
+        word = write_word_report(review, evidence, out / "report.docx", figures={p: c for p, c in figures.items() if c},
+                                 selection_figure=flow_png)
     except WordReportError as err:
         result.notices.append(str(err))
         return
     result.written.append(word.path)
     result.notices += [f"report.docx: {problem.message}" for problem in word.problems]
+
+
+def _selection_outputs(review: Review, out: Path, shown: list[dict], result: BuildResult) -> tuple[str, list[dict]]:
+    """The tables of how the literature was selected (written; stale ones removed once the review
+    names no search), its section of the report, and the other figures as the report shows them."""
+    tables = selection_tables(review.selection)
+    result.written += write_tables({out / "tables" / name: frame for name, frame in tables.items()})
+    if not tables:
+        for stale in SELECTION_TABLES:
+            (out / "tables" / stale).unlink(missing_ok=True)
+        return "", shown
+    flow_part = next(part for part in shown if part["name"] == FLOW)
+    html = selection_section(review, flow_part["html"], flow_part["files"], tables["screening_agreement.csv"])
+    return html, [part for part in shown if part["name"] != FLOW]
+
+
+SELECTION_TABLES = ("searches.csv", "screening.csv", "duplicates.csv", "screening_agreement.csv")
 
 
 def _print_pngs(written: list[Path]) -> list[Path]:
@@ -432,12 +458,14 @@ def _environment() -> jinja2.Environment:
 def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None,
                   figures: dict | None = None, exported: set[str] = frozenset(),
                   result: BuildResult | None = None, evidence_html: str | None = None,
-                  figure_parts: list[dict] | None = None, questions_html: str | None = None) -> str:
+                  figure_parts: list[dict] | None = None, questions_html: str | None = None,
+                  selection_html: str | None = None) -> str:
     """The self-contained HTML report (plotly.js inside, once); all text from inputs is escaped.
 
     `figures` are review_figures' (Figures or their `plain_figure`s). `exported` names the files
     in outputs/figures/ that the report may link to. `evidence_html` and `figure_parts` are
-    `evidence_section`'s and `report_figures`', if already made.
+    `evidence_section`'s and `report_figures`', if already made; `selection_html` the section on
+    how the literature was selected (prisma.selection_section), made here if not given.
     """
     template = _environment().get_template("report.html.j2")
     voices = review_voices(review) if voices is None else voices
@@ -446,6 +474,9 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         figure_parts = report_figures(figures, exported)
     evidence_html = evidence_section(review, evidence, voices) if evidence_html is None else evidence_html
     questions_html = questions_section(review, voices) if questions_html is None else questions_html
+    if selection_html is None:
+        flows = selection_figures(review.selection)
+        selection_html = selection_section(review, figure_html(flows[FLOW], FLOW, whole_page=False)) if flows else ""
     lists = {c: [r for r in evidence.to_dict("records") if r["classification"] == c] for c in CLASSIFICATIONS}
     problems = review.problems_frame()
     return template.render(
@@ -460,6 +491,7 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         method=markupsafe.Markup(_method_html()),
         evidence_section=markupsafe.Markup(evidence_html),
         questions_section=markupsafe.Markup(questions_html),
+        selection_section=markupsafe.Markup(selection_html),
         fragile_count=int(evidence["fragile"].sum()),
         problems=problems.head(PROBLEMS_IN_REPORT).astype(object).where(problems.notna(), None).to_dict("records"),
         problems_total=len(problems),

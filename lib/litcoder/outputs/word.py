@@ -48,6 +48,9 @@ from ..files import write_atomic
 from ..inputs.bibliography import csl_item
 from ..problems import Problem
 from .author_tables import interval
+from .charts import print_caption
+from .prisma import AGREEMENT_WORDS, section_parts
+from .prisma import NAME as FLOW
 
 REFERENCE_DOCX = "corpus/reference.docx"
 """The committee's own Word template (its styles), used for report.docx when present."""
@@ -81,14 +84,16 @@ class WordReport:
 
 
 def write_word_report(review, evidence: pd.DataFrame, out_path, figures=None, tables=None,
-                      reference_doc=None, built_on: str | None = None) -> WordReport:
+                      reference_doc=None, built_on: str | None = None, selection_figure=None) -> WordReport:
     """Write the committee's report draft to `out_path` (.docx) and say what was written.
 
     review: a loaded Review; evidence: weigh_evidence(review). figures: PNG files to number and
     caption, as paths (the caption is made from the file name) or a mapping path → caption.
     tables: more tables for authors, a mapping caption → frame (written as they are). reference_doc:
     a .docx whose styles the report takes (else corpus/reference.docx, else pandoc's default).
-    built_on: the build's date (ISO), today's by default. Raises WordReportError, with what to
+    built_on: the build's date (ISO), today's by default. selection_figure: the PNG of the PRISMA
+    flow diagram, for the section on how the literature was selected (written when the review
+    names searches, with or without it). Raises WordReportError, with what to
     do, when pandoc or the APA style is missing or pandoc fails.
     """
     pandoc, style = pandoc_and_style()
@@ -108,7 +113,11 @@ def write_word_report(review, evidence: pd.DataFrame, out_path, figures=None, ta
             copy = work / f"figure-{number}{Path(path).suffix.lower()}"
             shutil.copyfile(path, copy)
             shown.append((copy.name, caption))
-        markdown, cited = report_markdown(review, evidence, shown, tables or {}, built_on)
+        flow = None
+        if selection_figure is not None and Path(selection_figure).is_file():
+            flow = f"selection-flow{Path(selection_figure).suffix.lower()}"
+            shutil.copyfile(selection_figure, work / flow)
+        markdown, cited = report_markdown(review, evidence, shown, tables or {}, built_on, flow)
         (work / "report.md").write_text(markdown, encoding="utf-8")
         items = [csl_item(row) for row in review.sources.to_dict("records") if row["citekey"] in cited]
         (work / "references.json").write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
@@ -241,8 +250,9 @@ def _captioned(figures) -> dict:
 # ---------------------------------------------------------------- the Markdown
 
 def report_markdown(review, evidence: pd.DataFrame, figures: list[tuple[str, str]], tables: Mapping,
-                    built_on: str) -> tuple[str, set[str]]:
-    """The report as pandoc Markdown, and the citekeys it cites. figures: (file, caption) pairs."""
+                    built_on: str, selection_figure: str | None = None) -> tuple[str, set[str]]:
+    """The report as pandoc Markdown, and the citekeys it cites. figures: (file, caption) pairs;
+    selection_figure: the file of the PRISMA flow diagram, if drawn."""
     known = set(review.sources["citekey"])
     quotes = review.quoted_codings
     quotes = quotes[quotes["citekey"].isin(known)]
@@ -263,6 +273,8 @@ def report_markdown(review, evidence: pd.DataFrame, figures: list[tuple[str, str
     if figures:
         parts.append(_figures(figures, len(coded), built_on))
     parts.append(_quote_book(review, evidence, quotes))
+    if review.selection.configured:
+        parts.append(_selection(review.selection, selection_figure, len(figures) + 1, table_number, built_on))
     parts.append("# How the evidence was weighed\n\n" + METHOD.strip())
     parts.append("# References\n\n::: {#refs}\n:::")
     return "\n\n".join(parts) + "\n", set(coded)
@@ -438,6 +450,67 @@ def _figures(figures: list[tuple[str, str]], sources: int, built_on: str) -> str
     for number, (name, caption) in enumerate(figures, 1):
         blocks.append(f"![Figure {number}. {_escape(caption)}]({name}){{width={FIGURE_WIDTH}}}\n\n*Note.* {note}")
     return "\n\n".join(blocks)
+
+
+def _selection(selection, figure: str | None, figure_number: int, number: int, built_on: str) -> str:
+    """How the literature was selected, as the HTML report says it: the searches, the PRISMA flow
+    diagram (figure `figure_number`, if drawn), the reasons, the duplicates, the screeners'
+    agreement and the works still waiting; its tables numbered from `number`."""
+    from ..analysis.selection import flow, screening_agreement
+
+    said = section_parts(selection, flow(selection), screening_agreement(selection))
+    kinds = {"database": "", "register": " (register)", "other": " (other methods)"}
+    searches = pd.DataFrame({"Database or source": [s["source"] + kinds[s["method"]] for s in said["searches"]],
+                             "Date": [s["date"] or "—" for s in said["searches"]],
+                             "Query, as run": [s["query"] or "—" for s in said["searches"]],
+                             "Records": [f"{s['records']:,}" for s in said["searches"]]})
+    blocks = ["# How the literature was selected", _escape(
+        f"The committee ran {len(said['searches'])} searches of databases, registers and other sources. They gave "
+        f"{said['identified']:,} records; once {said['duplicates']:,} duplicates were removed, {said['works']:,} works "
+        f"were screened, each by {said['screeners']} screeners working apart, and {said['included']:,} were "
+        "included."), _pipe_table(searches, f"Table {number}. The searches")]
+    if figure:
+        note = _escape(f"Source: the committee's searches and screening, litcoder build of {built_on}.")
+        blocks.append(f"![Figure {figure_number}. {_escape(print_caption(FLOW))}]({figure})"
+                      f"{{width={FIGURE_WIDTH}}}\n\n*Note.* {note}")
+    if said["waiting_note"]:
+        blocks.append(_escape(said["waiting_note"]))
+    reasons = pd.DataFrame({"Reason": [r["reason"] for r in said["reasons"]],
+                            "On title and abstract": [f"{r['titles']:,}" for r in said["reasons"]],
+                            "At full text": [f"{r['full_text']:,}" for r in said["reasons"]]})
+    blocks += ["## Why works were set aside", _pipe_table(reasons, f"Table {number + 1}. The works set aside, by "
+                                                                  "the committee's reason and stage"),
+               "*Note.* " + _escape("A work counts once, with the reason of the last stage that set it aside; on "
+                                    "title and abstract, a reason only where its screeners agreed on one."),
+               "## Duplicates removed", _escape(
+                   f"{said['duplicates']:,} records were removed as duplicates: records that are one work (the same "
+                   "DOI, or the same title, year and first author) are screened once, the one kept being from the "
+                   "search listed first (databases and registers before other methods). The list, with why each "
+                   "was removed, is in outputs/tables/duplicates.csv.")]
+    agreement = pd.DataFrame({"Stage": [a["stage"].capitalize() for a in said["agreement"]],
+                              "Screeners": [a["screeners"] for a in said["agreement"]],
+                              "Records": [str(a["records"]) for a in said["agreement"]],
+                              "Percent agreement": [f"{a['percent']:.0%}" for a in said["agreement"]],
+                              "Cohen's kappa (95 % interval)": [_kappa(a) for a in said["agreement"]]})
+    blocks.append("## How far the screeners agreed")
+    if len(agreement):
+        blocks += [_pipe_table(agreement, f"Table {number + 2}. Agreement between screeners, per stage"),
+                   "*Note.* " + " ".join(_escape(words) for words in AGREEMENT_WORDS.values())]
+    else:
+        blocks.append("No record has been decided by two screeners at the same stage yet.")
+    waiting = [f"- {_escape(w['record'])}: {_escape(w['cited'])}, {_escape(w['title'])} --- {_escape(w['stage'])}, "
+               f"{_escape(w['outcome'])}" for w in said["waiting"]]
+    blocks += ["## Works still waiting", "\n".join(waiting) if waiting else
+               "None: every work has been decided at each stage it reached."]
+    return "\n\n".join(blocks)
+
+
+def _kappa(agreement: dict) -> str:
+    kappa = agreement["kappa"]
+    if kappa != kappa:
+        return "—"
+    low, high = agreement["low"], agreement["high"]
+    return f"{kappa:.2f}" + (f" ({low:.2f} to {high:.2f})" if low is not None else "")
 
 
 def _quote_book(review, evidence: pd.DataFrame, quotes: pd.DataFrame) -> str:
