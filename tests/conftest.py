@@ -28,7 +28,8 @@ def review_copy(tmp_path) -> Path:
     for name in REVIEW_FILES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
+            # a lock file left in the working tree is this machine's, not the review's
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("*.lock"))
         else:
             shutil.copy(source, tmp_path / name)
     return tmp_path
