@@ -223,7 +223,8 @@ def diagram_parts(flow: Flow, width: float = WIDE, font: float = FONT_SIZE["wide
         x1, y1 = x0 + box_width, centre + heights[box.name] / 2
         where[box.name] = (x0, y0, x1, y1)
         shapes.append(_rect(x0, y0, x1, y1, BOX_FILL))
-        notes.append(_text(box.name, (x0 + x1) / 2, centre, "<br>".join(wrapped[box.name]), font))
+        notes.append(_text(box.name, (x0 + x1) / 2, centre, "<br>".join(wrapped[box.name]), font,
+                           align="left" if box.lines[0].endswith(":") else "center"))  # a list: its lines aligned
         traces.append(_hover(box, (x0, y0, x1, y1)))
     notes += _arrows(where, shapes)
     note = waiting_note(flow)
