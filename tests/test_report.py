@@ -32,7 +32,8 @@ def test_build_writes_every_output(built):
                                               for attribute in built.review.attribute_definitions),
                 *(f"tables/{name}.{kind}" for name in ("evidence", "agreement", "sources") for kind in ("md", "tex")),
                 "graph/review.graphml", "graph/review.gexf", "report.html", "figures/plotly.min.js",
-                "figures/captions.md", "report.docx",
+                "figures/captions.md", "report.docx", "figures/selection-flow.html",
+                *(f"tables/{name}.csv" for name in ("searches", "screening", "duplicates", "screening_agreement")),
                 *(f"figures/{name}.html" for name in ("evidence", "network", "matrix", "years", "coverage",
                                                       "agreement", "pairs")),
                 *(f"sources/{citekey}.html" for citekey in built.review.sources["citekey"]),
@@ -72,7 +73,8 @@ def test_report_shows_lists_method_cards_and_references(built):
     assert "Bennis, W., &amp; Nanus, B. (1985). <i>Leaders: The strategies for taking charge</i>." in html
     assert ("Fayol, H. (1949). <i>General and industrial management</i> (C. Storrs, Trans.). "
             "Sir Isaac Pitman &amp; Sons. (Original work published 1916)") in html
-    assert html.count('<div id="figure-') == 7 + 3 + 1  # and one per source attribute, and the co-occurrence
+    # and one per source attribute, the co-occurrence and the flow diagram of the selection
+    assert html.count('<div id="figure-') == 7 + 3 + 1 + 1
     assert 'id="agreement"' in html and "Krippendorff&#39;s alpha" in html
     assert "Disagreements: " in html and "settled" in html
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?:', html)  # nothing to fetch: works offline

@@ -90,7 +90,7 @@ def test_report_fits_the_screen_and_no_figure_text_overlaps(browser, bundled_rep
     assert len(menu) > 3 and len(set(menu)) == 1  # one line
     narrow = "true" if screen == "phone" else "false"
     plots = page.evaluate("[...document.querySelectorAll('.plot')].map(p => [p.id, p.dataset.drawn])")
-    assert len(plots) == 7 + 3 + 1 and all(drawn == narrow for _, drawn in plots), plots
+    assert len(plots) == 7 + 3 + 1 + 1 and all(drawn == narrow for _, drawn in plots), plots
     found = {}
     for plot, _ in plots:
         boxes = page.evaluate(TEXT_BOXES, [plot, TOLERANCE])

@@ -19,7 +19,7 @@ from litcoder.outputs.word import WordReportError, pandoc_and_style, write_word_
 BUILT_ON = "2026-11-30"
 HEADINGS = ["Summary", "Leadership competencies", "Management competencies", "Contested competencies",
             "Other competencies", "Evidence", "The literature by kind of source", "Competencies coded together",
-            "Figures", "Quote book", "How the evidence was weighed", "References"]
+            "Figures", "Quote book", "How the literature was selected", "How the evidence was weighed", "References"]
 
 
 def png(path: Path, width: int = 60, height: int = 40, colour=(0, 114, 178)) -> Path:
@@ -96,15 +96,18 @@ def test_each_competency_has_its_classification_sentence_and_ruling(written, evi
 def test_at_least_three_tables_with_numbered_captions(written, evidence):
     _, document = written
     # the summary, the evidence, the sources, the one given, where sources of two kinds lean apart (one
-    # per attribute) and the pairs of competencies coded together
-    assert len(document.tables) == 4 + 3 + 1
+    # per attribute), the pairs of competencies coded together, and the searches, the works set aside and the
+    # screeners' agreement
+    assert len(document.tables) == 4 + 3 + 1 + 3
     assert paragraphs(document, "Table Caption") == [
         "Table 1. The competencies by the classification the evidence supports",
         "Table 2. The evidence for each competency", "Table 3. The sources coded",
         "Table 4. Coders and their codings",
         *(f"Table {n}. By {name}: where most sources of two kinds say different things, on too few sources to "
           "classify" for n, name in ((5, "source type"), (6, "field"), (7, "sector written for"))),
-        "Table 8. The pairs of competencies coded together most often"]
+        "Table 8. The pairs of competencies coded together most often", "Table 9. The searches",
+        "Table 10. The works set aside, by the committee’s reason and stage",
+        "Table 11. Agreement between screeners, per stage"]
     table = document.tables[1]
     assert [c.text for c in table.rows[0].cells] == ["Competency", "Classified", "Sources (L / M / other)",
                                                      "Leadership share (95 % interval)", "Ruling"]
