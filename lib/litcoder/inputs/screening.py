@@ -17,6 +17,14 @@ Each work's decision at a stage is the resolution, if a third person recorded on
 the same reason); at title and abstract, include and maybe together pass the work on to full
 text; any other mix is a conflict to resolve. A work leaves the selection at the last stage
 that decided it, and is counted there only (with that stage's reason).
+
+A decision is recorded (`record_decision`) by appending a row to the screener's file under
+its lock, with the time; a screener who changes their mind appends another row, and no row is
+ever edited. Taking back a decision just made (`take_back_decision`, the screening screen's
+undo) removes its row, but only while it is still the row that counts for its record and stage
+(nothing written for them since): what counted before, an earlier decision or none, counts
+again. Appending the earlier decision again could not say "no decision", and undoing twice
+would then have to remove some rows and not others; removing the last row is one rule.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import pandas as pd
 from ..files import read_csv_rows, shown
 from ..layout import SCREENING, SCREENING_RESOLVED, file_name_problem
 from ..problems import Problem, ProblemLog
+from ..store import CsvFile, now
 from .bibliography import closest
 from .searches import RECORD_COLUMNS, SEARCH_COLUMNS
 
@@ -256,6 +265,96 @@ def selection_problems(selection: Selection, sources: pd.DataFrame, coded: set[s
 
 def _line(value) -> int | None:
     return None if pd.isna(value) else int(value)
+
+
+def records_to_screen(records: pd.DataFrame, ends: pd.DataFrame, stage: str) -> list[str]:
+    """The records a screener decides on at `stage`, in the records' order (searches as listed,
+    records as in their exports): the kept record of each work; at title and abstract those of
+    database and register searches, at full text the works that passed title and abstract and
+    the records of `other` searches. `ends`: the works' paths (`paths`)."""
+    kept = records[records["duplicate_of"] == ""]
+    if stage == "title-abstract":
+        return kept.loc[kept["method"] != "other", "record"].tolist()
+    passed = set(ends.loc[ends["title_abstract"] == "include", "work"])
+    return [r for r, m in zip(kept["record"], kept["method"]) if m == "other" or r in passed]
+
+
+class ScreeningError(ValueError):
+    """A decision that cannot be recorded as asked; the message says why and what to do."""
+
+
+def screener_file(root: Path, screener: str) -> Path:
+    """A screener's file: corpus/screening/<screener>.csv."""
+    return Path(root) / SCREENING / f"{screener}.csv"
+
+
+def record_decision(root: Path, screener: str, record: str, stage: str, decision: str, reason: str = "",
+                    note: str = "", reasons: list[str] | tuple[str, ...] = ()) -> dict:
+    """Append a screener's decision on a record at a stage to their file, under its lock, with
+    the time; returns the row written. An exclusion needs one of the committee's `reasons`;
+    not-retrieved is for full text only. Refused (ScreeningError, nothing written) otherwise,
+    and for a screener's name that cannot name a file the reader would read."""
+    problem = file_name_problem(screener)
+    if problem:
+        raise ScreeningError(f"'{shown(screener)}' cannot name a screener's file: {problem}; use letters, digits, "
+                             "'-' or '_' (e.g. member-h)")
+    if stage not in STAGES:
+        raise ScreeningError(f"'{shown(stage)}' is not a stage: screen at {' or '.join(STAGES)}")
+    if decision not in DECISIONS or (decision == "not-retrieved" and stage != "full-text"):
+        raise ScreeningError(f"'{shown(decision)}' is not a decision at {STAGE_LABELS[stage]}: include, exclude or "
+                             "maybe" + (", or not-retrieved" if stage == "full-text" else ""))
+    reason = " ".join(reason.split()) if decision == "exclude" else ""
+    if decision == "exclude" and reason not in reasons:
+        raise ScreeningError("an exclusion needs one of the committee's reasons ([screening] reasons in "
+                             "litcoder.toml)" + (f"; '{shown(reason)}' is not one" if reason else ""))
+    row = {"record": record, "stage": stage, "decision": decision, "reason": reason,
+           "note": " ".join(note.split()), "screened_at": now()}
+    return ScreeningFile(screener_file(root, screener)).append_rows(row)[0]
+
+
+def take_back_decision(root: Path, screener: str, written: dict, before: dict | None = None) -> str:
+    """Undo `written`, a decision just recorded: its row is removed while it is still the latest
+    for its record and stage, so that `before` (the screener's decision until then, or None)
+    counts again. Returns what was done, in words; ScreeningError (nothing removed) when a later
+    row was written for that record and stage."""
+    if not ScreeningFile(screener_file(root, screener)).remove_latest(written):
+        raise ScreeningError(f"your decision on {written['record']} cannot be taken back: a later one was written "
+                             "for it (in another window?); decide on it again instead")
+    then = f"your earlier decision ({_said(before)}) counts again" if before else "it is not screened by you"
+    return f"your decision on {written['record']} ({_said(written)}) was taken back: {then}"
+
+
+def _said(row: dict) -> str:
+    return row["decision"] + (f": {row['reason']}" if row.get("reason") else "")
+
+
+class ScreeningFile(CsvFile):
+    """A screener's decisions (corpus/screening/<screener>.csv), with the coders' files' locking,
+    shape keeping and crash-safe appends."""
+
+    noun = "decision"
+
+    def __init__(self, path: Path):
+        super().__init__(path, COLUMNS)
+
+    def remove_latest(self, written: dict) -> bool:
+        """Remove the row holding `written`'s values if it is the last row for its record and
+        stage; False, removing nothing, when it is not."""
+        with self._locked():
+            if not self.path.exists():
+                return False
+            snapshot = self._load()
+            header = snapshot.header
+            if not set(COLUMNS) <= set(header):
+                return False
+            at = {name: header.index(name) for name in COLUMNS}
+            same = [row for row in self._rows(snapshot) if (row.cells[at["record"]].strip(), row.cells[
+                at["stage"]].strip().lower()) == (written["record"], written["stage"])]
+            if not same or any(same[-1].cells[at[k]].strip() != str(written.get(k, "")) for k in COLUMNS):
+                return False
+            self._check_writable(snapshot.status)
+            self._write_text(snapshot, snapshot.text[: same[-1].start] + snapshot.text[same[-1].end:])
+        return True
 
 
 def empty_selection() -> Selection:
