@@ -8,8 +8,8 @@ retrieved), on the keyboard (static/screening.js) or with the buttons.
 A `ScreeningSession` holds the logic without widgets (tests drive it directly): the records
 the screener decides on at a stage (`inputs.screening.records_to_screen`), their progress, a
 decision appended at once to corpus/screening/<screener>.csv, going back to change one's
-mind (a new row: the latest counts), and undo (`take_back_decision`: the screener's earlier
-decision appended again, or a first decision removed while it still counts).
+mind (a new row: the latest counts), and undo (`take_back_decision`: the decision just made is
+removed while it is still the row that counts, so what counted before counts again).
 
 Screening is blind: the session reads only this screener's own decisions, so the screen
 never shows what another screener decided (the full-text list does follow the decisions
