@@ -259,3 +259,17 @@ def test_the_screening_command_says_where_the_selection_stands(small):
     assert "title and abstract: 1 conflict: lista:5" in done.stdout
     assert "lista:5 at title and abstract: member-h include; member-j exclude (no competencies named)" in done.stdout
     assert "agreement 50%, Cohen's kappa" in done.stdout
+
+
+def test_the_committee_can_say_two_records_are_or_are_not_one_work(small):
+    path = small / "litcoder.toml"
+    text = path.read_text(encoding="utf-8").replace(
+        "screeners = 2", 'screeners = 2\ndistinct = [["lista:2", "bsc:2"]]\nsame = [["lista:5", "bsc:3"], ["lista:7"]]')
+    path.write_text(text, encoding="utf-8")
+    review = Review.load(small)
+    records = review.selection.records.set_index("record")
+    assert records.loc["bsc:2", "duplicate_of"] == ""  # a reprint the rule paired, set apart
+    assert records.loc["bsc:3", "duplicate_of"] == "lista:5"
+    assert records.loc["bsc:3", "why"].startswith("named the same work in screening.same")
+    [unknown] = [p for p in review.problems if p.kind == "settings-screening"]
+    assert "screening.same names 'lista:7', which no search has" in unknown.message and unknown.line == 6
