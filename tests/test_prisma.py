@@ -118,6 +118,7 @@ def test_the_report_tells_how_the_literature_was_selected(small):
     report = build(with_codebook(small), images=False).report.read_text(encoding="utf-8")
     assert '<a href="#selection">Selection</a>' in report and '<h2 id="selection">' in report
     section = report[report.index('<h2 id="selection">'):report.index('<h2 id="method">')]
+    assert "The committee searched 2 databases and 1 other source (litcoder.toml" in section
     assert "They gave 10 records; once\n3 duplicates were removed, 7 works were\nscreened" in section
     assert "LISTA (EBSCOhost)" in section and "leadership AND management AND competenc*" in section
     assert 'id="figure-selection-flow"' in section and "min-width: 640px" in section
@@ -155,6 +156,8 @@ def test_the_word_report_has_the_section_and_its_figure(small, tmp_path):
     assert len(document.inline_shapes) == 1
     cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
     assert "LISTA (EBSCOhost)" in cells and "no competencies named" in cells
+    assert any(p.text.startswith("The committee searched 2 databases and 1 other source. They gave 10 records")
+               for p in document.paragraphs)
 
 
 def test_no_searches_no_section(small, tmp_path):

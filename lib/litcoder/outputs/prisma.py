@@ -434,6 +434,7 @@ def section_parts(selection: Selection, counts: Flow, agreement: pd.DataFrame) -
     return {
         "searches": [{"source": s.source or s.search, "method": s.method, "date": s.date, "query": s.query,
                       "records": int(s.records), "file": s.file} for s in searches.itertuples()],
+        "searched": searched(searches),
         "identified": sum(c.records for c in both), "duplicates": sum(c.duplicates for c in both),
         "works": sum(c.records - c.duplicates for c in both), "included": counts.included,
         "reasons": reason_rows(selection, counts),
@@ -450,6 +451,15 @@ def section_parts(selection: Selection, counts: Flow, agreement: pd.DataFrame) -
         "settings": SETTINGS_FILE, "screening_folder": SCREENING, "resolved": SCREENING_RESOLVED,
         "screeners": selection.screeners, "not_given": NOT_GIVEN, "first_search": searches["search"].iloc[0],
     }
+
+
+def searched(searches: pd.DataFrame) -> str:
+    """What the committee searched, in words: '2 databases and 1 other source'."""
+    names = {"database": ("database", "databases"), "register": ("register", "registers"),
+             "other": ("other source", "other sources")}
+    parts = [f"{n} {names[method][n != 1]}" for method in names
+             if (n := int((searches["method"] == method).sum()))]
+    return " and ".join(filter(None, [", ".join(parts[:-1]), parts[-1]])) if parts else "no source"
 
 
 def reason_rows(selection: Selection, counts: Flow) -> list[dict]:

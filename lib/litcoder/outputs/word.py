@@ -465,7 +465,7 @@ def _selection(selection, figure: str | None, figure_number: int, number: int, b
                              "Query, as run": [s["query"] or "—" for s in said["searches"]],
                              "Records": [f"{s['records']:,}" for s in said["searches"]]})
     blocks = ["# How the literature was selected", _escape(
-        f"The committee ran {len(said['searches'])} searches of databases, registers and other sources. They gave "
+        f"The committee searched {said['searched']}. They gave "
         f"{said['identified']:,} records; once {said['duplicates']:,} duplicates were removed, {said['works']:,} works "
         f"were screened, each by {said['screeners']} screeners working apart, and {said['included']:,} were "
         "included."), _pipe_table(searches, f"Table {number}. The searches")]
