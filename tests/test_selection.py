@@ -189,12 +189,13 @@ def test_screening_agreement_against_a_hand_computed_kappa(small):
 
 def test_a_coded_source_that_was_excluded_and_an_included_work_that_is_no_source_are_reported(small):
     review = Review.load(small)
-    log = selection_problems(review.selection, review.sources, coded={"Ortiz2015Managers"}, texts=set())
+    log = selection_problems(review.selection, review.sources, coded={"Ortiz2015Managers"})
     [coded] = [p for p in log if p.kind == "selection-excluded-coded"]
     assert "Ortiz2015Managers is coded, but its record lista:2 was excluded at full text (no competencies named)" \
         in coded.message
-    assert {p.message.split()[0] for p in log if p.kind == "selection-no-text"} == {"Ward2012Leading",
-                                                                                   "Sato2016Managing"}
+    # an included source without its text yet: the corpus says so, at its entry
+    assert {p.message.split()[0] for p in review.problems if p.kind == "source-no-text"} >= {"Ward2012Leading",
+                                                                                            "Sato2016Managing"}
     (small / "references.bib").write_text(BIB.split("@book")[0], encoding="utf-8")  # Sato's book leaves
     [missing] = _problems(Review.load(small), "selection-no-source")
     assert (missing.file, missing.line) == ("corpus/searches/cites.bib", 3)

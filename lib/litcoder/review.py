@@ -120,16 +120,14 @@ NOWHERE = Path(os.devnull) / "nothing"
 """A path that never exists: a loader given it returns its empty result."""
 
 
-def _read_selection(root: Path, sources: pd.DataFrame, codings: pd.DataFrame,
-                    text_files: dict[str, str]) -> tuple[Selection, list[ProblemLog]]:
-    """The searches, their records and the screening, with what they say of the sources (a
-    source whose text file is there but unreadable has a text: its own problem says so)."""
+def _read_selection(root: Path, sources: pd.DataFrame, codings: pd.DataFrame) -> tuple[Selection, list[ProblemLog]]:
+    """The searches, their records and the screening, with what they say of the sources."""
     searches = read_searches(root, sources)
     decisions, resolved, logs = read_screening(root, searches.records, searches.reasons)
     selection = Selection(searches.searches, searches.records, decisions, resolved, searches.reasons,
                           searches.screeners)
     return selection, [*searches.problems, *logs,
-                       selection_problems(selection, sources, set(codings["citekey"]), set(text_files))]
+                       selection_problems(selection, sources, set(codings["citekey"]))]
 
 
 def _setup_git_problems(root: Path) -> list[Problem]:
@@ -265,7 +263,7 @@ class Review:
         assignments, log = guard(ASSIGNMENTS, lambda: read_assignments(root / ASSIGNMENTS, set(citekeys)),
                                  lambda: read_assignments(NOWHERE, set()))
         problems += log
-        selection, logs = guard(SETTINGS_FILE, lambda: _read_selection(root, sources, codings, text_files),
+        selection, logs = guard(SETTINGS_FILE, lambda: _read_selection(root, sources, codings),
                                 lambda: (empty_selection(), []))
         for log in logs:
             problems += log

@@ -224,11 +224,11 @@ class Selection:
         return paths(self.records, self.decisions, self.resolved, self.screeners)
 
 
-def selection_problems(selection: Selection, sources: pd.DataFrame, coded: set[str],
-                       texts: set[str]) -> list[Problem]:
+def selection_problems(selection: Selection, sources: pd.DataFrame, coded: set[str]) -> list[Problem]:
     """What the selection says of the sources, each named where it can be fixed: a coded source
-    whose work was set aside, a source found in no search, an included source without text (at
-    its entry), an included work that is no source yet (at its record)."""
+    whose work was set aside, a source found in no search (at its entry), an included work that
+    is no source yet (at its record). An included source without its text is the corpus's own
+    problem (source-no-text)."""
     if not selection.configured:
         return []
     found = []
@@ -250,9 +250,6 @@ def selection_problems(selection: Selection, sources: pd.DataFrame, coded: set[s
             say("warning", f"{source.citekey} is coded, but its record {work} was {outcome} at "
                 f"{STAGE_LABELS[stage]}{why}; its codings still count as evidence", "include it at screening (a "
                 "resolution in corpus/screening-resolved.csv), or remove its codings", "selection-excluded-coded")
-        elif outcome == "included" and source.citekey not in texts:
-            say("info", f"{source.citekey} was included at screening; its text is not in corpus/sources yet",
-                f"add corpus/sources/{source.citekey}.<pdf, docx, html, md or txt>", "selection-no-text")
     records = selection.records.set_index("record")
     for work in ends.index[(ends["outcome"] == "included") & (ends["citekey"] == "")]:
         record = records.loc[work]
