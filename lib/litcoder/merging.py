@@ -464,24 +464,21 @@ def setup_git(root: Path, python: str, commit: bool = True) -> list[str]:
 
 def setup_missing(root: Path) -> str | None:
     """What is missing for litcoder's merges in the clone that holds `root`, said for a person;
-    None when all is set (or the review is not in a git clone, or git is missing). Without the
-    driver in this clone's config, git merges the review's CSV files line by line, leaving
-    conflict markers; without .gitattributes naming it, every clone does."""
+    None when all is set, or when the review is not set up for them at all (no .gitattributes
+    names them: a review kept by one person, or litcoder's own repository), or not in a git
+    clone. The committee commits .gitattributes once; what each clone lacks until it runs
+    `litcoder setup-git` is the driver in its own config, without which git merges the review's
+    files line by line and leaves conflict markers."""
     try:
         if _git(root, "rev-parse", "--is-inside-work-tree").strip() != "true":
             return None
         named = _git(root, "check-attr", "merge", "--", "corpus/settlements.csv").strip().endswith(": litcoder")
-        remotes = _git(root, "remote").split()
     except (GitError, OSError):
         return None
-    driver = _git_value(root, "merge.litcoder.driver")
-    if named and not driver:
+    if named and not _git_value(root, "merge.litcoder.driver"):
         return ("this clone has not been set up for litcoder's merges (.gitattributes names them, but this clone's "
                 "git config does not): git would merge the review's files line by line here and leave conflict "
                 "markers in them")
-    if not named and remotes:
-        return ("this review is shared through git but not set up for litcoder's merges: two clones that add rows "
-                "to one file would meet conflict markers")
     return None
 
 

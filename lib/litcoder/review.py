@@ -41,7 +41,7 @@ from .inputs.memos import COLUMNS as MEMO_COLUMNS
 from .inputs.memos import read_memos
 from .inputs.pages import cited_pages
 from .inputs.references import find_duplicates, read_references
-from .inputs.screening import Selection, empty_selection, read_screening, selection_problems
+from .inputs.screening import Selection, empty_selection, read_screening, selection_problems, unsearched_screening
 from .inputs.searches import read_searches
 from .inputs.settings import DEFAULT_SETTINGS, read_settings
 from .inputs.settlements import apply_settlements, read_settlements
@@ -123,6 +123,8 @@ NOWHERE = Path(os.devnull) / "nothing"
 def _read_selection(root: Path, sources: pd.DataFrame, codings: pd.DataFrame) -> tuple[Selection, list[ProblemLog]]:
     """The searches, their records and the screening, with what they say of the sources."""
     searches = read_searches(root, sources)
+    if not searches.configured:
+        return empty_selection(), [*searches.problems, unsearched_screening(root)]
     decisions, resolved, logs = read_screening(root, searches.records, searches.reasons)
     selection = Selection(searches.searches, searches.records, decisions, resolved, searches.reasons,
                           searches.screeners)

@@ -354,6 +354,18 @@ class ScreeningFile(CsvFile):
         return True
 
 
+def unsearched_screening(root: Path) -> ProblemLog:
+    """Screening files in a review that names no search: said once, not row by row."""
+    log = ProblemLog(SCREENING)
+    folder = Path(root) / SCREENING
+    files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    if files or (Path(root) / SCREENING_RESOLVED).exists():
+        log.warning(None, "there are screening decisions, but litcoder.toml names no searches, so the records they "
+                    "name are unknown and they were not read", "add a [[searches]] table for each search, with the "
+                    "export it produced (docs/review-format.md)", "screening-unsearched")
+    return log
+
+
 def empty_selection() -> Selection:
     """The selection of a review that names no search."""
     return Selection(pd.DataFrame(columns=SEARCH_COLUMNS), pd.DataFrame(columns=RECORD_COLUMNS),
