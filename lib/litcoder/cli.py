@@ -315,6 +315,25 @@ def export_figures(path: Path = ReviewPath) -> None:
         raise typer.Exit(1)
 
 
+@export.command("qdc")
+def export_qdc(path: Path = ReviewPath,
+               out: Path = typer.Option(None, "--out", help="The file (default outputs/codebook.qdc).")) -> None:
+    """Write the codebook for NVivo, ATLAS.ti, MAXQDA and QualCoder (REFI-QDA Codebook Exchange, .qdc)."""
+    from .files import write_atomic
+    from .outputs.refi import codebook_xml
+
+    review = Review.load(path)
+    target = out or review.path / OUTPUTS / "codebook.qdc"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, codebook_xml(review))
+    except OSError as err:
+        errors.print(f"litcoder: {target} cannot be written: {err.strerror or err}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"{target}: {len(review.codebook)} competencies in {review.codebook['group'].nunique()} groups, "
+                  "each with a code per framing", markup=False, soft_wrap=True)
+
+
 @export.command("docx")
 def export_docx(path: Path = ReviewPath) -> None:
     """Write outputs/report.docx, the committee's report draft for Word (APA 7), with the figures
