@@ -68,3 +68,13 @@ def test_export_qdc_writes_the_file(review_copy, schema):
     assert done.returncode == 0, done.stderr
     assert "24 competencies in 3 groups" in done.stdout
     schema.validate(str(review_copy / "outputs" / "codebook.qdc"))
+
+
+def test_export_qdc_of_a_codebook_without_competencies_is_a_clear_refusal(tmp_path):
+    (tmp_path / "references.bib").write_text("", encoding="utf-8")
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "codebook.yaml").write_text("groups: []\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "litcoder", "export", "qdc", str(tmp_path)], capture_output=True,
+                          text=True)
+    assert done.returncode == 1 and "the codebook has no competencies to export" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "outputs" / "codebook.qdc").exists()

@@ -323,6 +323,10 @@ def export_qdc(path: Path = ReviewPath,
     from .outputs.refi import codebook_xml
 
     review = Review.load(path)
+    if review.codebook.empty:  # a .qdc holds at least one code
+        errors.print("litcoder: the codebook has no competencies to export; `litcoder validate` says why",
+                     markup=False, soft_wrap=True)
+        raise typer.Exit(1)
     target = out or review.path / OUTPUTS / "codebook.qdc"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
