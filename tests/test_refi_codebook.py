@@ -11,7 +11,9 @@ from conftest import ROOT
 
 from litcoder import Review
 from litcoder.inputs.codebook import FRAMINGS
-from litcoder.outputs.refi import NAMESPACE, codebook_xml, guid
+from litcoder.inputs.refi import CODEBOOK_NAMESPACE as NAMESPACE
+from litcoder.inputs.refi import guid
+from litcoder.outputs.refi import codebook_xml
 
 xmlschema = pytest.importorskip("xmlschema")
 SCHEMA = ROOT.parent / "shared" / "schemas" / "refi-qda" / "Codebook.xsd"

@@ -5,6 +5,8 @@
     litcoder init DIR          make a new, empty review with a starter codebook
     litcoder enrol CODER       count a practice coder's codings from now on
     litcoder export docx [PATH]  the committee's report draft for Word
+    litcoder export qdpx [PATH]  the coded project for NVivo, ATLAS.ti, MAXQDA, QualCoder
+    litcoder import qdpx FILE    their codings back, a coder file per user
 """
 
 from __future__ import annotations
@@ -157,6 +159,67 @@ def import_sheet_command(
     for problem in result.problems:
         console.print(f"  {problem}", markup=False, soft_wrap=True)
     if any(p.severity == "error" for p in result.problems):
+        raise typer.Exit(1)
+
+
+importing = typer.Typer(no_args_is_help=True, help="Bring in work from another tool.")
+app.add_typer(importing, name="import")
+
+
+@importing.command("qdpx")
+def import_qdpx(
+        file: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA or QualCoder."),
+        path: Path = typer.Option(Path("."), "--review", help="The review's folder."),
+        coder: str = typer.Option("", "--coder", help="The coder of selections that name no user."),
+        offsets: str = typer.Option("auto", "--offsets", help="How the file counts positions: auto (told from the "
+                                    "selections), codepoints or utf16."),
+        source: list[str] = typer.Option([], "--source", help="NAME=CITEKEY: a source of the file and the review's "
+                                         "citekey for it, where they cannot be matched (repeat as needed)."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be imported; write nothing.")) -> None:
+    """Add a project's codings to the coders' files, a file per user; codings already there are passed over."""
+    from .screens.refi import import_exchange
+
+    if offsets not in ("auto", "codepoints", "utf16"):
+        errors.print(f"litcoder: --offsets is auto, codepoints or utf16, not {offsets!r}", markup=False)
+        raise typer.Exit(2)
+    given = dict(item.split("=", 1) for item in source if "=" in item)
+    _print_import(import_exchange(Review.load(path), file, coder, offsets, given, dry_run), dry_run)
+
+
+@importing.command("qdc")
+def import_qdc(file: Path = typer.Argument(..., help="A REFI-QDA codebook (.qdc)."),
+               path: Path = typer.Option(Path("."), "--review", help="The review's folder.")) -> None:
+    """Compare a codebook from another tool with the committee's: which codes map to which competency."""
+    from .screens.refi import import_exchange
+
+    _print_import(import_exchange(Review.load(path), file, dry_run=True), True)
+
+
+def _print_import(result, dry_run: bool) -> None:
+    what = "project" if result.kind == "project" else "codebook"
+    if result.kind:
+        console.print(f"{result.file.name}: a REFI-QDA {what}" + (f" from {result.origin}" if result.origin else ""),
+                      markup=False, soft_wrap=True)
+        console.print(f"  codes: {len(result.codes)} mapped to the codebook, {len(result.unknown_codes)} not in it",
+                      markup=False)
+    if result.kind == "project":
+        console.print(f"  sources: {len(result.sources)} matched, {len(result.unmatched_sources)} not matched"
+                      + (f"; positions read as {result.offsets}" if result.offsets else ""), markup=False,
+                      soft_wrap=True)
+        verb = "would be added" if dry_run else "added"
+        for coder in sorted(set(result.added) | set(result.updated)):
+            console.print(f"  corpus/codings/{coder}.csv: {result.added.get(coder, 0)} codings {verb}"
+                          + (f", {result.updated[coder]} changed in the other tool "
+                             + ("would be updated" if dry_run else "updated") if result.updated.get(coder) else ""),
+                          markup=False)
+        console.print(f"  {result.already_there} already there, {result.orphans} not found in the review's texts",
+                      markup=False)
+        for name, count in result.unmatched_sources.items():
+            console.print(f"  not matched: {name!r} ({count} selections); give --source '{name}=CITEKEY'",
+                          markup=False, soft_wrap=True)
+    for problem in result.problems:
+        console.print(f"  {problem}", markup=False, soft_wrap=True)
+    if result.failed:
         raise typer.Exit(1)
 
 
@@ -336,6 +399,40 @@ def export_qdc(path: Path = ReviewPath,
         raise typer.Exit(1) from None
     console.print(f"{target}: {len(review.codebook)} competencies in {review.codebook['group'].nunique()} groups, "
                   "each with a code per framing", markup=False, soft_wrap=True)
+
+
+@export.command("qdpx")
+def export_qdpx(path: Path = ReviewPath,
+                out: Path = typer.Option(None, "--out", help="The file (default outputs/project.qdpx)."),
+                offsets: str = typer.Option("codepoints", "--offsets",
+                                            help="Count positions in codepoints (the standard's characters, as "
+                                                 "QualCoder does) or utf16 (code units, as NVivo does).")) -> None:
+    """Write the coded project for NVivo, ATLAS.ti, MAXQDA and QualCoder (REFI-QDA Project Exchange, .qdpx):
+    the codebook, every source's text, every coding with its coder and memo."""
+    from .files import write_atomic
+    from .outputs.refi import project_archive
+
+    if offsets not in ("codepoints", "utf16"):
+        errors.print(f"litcoder: --offsets is codepoints or utf16, not {offsets!r}", markup=False)
+        raise typer.Exit(2)
+    review = Review.load(path)
+    if review.codebook.empty:
+        errors.print("litcoder: the codebook has no competencies to export; `litcoder validate` says why",
+                     markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    data, counts = project_archive(review, utf16=offsets == "utf16")
+    target = out or review.path / OUTPUTS / "project.qdpx"
+    try:
+        write_atomic(target, data)
+    except OSError as err:
+        errors.print(f"litcoder: {target} cannot be written: {err.strerror or err}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"{target}: {counts['sources']} sources with their texts, {counts['codings']} codings by "
+                  f"{counts['coders']} coders, {counts['notes']} memos as notes; positions in {offsets}",
+                  markup=False, soft_wrap=True)
+    if counts["left_out"]:
+        console.print(f"note: {counts['left_out']} codings are not in it: they have no place in a text (orphans, or "
+                      "a source without text); `litcoder validate` names them", markup=False, soft_wrap=True)
 
 
 @export.command("docx")

@@ -1,0 +1,415 @@
+"""A REFI-QDA project (.qdpx) or codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA or QualCoder → the review.
+
+- **Codes** are mapped to the committee's codebook: litcoder's own guids first (a file
+  litcoder exported), then by name: a competency's label or id ("Planning"), a framing code
+  under it ("Planning › management", or a child "management"), and a framing code on its own
+  ("leadership") applied to the same text as a competency. Codes that map to nothing are
+  named, with how many selections use them.
+- **Sources** are matched to the review's by litcoder's guid, by citekey, by title, or by
+  their text; `sources` maps the rest by hand.
+- **Selections** are placed through the review's anchoring (the quote and its context), so a
+  text that differs a little from the review's still places them; one that cannot be found
+  is named and not added. A selection over several passages gives one coding per passage.
+- **Coders**: each User's selections go to that coder's file (`corpus/codings/<user>.csv`).
+- Importing the same file again adds nothing: a coding already in the coder's file (same
+  source, place, competency and framing) is passed over. A coding litcoder exported and the
+  other tool changed (its framing, its extent, its memo) is updated in place, its earlier
+  version kept in the coder's history.
+
+    >>> result = import_exchange(Review.load("."), Path("project.qdpx"))     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ..inputs.anchor import Anchor, describe, locate
+from ..inputs.codebook import FRAMINGS
+from ..inputs.refi import OFFSET_UNITS, Exchange, Offsets, Selection, choose_offsets, guid, read_exchange, to_codepoints
+from ..layout import CODINGS
+from ..problems import Problem, ProblemLog
+from ..review import Review
+from ..store import CoderFile, CoderFileError
+from .session import coder_name_problem
+
+
+@dataclass
+class ExchangeImport:
+    """What an import did (or, with `dry_run`, would do)."""
+
+    file: Path
+    kind: str = ""
+    origin: str = ""
+    offsets: str = ""
+    codes: dict[str, str] = field(default_factory=dict)  # code name → competency (or framing) it maps to
+    unknown_codes: dict[str, int] = field(default_factory=dict)  # code name → selections using it
+    sources: dict[str, str] = field(default_factory=dict)  # source name in the file → citekey
+    unmatched_sources: dict[str, int] = field(default_factory=dict)  # name → selections in it
+    added: dict[str, int] = field(default_factory=dict)  # coder → codings added
+    updated: dict[str, int] = field(default_factory=dict)  # coder → codings changed in the other tool
+    already_there: int = 0
+    orphans: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+
+@dataclass(frozen=True)
+class _Mapped:
+    competency: str | None
+    framing: str | None
+
+
+@dataclass
+class _Coding:
+    """A coding the file holds: where, to what, by whom, as read from one or more selections."""
+
+    citekey: str
+    start: int
+    end: int
+    competency: str
+    framing: str
+    user: str
+    created: str
+    memo: str
+    selection: Selection
+    text: str
+
+
+def import_exchange(review: Review, path: Path, coder: str = "", offsets: str = "auto",
+                    sources: dict[str, str] | None = None, dry_run: bool = False) -> ExchangeImport:
+    """Add the codings of a .qdpx to the coders' files (a .qdc is compared with the codebook only)."""
+    result = ExchangeImport(Path(path))
+    log = ProblemLog(Path(path).name)
+    exchange, read_log = read_exchange(Path(path))
+    problems = list(read_log)
+    if exchange is None:
+        result.problems = problems
+        return result
+    result.kind, result.origin = exchange.kind, exchange.origin
+    if coder and coder_name_problem(coder):
+        log.error(None, f"'{coder}' cannot name a coder: {coder_name_problem(coder)}", "use letters, digits, '-' "
+                  "or '_'", "refi-coder")
+        result.problems = problems + list(log)
+        return result
+    mapped = map_codes(exchange, review.codebook, result)
+    if exchange.kind == "project":
+        matched = match_sources(exchange, review, sources or {}, result)
+        codings = _codings(exchange, review, mapped, matched, offsets, result, log)
+        _write(review, codings, exchange, coder, result, log, dry_run)
+    _name_unknown_codes(result, log)
+    result.problems = problems + list(log)
+    return result
+
+
+# --- codes ---------------------------------------------------------------------------------
+
+def map_codes(exchange: Exchange, codebook: pd.DataFrame, result: ExchangeImport) -> dict[str, _Mapped]:
+    """Each code's competency and framing in the committee's codebook (either may be None)."""
+    own = {guid("competency", c): _Mapped(c, None) for c in codebook["competency"]}
+    own |= {guid("framing", f"{c}:{f}"): _Mapped(c, f) for c in codebook["competency"] for f in FRAMINGS}
+    by_name = {}
+    for row in codebook.itertuples():
+        by_name.setdefault(_plain(row.label), row.competency)
+        by_name.setdefault(_plain(row.competency), row.competency)
+        by_name.setdefault(_plain(row.competency.replace("-", " ")), row.competency)
+    found: dict[str, _Mapped] = {}
+    for code in exchange.codes.values():  # parents come before their children
+        mapping = own.get(code.guid) or _by_name(code.name, by_name)
+        parent = found.get(code.parent or "")
+        if mapping is None and parent and parent.competency and not parent.framing:
+            framing = _plain(code.name) if _plain(code.name) in FRAMINGS else None
+            mapping = _Mapped(parent.competency, framing) if framing else None
+        if mapping is not None:
+            found[code.guid] = mapping
+            result.codes[code.name] = " › ".join(x for x in (mapping.competency, mapping.framing) if x)
+    return found
+
+
+def _by_name(name: str, by_name: dict[str, str]) -> _Mapped | None:
+    plain = _plain(name)
+    if plain in by_name:
+        return _Mapped(by_name[plain], None)
+    if plain in FRAMINGS:
+        return _Mapped(None, plain)
+    parts = re.split(r"\s*(?:›|»|>|::|:|/|\\| - | – | — )\s*", plain)
+    if len(parts) == 2 and parts[1] in FRAMINGS and parts[0] in by_name:
+        return _Mapped(by_name[parts[0]], parts[1])
+    return None
+
+
+def _plain(name: str) -> str:
+    """A name as compared: NFKC, case folded, spaces squeezed, outer quotes and spaces gone."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", name or "")).strip().strip("\"'“”").casefold()
+
+
+def _name_unknown_codes(result: ExchangeImport, log: ProblemLog) -> None:
+    for name, used in sorted(result.unknown_codes.items(), key=lambda item: (-item[1], item[0])):
+        log.warning(None, f"the code '{name}' is not in the codebook" + (f"; its {used} selection(s) were not "
+                    "imported" if used else ""), "add it to corpus/codebook.yaml (or rename it in the other tool "
+                    "to a competency's label), then import again: what was imported is passed over", "refi-code")
+
+
+# --- sources -------------------------------------------------------------------------------
+
+def match_sources(exchange: Exchange, review: Review, given: dict[str, str], result: ExchangeImport) -> dict[str, str]:
+    """Each source's citekey (by source guid): given by hand, litcoder's guid, citekey, title or text."""
+    citekeys = list(review.sources["citekey"])
+    own = {guid("source", c): c for c in citekeys}
+    by_key = {c.casefold(): c for c in citekeys}
+    by_title = {_plain(t): c for t, c in zip(review.sources["title"], citekeys) if t}
+    by_text = {_squeezed(text)[:400]: c for c, text in review.texts.items() if text}
+    matched = {}
+    for source in exchange.sources:
+        stem = re.sub(r"\.(txt|docx?|pdf|rtf|html?|md)$", "", source.name, flags=re.I)
+        citekey = (given.get(source.name) or own.get(source.guid) or by_key.get(source.name.casefold())
+                   or by_key.get(stem.casefold()) or by_title.get(_plain(stem))
+                   or (by_text.get(_squeezed(source.text)[:400]) if source.text else None))
+        if citekey in citekeys:
+            matched[source.guid] = citekey
+            result.sources[source.name] = citekey
+        elif source.selections:
+            result.unmatched_sources[source.name] = len(source.selections)
+    return matched
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+# --- codings -------------------------------------------------------------------------------
+
+def _codings(exchange: Exchange, review: Review, mapped: dict[str, _Mapped], matched: dict[str, str],
+             offsets: str, result: ExchangeImport, log: ProblemLog) -> list[_Coding]:
+    placed = [(source, matched[source.guid]) for source in exchange.sources
+              if source.guid in matched and source.text is not None]
+    for source in exchange.sources:
+        if source.guid in matched and source.text is None and source.selections:
+            log.warning(source.line, f"{source.name}: its text is not in the file, so its {len(source.selections)} "
+                        "selection(s) cannot be placed", "export the project with its sources", "refi-no-text")
+    counting = _counting(placed, offsets, result, log)
+    found = []
+    for source, citekey in placed:
+        for (start, end, user), selections in _by_span(source.selections).items():
+            span = to_codepoints(source.text, start, end, counting)
+            if span is None:
+                log.warning(selections[0].line, f"{source.name}: a selection runs from {start} to {end}, past the "
+                            f"end of its text ({len(source.text)} characters); it is left out", "",
+                            "refi-selection")
+                continue
+            found += _span_codings(source.text, span, citekey, user, selections, mapped, exchange, result, log,
+                                   source.name)
+    return found
+
+
+def _counting(placed, offsets: str, result: ExchangeImport, log: ProblemLog) -> Offsets:
+    pairs = [(source.text, selection) for source, _ in placed for selection in source.selections]
+    if offsets in OFFSET_UNITS:  # the unit as asked; whether a CRLF counts as one is still told
+        best, _ = choose_offsets(pairs, offsets)
+        result.offsets = f"{best} (as asked)"
+        return best
+    best, scores = choose_offsets(pairs)
+    if len(scores) > 1:
+        ranked = sorted(scores.values(), reverse=True)
+        result.offsets = f"{best} (told from the selections)"
+        if ranked[0] - ranked[1] < 1:
+            log.warning(None, f"cannot tell from the selections how the file counts positions; read as {best}",
+                        "check a few imported codings in the coding screen; if their quotes are shifted, import "
+                        "again with --offsets utf16 or --offsets codepoints", "refi-offsets")
+    else:
+        result.offsets = f"{best} (the only reading: no text has a character outside the Basic Multilingual Plane " \
+                         "or a CRLF line end)"
+    return best
+
+
+def _by_span(selections: list[Selection]) -> dict[tuple[int, int, str], list[Selection]]:
+    """Selections by (start, end, user): NVivo writes a selection per code where ATLAS.ti codes one several times."""
+    spans = defaultdict(list)
+    for selection in selections:
+        users = {by or selection.user for _, by, _ in selection.codes} or {selection.user}
+        for user in users:
+            spans[(selection.start, selection.end, user)].append(selection)
+    return spans
+
+
+def _span_codings(text: str, span: tuple[int, int], citekey: str, user: str, selections: list[Selection],
+                  mapped: dict[str, _Mapped], exchange: Exchange, result: ExchangeImport, log: ProblemLog,
+                  name: str) -> list[_Coding]:
+    """The codings of one span by one user. A competency coded without a framing takes the one
+    framing code on the same span; a selection's memo goes with its own codes, and a comment
+    on the span with no code (MAXQDA's way) with every coding on it."""
+    quote = text[span[0]:span[1]]
+    competencies: dict[tuple[str, str | None], tuple[Selection, str]] = {}
+    framings: dict[str, Selection] = {}
+    shared = [_memo(s, exchange, quote) for s in selections if not s.codes]
+    for selection in selections:
+        for code, by, when in selection.codes:
+            mapping = mapped.get(code)
+            if (by or selection.user) != user or mapping is None:
+                if mapping is None and (by or selection.user) == user:
+                    code_name = exchange.codes[code].name if code in exchange.codes else code
+                    result.unknown_codes[code_name] = result.unknown_codes.get(code_name, 0) + 1
+                continue
+            if mapping.competency:
+                competencies.setdefault((mapping.competency, mapping.framing), (selection, when or selection.created))
+            else:
+                framings.setdefault(mapping.framing, selection)
+    found = []
+    for (competency, framing), (selection, created) in competencies.items():
+        memos = [_memo(selection, exchange, quote)]
+        if framing is None:
+            if len(framings) != 1:
+                log.warning(selection.line, f"{name}: a selection is coded to {competency} without "
+                            + ("a framing" if not framings else f"one framing ({', '.join(sorted(framings))})")
+                            + "; it is left out", f"code it in the other tool to '{competency} › leadership' (or "
+                            "management, both, neither), or also to one framing code", "refi-no-framing")
+                continue
+            framing, framed_by = next(iter(framings.items()))
+            memos.append(_memo(framed_by, exchange, quote))
+        memo = "\n\n".join(dict.fromkeys(m for m in memos + shared if m))
+        found.append(_Coding(citekey, *span, competency, framing, user, created, memo, selection, text))
+    return found
+
+
+def _memo(selection: Selection, exchange: Exchange, quote: str) -> str:
+    """A selection's memo: its description (unless it only repeats the quote) and its notes."""
+    parts = []
+    if selection.description and _squeezed(selection.description) != _squeezed(quote):
+        parts.append(selection.description.strip())
+    parts += [exchange.notes[note].strip() for note in selection.notes if exchange.notes.get(note, "").strip()]
+    return "\n\n".join(dict.fromkeys(parts))
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def _write(review: Review, codings: list[_Coding], exchange: Exchange, coder: str, result: ExchangeImport,
+           log: ProblemLog, dry_run: bool) -> None:
+    by_coder: dict[str, list[dict]] = defaultdict(list)
+    unnamed = 0
+    for coding in codings:
+        name = _coder_for(coding.user, exchange, coder)
+        if not name:
+            unnamed += 1
+            continue
+        for row in _rows(review, coding, name, result, log):
+            by_coder[name].append(row)
+    if unnamed:
+        log.error(None, f"{unnamed} coding(s) name no coder the file describes, so none of them was imported",
+                  "import again with --coder NAME, the coder they belong to", "refi-no-coder")
+    for name, rows in sorted(by_coder.items()):
+        _save(review, name, rows, result, log, dry_run)
+
+
+def _coder_for(user: str, exchange: Exchange, coder: str) -> str:
+    named = exchange.users.get(user, "")
+    if not named:
+        return coder
+    slug = unicodedata.normalize("NFKD", named).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9_.-]+", "-", slug).strip("-.")
+    return slug if slug and not coder_name_problem(slug) else coder
+
+
+def _rows(review: Review, coding: _Coding, coder: str, result: ExchangeImport, log: ProblemLog) -> list[dict]:
+    """The coding as coder-file rows in the review's text: one per passage it covers; [] if not found."""
+    text = review.texts.get(coding.citekey)
+    if not text:
+        log.warning(coding.selection.line, f"{coding.citekey} has no text in this review, so a coding in it cannot "
+                    "be placed", f"add the text to corpus/sources/{coding.citekey}.*", "refi-no-text")
+        return []
+    exact = coding.text[coding.start:coding.end]
+    same = coding.text == text
+    anchor = Anchor(exact=exact, prefix=coding.text[max(0, coding.start - 32):coding.start],
+                    suffix=coding.text[coding.end:coding.end + 32],
+                    start=coding.start if same else None, end=coding.end if same else None)
+    match = locate(text, anchor) if exact.strip() else None
+    if match is None:
+        result.orphans += 1
+        log.warning(coding.selection.line, f"not found in this review's text of {coding.citekey}: "
+                    f"“{_short(exact)}” ({coding.competency}, {coding.framing})", "check that the source is the same "
+                    "work; add the coding by hand in the coding screen", "refi-orphan")
+        return []
+    passages = review.passages[(review.passages["citekey"] == coding.citekey) & (review.passages["start"] < match.end)
+                               & (review.passages["end"] > match.start)]
+    rows = []
+    for passage in passages.itertuples():
+        start, end = _trimmed(text, max(match.start, passage.start), min(match.end, passage.end))
+        if start < end:
+            rows.append(_row(text, coding, int(passage.passage), start, end, coder))
+    if len(rows) > 1:
+        log.info(coding.selection.line, f"{coding.citekey}: a selection over {len(rows)} passages is imported as "
+                 f"{len(rows)} codings, one per passage (the unit litcoder codes)", "", "refi-passages")
+    return rows
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _row(text: str, coding: _Coding, passage: int, start: int, end: int, coder: str) -> dict:
+    anchor = describe(text, start, end)
+    key = "\x1f".join([coding.citekey, f"{start}:{end}", coding.competency, coding.framing])
+    return {"id": "qdpx-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10], "citekey": coding.citekey,
+            "passage": passage, "quote": anchor.exact, "competency": coding.competency, "framing": coding.framing,
+            "memo": coding.memo, "coded_at": _iso(coding.created), "start": start, "end": end,
+            "prefix": anchor.prefix, "suffix": anchor.suffix, "_selection": coding.selection.guid}
+
+
+def _iso(value: str) -> str:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat(timespec="seconds") if value else ""
+    except ValueError:
+        return ""
+
+
+def _save(review: Review, coder: str, rows: list[dict], result: ExchangeImport, log: ProblemLog,
+          dry_run: bool) -> None:
+    mine = review.codings[review.codings["coder"] == coder]
+    have = {(r.citekey, r.start, r.end, r.competency, r.framing) for r in mine.itertuples()}
+    exported = {guid("coding", f"{coder}:{r.id}"): r for r in mine.itertuples()}
+    new, changed = [], []
+    for row in rows:
+        earlier = exported.pop(row.pop("_selection"), None)
+        if (row["citekey"], row["start"], row["end"], row["competency"], row["framing"]) in have:
+            result.already_there += 1
+        elif earlier is not None and earlier.citekey == row["citekey"]:
+            changed.append((earlier, row))  # litcoder's own coding, changed in the other tool
+        else:
+            have.add((row["citekey"], row["start"], row["end"], row["competency"], row["framing"]))
+            new.append(row)
+    if dry_run:
+        result.added[coder], result.updated[coder] = len(new), len(changed)
+        return
+    store = CoderFile(review.path / CODINGS / f"{coder}.csv")
+    try:
+        added = store.add_new(*new) if new else []
+        for earlier, row in changed:
+            store.update(earlier.id, **{k: row[k] for k in ("passage", "quote", "competency", "framing", "memo",
+                                                              "start", "end", "prefix", "suffix")})
+    except CoderFileError as err:
+        log.error(None, f"corpus/codings/{coder}.csv: not all was imported: {err}", "fix what the message says, then "
+                  "import again (what was imported is passed over)", "refi-coder-file")
+        return
+    result.added[coder] = len(added)
+    result.already_there += len(new) - len(added)
+    result.updated[coder] = len(changed)
+    for notice in store.notices:
+        log.warning(None, notice, f"check corpus/codings/{coder}.csv", "refi-coder-file")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[:limit - 1] + "…"
