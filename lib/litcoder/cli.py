@@ -175,6 +175,8 @@ def import_qdpx(
                                     "selections), codepoints or utf16."),
         source: list[str] = typer.Option([], "--source", help="NAME=CITEKEY: a source of the file and the review's "
                                          "citekey for it, where they cannot be matched (repeat as needed)."),
+        add_codes: bool = typer.Option(False, "--add-codes", help="Add codes that are not in the codebook to it, in "
+                                       "a group of their own, and import their codings too."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be imported; write nothing.")) -> None:
     """Add a project's codings to the coders' files, a file per user; codings already there are passed over."""
     from .screens.refi import import_exchange
@@ -183,16 +185,19 @@ def import_qdpx(
         errors.print(f"litcoder: --offsets is auto, codepoints or utf16, not {offsets!r}", markup=False)
         raise typer.Exit(2)
     given = dict(item.split("=", 1) for item in source if "=" in item)
-    _print_import(import_exchange(Review.load(path), file, coder, offsets, given, dry_run), dry_run)
+    _print_import(import_exchange(Review.load(path), file, coder, offsets, given, dry_run, add_codes), dry_run)
 
 
 @importing.command("qdc")
 def import_qdc(file: Path = typer.Argument(..., help="A REFI-QDA codebook (.qdc)."),
-               path: Path = typer.Option(Path("."), "--review", help="The review's folder.")) -> None:
-    """Compare a codebook from another tool with the committee's: which codes map to which competency."""
+               path: Path = typer.Option(Path("."), "--review", help="The review's folder."),
+               add_codes: bool = typer.Option(False, "--add-codes", help="Add the codes that are not in the codebook "
+                                              "to it, in a group of their own.")) -> None:
+    """Compare a codebook from another tool with the committee's (which codes map to which
+    competency), and with --add-codes add those that map to none."""
     from .screens.refi import import_exchange
 
-    _print_import(import_exchange(Review.load(path), file, dry_run=True), True)
+    _print_import(import_exchange(Review.load(path), file, dry_run=not add_codes, add_codes=add_codes), True)
 
 
 def _print_import(result, dry_run: bool) -> None:
@@ -202,6 +207,9 @@ def _print_import(result, dry_run: bool) -> None:
                       markup=False, soft_wrap=True)
         console.print(f"  codes: {len(result.codes)} mapped to the codebook, {len(result.unknown_codes)} not in it",
                       markup=False)
+        if result.added_codes:
+            console.print(f"  added to corpus/codebook.yaml: {', '.join(result.added_codes.values())} (classification "
+                          "contested, in a group of their own: define and place them)", markup=False, soft_wrap=True)
     if result.kind == "project":
         console.print(f"  sources: {len(result.sources)} matched, {len(result.unmatched_sources)} not matched"
                       + (f"; positions read as {result.offsets}" if result.offsets else ""), markup=False,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -205,6 +206,60 @@ def split(root: Path, old: str, parts: list[str], labels: list[str] | None = Non
     report.left += [f"the settlements and memos on {old}: settle and write them again for "
                     f"{' and '.join(parts)}"] if _has_settlements(root, old) else []
     return report
+
+
+def add_competencies(root: Path, codes: list[tuple[str, str]], group_label: str, group_description: str
+                     ) -> dict[str, str]:
+    """Add competencies (label, definition) in a new group at the end of the codebook, for the
+    committee to define and place; returns each label's new id. Nothing else changes, and the
+    layout and comments of the rest of the codebook are kept."""
+    codebook = _codebook(root)
+    taken = set(codebook["competency"]) | set(read_codebook(root / CODEBOOK, CODEBOOK)[1]["group"])
+    ids = {}
+    for label, _ in codes:
+        ids[label] = _fresh_id(label, taken)
+    group = _fresh_id("imported", taken)
+    entries = [(ids[label], label, definition) for label, definition in codes]
+    write_atomic(root / CODEBOOK, _edited(root, lambda text, items: _with_group(text, group, group_label,
+                                                                                   group_description, entries)))
+    return ids
+
+
+def _fresh_id(label: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower())
+    base = base.strip("-")[:40].strip("-") or "code"
+    found, n = base, 1
+    while found in taken:
+        n += 1
+        found = f"{base}-{n}"
+    taken.add(found)
+    return found
+
+
+def _with_group(text: str, group: str, label: str, description: str, entries: list[tuple[str, str, str]]) -> str:
+    """The codebook's text with a group of new competencies after its last group (or, in a
+    codebook without groups, the competencies after its last one)."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    groups, flat = _value(root, "groups"), _value(root, "competencies")
+    listed = groups if isinstance(groups, yaml.SequenceNode) and groups.value else flat
+    if not isinstance(listed, yaml.SequenceNode) or not listed.value or listed.flow_style:
+        raise CodebookChangeError(f"{CODEBOOK} lists no groups or competencies as a block list to add to; "
+                                  "add the competencies by hand")
+    last = listed.value[-1]
+    dash = " " * (last.start_mark.column - 2)
+    lines = []
+    if listed is groups:
+        lines += [f"{dash}- id: {group}", f"{dash}  label: {_scalar(label)}",
+                  f"{dash}  description: {json.dumps(description, ensure_ascii=False)}", f"{dash}  competencies:"]
+        dash += "    "
+    for n, (ident, name, definition) in enumerate(entries):
+        lines += [""] if n or listed is not groups else []
+        lines += [f"{dash}- id: {ident}", f"{dash}  label: {_scalar(name)}"]
+        if definition:
+            lines.append(f"{dash}  definition: {json.dumps(definition, ensure_ascii=False)}")
+        lines.append(f"{dash}  classification: contested")
+    _, end = _entry_span(text, last)
+    return text[:end] + "\n" + "\n".join(lines) + "\n" + text[end:]
 
 
 def migrate(root: Path) -> ChangeReport:

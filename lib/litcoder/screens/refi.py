@@ -32,9 +32,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..inputs.anchor import Anchor, describe, locate
-from ..inputs.codebook import FRAMINGS
+from ..inputs.codebook import FRAMINGS, read_codebook
+from ..inputs.codebook_changes import CodebookChangeError, add_competencies
 from ..inputs.refi import OFFSET_UNITS, Exchange, Offsets, Selection, choose_offsets, guid, read_exchange, to_codepoints
-from ..layout import CODINGS
+from ..layout import CODEBOOK, CODINGS
 from ..problems import Problem, ProblemLog
 from ..review import Review
 from ..store import CoderFile, CoderFileError
@@ -51,6 +52,7 @@ class ExchangeImport:
     offsets: str = ""
     codes: dict[str, str] = field(default_factory=dict)  # code name → competency (or framing) it maps to
     unknown_codes: dict[str, int] = field(default_factory=dict)  # code name → selections using it
+    added_codes: dict[str, str] = field(default_factory=dict)  # code name → the competency id it was added as
     sources: dict[str, str] = field(default_factory=dict)  # source name in the file → citekey
     unmatched_sources: dict[str, int] = field(default_factory=dict)  # name → selections in it
     added: dict[str, int] = field(default_factory=dict)  # coder → codings added
@@ -62,6 +64,10 @@ class ExchangeImport:
     @property
     def failed(self) -> bool:
         return any(p.severity == "error" for p in self.problems)
+
+
+_FRAMED = re.compile(r"\s*(?:›|»|>|::|:|/|\\| - | – | — )\s*")
+"""What parts a code's name into a competency and a framing: 'Planning › management', 'Planning: management'."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +93,13 @@ class _Coding:
 
 
 def import_exchange(review: Review, path: Path, coder: str = "", offsets: str = "auto",
-                    sources: dict[str, str] | None = None, dry_run: bool = False) -> ExchangeImport:
-    """Add the codings of a .qdpx to the coders' files (a .qdc is compared with the codebook only)."""
+                    sources: dict[str, str] | None = None, dry_run: bool = False,
+                    add_codes: bool = False) -> ExchangeImport:
+    """Add the codings of a .qdpx to the coders' files (a .qdc is compared with the codebook only).
+
+    `add_codes`: codes that map to no competency are added to the codebook first, in a group
+    of their own, for the committee to define and place (their classification: contested).
+    """
     result = ExchangeImport(Path(path))
     log = ProblemLog(Path(path).name)
     exchange, read_log = read_exchange(Path(path))
@@ -102,7 +113,10 @@ def import_exchange(review: Review, path: Path, coder: str = "", offsets: str = 
                   "or '_'", "refi-coder")
         result.problems = problems + list(log)
         return result
-    mapped = map_codes(exchange, review.codebook, result)
+    codebook = review.codebook
+    if add_codes and not dry_run:
+        codebook = _add_codes(review, exchange, result, log)
+    mapped = map_codes(exchange, codebook, result)
     if exchange.kind == "project":
         matched = match_sources(exchange, review, sources or {}, result)
         codings = _codings(exchange, review, mapped, matched, offsets, result, log)
@@ -118,22 +132,62 @@ def map_codes(exchange: Exchange, codebook: pd.DataFrame, result: ExchangeImport
     """Each code's competency and framing in the committee's codebook (either may be None)."""
     own = {guid("competency", c): _Mapped(c, None) for c in codebook["competency"]}
     own |= {guid("framing", f"{c}:{f}"): _Mapped(c, f) for c in codebook["competency"] for f in FRAMINGS}
+    by_name = _names(codebook)
+    found: dict[str, _Mapped] = {}
+    for code in exchange.codes.values():  # parents come before their children
+        parent, framing = found.get(code.parent or ""), _plain(code.name)
+        if framing in FRAMINGS and code.parent in exchange.codes and exchange.codes[code.parent].codable:
+            # a framing under a competency ("Planning" > "management") frames that competency
+            mapping = _Mapped(parent.competency, framing) if parent and parent.competency else None
+        else:
+            mapping = own.get(code.guid) or _by_name(code.name, by_name)
+        if mapping is not None:
+            found[code.guid] = mapping
+            result.codes[code.name] = " › ".join(x for x in (mapping.competency, mapping.framing) if x)
+        elif code.codable:
+            result.unknown_codes.setdefault(_unknown_name(code, exchange), 0)
+    return found
+
+
+def _unknown_name(code, exchange: Exchange) -> str:
+    """How an unknown code is named: a framing under an unknown code by that code ('Vision › leadership')."""
+    parent = exchange.codes.get(code.parent or "")
+    return f"{parent.name} › {code.name}" if parent and _plain(code.name) in FRAMINGS else code.name
+
+
+def _add_codes(review: Review, exchange: Exchange, result: ExchangeImport, log: ProblemLog) -> pd.DataFrame:
+    """Add the codes that map to nothing to the codebook; the codebook as it is then."""
+    probe = ExchangeImport(result.file)
+    mapped = map_codes(exchange, review.codebook, probe)
+    new: dict[str, str] = {}
+    for code in exchange.codes.values():
+        if code.guid in mapped or not code.codable or _plain(code.name) in FRAMINGS:
+            continue
+        parts = _FRAMED.split(code.name.strip())
+        name = parts[0] if len(parts) == 2 and _plain(parts[1]) in FRAMINGS else code.name.strip()
+        if name and _plain(name) not in {_plain(n) for n in new} and not _by_name(name, _names(review.codebook)):
+            new[name] = code.description
+    if not new:
+        return review.codebook
+    origin = exchange.origin or "another tool"
+    try:
+        ids = add_competencies(review.path, list(new.items()), f"Imported from {origin}",
+                               f"Codes brought in from {result.file.name}, to be defined and placed by the committee.")
+    except (CodebookChangeError, OSError) as err:
+        log.error(None, f"the codes could not be added to the codebook: {err}", "add them by hand, then import "
+                  "again", "refi-add-codes")
+        return review.codebook
+    result.added_codes = ids
+    return read_codebook(review.path / CODEBOOK, CODEBOOK)[0]
+
+
+def _names(codebook: pd.DataFrame) -> dict[str, str]:
     by_name = {}
     for row in codebook.itertuples():
         by_name.setdefault(_plain(row.label), row.competency)
         by_name.setdefault(_plain(row.competency), row.competency)
         by_name.setdefault(_plain(row.competency.replace("-", " ")), row.competency)
-    found: dict[str, _Mapped] = {}
-    for code in exchange.codes.values():  # parents come before their children
-        mapping = own.get(code.guid) or _by_name(code.name, by_name)
-        parent = found.get(code.parent or "")
-        if mapping is None and parent and parent.competency and not parent.framing:
-            framing = _plain(code.name) if _plain(code.name) in FRAMINGS else None
-            mapping = _Mapped(parent.competency, framing) if framing else None
-        if mapping is not None:
-            found[code.guid] = mapping
-            result.codes[code.name] = " › ".join(x for x in (mapping.competency, mapping.framing) if x)
-    return found
+    return by_name
 
 
 def _by_name(name: str, by_name: dict[str, str]) -> _Mapped | None:
@@ -142,7 +196,7 @@ def _by_name(name: str, by_name: dict[str, str]) -> _Mapped | None:
         return _Mapped(by_name[plain], None)
     if plain in FRAMINGS:
         return _Mapped(None, plain)
-    parts = re.split(r"\s*(?:›|»|>|::|:|/|\\| - | – | — )\s*", plain)
+    parts = _FRAMED.split(plain)
     if len(parts) == 2 and parts[1] in FRAMINGS and parts[0] in by_name:
         return _Mapped(by_name[parts[0]], parts[1])
     return None
@@ -156,8 +210,9 @@ def _plain(name: str) -> str:
 def _name_unknown_codes(result: ExchangeImport, log: ProblemLog) -> None:
     for name, used in sorted(result.unknown_codes.items(), key=lambda item: (-item[1], item[0])):
         log.warning(None, f"the code '{name}' is not in the codebook" + (f"; its {used} selection(s) were not "
-                    "imported" if used else ""), "add it to corpus/codebook.yaml (or rename it in the other tool "
-                    "to a competency's label), then import again: what was imported is passed over", "refi-code")
+                    "imported" if used else ""), "rename it in the other tool to a competency's label, or add it "
+                    "(import again with --add-codes, or by hand in corpus/codebook.yaml); what was imported is "
+                    "passed over", "refi-code")
 
 
 # --- sources -------------------------------------------------------------------------------
@@ -257,13 +312,17 @@ def _span_codings(text: str, span: tuple[int, int], citekey: str, user: str, sel
             mapping = mapped.get(code)
             if (by or selection.user) != user or mapping is None:
                 if mapping is None and (by or selection.user) == user:
-                    code_name = exchange.codes[code].name if code in exchange.codes else code
+                    code_name = _unknown_name(exchange.codes[code], exchange) if code in exchange.codes else code
                     result.unknown_codes[code_name] = result.unknown_codes.get(code_name, 0) + 1
                 continue
             if mapping.competency:
                 competencies.setdefault((mapping.competency, mapping.framing), (selection, when or selection.created))
             else:
                 framings.setdefault(mapping.framing, selection)
+    if framings and not competencies:
+        log.warning(selections[0].line, f"{name}: a selection is coded only to a framing "
+                    f"({', '.join(sorted(framings))}), to no competency; it is left out",
+                    "code it in the other tool to a competency too", "refi-no-competency")
     found = []
     for (competency, framing), (selection, created) in competencies.items():
         memos = [_memo(selection, exchange, quote)]
