@@ -144,8 +144,8 @@ def map_codes(exchange: Exchange, codebook: pd.DataFrame, result: ExchangeImport
         if mapping is not None:
             found[code.guid] = mapping
             result.codes[code.name] = " › ".join(x for x in (mapping.competency, mapping.framing) if x)
-        elif code.codable:
-            result.unknown_codes.setdefault(_unknown_name(code, exchange), 0)
+        elif code.codable and framing not in FRAMINGS:  # a framing under it is named when used
+            result.unknown_codes.setdefault(code.name, 0)
     return found
 
 
@@ -375,7 +375,7 @@ def _coder_for(user: str, exchange: Exchange, coder: str) -> str:
         return coder
     slug = unicodedata.normalize("NFKD", named).encode("ascii", "ignore").decode().lower()
     slug = re.sub(r"[^a-z0-9_.-]+", "-", slug).strip("-.")
-    return slug if slug and not coder_name_problem(slug) else coder
+    return slug if slug and not coder_name_problem(slug) else f"user-{user[:8]}"  # a name in another script
 
 
 def _rows(review: Review, coding: _Coding, coder: str, result: ExchangeImport, log: ProblemLog) -> list[dict]:
