@@ -20,6 +20,7 @@ NVivo, ATLAS.ti, MAXQDA and QualCoder write these files, each in its own way. Wh
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import unicodedata
@@ -54,6 +55,7 @@ taken for a zip bomb: text compresses some 3 to 10 times, XML up to about 30."""
 OFFSET_UNITS = ("codepoints", "utf16")
 
 
+@functools.lru_cache(maxsize=65536)  # the codes' and coders' guids are asked for once per coding
 def guid(kind: str, key: str) -> str:
     """The stable guid litcoder gives a group, competency, framing, source, coder, coding or set."""
     return str(uuid.uuid5(GUIDS, f"{kind}:{key}"))

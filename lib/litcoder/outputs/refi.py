@@ -68,18 +68,24 @@ def project_archive(review: Review, utf16: bool = False) -> tuple[bytes, dict[st
     notes: list[tuple[str, str, str, str]] = []  # guid, name, user guid, text
     sources = ET.SubElement(root, "Sources")
     files = {}
+    described = review.sources.drop_duplicates("citekey").set_index("citekey")
+    attributes = review.attributes.drop_duplicates("citekey").set_index("citekey")
+    by_source: dict[str, list] = {}
+    for coding in placed.sort_values(["start", "end", "coder", "id"]).itertuples():
+        by_source.setdefault(coding.citekey, []).append(coding)
+    source_notes = _memo_notes(review, "source")
     for citekey, text in texts.items():
         source_guid = guid("source", citekey)
         files[f"sources/{source_guid}.txt"] = text.encode("utf-8")
         element = ET.SubElement(sources, "TextSource", {"guid": source_guid, "name": citekey,
                                                         "plainTextPath": f"internal://{source_guid}.txt"})
-        row = review.sources[review.sources["citekey"] == citekey].iloc[0]
-        ET.SubElement(element, "Description").text = row["reference"] or row["title"]
-        for coding in placed[placed["citekey"] == citekey].sort_values(["start", "end", "coder", "id"]).itertuples():
+        ET.SubElement(element, "Description").text = (described.at[citekey, "reference"]
+                                                       or described.at[citekey, "title"])
+        for coding in by_source.get(citekey, []):
             _selection(element, coding, text, utf16, notes)
-        for memo_guid in _memo_notes(review, "source").get(citekey, []):
+        for memo_guid in source_notes.get(citekey, []):
             ET.SubElement(element, "NoteRef", {"targetGUID": memo_guid})
-        _values(element, variables, review.attributes, citekey)
+        _values(element, variables, attributes, citekey)
     if not len(sources):
         root.remove(sources)
     _notes(root, review, notes)
@@ -218,9 +224,11 @@ def _variables(root: ET.Element, review: Review) -> dict[str, str]:
 
 
 def _values(source: ET.Element, variables: dict[str, str], attributes: pd.DataFrame, citekey: str) -> None:
-    rows = attributes[attributes["citekey"] == citekey]
+    if not variables or citekey not in attributes.index:
+        return
     for name, variable_guid in variables.items():
-        value = str(rows[name].iloc[0]) if len(rows) and pd.notna(rows[name].iloc[0]) else ""
+        value = attributes.at[citekey, name]
+        value = str(value) if pd.notna(value) else ""
         if value:
             element = ET.SubElement(source, "VariableValue")
             ET.SubElement(element, "VariableRef", {"targetGUID": variable_guid})

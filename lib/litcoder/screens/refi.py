@@ -354,13 +354,13 @@ def _memo(selection: Selection, exchange: Exchange, quote: str) -> str:
 def _write(review: Review, codings: list[_Coding], exchange: Exchange, coder: str, result: ExchangeImport,
            log: ProblemLog, dry_run: bool) -> None:
     by_coder: dict[str, list[dict]] = defaultdict(list)
-    unnamed = 0
+    unnamed, passages = 0, _passages(review)
     for coding in codings:
         name = _coder_for(coding.user, exchange, coder)
         if not name:
             unnamed += 1
             continue
-        for row in _rows(review, coding, name, result, log):
+        for row in _rows(review, passages, coding, name, result, log):
             by_coder[name].append(row)
     if unnamed:
         log.error(None, f"{unnamed} coding(s) name no coder the file describes, so none of them was imported",
@@ -378,7 +378,8 @@ def _coder_for(user: str, exchange: Exchange, coder: str) -> str:
     return slug if slug and not coder_name_problem(slug) else f"user-{user[:8]}"  # a name in another script
 
 
-def _rows(review: Review, coding: _Coding, coder: str, result: ExchangeImport, log: ProblemLog) -> list[dict]:
+def _rows(review: Review, passages: dict, coding: _Coding, coder: str, result: ExchangeImport,
+          log: ProblemLog) -> list[dict]:
     """The coding as coder-file rows in the review's text: one per passage it covers; [] if not found."""
     text = review.texts.get(coding.citekey)
     if not text:
@@ -397,17 +398,22 @@ def _rows(review: Review, coding: _Coding, coder: str, result: ExchangeImport, l
                     f"“{_short(exact)}” ({coding.competency}, {coding.framing})", "check that the source is the same "
                     "work; add the coding by hand in the coding screen", "refi-orphan")
         return []
-    passages = review.passages[(review.passages["citekey"] == coding.citekey) & (review.passages["start"] < match.end)
-                               & (review.passages["end"] > match.start)]
     rows = []
-    for passage in passages.itertuples():
-        start, end = _trimmed(text, max(match.start, passage.start), min(match.end, passage.end))
-        if start < end:
-            rows.append(_row(text, coding, int(passage.passage), start, end, coder))
+    for number, passage_start, passage_end in passages.get(coding.citekey, []):
+        if passage_start < match.end and passage_end > match.start:
+            start, end = _trimmed(text, max(match.start, passage_start), min(match.end, passage_end))
+            if start < end:
+                rows.append(_row(text, coding, number, start, end, coder))
     if len(rows) > 1:
         log.info(coding.selection.line, f"{coding.citekey}: a selection over {len(rows)} passages is imported as "
                  f"{len(rows)} codings, one per passage (the unit litcoder codes)", "", "refi-passages")
     return rows
+
+
+def _passages(review: Review) -> dict[str, list[tuple[int, int, int]]]:
+    """(passage, start, end) of each source's passages, by citekey."""
+    return {key: list(zip(rows["passage"].astype(int), rows["start"].astype(int), rows["end"].astype(int)))
+            for key, rows in review.passages.groupby("citekey")}
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
