@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..inputs.anchor import Anchor, describe, locate
+from ..inputs.bibliography import closest
 from ..inputs.codebook import FRAMINGS, read_codebook
 from ..inputs.codebook_changes import CodebookChangeError, add_competencies
 from ..inputs.refi import OFFSET_UNITS, Exchange, Offsets, Selection, choose_offsets, guid, read_exchange, to_codepoints
@@ -118,7 +119,7 @@ def import_exchange(review: Review, path: Path, coder: str = "", offsets: str = 
         codebook = _add_codes(review, exchange, result, log)
     mapped = map_codes(exchange, codebook, result)
     if exchange.kind == "project":
-        matched = match_sources(exchange, review, sources or {}, result)
+        matched = match_sources(exchange, review, _given(sources or {}, exchange, review, log), result)
         codings = _codings(exchange, review, mapped, matched, offsets, result, log)
         _write(review, codings, exchange, coder, result, log, dry_run)
     _name_unknown_codes(result, log)
@@ -236,6 +237,22 @@ def match_sources(exchange: Exchange, review: Review, given: dict[str, str], res
         elif source.selections:
             result.unmatched_sources[source.name] = len(source.selections)
     return matched
+
+
+def _given(given: dict[str, str], exchange: Exchange, review: Review, log: ProblemLog) -> dict[str, str]:
+    """The --source NAME=CITEKEY pairs that can be used; each other is named."""
+    names, citekeys = {source.name for source in exchange.sources}, set(review.sources["citekey"])
+    usable = {}
+    for name, citekey in given.items():
+        if name not in names:
+            log.error(None, f"--source: the file has no source named '{name}'{closest(name, names)}",
+                      "give the source's name as the other tool shows it", "refi-source")
+        elif citekey not in citekeys:
+            log.error(None, f"--source: unknown citekey '{citekey}'{closest(citekey, citekeys)}",
+                      "give a citekey of references.bib", "refi-source")
+        else:
+            usable[name] = citekey
+    return usable
 
 
 def _squeezed(text: str) -> str:
