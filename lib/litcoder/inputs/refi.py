@@ -131,6 +131,9 @@ def read_exchange(path: Path) -> tuple[Exchange | None, ProblemLog]:
         data = _bounded_read(path)
         if zipfile.is_zipfile(io.BytesIO(data)):
             return _read_archive(data, log), log
+        if data.startswith(b"PK\x03\x04"):
+            raise Refused("the archive is incomplete or damaged (cut short in a download?)",
+                          "export or download the project again", "refi-archive")
         return _read_document(data, {}, log), log
     except Refused as refusal:
         log.error(refusal.line, str(refusal), refusal.action, refusal.kind)
@@ -181,7 +184,7 @@ class _Archive:
         try:
             with self.zip.open(info) as entry:
                 data = entry.read(budget + 1)  # never more, whatever the header claims
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as err:
+        except Exception as err:  # a damaged stream: zlib, lzma and bz2 each fail their own way
             raise Refused(f"{info.filename} cannot be unpacked ({err})", "export the project again from the other "
                           "tool", "refi-archive") from None
         if len(data) > budget:
@@ -205,7 +208,7 @@ def _read_archive(data: bytes, log: ProblemLog) -> Exchange:
             log.warning(None, f"the archive holds an entry named {name!r}, which would be written outside "
                         "the folder it is unpacked in; litcoder reads nothing from it", "if you did not expect "
                         "this, ask the file's sender where it came from", "refi-unsafe-path")
-    names = [name for name in archive.entries if name.endswith(".qde") and "/" not in name.strip("/")]
+    names = [name for name in archive.entries if name.endswith(".qde") and "/" not in name and not _unsafe(name)]
     if not names:
         raise Refused(f"the archive holds no {PROJECT_FILE}, so it is no REFI-QDA project",
                       "export the project from the other tool as a REFI-QDA project (.qdpx)", "refi-not-project")
@@ -226,14 +229,26 @@ def _parse(data: bytes) -> etree._Element:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as err:
+        if _declares_dtd(data):  # an entity bomb, or an entity where none may be, fails before the check below
+            raise Refused(_DTD, _DTD_ACTION, "refi-dtd", 1) from None
         raise Refused(f"the XML cannot be read: {err.msg}", "export the project again from the other tool",
                       "refi-xml", err.lineno) from None
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise Refused("the XML declares a DTD, which a REFI-QDA file never has and which can make a reader "
-                      "fetch other files or expand without end; nothing was read", "do not open this file; "
-                      "ask its sender for a fresh export", "refi-dtd", 1)
+        raise Refused(_DTD, _DTD_ACTION, "refi-dtd", 1)
     return root
+
+
+_DTD = ("the XML declares a DTD, which a REFI-QDA file never has and which can make a reader fetch other files "
+        "or expand without end; nothing was read")
+_DTD_ACTION = "do not open this file; ask its sender for a fresh export"
+
+
+def _declares_dtd(data: bytes) -> bool:
+    """Whether the prolog (what comes before the first element) declares a DTD or entities."""
+    text = decode_text(data[:65536])
+    prolog = re.split(r"<[A-Za-z_]", re.sub(r"<!--.*?-->|<\?.*?\?>", "", text, flags=re.S), maxsplit=1)[0]
+    return "<!DOCTYPE" in prolog or "<!ENTITY" in prolog
 
 
 def _local(element) -> str:
@@ -507,6 +522,7 @@ def _squeezed(text: str) -> str:
 
 
 def _on_word_edges(text: str, start: int, end: int) -> float:
-    starts = start == 0 or not (text[start - 1].isalnum() and text[start].isalnum())
-    ends = end == len(text) or not (text[end - 1].isalnum() and text[end].isalnum())
+    # tools trim a selection to its words: one that starts or ends on a space is off by some
+    starts = not text[start].isspace() and (start == 0 or not (text[start - 1].isalnum() and text[start].isalnum()))
+    ends = not text[end - 1].isspace() and (end == len(text) or not (text[end - 1].isalnum() and text[end].isalnum()))
     return 0.5 * starts + 0.5 * ends

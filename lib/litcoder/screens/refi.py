@@ -272,6 +272,14 @@ def _codings(exchange: Exchange, review: Review, mapped: dict[str, _Mapped], mat
     counting = _counting(placed, offsets, result, log)
     found = []
     for source, citekey in placed:
+        comments = defaultdict(list)  # selections with no code: a memo on the codings of their span, whoever wrote it
+        for selection in source.selections:
+            if not selection.codes:
+                comments[(selection.start, selection.end)].append(selection)
+        coded = {(s.start, s.end) for s in source.selections if s.codes}
+        if any(span not in coded and _memo(s[0], exchange, "") for span, s in comments.items()):
+            log.info(source.line, f"{source.name}: comments on text no coding covers are not imported "
+                     "(litcoder keeps memos on codings, sources and competencies)", "", "refi-comment")
         for (start, end, user), selections in _by_span(source.selections).items():
             span = to_codepoints(source.text, start, end, counting)
             if span is None:
@@ -279,8 +287,8 @@ def _codings(exchange: Exchange, review: Review, mapped: dict[str, _Mapped], mat
                             f"end of its text ({len(source.text)} characters); it is left out", "",
                             "refi-selection")
                 continue
-            found += _span_codings(source.text, span, citekey, user, selections, mapped, exchange, result, log,
-                                   source.name)
+            found += _span_codings(source.text, span, citekey, user, selections + comments[(start, end)], mapped,
+                                   exchange, result, log, source.name)
     return found
 
 
@@ -308,8 +316,7 @@ def _by_span(selections: list[Selection]) -> dict[tuple[int, int, str], list[Sel
     """Selections by (start, end, user): NVivo writes a selection per code where ATLAS.ti codes one several times."""
     spans = defaultdict(list)
     for selection in selections:
-        users = {by or selection.user for _, by, _ in selection.codes} or {selection.user}
-        for user in users:
+        for user in {by or selection.user for _, by, _ in selection.codes}:
             spans[(selection.start, selection.end, user)].append(selection)
     return spans
 
