@@ -28,9 +28,9 @@ from litcoder.outputs.refi import project_archive
 from litcoder.screens.refi import import_exchange
 
 
-def timed(step) -> tuple[float, object]:
+def timed(step, *args) -> tuple[float, object]:
     started = time.perf_counter()
-    value = step()
+    value = step(*args)
     return time.perf_counter() - started, value
 
 
@@ -48,23 +48,23 @@ def main() -> None:
               f"{review.codings['coder'].nunique()} coders")
         times = {"export": [], "read": [], "import into an empty copy": [], "import again": []}
         for run in range(args.runs):
-            seconds, (data, counts) = timed(lambda: project_archive(review))
+            seconds, (data, counts) = timed(project_archive, review)
             times["export"].append(seconds)
             archive = Path(folder) / "project.qdpx"
             archive.write_bytes(data)
-            times["read"].append(timed(lambda: read_exchange(archive))[0])
+            times["read"].append(timed(read_exchange, archive)[0])
             empty = Path(folder) / f"empty-{run}"
             shutil.copytree(review_path, empty)
             shutil.rmtree(empty / "corpus" / "codings")
             (empty / "corpus" / "codings").mkdir()
             target = Review.load(empty)
-            seconds, result = timed(lambda: import_exchange(target, archive))
+            seconds, result = timed(import_exchange, target, archive)
             times["import into an empty copy"].append(seconds)
             # a coder's two codings of the same words to the same competency and framing come back as one
-            assert sum(result.added.values()) + result.already_there == counts["codings"], (result.added, counts)
-            repeated = result.already_there
+            assert sum(result.added.values()) + result.repeated == counts["codings"], (result.added, counts)
+            repeated = result.repeated
             again = Review.load(empty)
-            seconds, result = timed(lambda: import_exchange(again, archive))
+            seconds, result = timed(import_exchange, again, archive)
             times["import again"].append(seconds)
             assert sum(result.added.values()) == 0
         print(f"archive: {len(data) / 2**20:.1f} MiB, {counts['codings']:,} codings, {counts['sources']:,} sources; "

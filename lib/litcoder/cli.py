@@ -220,8 +220,9 @@ def _print_import(result, dry_run: bool) -> None:
                           + (f", {result.updated[coder]} changed in the other tool "
                              + ("would be updated" if dry_run else "updated") if result.updated.get(coder) else ""),
                           markup=False)
-        console.print(f"  {result.already_there} already there, {result.orphans} not found in the review's texts",
-                      markup=False)
+        console.print(f"  {result.already_there} already there, {result.orphans} not found in the review's texts"
+                      + (f", {result.repeated} repeating another of their coder's (one kept)" if result.repeated
+                         else ""), markup=False)
         for name, count in result.unmatched_sources.items():
             console.print(f"  not matched: {name!r} ({count} selections); give --source '{name}=CITEKEY'",
                           markup=False, soft_wrap=True)

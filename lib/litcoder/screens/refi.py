@@ -59,6 +59,7 @@ class ExchangeImport:
     added: dict[str, int] = field(default_factory=dict)  # coder → codings added
     updated: dict[str, int] = field(default_factory=dict)  # coder → codings changed in the other tool
     already_there: int = 0
+    repeated: int = 0  # selections that repeat another of their coder's (same words, competency, framing): one kept
     orphans: int = 0
     problems: list[Problem] = field(default_factory=list)
 
@@ -340,6 +341,8 @@ def _span_codings(text: str, span: tuple[int, int], citekey: str, user: str, sel
                     result.unknown_codes[code_name] = result.unknown_codes.get(code_name, 0) + 1
                 continue
             if mapping.competency:
+                if (mapping.competency, mapping.framing) in competencies:
+                    result.repeated += 1  # the same words coded the same way twice by one coder
                 competencies.setdefault((mapping.competency, mapping.framing), (selection, when or selection.created))
             else:
                 framings.setdefault(mapping.framing, selection)
