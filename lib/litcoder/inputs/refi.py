@@ -112,6 +112,7 @@ class Exchange:
     kind: str  # 'project' | 'codebook'
     origin: str
     namespace: str
+    document: str  # what problems name: 'project.qdpx/project.qde', or the .qdc
     users: dict[str, str] = field(default_factory=dict)  # guid → name
     codes: dict[str, Code] = field(default_factory=dict)  # guid → code, in document order
     sources: list[Source] = field(default_factory=list)
@@ -213,6 +214,7 @@ def _read_archive(data: bytes, log: ProblemLog) -> Exchange:
         raise Refused(f"the archive holds no {PROJECT_FILE}, so it is no REFI-QDA project",
                       "export the project from the other tool as a REFI-QDA project (.qdpx)", "refi-not-project")
     name = PROJECT_FILE if PROJECT_FILE in names else names[0]
+    log.file = f"{log.file}/{archive.entries[name].filename}"  # lines from here on are the XML's lines
     return _read_document(archive.read(name, XML_LIMIT), archive, log)
 
 
@@ -286,7 +288,7 @@ def _read_document(data: bytes, archive, log: ProblemLog) -> Exchange:
     if namespace != expected:
         log.info(root.sourceline, f"the XML's namespace is {namespace or 'missing'!r}, not {expected!r}; read "
                  "as REFI-QDA 1.0", "", "refi-namespace")
-    exchange = Exchange(kind, root.get("origin", ""), namespace)
+    exchange = Exchange(kind, root.get("origin", ""), namespace, log.file)
     for user in (u for users in _children(root, "Users") for u in _children(users, "User")):
         exchange.users[norm_guid(user.get("guid"))] = (user.get("name") or user.get("id") or "").strip()
     codes = _child(_child(root, "CodeBook"), "Codes") if kind == "project" and _child(root, "CodeBook") is not None \

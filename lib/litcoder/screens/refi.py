@@ -103,12 +103,12 @@ def import_exchange(review: Review, path: Path, coder: str = "", offsets: str = 
     of their own, for the committee to define and place (their classification: contested).
     """
     result = ExchangeImport(Path(path))
-    log = ProblemLog(Path(path).name)
     exchange, read_log = read_exchange(Path(path))
     problems = list(read_log)
     if exchange is None:
         result.problems = problems
         return result
+    log = ProblemLog(exchange.document)
     result.kind, result.origin = exchange.kind, exchange.origin
     if coder and coder_name_problem(coder):
         log.error(None, f"'{coder}' cannot name a coder: {coder_name_problem(coder)}", "use letters, digits, '-' "
