@@ -216,7 +216,8 @@ def _print_import(result, dry_run: bool) -> None:
                       soft_wrap=True)
         verb = "would be added" if dry_run else "added"
         for coder in sorted(set(result.added) | set(result.updated)):
-            console.print(f"  corpus/codings/{coder}.csv: {result.added.get(coder, 0)} codings {verb}"
+            added = result.added.get(coder, 0)
+            console.print(f"  corpus/codings/{coder}.csv: {added} coding{'' if added == 1 else 's'} {verb}"
                           + (f", {result.updated[coder]} changed in the other tool "
                              + ("would be updated" if dry_run else "updated") if result.updated.get(coder) else ""),
                           markup=False)

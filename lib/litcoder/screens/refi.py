@@ -211,10 +211,10 @@ def _plain(name: str) -> str:
 
 def _name_unknown_codes(result: ExchangeImport, log: ProblemLog) -> None:
     for name, used in sorted(result.unknown_codes.items(), key=lambda item: (-item[1], item[0])):
-        log.warning(None, f"the code '{name}' is not in the codebook" + (f"; its {used} selection(s) were not "
-                    "imported" if used else ""), "rename it in the other tool to a competency's label, or add it "
-                    "(import again with --add-codes, or by hand in corpus/codebook.yaml); what was imported is "
-                    "passed over", "refi-code")
+        log.warning(None, f"the code '{name}' is not in the codebook" + (f"; {_selections(used)} not "
+                    "imported" if used else ""), "rename it in the other tool to a competency's label, or add it to "
+                    "the codebook: import again with --add-codes, or edit corpus/codebook.yaml; what was imported "
+                    "is passed over", "refi-code")
 
 
 # --- sources -------------------------------------------------------------------------------
@@ -268,8 +268,10 @@ def _codings(exchange: Exchange, review: Review, mapped: dict[str, _Mapped], mat
               if source.guid in matched and source.text is not None]
     for source in exchange.sources:
         if source.guid in matched and source.text is None and source.selections:
-            log.warning(source.line, f"{source.name}: its text is not in the file, so its {len(source.selections)} "
-                        "selection(s) cannot be placed", "export the project with its sources", "refi-no-text")
+            count = len(source.selections)
+            log.warning(source.line, f"{source.name}: its text is not in the file, so "
+                        + ("its selection" if count == 1 else f"its {count} selections") + " cannot be placed",
+                        "export the project with its sources", "refi-no-text")
     counting = _counting(placed, offsets, result, log)
     found = []
     for source, citekey in placed:
@@ -390,7 +392,8 @@ def _write(review: Review, codings: list[_Coding], exchange: Exchange, coder: st
         for row in _rows(review, passages, coding, name, result, log):
             by_coder[name].append(row)
     if unnamed:
-        log.error(None, f"{unnamed} coding(s) name no coder the file describes, so none of them was imported",
+        log.error(None, f"{unnamed} coding{'' if unnamed == 1 else 's'} name{'s' if unnamed == 1 else ''} no coder "
+                  "the file describes, and " + ("is" if unnamed == 1 else "are") + " not imported",
                   "import again with --coder NAME, the coder they belong to", "refi-no-coder")
     for name, rows in sorted(by_coder.items()):
         _save(review, name, rows, result, log, dry_run)
@@ -500,6 +503,10 @@ def _save(review: Review, coder: str, rows: list[dict], result: ExchangeImport, 
     result.updated[coder] = len(changed)
     for notice in store.notices:
         log.warning(None, notice, f"check corpus/codings/{coder}.csv", "refi-coder-file")
+
+
+def _selections(count: int) -> str:
+    return "its selection was" if count == 1 else f"its {count} selections were"
 
 
 def _short(text: str, limit: int = 60) -> str:
