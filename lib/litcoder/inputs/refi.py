@@ -259,7 +259,7 @@ def _local(element) -> str:
 
 
 def _children(element, name: str) -> list:
-    return [child for child in element if _local(child) == name]
+    return list(element.iterchildren("{*}" + name))  # in any namespace, or none
 
 
 def _child(element, name: str):
@@ -503,6 +503,8 @@ def choose_offsets(pairs: list[tuple[str, Selection]], unit: str = "") -> tuple[
     if unit:  # the unit is known; whether a CRLF counts as one is still to tell
         options = [Offsets(unit)] + ([Offsets(unit, True)] if any(o.crlf_as_one for o in options) else [])
     scores = {}
+    if len(options) == 1:  # one reading only: nothing to weigh
+        return options[0], {options[0]: 0.0}
     for option in options:
         score = 0.0
         for text, selection in pairs:

@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -399,12 +400,17 @@ def _write(review: Review, codings: list[_Coding], exchange: Exchange, coder: st
         _save(review, name, rows, result, log, dry_run)
 
 
+@functools.lru_cache(maxsize=1024)
+def _slug(name: str) -> str:
+    slug = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9_.-]+", "-", slug).strip("-.")
+
+
 def _coder_for(user: str, exchange: Exchange, coder: str) -> str:
     named = exchange.users.get(user, "")
     if not named:
         return coder
-    slug = unicodedata.normalize("NFKD", named).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9_.-]+", "-", slug).strip("-.")
+    slug = _slug(named)
     return slug if slug and not coder_name_problem(slug) else f"user-{user[:8]}"  # a name in another script
 
 
@@ -473,14 +479,15 @@ def _iso(value: str) -> str:
 def _save(review: Review, coder: str, rows: list[dict], result: ExchangeImport, log: ProblemLog,
           dry_run: bool) -> None:
     mine = review.codings[review.codings["coder"] == coder]
-    have = {(r.citekey, r.start, r.end, r.competency, r.framing) for r in mine.itertuples()}
-    exported = {guid("coding", f"{coder}:{r.id}"): r for r in mine.itertuples()}
+    columns = [mine[name].tolist() for name in ("id", "citekey", "start", "end", "competency", "framing")]
+    have = {(citekey, start, end, competency, framing) for _, citekey, start, end, competency, framing in zip(*columns)}
+    exported = {guid("coding", f"{coder}:{ident}"): (ident, citekey) for ident, citekey, *_ in zip(*columns)}
     new, changed = [], []
     for row in rows:
         earlier = exported.pop(row.pop("_selection"), None)
         if (row["citekey"], row["start"], row["end"], row["competency"], row["framing"]) in have:
             result.already_there += 1
-        elif earlier is not None and earlier.citekey == row["citekey"]:
+        elif earlier is not None and earlier[1] == row["citekey"]:
             changed.append((earlier, row))  # litcoder's own coding, changed in the other tool
         else:
             have.add((row["citekey"], row["start"], row["end"], row["competency"], row["framing"]))
@@ -492,7 +499,7 @@ def _save(review: Review, coder: str, rows: list[dict], result: ExchangeImport, 
     try:
         added = store.add_new(*new) if new else []
         for earlier, row in changed:
-            store.update(earlier.id, **{k: row[k] for k in ("passage", "quote", "competency", "framing", "memo",
+            store.update(earlier[0], **{k: row[k] for k in ("passage", "quote", "competency", "framing", "memo",
                                                               "start", "end", "prefix", "suffix")})
     except CoderFileError as err:
         log.error(None, f"corpus/codings/{coder}.csv: not all was imported: {err}", "fix what the message says, then "
