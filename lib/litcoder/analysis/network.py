@@ -1,0 +1,206 @@
+"""What the network of sources and competencies says: flows, schools, competencies framed together.
+
+All of it is read from the sources' voices (`evidence.source_framings`): a row per source
+and competency, the source's voice (1) split over the four framings by its coders.
+
+- **Flows**: from groups of sources (each source, a value of an attribute, or a decade) to
+  the competencies and on to the framings, each link as wide as the voices it carries, so
+  that what flows into a competency is what flows out of it: its sources.
+- **Schools**: two sources are linked by how many competencies they frame the same way
+  (their main framings agree); the communities of that network (Louvain, seeded) are sources
+  that tend to agree with one another: schools in the literature.
+- **Framed together**: two competencies are linked by how many sources frame both the same
+  way (both as leadership, both as management …): competencies that travel together.
+- **Ego views**: one competency's sources with their framings, one source's competencies.
+
+    >>> from litcoder import Review
+    >>> from litcoder.analysis.evidence import review_voices
+    >>> voices = review_voices(Review.load("."))
+    >>> flows(voices, groups={}).groupby("competency")["voice"].sum().loc["budgeting"]    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+
+import networkx as nx
+import pandas as pd
+
+from ..inputs.codebook import FRAMINGS
+
+SEED = 7
+"""Louvain is randomised: a fixed seed gives the same schools at every build."""
+MAIN = set(FRAMINGS)
+"""The main framings a source can agree on (not 'disputed', nor split evenly)."""
+FLOW_COLUMNS = ["group", "competency", "framing", "voice", "sources", "citekeys"]
+
+
+# --- flows ---------------------------------------------------------------------------------
+
+def source_groups(review, by: str | None = None, each_up_to: int = 30) -> tuple[str, dict[str, str]]:
+    """How sources are grouped for the flows, and each source's group.
+
+    `by`: 'source' (each source its own), an attribute of litcoder.toml, or 'decade'. By
+    default each source up to `each_up_to` sources, else the first attribute that has values,
+    else the decade of publication.
+    """
+    sources = review.sources
+    attributes = [name for name in review.attribute_definitions if name in review.attributes.columns]
+    if by is None:
+        given = [a for a in attributes if (review.attributes[a].astype(str).str.strip() != "").any()]
+        by = "source" if len(sources) <= each_up_to else given[0] if given else "decade"
+    if by == "source":
+        return by, dict(zip(sources["citekey"], sources["author_year"]))
+    if by == "decade":
+        return by, {k: f"{int(y) // 10 * 10}s" if pd.notna(y) else "year not given"
+                    for k, y in zip(sources["citekey"], sources["year"])}
+    if by not in attributes:
+        raise KeyError(f"no attribute '{by}' in litcoder.toml; known: {', '.join(attributes) or 'none'}")
+    values = dict(zip(review.attributes["citekey"], review.attributes[by].astype(str).str.strip()))
+    return by, {k: values.get(k) or "not given" for k in sources["citekey"]}
+
+
+def flows(voices: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
+    """A row per group, competency and framing: the voices that flow from the group's sources
+    into the competency as that framing (`voice`), how many sources, and which (citekeys).
+
+    A source without a group is its own group (its citekey).
+    """
+    rows = []
+    for framing in FRAMINGS:
+        part = voices.loc[voices[framing] > 0, ["citekey", "competency", framing]]
+        part = part.assign(group=[groups.get(k, k) for k in part["citekey"]])
+        for (group, competency), members in part.groupby(["group", "competency"], sort=True):
+            rows.append((group, competency, framing, float(members[framing].sum()), len(members),
+                         sorted(members["citekey"])))
+    return pd.DataFrame(rows, columns=FLOW_COLUMNS)
+
+
+# --- schools: sources that frame alike ---------------------------------------------------------
+
+def source_network(voices: pd.DataFrame) -> nx.Graph:
+    """Sources linked by the competencies they frame the same way.
+
+    Edge attributes: `agree` (competencies both frame the same way, the weight), `shared`
+    (competencies both speak to), `agreement` (agree / shared) and `competencies` (the
+    agreed ones, comma-separated). Pairs that agree on nothing are not linked.
+    """
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(voices["citekey"].unique()))
+    framed: dict[str, dict[str, str]] = defaultdict(dict)  # competency → source → main framing
+    for citekey, competency, framing in zip(voices["citekey"], voices["competency"], voices["framing"]):
+        framed[competency][citekey] = framing
+    agree: Counter = Counter()
+    shared: Counter = Counter()
+    which: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for competency, by_source in framed.items():
+        for a, b in itertools.combinations(sorted(by_source), 2):
+            shared[(a, b)] += 1
+            if by_source[a] == by_source[b] and by_source[a] in MAIN:
+                agree[(a, b)] += 1
+                which[(a, b)].append(competency)
+    for (a, b), count in agree.items():
+        graph.add_edge(a, b, agree=count, shared=shared[(a, b)], agreement=round(count / shared[(a, b)], 4),
+                       competencies=", ".join(sorted(which[(a, b)])))
+    return graph
+
+
+def schools(graph: nx.Graph, seed: int = SEED) -> dict[str, int]:
+    """Each source's school (1, 2, … largest first): the Louvain communities of the source
+    network, weighted by agreement. A source that agrees with no other is a school of its own."""
+    if not graph.number_of_nodes():
+        return {}
+    found = nx.community.louvain_communities(graph, weight="agree", seed=seed) if graph.number_of_edges() else \
+        [{node} for node in graph.nodes]
+    ranked = sorted(found, key=lambda members: (-len(members), sorted(members)[0]))
+    return {member: n for n, members in enumerate(ranked, start=1) for member in members}
+
+
+def school_table(graph: nx.Graph, found: dict[str, int], voices: pd.DataFrame, cite: dict[str, str],
+                 labels: dict[str, str]) -> pd.DataFrame:
+    """A row per school: its sources, what they agree on most, and how they lean.
+
+    Columns: school, sources (count), members (author-year, '; ' between), leadership,
+    management, both, neither (the school's voices over its competencies, shares that add
+    to 1), agreed (the competencies most often framed alike within it, with the framing).
+    """
+    rows = []
+    for school, members in _by_school(found).items():
+        mine = voices[voices["citekey"].isin(members)]
+        total = float(mine[list(FRAMINGS)].to_numpy().sum()) or 1.0
+        agreed: Counter = Counter()
+        framing_of = dict(zip(zip(mine["citekey"], mine["competency"]), mine["framing"]))
+        for a, b in itertools.combinations(sorted(members), 2):
+            if graph.has_edge(a, b):
+                for competency in graph.edges[a, b]["competencies"].split(", "):
+                    agreed[(competency, framing_of[(a, competency)])] += 1
+        top = [f"{labels.get(competency, competency)} ({framing})" for (competency, framing), _ in
+               sorted(agreed.items(), key=lambda item: (-item[1], item[0]))[:5]]
+        rows.append({"school": school, "sources": len(members),
+                     "members": "; ".join(sorted(cite.get(k, k) for k in members)),
+                     **{f: round(float(mine[f].sum()) / total, 4) for f in FRAMINGS}, "agreed": "; ".join(top)})
+    return pd.DataFrame(rows, columns=["school", "sources", "members", *FRAMINGS, "agreed"])
+
+
+def _by_school(found: dict[str, int]) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for member, school in found.items():
+        grouped[school].append(member)
+    return dict(sorted(grouped.items()))
+
+
+# --- competencies framed together ---------------------------------------------------------------
+
+def competency_network(voices: pd.DataFrame) -> nx.Graph:
+    """Competencies linked by the sources that frame both the same way.
+
+    Edge attributes: `together` (sources framing both the same way, the weight), one count
+    per framing (`leadership`: sources framing both as leadership, …), and `sources`
+    (citekeys, comma-separated).
+    """
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(voices["competency"].unique()))
+    by_source: dict[str, dict[str, str]] = defaultdict(dict)
+    for citekey, competency, framing in zip(voices["citekey"], voices["competency"], voices["framing"]):
+        if framing in MAIN:
+            by_source[citekey][competency] = framing
+    counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    sources: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for citekey, framed in by_source.items():
+        for a, b in itertools.combinations(sorted(framed), 2):
+            if framed[a] == framed[b]:
+                counts[(a, b)][framed[a]] += 1
+                sources[(a, b)].append(citekey)
+    for (a, b), count in counts.items():
+        graph.add_edge(a, b, together=sum(count.values()), **{f: count.get(f, 0) for f in FRAMINGS},
+                       sources=", ".join(sorted(sources[(a, b)])))
+    return graph
+
+
+def pairs_table(graph: nx.Graph, labels: dict[str, str], top: int | None = None) -> pd.DataFrame:
+    """The competency pairs framed together, most sources first: a, b (labels), together,
+    the count per framing, and the framing most of them share."""
+    rows = [{"a": labels.get(a, a), "b": labels.get(b, b), "together": data["together"],
+             **{f: data[f] for f in FRAMINGS}, "mostly": max(FRAMINGS, key=lambda f: data[f])}
+            for a, b, data in graph.edges(data=True)]
+    table = pd.DataFrame(rows, columns=["a", "b", "together", *FRAMINGS, "mostly"])
+    table = table.sort_values(["together", "a", "b"], ascending=[False, True, True], kind="stable")
+    return (table.head(top) if top else table).reset_index(drop=True)
+
+
+# --- ego views -----------------------------------------------------------------------------------
+
+EGO_COLUMNS = ["citekey", "competency", "framing", *FRAMINGS, "coders", "passage_list"]
+
+
+def competency_ego(voices: pd.DataFrame, competency: str) -> pd.DataFrame:
+    """One competency's sources: a row each, with its framing and voices, in citekey order."""
+    rows = voices.loc[voices["competency"] == competency, EGO_COLUMNS]
+    return rows.sort_values("citekey", kind="stable").reset_index(drop=True)
+
+
+def source_ego(voices: pd.DataFrame, citekey: str) -> pd.DataFrame:
+    """One source's competencies: a row each, with its framing and voices, in competency order."""
+    rows = voices.loc[voices["citekey"] == citekey, EGO_COLUMNS]
+    return rows.sort_values("competency", kind="stable").reset_index(drop=True)
