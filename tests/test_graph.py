@@ -9,8 +9,17 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from litcoder.analysis.evidence import weigh_evidence
-from litcoder.outputs.graph import gexf, graphml, review_graph, sources_framing, write_graph
+from litcoder.analysis.evidence import review_voices, weigh_evidence
+from litcoder.outputs.graph import (
+    competencies_graph,
+    gexf,
+    graphml,
+    review_graph,
+    sources_framing,
+    sources_graph,
+    update_graph,
+    write_graph,
+)
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +77,51 @@ def test_exports_load_back_with_kinds_and_framings(graph, tmp_path, suffix, read
     assert framings == {(u, v): d["framing"] for u, v, d in graph.edges(data=True) if d["kind"] == "frames"}
     assert int(loaded.nodes["source:Kotter1990WhatLeaders"]["year"]) == 1990
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_sources_carry_their_school_and_edges_whether_the_source_is_pivotal(graph, bundled):
+    schools = nx.get_node_attributes(graph, "school")
+    theorists = {schools[f"source:{k}"]
+                 for k in ("Kotter1990WhatLeaders", "BennisNanus1985Leaders", "Burns1978Leadership")}
+    classics = {schools[f"source:{k}"] for k in ("Fayol1949General", "Gulick1937Notes")}
+    assert len(theorists) == 1 and len(classics) == 1 and theorists != classics
+    evidence = weigh_evidence(bundled)
+    for competency, pivotal in zip(evidence["competency"], evidence["pivotal_sources"]):
+        marked = {u.removeprefix("source:") for u, _, d in graph.in_edges(f"competency:{competency}", data=True)
+                  if d["pivotal"]}
+        assert marked == {k for k in pivotal.split(", ") if k}, competency
+
+
+@pytest.mark.parametrize("suffix, read", [(".graphml", nx.read_graphml), (".gexf", nx.read_gexf)])
+def test_the_networks_of_sources_and_of_competencies_round_trip_with_what_gephi_expects(bundled, tmp_path, suffix,
+                                                                                          read):
+    voices = review_voices(bundled)
+    evidence = weigh_evidence(bundled, voices)
+    graphs = {"sources": sources_graph(bundled, voices), "competencies": competencies_graph(evidence, voices)}
+    for stem, made in graphs.items():
+        [path] = [p for p in write_graph(made, tmp_path, stem) if p.suffix == suffix]
+        assert path.name == f"{stem}{suffix}"
+        loaded = read(path)
+        assert set(loaded.nodes) == set(made.nodes) and loaded.number_of_edges() == made.number_of_edges()
+        for u, v, data in made.edges(data=True):  # Gephi reads `weight` as the edge's weight
+            assert float(loaded.edges[u, v]["weight"]) == data["weight"] > 0
+        for node, data in made.nodes(data=True):
+            assert loaded.nodes[node]["label"] == data["label"]
+    sources = read(tmp_path / f"sources{suffix}")
+    assert {int(d["modularity_class"]) for _, d in sources.nodes(data=True)} == {1, 2}
+    assert sources.nodes["Kotter1990WhatLeaders"]["title"] == "What leaders really do"
+    competencies = read(tmp_path / f"competencies{suffix}")
+    assert competencies.nodes["budgeting"]["classification"] == "management"
+    edge = competencies.edges["budgeting", "planning"]
+    assert int(edge["management"]) == float(edge["weight"]) and "Gulick1937Notes" in edge["sources"]
+
+
+def test_the_build_writes_the_three_graphs(bundled, tmp_path):
+    voices = review_voices(bundled)
+    written = update_graph(bundled, weigh_evidence(bundled, voices), voices, tmp_path)
+    assert sorted(p.name for p in written) == sorted(["review.graphml", "review.gexf", "sources.graphml",
+                                                      "sources.gexf", "competencies.graphml", "competencies.gexf"])
+    assert all(p.exists() for p in written)
 
 
 # ---------------------------------------------------------------- the files are networkx's, byte for byte

@@ -41,14 +41,23 @@ CATEGORIES = ("leadership", "management")
 def review_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None) -> nx.DiGraph:
     """A directed graph of the review, with attributes that GraphML and GEXF can hold.
 
-    `voices` is `source_framings(review.counted_codings)`, if already computed.
+    `voices` is `source_framings(review.counted_codings)`, if already computed. A source's
+    `school` is its community in the network of sources that frame alike (analysis.network);
+    a source → competency edge is `pivotal` when leaving the source out changes the
+    competency's classification.
     """
+    from ..analysis.network import schools, source_network
+
+    voices = source_framings(review.counted_codings) if voices is None else voices
+    school = schools(source_network(voices))
     graph = _networkx().DiGraph(name="litcoder review")
     for s in review.sources.itertuples(index=False):
         attributes = {"kind": "source", "label": s.author_year, "citekey": s.citekey, "title": s.title,
                       "entry_type": s.entry_type}
         if pd.notna(s.year):
             attributes["year"] = int(s.year)
+        if s.citekey in school:
+            attributes["school"] = school[s.citekey]
         graph.add_node(f"source:{s.citekey}", **attributes)
     for e in evidence.itertuples(index=False):
         graph.add_node(f"competency:{e.competency}", kind="competency", label=e.label, competency=e.competency,
@@ -57,13 +66,14 @@ def review_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = N
                        leadership_share=float(e.leadership_share), fragile=bool(e.fragile))
     for category in CATEGORIES:
         graph.add_node(f"category:{category}", kind="category", label=category.capitalize())
-    voices = source_framings(review.counted_codings) if voices is None else voices
+    pivotal = {(c, k) for c, keys in zip(evidence["competency"], evidence["pivotal_sources"]) for k in keys.split(", ")}
     # column by column: a source–competency pair per edge, tens of thousands of them
     for citekey, competency, framing, coders, coder_framings, passages, count, codings, *shares in zip(
             *(voices[c].tolist() for c in EDGE_COLUMNS)):
         graph.add_edge(f"source:{citekey}", f"competency:{competency}", kind="frames", framing=framing, coders=coders,
                        coder_framings=coder_framings, passages=passages, passage_count=int(count), codings=int(codings),
-                       **{f: float(share) for f, share in zip(FRAMINGS, shares)})
+                       **{f: float(share) for f, share in zip(FRAMINGS, shares)},
+                       pivotal=(competency, citekey) in pivotal)
     sums = voices.groupby("competency")[list(FRAMINGS)].sum() if not voices.empty else pd.DataFrame()
     for competency, row in sums.iterrows():
         for category, _other in (("leadership", "management"), ("management", "leadership")):
@@ -86,10 +96,11 @@ def sources_framing(graph: nx.DiGraph, competency: str, framing: str) -> list[st
                   if data.get(framing, 0) > 0)
 
 
-GRAPH_FILES = ("review.graphml", "review.gexf")
+GRAPH_FILES = ("review.graphml", "review.gexf", "sources.graphml", "sources.gexf", "competencies.graphml",
+               "competencies.gexf")
 SOURCE_COLUMNS = ["citekey", "author_year", "title", "entry_type", "year"]
 COMPETENCY_COLUMNS = ["competency", "label", "group", "classification", "working_classification", "sources",
-                      "leadership_share", "fragile"]
+                      "leadership_share", "fragile", "pivotal_sources"]
 EDGE_COLUMNS = ["citekey", "competency", "framing", "coders", "coder_framings", "passage_list", "passages", "codings",
                 *FRAMINGS]
 """What `review_graph` reads of the sources, the evidence and the voices."""
@@ -104,10 +115,13 @@ def update_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None, fo
     voices = source_framings(review.counted_codings) if voices is None else voices
     made = frame_fingerprint(review.sources[SOURCE_COLUMNS], evidence[COMPETENCY_COLUMNS], voices[EDGE_COLUMNS],
                              more=(_library_versions(),))
-    prints = {"review.graphml": made, "review.gexf": f"{made} {time.strftime('%Y-%m-%d')}"}
+    today = time.strftime("%Y-%m-%d")
+    prints = {name: f"{made} {today}" if name.endswith(".gexf") else made for name in GRAPH_FILES}
     manifest = Fingerprints(review.path, folder, code_version())
     if not all(manifest.unchanged(name, fingerprint) for name, fingerprint in prints.items()):
         write_graph(review_graph(review, evidence, voices), folder)
+        write_graph(sources_graph(review, voices), folder, "sources")
+        write_graph(competencies_graph(evidence, voices), folder, "competencies")
         for name, fingerprint in prints.items():
             manifest.written(name, fingerprint)
         manifest.save()
@@ -119,11 +133,52 @@ def _library_versions() -> tuple[str, str]:
     return importlib.metadata.version("networkx"), etree.__version__
 
 
-def write_graph(graph: nx.DiGraph, folder: Path) -> list[Path]:
+def sources_graph(review, voices: pd.DataFrame) -> nx.Graph:
+    """The sources linked by the competencies they frame the same way (analysis.network), for
+    Gephi: each source's label, citekey, title, year and school (`modularity_class`, the name
+    Gephi gives the communities it finds itself), each link's `weight` (competencies framed alike)."""
+    from ..analysis.network import schools, source_network
+
+    network = source_network(voices)
+    school = schools(network)
+    graph = _networkx().Graph(name="litcoder sources framing alike")
+    for s in review.sources.itertuples(index=False):
+        if s.citekey in network:
+            attributes = {"label": s.author_year, "citekey": s.citekey, "title": s.title,
+                          "modularity_class": school[s.citekey]}
+            if pd.notna(s.year):
+                attributes["year"] = int(s.year)
+            graph.add_node(s.citekey, **attributes)
+    for a, b, data in network.edges(data=True):
+        graph.add_edge(a, b, weight=float(data["agree"]), shared=int(data["shared"]),
+                       agreement=float(data["agreement"]), competencies=data["competencies"])
+    return graph
+
+
+def competencies_graph(evidence: pd.DataFrame, voices: pd.DataFrame) -> nx.Graph:
+    """The competencies linked by the sources that frame both the same way (analysis.network),
+    for Gephi: each competency's label, group and classification, each link's `weight`
+    (sources framing both alike) and its count per framing."""
+    from ..analysis.network import competency_network
+
+    network = competency_network(voices)
+    graph = _networkx().Graph(name="litcoder competencies framed together")
+    for e in evidence.itertuples(index=False):
+        if e.competency in network:
+            graph.add_node(e.competency, label=e.label, group=e.group, classification=e.classification,
+                           leadership_share=float(e.leadership_share))
+    for a, b, data in network.edges(data=True):
+        graph.add_edge(a, b, weight=float(data["together"]), **{f: int(data[f]) for f in FRAMINGS},
+                       sources=data["sources"])
+    return graph
+
+
+def write_graph(graph: nx.Graph, folder: Path, stem: str = "review") -> list[Path]:
     """Write the graph as GraphML (yEd, Cytoscape, networkx) and GEXF (Gephi) into `folder`,
-    each file written whole (write_atomic: a temp file of a new name, then rename)."""
+    as <stem>.graphml and <stem>.gexf, each file written whole (write_atomic: a temp file of a
+    new name, then rename)."""
     written = []
-    for name, write in zip(GRAPH_FILES, (graphml, gexf)):
+    for name, write in ((f"{stem}.graphml", graphml), (f"{stem}.gexf", gexf)):
         write_atomic(folder / name, write(graph))
         written.append(folder / name)
     return written
