@@ -56,7 +56,8 @@ def source_groups(review, by: str | None = None, each_up_to: int = 30) -> tuple[
         return by, {k: f"{int(y) // 10 * 10}s" if pd.notna(y) else "year not given"
                     for k, y in zip(sources["citekey"], sources["year"])}
     if by not in attributes:
-        raise KeyError(f"no attribute '{by}' in litcoder.toml; known: {', '.join(attributes) or 'none'}")
+        raise KeyError(f"no attribute '{by}' in litcoder.toml; group by source, decade"
+                       + "".join(f", {a}" for a in attributes))
     values = dict(zip(review.attributes["citekey"], review.attributes[by].astype(str).str.strip()))
     return by, {k: values.get(k) or "not given" for k in sources["citekey"]}
 
@@ -179,11 +180,13 @@ def competency_network(voices: pd.DataFrame) -> nx.Graph:
 
 
 def pairs_table(graph: nx.Graph, labels: dict[str, str], top: int | None = None) -> pd.DataFrame:
-    """The competency pairs framed together, most sources first: a, b (labels), together,
-    the count per framing, and the framing most of them share."""
-    rows = [{"a": labels.get(a, a), "b": labels.get(b, b), "together": data["together"],
+    """The competency pairs framed together, most sources first: a, b (labels, in alphabetical
+    order), together, the count per framing, and the framing most of them share (on a tie, the
+    first in the codebook's order of framings)."""
+    named = ((sorted((labels.get(a, a), labels.get(b, b))), data) for a, b, data in graph.edges(data=True))
+    rows = [{"a": a, "b": b, "together": data["together"],
              **{f: data[f] for f in FRAMINGS}, "mostly": max(FRAMINGS, key=lambda f: data[f])}
-            for a, b, data in graph.edges(data=True)]
+            for (a, b), data in named]
     table = pd.DataFrame(rows, columns=["a", "b", "together", *FRAMINGS, "mostly"])
     table = table.sort_values(["together", "a", "b"], ascending=[False, True, True], kind="stable")
     return (table.head(top) if top else table).reset_index(drop=True)
