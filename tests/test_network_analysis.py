@@ -287,7 +287,7 @@ def test_planted_school_table(planted):
     voices = review_voices(review)
     graph = source_network(voices)
     cite, labels = _cite(review), _labels(review)
-    table = school_table(graph, schools(graph), voices, cite, labels)
+    table = school_table(schools(graph), voices, cite, labels)
     assert table["school"].tolist() == [1, 2]
     assert table["sources"].tolist() == [6, 6]
     assert table.loc[0, "members"] == "; ".join(sorted(cite[k] for k in leaders))
@@ -308,7 +308,7 @@ def test_sources_that_agree_on_nothing_are_each_a_school():
     graph = source_network(voices)
     assert graph.number_of_edges() == 0
     assert schools(graph) == {"A": 1, "B": 2, "C": 3, "D": 4}
-    table = school_table(graph, schools(graph), voices, {}, {})
+    table = school_table(schools(graph), voices, {}, {})
     assert table["members"].tolist() == ["A", "B", "C", "D"]
     assert table["agreed"].tolist() == [""] * 4
     assert schools(source_network(voice_rows([]).reindex(columns=["citekey", "competency", "framing"]))) == {}
@@ -330,7 +330,7 @@ def test_the_bundled_schools_are_the_literatures(bundled, voices):
     assert len({found[k] for k in theorists}) == 1
     assert len({found[k] for k in classics}) == 1
     assert found[theorists[0]] != found[classics[0]]
-    table = school_table(source_network(voices), found, voices, _cite(bundled), _labels(bundled))
+    table = school_table(found, voices, _cite(bundled), _labels(bundled))
     leaning = table.set_index("school")
     assert leaning.loc[found[theorists[0]], "leadership"] > 0.5
     assert leaning.loc[found[classics[0]], "management"] > 0.5
@@ -438,6 +438,6 @@ def test_a_review_not_yet_coded_has_no_network(review_copy):
                                                                              "voice", "sources", "citekeys"]
     graph = source_network(voices)
     assert schools(graph) == {}
-    assert school_table(graph, {}, voices, {}, {}).empty
+    assert school_table({}, voices, {}, {}).empty
     assert pairs_table(competency_network(voices), {}).empty
     assert competency_ego(voices, "planning").empty

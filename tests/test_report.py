@@ -31,11 +31,14 @@ def test_build_writes_every_output(built):
                 "tables/cooccurrence.csv", *(f"tables/{kind}-{attribute}.csv" for kind in ("by", "within")
                                               for attribute in built.review.attribute_definitions),
                 *(f"tables/{name}.{kind}" for name in ("evidence", "agreement", "sources") for kind in ("md", "tex")),
-                "graph/review.graphml", "graph/review.gexf", "report.html", "figures/plotly.min.js",
+                *(f"graph/{name}.{kind}" for name in ("review", "sources", "competencies")
+                  for kind in ("graphml", "gexf")),
+                *(f"tables/{name}.csv" for name in ("flows", "schools", "framed-together")),
+                "report.html", "figures/plotly.min.js",
                 "figures/captions.md", "report.docx", "figures/selection-flow.html",
                 *(f"tables/{name}.csv" for name in ("searches", "screening", "duplicates", "screening_agreement")),
                 *(f"figures/{name}.html" for name in ("evidence", "network", "matrix", "years", "coverage",
-                                                      "agreement", "pairs")),
+                                                      "agreement", "pairs", "flows", "schools", "framed-together")),
                 *(f"sources/{citekey}.html" for citekey in built.review.sources["citekey"]),
                 *(f"figures/per-competency/{c}.html" for c in built.review.codebook["competency"]),
                 *(f"figures/per-source/{c}.html" for c in built.review.quoted_codings["citekey"].unique())]
@@ -73,8 +76,11 @@ def test_report_shows_lists_method_cards_and_references(built):
     assert "Bennis, W., &amp; Nanus, B. (1985). <i>Leaders: The strategies for taking charge</i>." in html
     assert ("Fayol, H. (1949). <i>General and industrial management</i> (C. Storrs, Trans.). "
             "Sir Isaac Pitman &amp; Sons. (Original work published 1916)") in html
-    # and one per source attribute, the co-occurrence and the flow diagram of the selection
-    assert html.count('<div id="figure-') == 7 + 3 + 1 + 1
+    # and one per source attribute, the co-occurrence, the flow diagram of the selection, and the
+    # network's flows, schools and competencies framed together
+    assert html.count('<div id="figure-') == 7 + 3 + 1 + 1 + 3
+    for section in ("network-says", "flows", "schools", "framed-together", "carried"):
+        assert f'id="{section}"' in html
     assert 'id="agreement"' in html and "Krippendorff&#39;s alpha" in html
     assert "Disagreements: " in html and "settled" in html
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?:', html)  # nothing to fetch: works offline

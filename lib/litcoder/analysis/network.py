@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
+from typing import NamedTuple
 
 import networkx as nx
+import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ..inputs.codebook import FRAMINGS
 
@@ -34,6 +37,20 @@ SEED = 7
 MAIN = set(FRAMINGS)
 """The main framings a source can agree on (not 'disputed', nor split evenly)."""
 FLOW_COLUMNS = ["group", "competency", "framing", "voice", "sources", "citekeys"]
+
+
+class Findings(NamedTuple):
+    """The networks a build draws, tabulates and exports, made once: the sources framing alike,
+    their schools, and the competencies framed together."""
+
+    sources: nx.Graph
+    schools: dict[str, int]
+    competencies: nx.Graph
+
+
+def findings(voices: pd.DataFrame) -> Findings:
+    network = source_network(voices)
+    return Findings(network, schools(network), competency_network(voices))
 
 
 # --- flows ---------------------------------------------------------------------------------
@@ -80,31 +97,72 @@ def flows(voices: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
 
 # --- schools: sources that frame alike ---------------------------------------------------------
 
+LINKS_KEPT = 20_000
+"""The most links the network of sources keeps. Past it (some 200 sources and more), each
+source keeps its STRONGEST strongest links: every source stays linked to those it agrees
+with most, which is what the schools are found from, and the network stays small enough to
+draw and to search for communities in seconds (at 2,000 sources all pairs would be millions)."""
+STRONGEST = 10
+
+
 def source_network(voices: pd.DataFrame) -> nx.Graph:
     """Sources linked by the competencies they frame the same way.
 
     Edge attributes: `agree` (competencies both frame the same way, the weight), `shared`
     (competencies both speak to), `agreement` (agree / shared) and `competencies` (the
-    agreed ones, comma-separated). Pairs that agree on nothing are not linked.
+    agreed ones, comma-separated). Pairs that agree on nothing are not linked; past
+    LINKS_KEPT links, each source keeps its STRONGEST strongest.
     """
     graph = nx.Graph()
-    graph.add_nodes_from(sorted(voices["citekey"].unique()))
-    framed: dict[str, dict[str, str]] = defaultdict(dict)  # competency → source → main framing
-    for citekey, competency, framing in zip(voices["citekey"], voices["competency"], voices["framing"]):
-        framed[competency][citekey] = framing
-    agree: Counter = Counter()
-    shared: Counter = Counter()
-    which: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for competency, by_source in framed.items():
-        for a, b in itertools.combinations(sorted(by_source), 2):
-            shared[(a, b)] += 1
-            if by_source[a] == by_source[b] and by_source[a] in MAIN:
-                agree[(a, b)] += 1
-                which[(a, b)].append(competency)
-    for (a, b), count in agree.items():
-        graph.add_edge(a, b, agree=count, shared=shared[(a, b)], agreement=round(count / shared[(a, b)], 4),
-                       competencies=", ".join(sorted(which[(a, b)])))
+    sources = sorted(voices["citekey"].unique())
+    graph.add_nodes_from(sources)
+    if len(sources) < 2:
+        return graph
+    agree, shared = _agreement_matrices(voices, sources)
+    first, second = np.nonzero(np.triu(agree, 1))
+    if len(first) > LINKS_KEPT:
+        first, second = _strongest(agree, shared)
+    framed = _framed_by_source(voices)
+    for i, j in zip(first.tolist(), second.tolist()):
+        a, b = sources[i], sources[j]
+        alike = sorted(c for c, f in framed[a].items() if f in MAIN and framed[b].get(c) == f)
+        graph.add_edge(a, b, agree=int(agree[i, j]), shared=int(shared[i, j]),
+                       agreement=round(int(agree[i, j]) / int(shared[i, j]), 4), competencies=", ".join(alike))
     return graph
+
+
+def _agreement_matrices(voices: pd.DataFrame, sources: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sources × sources: the competencies both frame alike, and those both speak to."""
+    row = pd.Index(sources).get_indexer(voices["citekey"])
+    competencies = pd.Index(sorted(voices["competency"].unique()))
+    column = competencies.get_indexer(voices["competency"])
+    shape = (len(sources), len(competencies))
+    spoken = sparse.csr_matrix((np.ones(len(voices)), (row, column)), shape=shape)
+    agree = sparse.csr_matrix((len(sources), len(sources)))
+    framing = voices["framing"].to_numpy()
+    for main in FRAMINGS:
+        chosen = framing == main
+        framed = sparse.csr_matrix((np.ones(int(chosen.sum())), (row[chosen], column[chosen])), shape=shape)
+        agree = agree + framed @ framed.T
+    return agree.toarray().astype(np.int64), (spoken @ spoken.T).toarray().astype(np.int64)
+
+
+def _strongest(agree: np.ndarray, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (i < j) among each source's STRONGEST links: most competencies alike, then
+    the larger share of those both speak to."""
+    strength = agree + agree / np.maximum(shared, 1) / 2  # agreement breaks ties among equal counts
+    np.fill_diagonal(strength, 0)
+    top = np.argsort(-strength, axis=1, kind="stable")[:, :STRONGEST]
+    pairs = {(min(i, j), max(i, j)) for i, row in enumerate(top.tolist()) for j in row if agree[i, j] > 0}
+    ordered = sorted(pairs)
+    return np.array([i for i, _ in ordered], dtype=np.int64), np.array([j for _, j in ordered], dtype=np.int64)
+
+
+def _framed_by_source(voices: pd.DataFrame) -> dict[str, dict[str, str]]:
+    framed: dict[str, dict[str, str]] = defaultdict(dict)  # source → competency → main framing
+    for citekey, competency, framing in zip(voices["citekey"], voices["competency"], voices["framing"]):
+        framed[citekey][competency] = framing
+    return framed
 
 
 def schools(graph: nx.Graph, seed: int = SEED) -> dict[str, int]:
@@ -118,8 +176,8 @@ def schools(graph: nx.Graph, seed: int = SEED) -> dict[str, int]:
     return {member: n for n, members in enumerate(ranked, start=1) for member in members}
 
 
-def school_table(graph: nx.Graph, found: dict[str, int], voices: pd.DataFrame, cite: dict[str, str],
-                 labels: dict[str, str]) -> pd.DataFrame:
+def school_table(found: dict[str, int], voices: pd.DataFrame, cite: dict[str, str], labels: dict[str, str]
+                 ) -> pd.DataFrame:
     """A row per school: its sources, what they agree on most, and how they lean.
 
     Columns: school, sources (count), members (author-year, '; ' between), leadership,
@@ -130,12 +188,9 @@ def school_table(graph: nx.Graph, found: dict[str, int], voices: pd.DataFrame, c
     for school, members in _by_school(found).items():
         mine = voices[voices["citekey"].isin(members)]
         total = float(mine[list(FRAMINGS)].to_numpy().sum()) or 1.0
-        agreed: Counter = Counter()
-        framing_of = dict(zip(zip(mine["citekey"], mine["competency"]), mine["framing"]))
-        for a, b in itertools.combinations(sorted(members), 2):
-            if graph.has_edge(a, b):
-                for competency in graph.edges[a, b]["competencies"].split(", "):
-                    agreed[(competency, framing_of[(a, competency)])] += 1
+        # the pairs of its sources that frame a competency alike: n sources framing it so make n(n-1)/2
+        framed = Counter((c, f) for c, f in zip(mine["competency"], mine["framing"]) if f in MAIN)
+        agreed = {key: n * (n - 1) // 2 for key, n in framed.items() if n > 1}
         top = [f"{labels.get(competency, competency)} ({framing})" for (competency, framing), _ in
                sorted(agreed.items(), key=lambda item: (-item[1], item[0]))[:5]]
         rows.append({"school": school, "sources": len(members),

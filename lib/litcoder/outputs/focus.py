@@ -39,6 +39,8 @@ SYMBOLS = {"leadership": "circle", "management": "square", "both": "diamond", "n
            "disputed": "x", "split": "hexagon-open"}
 """A source's mark differs in shape by what it says as well as in colour, so that it reads in greys."""
 INK = "#1d1d1f"
+PIVOTAL = " ◆"
+"""After a source's name in a competency's figure: leaving it out changes the classification (as ◆ on the cards)."""
 FILE_ENDINGS = (".html", ".pdf", ".png", ".svg", "-6.5in.png", "-3.25in.png")
 
 
@@ -90,8 +92,9 @@ def competency_inputs(context: FigureContext) -> dict[str, tuple]:
     for row in context.evidence.to_dict("records"):
         sources = sorted(listed.get(row["competency"], []),
                          key=lambda s: (COMPOSITION.index(s[1]), context.cite.get(s[0], s[0])))
-        shown = tuple((context.cite.get(k, k), f, int(n), context.first_quote(row["competency"], k))
-                      for k, f, n in sources[:SOURCES_SHOWN])
+        pivotal = set(row["pivotal_sources"].split(", "))
+        shown = tuple((context.cite.get(k, k) + (PIVOTAL if k in pivotal else ""), f, int(n),
+                       context.first_quote(row["competency"], k)) for k, f, n in sources[:SOURCES_SHOWN])
         parts = tuple((p["part"], p["count"], p["share"], p["low"], p["high"]) for p in composition(row))
         ruling = (row["decision"], row["decided_on"], row["decision_status"], ruling_sentence(row))
         inputs[row["competency"]] = (row["label"], row["classification"], int(row["sources"]), parts,
@@ -178,6 +181,8 @@ def competency_figure(inputs: tuple) -> dict:
     if more:
         below += [f"And {more} more sources: all are on the evidence card and in tables/codings.csv."]
     below += _defined([p for p, *_ in parts] + [s[1] for s in shown], sized=True)
+    if any(s[0].endswith(PIVOTAL) for s in shown):
+        below.append(f"{PIVOTAL.strip()}: a pivotal source: leaving it out changes the classification.")
     notes = [_note(f"What its {n} sources say, and each share with its 95% interval", 1.0, 6),
              _note("Which source says what", bottom / plot, 34),
              _note("<br>".join(_escape(line) for line in below), 0, -12, anchor="top", colour=INK)]

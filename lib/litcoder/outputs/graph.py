@@ -38,18 +38,19 @@ if TYPE_CHECKING:
 CATEGORIES = ("leadership", "management")
 
 
-def review_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None) -> nx.DiGraph:
+def review_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None = None,
+                 school: dict[str, int] | None = None) -> nx.DiGraph:
     """A directed graph of the review, with attributes that GraphML and GEXF can hold.
 
-    `voices` is `source_framings(review.counted_codings)`, if already computed. A source's
-    `school` is its community in the network of sources that frame alike (analysis.network);
-    a source → competency edge is `pivotal` when leaving the source out changes the
-    competency's classification.
+    `voices` is `source_framings(review.counted_codings)`, and `school` each source's school,
+    if already computed. A source's `school` is its community in the network of sources that
+    frame alike (analysis.network); a source → competency edge is `pivotal` when leaving the
+    source out changes the competency's classification.
     """
     from ..analysis.network import schools, source_network
 
     voices = source_framings(review.counted_codings) if voices is None else voices
-    school = schools(source_network(voices))
+    school = schools(source_network(voices)) if school is None else school
     graph = _networkx().DiGraph(name="litcoder review")
     for s in review.sources.itertuples(index=False):
         attributes = {"kind": "source", "label": s.author_year, "citekey": s.citekey, "title": s.title,
@@ -119,9 +120,12 @@ def update_graph(review, evidence: pd.DataFrame, voices: pd.DataFrame | None, fo
     prints = {name: f"{made} {today}" if name.endswith(".gexf") else made for name in GRAPH_FILES}
     manifest = Fingerprints(review.path, folder, code_version())
     if not all(manifest.unchanged(name, fingerprint) for name, fingerprint in prints.items()):
-        write_graph(review_graph(review, evidence, voices), folder)
-        write_graph(sources_graph(review, voices), folder, "sources")
-        write_graph(competencies_graph(evidence, voices), folder, "competencies")
+        from ..analysis.network import findings
+
+        made = findings(voices)
+        write_graph(review_graph(review, evidence, voices, made.schools), folder)
+        write_graph(sources_graph(review, voices, made), folder, "sources")
+        write_graph(competencies_graph(evidence, voices, made), folder, "competencies")
         for name, fingerprint in prints.items():
             manifest.written(name, fingerprint)
         manifest.save()
@@ -133,14 +137,14 @@ def _library_versions() -> tuple[str, str]:
     return importlib.metadata.version("networkx"), etree.__version__
 
 
-def sources_graph(review, voices: pd.DataFrame) -> nx.Graph:
+def sources_graph(review, voices: pd.DataFrame, made=None) -> nx.Graph:
     """The sources linked by the competencies they frame the same way (analysis.network), for
     Gephi: each source's label, citekey, title, year and school (`modularity_class`, the name
-    Gephi gives the communities it finds itself), each link's `weight` (competencies framed alike)."""
-    from ..analysis.network import schools, source_network
+    Gephi gives the communities it finds itself), each link's `weight` (competencies framed alike).
+    `made`: the networks (analysis.network.findings), if made already."""
+    from ..analysis.network import findings
 
-    network = source_network(voices)
-    school = schools(network)
+    network, school, _ = findings(voices) if made is None else made
     graph = _networkx().Graph(name="litcoder sources framing alike")
     for s in review.sources.itertuples(index=False):
         if s.citekey in network:
@@ -155,13 +159,13 @@ def sources_graph(review, voices: pd.DataFrame) -> nx.Graph:
     return graph
 
 
-def competencies_graph(evidence: pd.DataFrame, voices: pd.DataFrame) -> nx.Graph:
+def competencies_graph(evidence: pd.DataFrame, voices: pd.DataFrame, made=None) -> nx.Graph:
     """The competencies linked by the sources that frame both the same way (analysis.network),
     for Gephi: each competency's label, group and classification, each link's `weight`
     (sources framing both alike) and its count per framing."""
     from ..analysis.network import competency_network
 
-    network = competency_network(voices)
+    network = competency_network(voices) if made is None else made.competencies
     graph = _networkx().Graph(name="litcoder competencies framed together")
     for e in evidence.itertuples(index=False):
         if e.competency in network:

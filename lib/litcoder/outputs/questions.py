@@ -1,5 +1,7 @@
 """The report's sections on the literature questions: what the sources of each kind say
-(where the literature divides), and which competencies are coded together.
+(where the literature divides), which competencies are coded together, and what the
+network of sources and competencies says (flows, schools, competencies framed together,
+the sources that carry a classification).
 
     >>> from litcoder import Review
     >>> html = questions_section(Review.load("."))
@@ -14,7 +16,9 @@ import pandas as pd
 
 from ..analysis.cooccurrence import cooccurrence
 from ..analysis.evidence import review_voices
+from ..analysis.network import Findings, findings, flows, pairs_table, school_table, source_groups
 from ..analysis.subsets import NOT_GIVEN, divided, evidence_within, framing_by_attribute, leaning_apart
+from ..inputs.codebook import FRAMINGS
 from .figures import figure_html
 from .literature import CAPTIONS, cooccurrence_chart, framing_by_attribute_chart
 
@@ -71,3 +75,34 @@ def _together(review, tables: dict) -> dict:
     figure = figure_html(cooccurrence_chart(review, pairs), "cooccurrence", whole_page=False) if len(pairs) else ""
     return {"pairs": shown.to_dict("records"), "total": len(pairs), "figure": markupsafe.Markup(figure),
             "caption": CAPTIONS["cooccurrence"].format(level="passage")}
+
+
+NETWORK_FIGURES = ("flows", "schools", "framed-together")
+"""The figures of what the network says: drawn with the others, shown in its section."""
+
+
+def network_says(review, voices: pd.DataFrame, evidence: pd.DataFrame, made: Findings | None = None
+                 ) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """What the report says of the network (the schools, the competencies framed together, the
+    sources that carry a classification), and its tables for outputs/tables/: the flows
+    (flows.csv), each source's school (schools.csv) and the competencies framed together
+    (framed-together.csv). `made`: the networks (analysis.network.findings), if made already."""
+    cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
+    labels = dict(zip(evidence["competency"], evidence["label"]))
+    by, groups = source_groups(review)
+    _, found, together = findings(voices) if made is None else made
+    pairs = pairs_table(together, labels)
+    tables = {
+        "flows.csv": flows(voices, groups).assign(citekeys=lambda t: t["citekeys"].map(", ".join))
+        .rename(columns={"group": by}),
+        "schools.csv": pd.DataFrame([(k, cite.get(k, k), found[k]) for k in sorted(found)],
+                                    columns=["citekey", "author_year", "school"]),
+        "framed-together.csv": pairs,
+    }
+    carried = [{"competency": row.competency, "label": row.label, "classification": row.classification,
+                "pivotal": "; ".join(cite.get(k, k) for k in row.pivotal_sources.split(", ") if k)}
+               for row in evidence.itertuples() if row.pivotal_sources]
+    said = {"by": by, "empty": voices.empty, "framings": FRAMINGS,
+            "schools": school_table(found, voices, cite, labels).to_dict("records"),
+            "pairs": pairs.head(PAIRS_SHOWN).to_dict("records"), "pairs_total": len(pairs), "carried": carried}
+    return said, tables

@@ -36,6 +36,7 @@ from ..analysis.evidence import (
     review_voices,
     weigh_evidence,
 )
+from ..analysis.network import findings
 from ..analysis.reliability import ALL, agreement_table, framing_matrix, pair_table, presence_matrix
 from ..analysis.rulings import STATUS_DEFINITIONS, STATUS_LABELS
 from ..files import write_atomic
@@ -51,10 +52,11 @@ from .charts import TITLES, FigureContext, agreement_chart, pairs_chart, print_c
 from .figures import figure_html, plain_figure, write_captions, write_figures
 from .focus import composition, ruling_sentence, update_focus_figures
 from .graph import update_graph
+from .network_figures import network_figures
 from .pages import FOLDER, Fingerprints, code_version, frame_fingerprint, page_name, passage_anchor, update_source_pages
 from .prisma import NAME as FLOW
 from .prisma import selection_figures, selection_section, selection_tables
-from .questions import literature_questions, questions_section
+from .questions import NETWORK_FIGURES, literature_questions, network_says, questions_section
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 from .word import WordReportError, write_word_report
 
@@ -111,6 +113,7 @@ def _build(review: Review, step, images: bool) -> BuildResult:
     step(STEPS[1])
     voices = review_voices(review)
     evidence = weigh_evidence(review, voices)
+    networks = findings(voices)  # the networks of sources and of competencies: drawn, tabulated, said
     result = BuildResult(review, evidence)
     votes = coder_votes(finished_codings(review)) if len(review.codings) else None  # the coders', made once
     # the second process also draws the figures that do not need agreement, and this one makes the
@@ -136,6 +139,7 @@ def _build(review: Review, step, images: bool) -> BuildResult:
             written, shown = list(dict.fromkeys(made[0] + written)), made[2] + shown
         else:
             written, notice, shown = _drawn({**review_figures(review, evidence, voices, result.agreement, result.pairs),
+                                             **network_figures(review, voices, evidence, networks),
                                              **selection_figures(selection)}, out, images)
             written += update_focus_figures(review, FigureContext(review, evidence, voices), out / "figures")
         write_captions(out / "figures")  # once both processes have written their figures: it lists them all
@@ -147,6 +151,8 @@ def _build(review: Review, step, images: bool) -> BuildResult:
             result.disagreements, about, _ = about_sources.result()
         result.written += about
         questions, tables = literature_questions(review, voices)
+        network, network_tables = network_says(review, voices, evidence, networks)
+        tables.update(network_tables)
         result.written += write_tables({out / "tables" / name: frame for name, frame in tables.items()})
         selection_html, shown = _selection_outputs(review, out, shown, result)
         for stale in [*(out / "tables").glob("by-*.csv"), *(out / "tables").glob("within-*.csv")]:
@@ -154,7 +160,7 @@ def _build(review: Review, step, images: bool) -> BuildResult:
                 stale.unlink()
         write_atomic(out / "report.html", render_report(review, evidence, voices, result=result, evidence_html=cards,
                                                         figure_parts=shown, questions_html=questions,
-                                                        selection_html=selection_html))
+                                                        selection_html=selection_html, network=network))
         result.written.append(out / "report.html")
     report_docx(review, evidence, out, result)
     return result
@@ -245,7 +251,8 @@ def _about_sources(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame,
                                                      "disagreements.csv": (frame_fingerprint(found), lambda: found)})
     written += update_graph(review, evidence, voices, out / "graph") if not figures else []
     written += update_source_pages(review, codings, cite, out / FOLDER)
-    return found, written, _drawn(review_figures(review, evidence, voices), out, images=False) if figures else None
+    drawn = {**review_figures(review, evidence, voices), **network_figures(review, voices, evidence)} if figures else {}
+    return found, written, _drawn(drawn, out, images=False) if figures else None
 
 
 OUTPUT_FOLDERS = ("tables", "graph", "figures", FOLDER)
@@ -459,21 +466,24 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
                   figures: dict | None = None, exported: set[str] = frozenset(),
                   result: BuildResult | None = None, evidence_html: str | None = None,
                   figure_parts: list[dict] | None = None, questions_html: str | None = None,
-                  selection_html: str | None = None) -> str:
+                  selection_html: str | None = None, network: dict | None = None) -> str:
     """The self-contained HTML report (plotly.js inside, once); all text from inputs is escaped.
 
     `figures` are review_figures' (Figures or their `plain_figure`s). `exported` names the files
     in outputs/figures/ that the report may link to. `evidence_html` and `figure_parts` are
     `evidence_section`'s and `report_figures`', if already made; `selection_html` the section on
-    how the literature was selected (prisma.selection_section), made here if not given.
+    how the literature was selected (prisma.selection_section), made here if not given;
+    `network` what the network says (questions.network_says), likewise.
     """
     template = _environment().get_template("report.html.j2")
     voices = review_voices(review) if voices is None else voices
     if figure_parts is None:
-        figures = review_figures(review, evidence, voices) if figures is None else figures
+        figures = {**review_figures(review, evidence, voices), **network_figures(review, voices, evidence)
+                   } if figures is None else figures
         figure_parts = report_figures(figures, exported)
     evidence_html = evidence_section(review, evidence, voices) if evidence_html is None else evidence_html
     questions_html = questions_section(review, voices) if questions_html is None else questions_html
+    network = network_says(review, voices, evidence)[0] if network is None else network
     if selection_html is None:
         flows = selection_figures(review.selection)
         selection_html = selection_section(review, figure_html(flows[FLOW], FLOW, whole_page=False)) if flows else ""
@@ -504,7 +514,9 @@ def render_report(review: Review, evidence: pd.DataFrame, voices: pd.DataFrame |
         plotly_js=markupsafe.Markup(get_plotlyjs()),
         agreement=_agreement_summary(result),
         disagreements=_disagreement_lists(result),
-        figures=figure_parts,
+        figures=[part for part in figure_parts if part["name"] not in NETWORK_FIGURES],
+        network=network,
+        network_figures={part["name"]: part for part in figure_parts if part["name"] in NETWORK_FIGURES},
         plan=plan_coverage(review),
     )
 

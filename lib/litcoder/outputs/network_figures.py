@@ -1,0 +1,635 @@
+"""What the network says (issue 20), as figures: flows, schools, competencies framed together, ego views.
+
+Each is a plotly Figure drawn from analysis.network, in the review's template and framing
+colours, with fixed trace ids and seeded layouts, so that two builds give the same bytes.
+
+- `flows_chart`: groups of sources → competencies → the four framings (a Sankey diagram);
+  what flows into a competency flows out of it: its sources.
+- `schools_chart`: sources linked by the competencies they frame alike, by school.
+- `framed_together_chart`: competencies linked by the sources that frame both alike.
+- `ego_chart`: one competency's sources, or one source's competencies, with their framings.
+
+    >>> from litcoder import Review
+    >>> from litcoder.analysis.evidence import review_voices, weigh_evidence
+    >>> review = Review.load(".")
+    >>> voices = review_voices(review)
+    >>> figure = flows_chart(review, voices, weigh_evidence(review, voices))    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import networkx as nx
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..analysis import network
+from ..analysis.evidence import COMPOSITION
+from ..inputs.codebook import FRAMINGS
+from .charts import (
+    CLASSIFICATION_SYMBOLS,
+    FRAMING_DASHES,
+    FRAMING_SYMBOLS,
+    LABELS_UP_TO,
+    TEMPLATE,
+    FigureContext,
+    _escape,
+    _scatter,
+    _segments,
+    register_figure,
+)
+from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
+
+SEED = network.SEED
+"""The layouts' seed: the same picture at every build."""
+TITLES = {
+    "flows": "Flows: groups of sources → competencies → how they are framed",
+    "schools": "Schools: sources that frame competencies alike",
+    "framed-together": "Competencies framed together by the same sources",
+    "ego-competency": "One competency's sources and how each frames it",
+    "ego-source": "One source's competencies and how it frames each",
+}
+FRAMING_ORDER = ["leadership", "both", "neither", "management"]
+"""The framings top to bottom in the flows: leadership above, management below, as the
+competencies are stacked (by leadership share), so that flows cross as little as they must."""
+CITED_UP_TO = 5
+"""Sources a flow's hover names; the rest are counted ("…and 12 more")."""
+LINK_ALPHA = 0.5
+GROUP_COLOUR = "#6b6b6b"
+INK = "#1d1d1f"
+SPRING_UP_TO = 300
+"""Sources up to which the schools are placed by a spring layout of the whole network; above,
+it takes tens of seconds (about 30 s at 2,000 sources), so each school is drawn as a disc."""
+EDGES_UP_TO = 2000
+"""Links of the source network drawn in full; above, each source's STRONGEST links only."""
+STRONGEST = 3
+SCHOOL_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "star",
+                  "cross", "x", "triangle-left", "triangle-right", "star-diamond", "hourglass"]
+"""One shape per school (cycled beyond 14), so that schools of the same leaning stay apart."""
+ALONE_COLOUR = "#6b6b6b"
+TOGETHER_AT_LEAST = 2
+"""The least `together` (sources framing both alike) a drawn link has; raised in a large review
+(`together_threshold`) so that there are at most LINKS_PER_COMPETENCY links per competency."""
+LINKS_PER_COMPETENCY = 3
+WIDTHS = (0.8, 1.6, 2.6, 3.8)
+"""Line widths of links, from the weakest quarter of the strongest link's weight to the strongest."""
+
+CAPTIONS = {
+    "flows": "Each source has one voice on each competency it speaks to, split between the framings when its "
+             "coders differ. Left: the groups of sources (each source, or the sources sharing a value of an "
+             "attribute or a decade); middle: the competencies, coloured by their classification, leadership at "
+             "the top; right: the four framings. A band is as wide as the voices it carries and coloured by their "
+             "framing, so what flows into a competency equals what flows out of it: its number of sources. Hover a "
+             "band for its sources.",
+    "schools": "Each mark is a source, as large as the number of competencies it speaks to; a line joins two "
+               "sources that frame at least one competency the same way, the wider the more competencies. A "
+               "school (its own shape) is a community of sources that agree with one another more than with the "
+               "rest, coloured by how its sources mostly frame their competencies; sources that agree with no "
+               f"other are grey rings. Above {SPRING_UP_TO} sources each school is drawn as a disc, its "
+               f"best-linked sources in the middle, and above {EDGES_UP_TO} lines only each source's "
+               f"{STRONGEST} strongest are drawn. Hover a source for its school and what the school agrees on.",
+    "framed-together": "Each mark is a competency, coloured and shaped by its classification; a line joins two "
+                       "competencies that the same sources frame alike, coloured (and dashed) by the framing most "
+                       "of those sources share, the wider the more sources. Only pairs framed alike by at least "
+                       f"the number of sources given above the plot are linked ({TOGETHER_AT_LEAST}, or more in a "
+                       f"large review, so that a competency has about {LINKS_PER_COMPETENCY} links). Hover a "
+                       "competency for its strongest partners.",
+    "ego-competency": "The competency (right) and each of its sources (left), linked in the colour (and dash) of "
+                      "how the source frames it; a ring marks a pivotal source, whose leaving out would change "
+                      "the competency's classification. Hover a source for its first quote.",
+    "ego-source": "The source (left) and each competency it speaks to (right), linked in the colour (and dash) of "
+                  "how it frames that competency. Hover a competency for the source's first quote on it.",
+}
+"""What each figure shows, to print under it."""
+
+
+def _layout(fig: go.Figure, name: str, height: int, title: str | None = None) -> go.Figure:
+    # the key under the plot: above it, a long key runs into the title on a narrow screen
+    fig.update_layout(template=TEMPLATE, title=title or TITLES[name], height=height,
+                      margin=dict(l=10, r=10, t=80, b=40), legend=dict(orientation="h", yanchor="top", y=-0.02, x=0))
+    for i, trace in enumerate(fig.data):  # fixed trace ids, so exported files do not change between builds
+        trace.uid = f"{name}-{i}"
+    return fig
+
+
+def _rgba(colour: str, alpha: float = LINK_ALPHA) -> str:
+    r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def _count(value: float) -> str:
+    """A number of voices as a member reads it: 3, 2.5."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}".rstrip("0")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _labels(review) -> dict[str, str]:
+    return dict(zip(review.codebook["competency"], review.codebook["label"]))
+
+
+def _cite(review) -> dict[str, str]:
+    return dict(zip(review.sources["citekey"], review.sources["author_year"]))
+
+
+# ---------------------------------------------------------------- 1. flows
+
+def flows_chart(review, voices: pd.DataFrame, evidence: pd.DataFrame, by: str | None = None) -> go.Figure:
+    """A Sankey diagram: groups of sources (each source in a small review, else an attribute's
+    values or decades) → competencies (leadership at the top) → the four framings. Hover a
+    band for its sources (and a single source's first quote), a node for its total."""
+    context = FigureContext(review, evidence, voices)
+    by, groups = network.source_groups(review, by)
+    flows = network.flows(voices, groups)
+    labels = context.labels
+    competencies = [c for c in context.order["competency"].iloc[::-1] if c in set(flows["competency"])]
+    group_names = _group_order(review, by, flows, competencies)
+    framings = [f for f in FRAMING_ORDER if f in set(flows["framing"])]
+    columns = [[("group", g) for g in group_names], [("competency", c) for c in competencies],
+               [("framing", f) for f in framings]]
+    nodes = [node for column in columns for node in column]
+    index = {node: i for i, node in enumerate(nodes)}
+    into = flows.groupby(["competency", "framing"])["voice"].sum()
+    sources = voices.groupby("competency").size()
+    links = _group_links(context, flows, index, by) + _framing_links(context, into, sources, index)
+    totals = _node_totals(nodes, flows, into, sources)
+    classification = dict(zip(evidence["competency"], evidence["classification"]))
+    height = int(min(4000, max(520, 22 * max(len(column) for column in columns) + 160)))
+    key = 24 * (len({classification.get(c) for c in competencies}) + 1) + 30  # the key under the plot
+    height += key
+    margin = dict(l=10, r=10, t=80, b=40 + key)
+    x, y = _node_places(columns, totals, height - margin["t"] - margin["b"])
+    fig = go.Figure(go.Sankey(
+        arrangement="fixed", valueformat=".1f",
+        node=dict(label=[_node_label(node, labels) for node in nodes], x=x, y=y, pad=NODE_PAD, thickness=14,
+                  color=[_node_colour(node, classification) for node in nodes],
+                  line=dict(color=INK, width=0.5), customdata=[_node_hover(node, totals[node], labels, classification,
+                                                                           by) for node in nodes],
+                  hovertemplate="%{customdata}<extra></extra>"),
+        link=dict(source=[s for s, *_ in links], target=[t for _, t, *_ in links], value=[v for _, _, v, *_ in links],
+                  color=[c for *_, c, _ in links], customdata=[h for *_, h in links], line=dict(width=0),
+                  hovertemplate="%{customdata}<extra></extra>")))
+    _classification_key(fig, [classification.get(c, "insufficient") for c in competencies], shaped=False)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(meta={"by": by}, font=dict(size=12))
+    return _layout(fig, "flows", height).update_layout(margin=margin)
+
+
+def _classification_key(fig: go.Figure, kinds: list[str], shaped: bool = True) -> None:
+    """The competencies' classifications in the key: marks of no data, named."""
+    for kind in (k for k in CLASSIFICATION_LABELS if k in kinds):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=CLASSIFICATION_LABELS[kind],
+                                 legendgroup="classification", legendgrouptitle_text="competencies classified",
+                                 marker=dict(size=11, color=CLASSIFICATION_COLOURS[kind], line=dict(width=1, color=INK),
+                                             symbol=CLASSIFICATION_SYMBOLS[kind] if shaped else "square")))
+
+
+NODE_PAD = 8
+"""Pixels between the nodes of a column."""
+
+
+def _group_order(review, by: str, flows: pd.DataFrame, competencies: list[str]) -> list[str]:
+    """Decades in time order, an attribute's values in litcoder.toml's order; single sources
+    at the mean height of their competencies, so that their bands run as flat as they can."""
+    names = sorted(set(flows["group"]))
+    last = ("not given", "year not given")
+    if by == "decade":
+        return sorted(names, key=lambda g: (g in last, g))
+    if by != "source":
+        defined = list((review.attribute_definitions.get(by) or {}).get("values") or [])
+        return sorted(names, key=lambda g: (g in last, defined.index(g) if g in defined else len(defined), g))
+    height = {c: i for i, c in enumerate(competencies)}
+    weighted = flows.assign(h=flows["competency"].map(height) * flows["voice"])
+    mean = weighted.groupby("group")["h"].sum() / weighted.groupby("group")["voice"].sum()
+    return sorted(names, key=lambda g: (mean.get(g, 0), g))
+
+
+def _group_links(context: FigureContext, flows: pd.DataFrame, index: dict, by: str) -> list[tuple]:
+    links = []
+    for group, competency, framing, voice, count, citekeys in flows.itertuples(index=False):
+        label = context.labels.get(competency, competency)
+        size = _plural(count, "source") if voice == count else f"{_count(voice)} voices of {_plural(count, 'source')}"
+        head = f"<b>{_escape(group)} → {_escape(label)}</b>: {framing} ({size})"
+        if by == "source" or count == 1:
+            body = context.cited_quote(competency, citekeys[0], 120)
+        else:
+            named = sorted(context.cite.get(k, k) for k in citekeys)
+            body = "<br>".join(_escape(c) for c in named[:CITED_UP_TO])
+            body += f"<br>…and {count - CITED_UP_TO} more" if count > CITED_UP_TO else ""
+        links.append((index[("group", group)], index[("competency", competency)], voice,
+                      _rgba(FRAMING_COLOURS[framing]), f"{head}<br>{_wrap(body)}"))
+    return links
+
+
+def _framing_links(context: FigureContext, into: pd.Series, sources: pd.Series, index: dict) -> list[tuple]:
+    links = []
+    for (competency, framing), voice in into.items():
+        label = context.labels.get(competency, competency)
+        hover = (f"<b>{_escape(label)} → {framing}</b>: {_count(voice)} of its "
+                 f"{_plural(int(sources[competency]), 'source')}' voices")
+        links.append((index[("competency", competency)], index[("framing", framing)], float(voice),
+                      _rgba(FRAMING_COLOURS[framing]), hover))
+    return links
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    return "<br>".join(line for part in text.split("<br>") for line in (textwrap.wrap(part, width) or [""]))
+
+
+def _node_totals(nodes: list[tuple], flows: pd.DataFrame, into: pd.Series, sources: pd.Series) -> dict:
+    by_group = flows.groupby("group")["voice"].sum()
+    by_framing = into.groupby(level="framing").sum()
+    return {node: float({"group": by_group, "competency": sources, "framing": by_framing}[node[0]][node[1]])
+            for node in nodes}
+
+
+def _node_places(columns: list[list], totals: dict, plot: int) -> tuple[list[float], list[float]]:
+    """Each node's centre (x, y from the top, 0 to 1) as plotly sizes them: the column with the
+    most nodes fills the height with NODE_PAD between them and sets the scale; the other
+    columns' nodes are spread over the same height."""
+    whole = max(sum(totals[node] for node in column) for column in columns) or 1.0
+    crowded = max(len(column) for column in columns)
+    scale = max(plot - (crowded - 1) * NODE_PAD, 1) / whole  # pixels per voice
+    xs, ys = [], []
+    for x, column in zip((0.001, 0.5, 0.999), columns):
+        heights = [totals[node] * scale for node in column]
+        gap = (plot - sum(heights)) / (len(column) - 1) if len(column) > 1 else 0
+        top = 0.0 if len(column) > 1 else (plot - heights[0]) / 2
+        for h in heights:
+            xs.append(x)
+            ys.append(round(min(0.999, max(0.001, (top + h / 2) / plot)), 5))  # plotly ignores a 0
+            top += h + gap
+    return xs, ys
+
+
+def _node_label(node: tuple, labels: dict) -> str:
+    kind, name = node
+    if kind == "competency":
+        return _escape(labels.get(name, name))
+    return name.capitalize() if kind == "framing" else _escape(name)
+
+
+def _node_colour(node: tuple, classification: dict) -> str:
+    kind, name = node
+    if kind == "framing":
+        return FRAMING_COLOURS[name]
+    if kind == "competency":
+        return CLASSIFICATION_COLOURS[classification.get(name, "insufficient")]
+    return GROUP_COLOUR
+
+
+def _node_hover(node: tuple, total: float, labels: dict, classification: dict, by: str) -> str:
+    kind, name = node
+    if kind == "competency":
+        return (f"<b>{_escape(labels.get(name, name))}</b>: {_plural(int(total), 'source')}<br>"
+                f"classified {CLASSIFICATION_LABELS[classification.get(name, 'insufficient')]}")
+    if kind == "framing":
+        return f"<b>{name.capitalize()}</b>: {_count(total)} voices (a source's voice on a competency is 1)"
+    what = "" if by == "source" else f" ({_escape(by)})"
+    return f"<b>{_escape(name)}</b>{what}: {_count(total)} voices on competencies"
+
+
+def flow_values(figure: go.Figure) -> dict[str, tuple[float, float]]:
+    """Each node's label: (what flows into it, what flows out of it)."""
+    sankey = figure.data[0]
+    labels = list(sankey.node.label)
+    into, out = [0.0] * len(labels), [0.0] * len(labels)
+    for s, t, v in zip(sankey.link.source, sankey.link.target, sankey.link.value):
+        out[s] += v
+        into[t] += v
+    return {label: (into[i], out[i]) for i, label in enumerate(labels)}
+
+
+# ---------------------------------------------------------------- 2. schools
+
+def schools_chart(review, voices: pd.DataFrame, graph: nx.Graph, found: dict[str, int]) -> go.Figure:
+    """The sources as marks, linked by the competencies they frame alike, each school its own
+    shape. Hover a source for its school and what the school agrees on."""
+    cite, labels = _cite(review), _labels(review)
+    table = network.school_table(found, voices, cite, labels).set_index("school")
+    drawn = _thinned(graph)
+    place = _school_places(drawn, found) if graph.number_of_nodes() > SPRING_UP_TO else _spring(drawn, "agree")
+    fig = go.Figure()
+    for trace in _edge_traces(drawn, place, "agree", "#8a8a8a", len(cite)):
+        fig.add_trace(trace)
+    size = voices.groupby("citekey").size()
+    titles = dict(zip(review.sources["citekey"], review.sources["title"].fillna("")))
+    members: dict[int, list[str]] = {}
+    for key, school in sorted(found.items()):
+        members.setdefault(school, []).append(key)
+    alone = [k for school, keys in members.items() if len(keys) == 1 for k in keys]
+    for n, (school, keys) in enumerate((s, k) for s, k in members.items() if len(k) > 1):
+        leaning = max(FRAMINGS, key=lambda f: table.loc[school, f])
+        name = f"School {school}: {_plural(len(keys), 'source')}, mostly {leaning}"
+        hover = [_source_hover(k, cite, titles, size, name, table.loc[school, "agreed"]) for k in keys]
+        fig.add_trace(_source_marks(keys, place, size, cite, hover, name, FRAMING_COLOURS[leaning],
+                                    SCHOOL_SYMBOLS[n % len(SCHOOL_SYMBOLS)], len(found)))
+    if alone:
+        name = f"Agreeing with no other: {_plural(len(alone), 'source')}"
+        hover = [_source_hover(k, cite, titles, size, "agrees with no other source", "") for k in alone]
+        fig.add_trace(_source_marks(alone, place, size, cite, hover, name, ALONE_COLOUR, "circle-open", len(found)))
+    _padded(fig, place)
+    fig.update_layout(hovermode="closest", dragmode="pan")
+    return _layout(fig, "schools", 640 if len(found) <= LABELS_UP_TO else 760)
+
+
+def _padded(fig: go.Figure, place: dict) -> None:
+    """Axes hidden, their ranges wide enough for the labels of the outermost marks."""
+    xs, ys = [x for x, _ in place.values()] or [0.0], [y for _, y in place.values()] or [0.0]
+    wide, high = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+    fig.update_xaxes(visible=False, range=[round(min(xs) - 0.12 * wide, 4), round(max(xs) + 0.12 * wide, 4)])
+    fig.update_yaxes(visible=False, range=[round(min(ys) - 0.06 * high, 4), round(max(ys) + 0.1 * high, 4)])
+
+
+def _thinned(graph: nx.Graph) -> nx.Graph:
+    """The network as drawn: all of it up to EDGES_UP_TO links, else each source's STRONGEST
+    links (most competencies agreed on, then the larger share agreed, then by name)."""
+    if graph.number_of_edges() <= EDGES_UP_TO:
+        return graph
+    kept = nx.Graph()
+    kept.add_nodes_from(graph.nodes)
+    for node in graph.nodes:
+        ranked = sorted(graph[node].items(), key=lambda item: (-item[1]["agree"], -item[1]["agreement"], item[0]))
+        kept.add_edges_from((node, other, data) for other, data in ranked[:STRONGEST])
+    return kept
+
+
+def _spring(graph: nx.Graph, weight: str) -> dict[str, tuple[float, float]]:
+    if not graph.number_of_nodes():
+        return {}
+    # twice networkx's default distance between nodes, so that their labels keep apart
+    place = nx.spring_layout(graph, weight=weight, seed=SEED, k=2 / math.sqrt(graph.number_of_nodes()))
+    return {node: (round(float(x), 4), round(float(y), 4)) for node, (x, y) in place.items()}
+
+
+def _school_places(graph: nx.Graph, found: dict[str, int]) -> dict[str, tuple[float, float]]:
+    """Each school a disc of its sources (sunflower seeds, the best-linked in the middle), the
+    discs in rows by size; sources agreeing with no other share the last disc."""
+    members: dict[int, list[str]] = {}
+    for key, school in sorted(found.items()):
+        members.setdefault(school, []).append(key)
+    discs = [keys for keys in members.values() if len(keys) > 1]
+    alone = [k for keys in members.values() if len(keys) == 1 for k in keys]
+    discs += [alone] if alone else []
+    row_width = 2.2 * math.sqrt(sum(len(keys) for keys in discs))
+    place, x, y, row_height = {}, 0.0, 0.0, 0.0
+    for keys in discs:
+        radius = math.sqrt(len(keys))
+        if x and x + 2 * radius > row_width:
+            x, y, row_height = 0.0, y - row_height - 1.5, 0.0
+        ranked = sorted(keys, key=lambda k: (-graph.degree(k, weight="agree"), k))
+        for i, key in enumerate(ranked):
+            r, angle = math.sqrt(i + 0.5), i * math.pi * (3 - math.sqrt(5))  # the golden angle
+            place[key] = (round(x + radius + r * math.cos(angle), 4), round(y - radius + r * math.sin(angle), 4))
+        x += 2 * radius + 1.5
+        row_height = max(row_height, 2 * radius)
+    return place
+
+
+def _edge_traces(graph: nx.Graph, place: dict, weight: str, colour, nodes: int, dash: str = "solid",
+                 name: str = "", legend: bool = False, strongest: float | None = None) -> list[go.Scatter]:
+    """Links as one line trace per width (WIDTHS, by the weight's quarter of the strongest)."""
+    edges = list(graph.edges(data=True))
+    if not edges:
+        return []
+    strongest = strongest or max(data[weight] for *_, data in edges)
+    traces = []
+    for level, width in enumerate(WIDTHS):
+        chosen = [(a, b) for a, b, data in edges
+                  if min(len(WIDTHS) - 1, int(len(WIDTHS) * data[weight] / (strongest + 1e-9))) == level]
+        if not chosen:
+            continue
+        xs, ys = _segments([place[a] for a, _ in chosen], [place[b] for _, b in chosen])
+        traces.append(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", name=name or "links",
+                                 showlegend=legend and not traces, legendgroup=name or "links",
+                                 line=dict(color=colour, width=width, dash=dash),
+                                 opacity=0.55 if nodes <= SPRING_UP_TO else 0.25))
+    return traces
+
+
+def _source_hover(key: str, cite: dict, titles: dict, size: pd.Series, school: str, agreed: str) -> str:
+    agreed_on = "<br>".join(textwrap.wrap(_escape(agreed), 70))
+    return (f"<b>{_escape(cite.get(key, key))}</b><br>{_escape(titles.get(key, ''), 90)}<br>"
+            f"{_plural(int(size.get(key, 0)), 'competency').replace('competencys', 'competencies')}; {school}"
+            + (f"<br>The school agrees most on:<br>{agreed_on}" if agreed else ""))
+
+
+def _source_marks(keys: list[str], place: dict, size: pd.Series, cite: dict, hover: list[str], name: str,
+                  colour: str, symbol: str, sources: int):
+    most = max(int(size.max()) if len(size) else 1, 1)
+    small = sources <= LABELS_UP_TO
+    sizes = [round((7 if small else 4) + (11 if small else 6) * math.sqrt(size.get(k, 0) / most), 2) for k in keys]
+    return _scatter(sources)(
+        x=[place[k][0] for k in keys], y=[place[k][1] for k in keys], customdata=keys,
+        mode="markers+text" if small else "markers", text=[_escape(cite.get(k, k)) for k in keys] if small else None,
+        textposition="top center", textfont=dict(size=10, color="#3b3b3b"), name=name, hovertext=hover,
+        # opacity 1: plotly draws marks of several sizes (bubbles) see-through by default
+        hoverinfo="text", marker=dict(size=sizes, color=colour, symbol=symbol, opacity=1,
+                                      line=dict(width=1 if symbol.endswith("open") else 0.6,
+                                                color=colour if symbol.endswith("open") else "#ffffff")))
+
+
+# ---------------------------------------------------------------- 3. framed together
+
+def together_threshold(graph: nx.Graph, at_least: int = TOGETHER_AT_LEAST) -> int:
+    """The least `together` a drawn link has: `at_least`, raised until there are no more than
+    LINKS_PER_COMPETENCY links per competency."""
+    counts = sorted((data["together"] for *_, data in graph.edges(data=True)), reverse=True)
+    allowed = LINKS_PER_COMPETENCY * graph.number_of_nodes()
+    if len(counts) <= allowed or not counts:
+        return at_least
+    return max(at_least, counts[allowed - 1] + 1 if counts[allowed - 1] < counts[0] else counts[0])
+
+
+def framed_together_chart(review, graph: nx.Graph, evidence: pd.DataFrame, at_least: int | None = None) -> go.Figure:
+    """Competencies linked by the sources that frame both alike, links of at least
+    `together_threshold` sources. Hover a competency for its strongest partners."""
+    threshold = together_threshold(graph) if at_least is None else at_least
+    drawn = nx.Graph()
+    drawn.add_nodes_from(graph.nodes)
+    drawn.add_edges_from((a, b, data) for a, b, data in graph.edges(data=True) if data["together"] >= threshold)
+    place = _linked_places(drawn, "together")
+    labels = dict(zip(evidence["competency"], evidence["label"]))
+    classification = dict(zip(evidence["competency"], evidence["classification"]))
+    fig = go.Figure()
+    for framing in FRAMINGS:
+        part = nx.Graph()
+        part.add_edges_from((a, b, data) for a, b, data in drawn.edges(data=True) if _mostly(data) == framing)
+        for trace in _edge_traces(part, place, "together", FRAMING_COLOURS[framing], 0, FRAMING_DASHES[framing],
+                                  f"framed alike as {framing}", legend=True,
+                                  strongest=max((d["together"] for *_, d in drawn.edges(data=True)), default=1)):
+            fig.add_trace(trace)
+    nodes = sorted(drawn.nodes)
+    hover = [_partners_hover(c, graph, labels, classification) for c in nodes]
+    small = len(nodes) <= LABELS_UP_TO
+    kinds = [classification.get(c, "insufficient") for c in nodes]
+    fig.add_trace(_scatter(len(nodes))(
+        x=[place[c][0] for c in nodes], y=[place[c][1] for c in nodes], customdata=nodes, name="competencies",
+        mode="markers+text" if small else "markers", showlegend=False,
+        text=[_escape(labels.get(c, c)) for c in nodes] if small else None,
+        # the unlinked row's labels above and below in turn, so that neighbours do not meet
+        textposition=_row_positions(nodes, drawn),
+        textfont=dict(size=11), hovertext=hover, hoverinfo="text",
+        marker=dict(size=13, color=[CLASSIFICATION_COLOURS[k] for k in kinds],
+                    symbol=[CLASSIFICATION_SYMBOLS[k] for k in kinds], line=dict(width=1, color=INK))))
+    _classification_key(fig, kinds)
+    fig.add_annotation(text=f"Linked: competencies framed alike by at least {_plural(threshold, 'source')}<br>"
+                            "(coloured by the framing most of them share); unlinked ones in the bottom row.",
+                       xref="paper", yref="paper", x=0, y=1, yanchor="bottom", showarrow=False,
+                       font=dict(size=11, color="#5f6368"))
+    _padded(fig, place)
+    fig.update_layout(hovermode="closest", dragmode="pan", meta={"at_least": threshold})
+    return _layout(fig, "framed-together", 640 if len(nodes) <= 40 else 820)
+
+
+def _linked_places(graph: nx.Graph, weight: str) -> dict[str, tuple[float, float]]:
+    """A seeded spring layout of the linked nodes, pulled by their weight relative to the
+    strongest (raw counts crush them into a knot), and the unlinked ones in a row under them:
+    a spring layout throws them far out, which squeezes the rest."""
+    linked = [node for node in graph.nodes if graph.degree(node)]
+    strongest = max((data[weight] for *_, data in graph.edges(data=True)), default=1)
+    pulled = nx.Graph()
+    pulled.add_nodes_from(sorted(linked))
+    pulled.add_edges_from((a, b, {"pull": data[weight] / strongest}) for a, b, data in graph.edges(data=True))
+    place = _spring(pulled, "pull")
+    alone = sorted(node for node in graph.nodes if not graph.degree(node))
+    low = min((y for _, y in place.values()), default=0.0) - 0.35
+    for i, node in enumerate(alone):
+        place[node] = (round(-1 + 2 * (i + 0.5) / len(alone), 4), round(low, 4))
+    return place
+
+
+def _row_positions(nodes: list[str], graph: nx.Graph) -> list[str]:
+    alone = [c for c in nodes if not graph.degree(c)]
+    turn = {c: "bottom center" if i % 2 else "top center" for i, c in enumerate(alone)}
+    return [turn.get(c, "top center") for c in nodes]
+
+
+def _mostly(data: dict) -> str:
+    return max(FRAMINGS, key=lambda f: data[f])
+
+
+def _partners_hover(competency: str, graph: nx.Graph, labels: dict, classification: dict) -> str:
+    partners = sorted(graph[competency].items(), key=lambda item: (-item[1]["together"], item[0]))[:5]
+    lines = [f"{_escape(labels.get(c, c))}: {_plural(d['together'], 'source')}, mostly {_mostly(d)}"
+             for c, d in partners]
+    kind = CLASSIFICATION_LABELS[classification.get(competency, "insufficient")]
+    return (f"<b>{_escape(labels.get(competency, competency))}</b>: {kind}<br>"
+            + ("Framed alike most often with:<br>" + "<br>".join(lines) if lines else "framed alike with no other"))
+
+
+# ---------------------------------------------------------------- 4. ego views
+
+def ego_chart(review, voices: pd.DataFrame, evidence: pd.DataFrame, kind: str, key: str) -> go.Figure:
+    """`kind` 'competency': the competency (right) and its sources (left), pivotal ones ringed;
+    'source': the source (left) and its competencies (right). Links in the framing's colour."""
+    context = FigureContext(review, evidence, voices)
+    if kind == "competency":
+        rows = network.competency_ego(voices, key)
+        pivotal = set(_pivotal(evidence, key))
+        label = context.labels.get(key, key)
+        others = [(k, context.cite.get(k, k)) for k in rows["citekey"]]
+        quotes = [context.cited_quote(key, k) for k in rows["citekey"]]
+        centre, name = _escape(label), "ego-competency"
+        title = f"{_escape(label)}: its sources and how each frames it"
+    elif kind == "source":
+        rows = network.source_ego(voices, key)
+        pivotal = {c for c in rows["competency"] if key in _pivotal(evidence, c)}
+        others = [(c, context.labels.get(c, c)) for c in rows["competency"]]
+        quotes = [context.cited_quote(c, key) for c in rows["competency"]]
+        centre, name = _escape(context.cite.get(key, key)), "ego-source"
+        title = f"{centre}: its competencies and how it frames each"
+    else:
+        raise ValueError(f"kind is 'competency' or 'source', not {kind!r}")
+    return _ego(rows, others, quotes, pivotal, centre, name, title, kind)
+
+
+def _pivotal(evidence: pd.DataFrame, competency: str) -> list[str]:
+    found = evidence.loc[evidence["competency"] == competency, "pivotal_sources"]
+    return [k.strip() for k in (found.iloc[0] if len(found) else "").split(",") if k.strip()]
+
+
+def _ego(rows: pd.DataFrame, others: list[tuple[str, str]], quotes: list[str], pivotal: set, centre: str,
+         name: str, title: str, kind: str) -> go.Figure:
+    framing = rows["framing"].tolist()
+    order = sorted(range(len(rows)), key=lambda i: (COMPOSITION.index(framing[i]) if framing[i] in COMPOSITION
+                                                   else len(COMPOSITION), others[i][1].lower(), others[i][0]))
+    n = len(order)
+    side = 0.0 if kind == "competency" else 1.0  # where the others stand; the centre at the other side
+    y = {i: (n - 1 - rank) / max(n - 1, 1) for rank, i in enumerate(order)}
+    fig = go.Figure()
+    for f in [f for f in COMPOSITION if f in framing] + sorted(set(framing) - set(COMPOSITION)):
+        chosen = [i for i in order if framing[i] == f]
+        xs, ys = _segments([(side, y[i]) for i in chosen], [(1 - side, 0.5)] * len(chosen))
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", name=f"framed as {f}",
+                                 line=dict(color=FRAMING_COLOURS.get(f, INK), width=1.6 if n <= LABELS_UP_TO else 0.8,
+                                           dash=FRAMING_DASHES.get(f, "solid"))))
+    small = n <= LABELS_UP_TO
+    hover = [f"<b>{_escape(others[i][1])}</b>: {framing[i]}"
+             + (" — <b>pivotal</b>: leaving it out changes the classification" if others[i][0] in pivotal else "")
+             + f"<br>{_shares(rows.iloc[i])}<br>" + "<br>".join(textwrap.wrap(quotes[i], 80)) for i in order]
+    fig.add_trace(_scatter(n)(
+        x=[side] * n, y=[y[i] for i in order], customdata=[others[i][0] for i in order], name="linked",
+        mode="markers+text" if small else "markers", showlegend=False,
+        text=[_spaced(_escape(others[i][1]), side) for i in order] if small else None,
+        textposition="middle left" if side == 0 else "middle right", textfont=dict(size=11),
+        hovertext=hover, hoverinfo="text",
+        marker=dict(size=10 if small else 6, color=[FRAMING_COLOURS.get(framing[i], INK) for i in order],
+                    symbol=[FRAMING_SYMBOLS.get(framing[i], "circle") for i in order],
+                    line=dict(width=0.6, color="#ffffff"))))
+    ringed = [i for i in order if others[i][0] in pivotal]
+    fig.add_trace(go.Scatter(
+        x=[side] * len(ringed), y=[y[i] for i in ringed], customdata=[others[i][0] for i in ringed], mode="markers",
+        name="pivotal: leaving it out changes the classification", hoverinfo="skip", visible=True,
+        showlegend=bool(ringed), marker=dict(size=20, symbol="circle-open", color=INK, line=dict(width=1.6))))
+    fig.add_trace(go.Scatter(x=[1 - side], y=[0.5], mode="markers+text", text=[f"<b>{centre}</b>"], name="centre",
+                             textposition="middle right" if side == 0 else "middle left", showlegend=False,
+                             hovertext=[f"<b>{centre}</b>: {_plural(n, 'source' if side == 0 else 'competency')}"
+                                        .replace("competencys", "competencies")], hoverinfo="text",
+                             marker=dict(size=18, color="#3b3b3b", line=dict(width=1, color=INK))))
+    fig.update_xaxes(visible=False, range=[-1.25, 1.9] if side == 0 else [-0.9, 2.25], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-0.06, 1.06] if n > 1 else [0, 1])
+    fig.update_layout(hovermode="closest", dragmode=False)
+    rows_shown = min(n, LABELS_UP_TO) + (12 if n > LABELS_UP_TO else 0)
+    return _layout(fig, name, int(max(300, 20 * rows_shown + 160)), title)
+
+
+def _spaced(text: str, side: float) -> str:
+    """A label kept clear of its mark's ring (plotly sets text flush against the mark)."""
+    return f"{text}\u2002\u2002" if side == 0 else f"\u2002\u2002{text}"
+
+
+def _shares(row: pd.Series) -> str:
+    """A source's voice on a competency over the framings: 'leadership 1' or 'leadership ½, both ½'."""
+    parts = [(f, row[f]) for f in FRAMINGS if row[f] > 0]
+    return ", ".join(f"{f} {_count(round(v, 2))}" for f, v in parts) + f" (coders: {_escape(row['coders'])})"
+
+
+__all__ = ["CAPTIONS", "TITLES", "ego_chart", "flow_values", "flows_chart", "framed_together_chart",
+           "schools_chart", "together_threshold"]
+
+
+# ---------------------------------------------------------------- in the report
+
+REPORT_FIGURES = ("flows", "schools", "framed-together")
+"""The figures the build draws with the others (HTML, PNG, SVG) and the report shows in its
+section on what the network says; the ego views are one per competency and per source."""
+
+
+def network_figures(review, voices: pd.DataFrame, evidence: pd.DataFrame,
+                    made: network.Findings | None = None) -> dict[str, go.Figure]:
+    """The report's figures of the network, by name, from its networks (`made`, or made here)."""
+    if voices.empty:
+        return {}
+    sources, found, competencies = network.findings(voices) if made is None else made
+    return {"flows": flows_chart(review, voices, evidence), "schools": schools_chart(review, voices, sources, found),
+            "framed-together": framed_together_chart(review, competencies, evidence)}
+
+
+for _name in REPORT_FIGURES:  # one of the review's figures: numbered, captioned, drawn for print
+    register_figure(_name, TITLES[_name], CAPTIONS[_name])
