@@ -21,7 +21,6 @@ and competency, the source's voice (1) split over the four framings by its coder
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter, defaultdict
 from typing import NamedTuple
 
@@ -85,14 +84,24 @@ def flows(voices: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
 
     A source without a group is its own group (its citekey).
     """
-    rows = []
-    for framing in FRAMINGS:
-        part = voices.loc[voices[framing] > 0, ["citekey", "competency", framing]]
-        part = part.assign(group=[groups.get(k, k) for k in part["citekey"]])
-        for (group, competency), members in part.groupby(["group", "competency"], sort=True):
-            rows.append((group, competency, framing, float(members[framing].sum()), len(members),
-                         sorted(members["citekey"])))
-    return pd.DataFrame(rows, columns=FLOW_COLUMNS)
+    if voices.empty:
+        return pd.DataFrame(columns=FLOW_COLUMNS)
+    long = voices.melt(id_vars=["citekey", "competency"], value_vars=list(FRAMINGS), var_name="framing",
+                       value_name="voice")
+    long = long[long["voice"] > 0]
+    long = long.assign(group=long["citekey"].map(lambda k: groups.get(k, k)),
+                       framing=pd.Categorical(long["framing"], categories=list(FRAMINGS)))
+    long = long.sort_values(["group", "competency", "framing", "citekey"], kind="stable")
+    grouped = long.groupby(["group", "competency", "framing"], sort=False, observed=True)
+    found = grouped.agg(voice=("voice", "sum"), sources=("citekey", "size"), citekeys=("citekey", list)).reset_index()
+    found["framing"] = found["framing"].astype(str)
+    found["voice"] = found["voice"].astype(float)
+    return found.sort_values(["framing", "group", "competency"], key=_framing_order, kind="stable"
+                             )[FLOW_COLUMNS].reset_index(drop=True)
+
+
+def _framing_order(column: pd.Series) -> pd.Series:
+    return column.map(FRAMINGS.index) if column.name == "framing" else column
 
 
 # --- schools: sources that frame alike ---------------------------------------------------------
@@ -152,7 +161,8 @@ def _strongest(agree: np.ndarray, shared: np.ndarray) -> tuple[np.ndarray, np.nd
     the larger share of those both speak to."""
     strength = agree + agree / np.maximum(shared, 1) / 2  # agreement breaks ties among equal counts
     np.fill_diagonal(strength, 0)
-    top = np.argsort(-strength, axis=1, kind="stable")[:, :STRONGEST]
+    kept = min(STRONGEST, len(strength) - 1)
+    top = np.argpartition(-strength, kept - 1, axis=1)[:, :kept]
     pairs = {(min(i, j), max(i, j)) for i, row in enumerate(top.tolist()) for j in row if agree[i, j] > 0}
     ordered = sorted(pairs)
     return np.array([i for i, _ in ordered], dtype=np.int64), np.array([j for _, j in ordered], dtype=np.int64)
@@ -216,21 +226,29 @@ def competency_network(voices: pd.DataFrame) -> nx.Graph:
     (citekeys, comma-separated).
     """
     graph = nx.Graph()
-    graph.add_nodes_from(sorted(voices["competency"].unique()))
-    by_source: dict[str, dict[str, str]] = defaultdict(dict)
-    for citekey, competency, framing in zip(voices["citekey"], voices["competency"], voices["framing"]):
-        if framing in MAIN:
-            by_source[citekey][competency] = framing
-    counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    sources: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for citekey, framed in by_source.items():
-        for a, b in itertools.combinations(sorted(framed), 2):
-            if framed[a] == framed[b]:
-                counts[(a, b)][framed[a]] += 1
-                sources[(a, b)].append(citekey)
-    for (a, b), count in counts.items():
-        graph.add_edge(a, b, together=sum(count.values()), **{f: count.get(f, 0) for f in FRAMINGS},
-                       sources=", ".join(sorted(sources[(a, b)])))
+    competencies = sorted(voices["competency"].unique())
+    graph.add_nodes_from(competencies)
+    sources = sorted(voices["citekey"].unique())
+    if not sources:
+        return graph
+    row = pd.Index(sources).get_indexer(voices["citekey"])
+    column = pd.Index(competencies).get_indexer(voices["competency"])
+    framing = voices["framing"].to_numpy()
+    alike = {}  # framing → sources × competencies, 1 where the source frames the competency so
+    for main in FRAMINGS:
+        chosen = framing == main
+        alike[main] = sparse.csc_matrix((np.ones(int(chosen.sum()), dtype=np.int64), (row[chosen], column[chosen])),
+                                        shape=(len(sources), len(competencies)))
+    counts = {main: (matrix.T @ matrix).toarray() for main, matrix in alike.items()}
+    total = sum(counts.values())
+    members = {main: [set(matrix.indices[matrix.indptr[c]:matrix.indptr[c + 1]].tolist())
+                      for c in range(len(competencies))] for main, matrix in alike.items()}
+    first, second = np.nonzero(np.triu(total, 1))
+    for i, j in zip(first.tolist(), second.tolist()):
+        both = sorted(sources[k] for main in FRAMINGS if counts[main][i, j]
+                      for k in members[main][i] & members[main][j])
+        graph.add_edge(competencies[i], competencies[j], together=int(total[i, j]),
+                       **{main: int(counts[main][i, j]) for main in FRAMINGS}, sources=", ".join(both))
     return graph
 
 
