@@ -138,11 +138,12 @@ def _cite(review) -> dict[str, str]:
 
 # ---------------------------------------------------------------- 1. flows
 
-def flows_chart(review, voices: pd.DataFrame, evidence: pd.DataFrame, by: str | None = None) -> go.Figure:
+def flows_chart(review, voices: pd.DataFrame, evidence: pd.DataFrame, by: str | None = None,
+                context: FigureContext | None = None) -> go.Figure:
     """A Sankey diagram: groups of sources (each source in a small review, else an attribute's
     values or decades) → competencies (leadership at the top) → the four framings. Hover a
     band for its sources (and a single source's first quote), a node for its total."""
-    context = FigureContext(review, evidence, voices)
+    context = FigureContext(review, evidence, voices) if context is None else context
     by, groups = network.source_groups(review, by)
     flows = network.flows(voices, groups)
     labels = context.labels
@@ -238,7 +239,8 @@ def _framing_links(context: FigureContext, into: pd.Series, sources: pd.Series, 
 
 
 def _wrap(text: str, width: int = 70) -> str:
-    return "<br>".join(line for part in text.split("<br>") for line in (textwrap.wrap(part, width) or [""]))
+    return "<br>".join(line for part in text.split("<br>")
+                       for line in ([part] if len(part) <= width else textwrap.wrap(part, width)))
 
 
 def _node_totals(nodes: list[tuple], flows: pd.DataFrame, into: pd.Series, sources: pd.Series) -> dict:
