@@ -42,7 +42,8 @@ def open_report(browser, report: Path):
 
 def test_report_draws_every_figure_without_errors(browser, bundled_report, tmp_path):
     page, seen = open_report(browser, bundled_report)
-    assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == 7 + 3 + 1 + 1  # and the flow
+    # the figures, each attribute's, the co-occurrence, the flow diagram, and the network's three
+    assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == 7 + 3 + 1 + 1 + 3
     assert seen["errors"] == []
     # every figure has drawn its marks, not just its axes
     for name in ("evidence", "network", "matrix", "years", "coverage", "agreement", "pairs", "by-source_type",

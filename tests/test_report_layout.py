@@ -90,11 +90,14 @@ def test_report_fits_the_screen_and_no_figure_text_overlaps(browser, bundled_rep
     assert len(menu) > 3 and len(set(menu)) == 1  # one line
     narrow = "true" if screen == "phone" else "false"
     plots = page.evaluate("[...document.querySelectorAll('.plot')].map(p => [p.id, p.dataset.drawn])")
-    assert len(plots) == 7 + 3 + 1 + 1 and all(drawn == narrow for _, drawn in plots), plots
+    assert len(plots) == 7 + 3 + 1 + 1 + 3 and all(drawn == narrow for _, drawn in plots), plots
     found = {}
     for plot, _ in plots:
         boxes = page.evaluate(TEXT_BOXES, [plot, TOLERANCE])
-        assert boxes["count"] >= 5, plot  # drawn: axes, legends and labels are there to compare
+        # drawn: axes, legends and labels are there to compare (on a phone the networks of
+        # schools and of competencies framed together leave their marks' names to the hover)
+        hover_named = screen == "phone" and plot in ("figure-schools", "figure-framed-together")
+        assert boxes["count"] >= (2 if hover_named else 5), plot
         if boxes["overlaps"] or boxes["outside"]:
             found[plot] = {"overlapping": boxes["overlaps"], "outside the figure": boxes["outside"]}
     assert found == {}

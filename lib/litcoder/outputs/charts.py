@@ -225,11 +225,36 @@ def network_layout(context: FigureContext) -> dict[str, tuple[float, float]]:
     return position
 
 
-def network_chart(context: FigureContext) -> go.Figure:
-    """The layered network. Hover a node for its links; click a node to keep them lit.
+LIT_WIDTH = 2.8
+"""A lit link's width: wider than any link at rest, in its framing's colour and dash."""
+FADED = 0.3
+"""What the links at rest keep of their opacity while a node's links are lit."""
+UNSELECTED = dict(marker=dict(opacity=0.2), textfont=dict(color="#c4c4c4"))
+"""Nodes outside the filters: faint, and so are their labels."""
+LEAST_SOURCES = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000)
+"""The slider's steps: the least number of sources a competency needs to keep its links."""
+MENU_ROW = 34
+"""Pixels the row of menus takes below the plot."""
+MENU_GAP = 10
+NARROW_PLOT = 380
+"""About how wide the network's plot is on a phone (390 px, less the page's and the figure's margins)."""
+SLIDER_ROOM = 72
+"""Pixels the slider takes below the menus: its current value, rail and steps' labels."""
+HINT_ROOM = 24
+"""Pixels the note on hovering takes below the controls (the page says it in the caption instead)."""
 
-    Nodes carry a number (customdata); layout.meta.links lists the linked pairs of numbers,
-    which the page script (NETWORK_SCRIPT) uses to light a node's links.
+
+def network_chart(context: FigureContext) -> go.Figure:
+    """The layered network. Hover a node to light its links: wider, in their framing's
+    colour and dash, while the other links fade; click a node to keep them lit.
+
+    Below the plot, menus show one framing or one group of competencies, and a slider the
+    competencies coded in at least so many sources; the legend hides a framing's links. The
+    framing menu and the legend work wherever plotly draws the figure (a notebook too); the
+    group menu and the slider fade the competencies outside them there, and on the report's
+    page (NETWORK_SCRIPT) also hide their links. Nodes carry a number (customdata);
+    layout.meta lists the linked pairs of numbers, each link's framing and each competency's
+    group and sources, which the page script reads.
     """
     pos = network_layout(context)
     ids = {node: i for i, node in enumerate(pos)}
@@ -247,13 +272,11 @@ def network_chart(context: FigureContext) -> go.Figure:
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"framed as {framing}", hoverinfo="skip",
                                  line=dict(color=FRAMING_COLOURS[framing], width=1.4 if opacity > 0.3 else 0.7,
                                            dash=FRAMING_DASHES[framing], simplify=False),
-                                 opacity=opacity, legendgroup=framing))
-    sums = voices.groupby("competency")[list(FRAMINGS)].sum()
-    for category in ("leadership", "management"):
-        weight = (sums[category] + sums["both"] / 2)
-        weight = weight[weight > 0]
+                                 opacity=opacity, legendgroup=framing, showlegend=False))
+    for category, weight in _category_weights(voices).items():
         xs, ys = _segments([pos[f"competency:{c}"] for c in weight.index], [pos[f"category:{category}"]] * len(weight))
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                                 name=f"competencies → {category}",
                                  line=dict(color=FRAMING_COLOURS[category], width=1), opacity=0.35))
     fig.add_trace(_source_nodes(context, pos, ids))
     fig.add_trace(_competency_nodes(context, pos, ids))
@@ -265,19 +288,120 @@ def network_chart(context: FigureContext) -> go.Figure:
         marker=dict(size=26, color=[FRAMING_COLOURS["leadership"], FRAMING_COLOURS["management"]],
                     line=dict(width=1, color="#1d1d1f")),
         hovertext=["Leadership", "Management"], hoverinfo="text", name="categories"))
-    # Filled by the page's script with the links of the node under the pointer.
-    fig.add_trace(go.Scatter(x=[], y=[], mode="lines", name="links of the node", hoverinfo="skip",
-                             line=dict(color="#1d1d1f", width=2.2), showlegend=False))
+    # Filled by the page's script with the links of the node under the pointer, a trace per
+    # framing, so that a lit link keeps its framing's colour and dash. They give the legend its
+    # entries (a gap, for a framing some source has): opaque, where the links at rest may be
+    # too faint to show; a click on one hides that framing's links, at rest and lit.
+    for framing in COMPOSITION:
+        some = bool((edges[:, 2] == framing).any())
+        fig.add_trace(go.Scatter(x=[None] if some else [], y=[None] if some else [], mode="lines",
+                                 name=f"framed as {framing}", hoverinfo="skip", legendgroup=framing,
+                                 line=dict(color=FRAMING_COLOURS[framing], width=LIT_WIDTH,
+                                           dash=FRAMING_DASHES[framing])))
+    # and with the ends of those links: a ring in the link's colour round each node it reaches
+    fig.add_trace(go.Scatter(x=[], y=[], mode="markers", name="links of the node", hoverinfo="skip",
+                             showlegend=False, marker=dict(symbol="circle-open", size=14, line=dict(width=2))))
     fig.update_xaxes(visible=False, range=[-0.6, 2.45])
     fig.update_yaxes(visible=False, range=[-0.16, 1.16])
-    fig.update_layout(hovermode="closest", dragmode="pan", clickmode="event",
-                      meta={"links": [[ids[a], ids[b]] for a, b in network_links(context)]})
+    fig.update_layout(hovermode="closest", dragmode="pan", clickmode="event", meta=_network_meta(context, ids),
+                      legend_title_text="Links (click one to hide it):")
+    below = 10 + MENU_ROW + SLIDER_ROOM  # pixels under the plot for the controls
+    fig.update_layout(updatemenus=_network_menus(context, fig), sliders=_network_slider(context, fig))
     fig.add_annotation(text="Hover a source or competency to light its links; click to keep them; "
                             "double-click to clear.",
-                       xref="paper", yref="paper", x=0, y=-0.02, yanchor="top", showarrow=False,
+                       xref="paper", yref="paper", x=0, y=0, yanchor="top", yshift=-below, showarrow=False,
                        font=dict(size=11, color="#5f6368"))
     n_sources = len(context.review.sources)
-    return _layout(fig, "network", int(min(1100, max(560, 28 * max(n_sources, len(context.order)) + 120))))
+    height = int(min(1100, max(560, 28 * max(n_sources, len(context.order)) + 120)))
+    _layout(fig, "network", height + below)
+    fig.update_layout(margin=dict(b=below + HINT_ROOM + 6))
+    return fig
+
+
+def _category_weights(voices: pd.DataFrame) -> dict[str, pd.Series]:
+    """How much each competency leans to leadership and to management (both counting half on
+    each side), for the competencies that lean there at all."""
+    sums = voices.groupby("competency")[list(FRAMINGS)].sum()
+    weights = {category: sums[category] + sums["both"] / 2 for category in ("leadership", "management")}
+    return {category: weight[weight > 0] for category, weight in weights.items()}
+
+
+def _network_meta(context: FigureContext, ids) -> dict:
+    """What the page script reads: the linked pairs of node numbers, each link's framing (its
+    place in `framings`; a competency's link to a category has the category's), and each
+    competency's group (its place in `groups`) and number of sources."""
+    groups = list(dict.fromkeys(context.evidence["group"]))
+    e = context.evidence
+    return {"links": [[ids[a], ids[b]] for a, b in network_links(context)],
+            "link_framings": [COMPOSITION.index(f) for f in network_link_framings(context)],
+            "framings": list(COMPOSITION), "groups": groups,
+            "competencies": {str(ids[f"competency:{c}"]): [groups.index(g), int(n)]
+                             for c, g, n in zip(e["competency"], e["group"], e["sources"])}}
+
+
+def _traces(fig: go.Figure, prefix: str) -> list[int]:
+    return [i for i, trace in enumerate(fig.data) if trace.name and trace.name.startswith(prefix)]
+
+
+def _trace(fig: go.Figure, name: str) -> int:
+    return next(i for i, trace in enumerate(fig.data) if trace.name == name)
+
+
+def _menu_width(labels, size: float = 12) -> int:
+    """About how wide plotly draws a dropdown (a little wider): its longest label and the arrow."""
+    return int(max(_text_width(html.unescape(label), size) for label in labels) + 44)
+
+
+def _network_menus(context: FigureContext, fig: go.Figure) -> list[dict]:
+    """A menu of framings, which shows one framing's links (the legend greys the others), and one of the
+    codebook's groups, which fades the competencies of the other groups (and, on the report's
+    page, hides their links); under the plot, opening upwards."""
+    links = _traces(fig, "framed as")  # at rest, then lit (with the legend's entries)
+    framing = [fig.data[i].legendgroup for i in links]
+    shown = [f for f in COMPOSITION if (context.voices["framing"] == f).any()]
+    framings = [{"label": "all framings", "method": "restyle", "args": [{"visible": True}, links]}]
+    framings += [{"label": f"framed as {f}", "method": "restyle",
+                  "args": [{"visible": [True if f == g else "legendonly" for g in framing]}, links]} for f in shown]
+    competencies = _trace(fig, "competencies")
+    order = context.order["competency"].tolist()
+    e = context.evidence
+    groups = [{"label": "all groups", "method": "restyle", "args": [{"selectedpoints": [None]}, [competencies]]}]
+    for group, label in dict.fromkeys(zip(e["group"], e["group_label"])):
+        members = set(e.loc[e["group"] == group, "competency"])
+        groups.append({"label": _escape(label, 40), "method": "restyle",
+                       "args": [{"selectedpoints": [[i for i, c in enumerate(order) if c in members]]},
+                                [competencies]]})
+    common = dict(type="dropdown", direction="up", x=0, xanchor="left", y=0, yanchor="top", showactive=True,
+                  bgcolor="#ffffff", bordercolor="#9a9a9a", font=dict(size=12))
+    # side by side: a menu's options open over the plot, never over the other menu
+    menus = [dict(common, name="framing", buttons=framings, active=0, pad=dict(t=10, l=0))]
+    if len(groups) > 2:  # one group: nothing to choose
+        menus.append(dict(common, name="group", buttons=groups, active=0,
+                          pad=dict(t=10, l=_menu_width(b["label"] for b in framings) + MENU_GAP)))
+    return menus
+
+
+def _least_steps(context: FigureContext) -> list[int]:
+    most = int(context.evidence["sources"].max()) if len(context.evidence) else 0
+    return [n for n in LEAST_SOURCES if n <= max(most, 1)]
+
+
+def _network_slider(context: FigureContext, fig: go.Figure) -> list[dict]:
+    """A slider of the least number of sources a competency needs to keep its links: those
+    coded in fewer fade (and, on the report's page, lose their links)."""
+    steps = _least_steps(context)
+    if len(steps) < 2:
+        return []
+    competencies = _trace(fig, "competencies")
+    sources = context.order["sources"].tolist()
+    return [dict(name="least sources", active=0, x=0, xanchor="left", len=1, y=0, yanchor="top",
+                 pad=dict(t=10 + MENU_ROW, b=0, l=0, r=0), font=dict(size=11), ticklen=4,
+                 currentvalue=dict(prefix="Least sources per competency: ",
+                                   font=dict(size=12), offset=6),
+                 steps=[{"label": str(n), "value": str(n), "method": "restyle",
+                         "args": [{"selectedpoints": [None if n == 1 else
+                                                      [i for i, k in enumerate(sources) if k >= n]]},
+                                  [competencies]]} for n in steps])]
 
 
 def _segments(starts, ends) -> tuple[np.ndarray, np.ndarray]:
@@ -332,18 +456,19 @@ def _source_nodes(context: FigureContext, pos, ids) -> go.Scatter:
         mode="markers+text" if small else "markers", text=[context.cite[k] for k in keys] if small else None,
         textposition="middle left", textfont=dict(size=11), name="sources", showlegend=False,
         customdata=[ids[f"source:{k}"] for k in keys], hovertext=hover, hoverinfo="text",
-        marker=dict(size=9 if small else 5, color="#3b3b3b"))
+        marker=dict(size=9 if small else 5, color="#3b3b3b"), unselected=UNSELECTED)
 
 
 def _competency_nodes(context: FigureContext, pos, ids) -> go.Scatter:
     e = context.order
     small = len(e) <= LABELS_UP_TO
     hover = [f"<b>{_escape(label)}</b>: {CLASSIFICATION_LABELS[c]}{' (fragile)' if f else ''}<br>"
-             f"{n} sources: {ls} leadership, {ms} management, {bs} both, {ns} neither, {ds} disputed"
-             for label, c, f, n, ls, ms, bs, ns, ds in zip(e["label"], e["classification"], e["fragile"],
-                                                           e["sources"], e["leadership_sources"],
-                                                           e["management_sources"], e["both_sources"],
-                                                           e["neither_sources"], e["disputed_sources"])]
+             f"group: {_escape(group)}<br>"
+             f"{n} sources: {ls} leadership, {ms} management, {bs} both, {ns} neither, {ds} disputed, {ss} split"
+             for label, c, f, group, n, ls, ms, bs, ns, ds, ss in zip(
+                 e["label"], e["classification"], e["fragile"], e["group_label"], e["sources"],
+                 e["leadership_sources"], e["management_sources"], e["both_sources"], e["neither_sources"],
+                 e["disputed_sources"], e["split_sources"])]
     return go.Scatter(
         x=[1.0] * len(e), y=[pos[f"competency:{c}"][1] for c in e["competency"]],
         mode="markers+text" if small else "markers", text=e["label"].tolist() if small else None,
@@ -351,51 +476,148 @@ def _competency_nodes(context: FigureContext, pos, ids) -> go.Scatter:
         customdata=[ids[f"competency:{c}"] for c in e["competency"]], hovertext=hover, hoverinfo="text",
         marker=dict(size=12 if small else 7, color=[CLASSIFICATION_COLOURS[c] for c in e["classification"]],
                     symbol=[CLASSIFICATION_SYMBOLS[c] for c in e["classification"]],
-                    line=dict(width=1, color="#1d1d1f")))
+                    line=dict(width=1, color="#1d1d1f")), unselected=UNSELECTED)
 
 
 NETWORK_SCRIPT = """function (gd) {
+  var FADED = {FADED};
   // Bound again at each draw (the report redraws a figure when the screen turns narrow or wide).
-  ['plotly_hover', 'plotly_unhover', 'plotly_click', 'plotly_doubleclick'].forEach(function (e) {
-    gd.removeAllListeners(e);
-  });
-  var data = gd.data, lit = data.length - 1, links = {}, where = {};
-  function add(a, b) { (links[a] = links[a] || []).push(b); (links[b] = links[b] || []).push(a); }
+  ['plotly_hover', 'plotly_unhover', 'plotly_click', 'plotly_doubleclick', 'plotly_buttonclicked',
+   'plotly_sliderchange'].forEach(function (e) { gd.removeAllListeners(e); });
+  var data = gd.data, meta = gd.layout.meta || {}, framings = meta.framings || [];
+  var links = meta.links || [], codes = meta.link_framings || [], competency = meta.competencies || {};
+  function named(name) { for (var i = 0; i < data.length; i++) if (data[i].name === name) return i; return -1; }
+  function framed(f, legend) {  // a framing's links at rest (no legend entry), or lit (with the entry)
+    for (var i = 0; i < data.length; i++) {
+      if (data[i].name === 'framed as ' + f && (data[i].showlegend !== false) === legend) return i;
+    }
+    return -1;
+  }
+  var base = framings.map(function (f) { return framed(f, false); });
+  var lit = framings.map(function (f) { return framed(f, true); });
+  var unlit = lit.map(function (i) { return data[i].x; });  // a gap (a legend entry) or nothing
+  var ends = named('links of the node'), sources = named('sources'), competencies = named('competencies');
+  var toCategory = {};  // a category's node number → its trace of links from the competencies
+  data.forEach(function (t, i) { if (t.name === 'categories') t.hovertext.forEach(function (h, j) {
+    toCategory[t.customdata[j]] = named('competencies → ' + h.toLowerCase());
+  }); });
+  var faded = base.concat(Object.keys(toCategory).map(function (k) { return toCategory[k]; }));
+  var rest = faded.map(function (i) { return data[i].opacity; });
+  var where = {}, touching = {}, kept = null;
   data.forEach(function (trace) {
-    if (!trace.customdata) return;
+    if (!trace.customdata || trace.name === 'links of the node') return;
     for (var i = 0; i < trace.customdata.length; i++) where[trace.customdata[i]] = [trace.x[i], trace.y[i]];
   });
-  (gd.layout.meta && gd.layout.meta.links || []).forEach(function (e) { add(e[0], e[1]); });
-  var kept = null;
+  links.forEach(function (e, i) { [e[0], e[1]].forEach(function (n) { (touching[n] = touching[n] || []).push(i); }); });
+  function active(name) {
+    var menu = (gd.layout.updatemenus || []).filter(function (m) { return m.name === name; })[0];
+    return menu ? menu.active || 0 : 0;
+  }
+  function least() {
+    var slider = (gd.layout.sliders || [])[0], step = slider && slider.steps[slider.active || 0];
+    return step ? Number(step.value) : 0;
+  }
+  // A link passes the filters when its competency is in the chosen group with enough sources;
+  // a source's link is lit only when its framing is shown too (the menu of framings, the legend).
+  function filters() {
+    var group = active('group') - 1, atLeast = least();
+    return function (i) {
+      var e = links[i], c = competency[e[0]] || competency[e[1]];
+      return !(c && ((group >= 0 && c[0] !== group) || c[1] < atLeast));
+    };
+  }
+  function shown(passes) {
+    return function (i) {
+      if (!passes(i)) return false;
+      if (competency[links[i][0]]) return true;  // a competency's link to leadership or management
+      var v = data[base[codes[i]]].visible;
+      return v === undefined || v === true;
+    };
+  }
   function light(node) {
-    var xs = [], ys = [], at = where[node];
-    (links[node] || []).forEach(function (other) {
-      var to = where[other]; if (!at || !to) return;
-      xs.push(at[0], to[0], null); ys.push(at[1], to[1], null);
+    var lights = shown(filters()), at = where[node], xs = framings.map(function () { return []; });
+    var ys = framings.map(function () { return []; }), rx = [], ry = [], colour = [], size = [];
+    (touching[node] || []).forEach(function (i) {
+      var e = links[i], to = where[e[0] === node ? e[1] : e[0]], k = codes[i];
+      if (!at || !to || !lights(i)) return;
+      xs[k].push(at[0], to[0], null); ys[k].push(at[1], to[1], null);
+      rx.push(at[0], to[0], null); ry.push(at[1], to[1], null);
+      colour.push('#1d1d1f', data[lit[k]].line.color, '#1d1d1f'); size.push(18, 13, 0);
     });
-    Plotly.restyle(gd, {x: [xs], y: [ys]}, [lit]);
+    var skip = faded.map(function () { return undefined; }), none = lit.map(function () { return undefined; });
+    xs = xs.map(function (x, k) { return x.length ? x : unlit[k]; });
+    ys = ys.map(function (y, k) { return y.length ? y : unlit[k]; });
+    Plotly.restyle(gd, {
+      x: xs.concat([rx], skip), y: ys.concat([ry], skip),
+      'marker.color': none.concat([colour], skip), 'marker.size': none.concat([size], skip),
+      opacity: lit.map(function () { return 1; }).concat([1], rest.map(function (o) { return o * FADED; }))
+    }, lit.concat([ends], faded));
+  }
+  function clear() {
+    var none = unlit.concat([[]]), skip = faded.map(function () { return undefined; });
+    Plotly.restyle(gd, {x: none.concat(skip), y: none.concat(skip),
+                        opacity: none.map(function () { return 1; }).concat(rest)}, lit.concat([ends], faded));
+  }
+  // The links at rest, drawn anew from the filters: a source's links as one fan (s, c1, s, c2, …).
+  function filter() {
+    var passes = filters(), xs = {}, ys = {}, linked = {}, fans = {};
+    faded.forEach(function (t) { xs[t] = []; ys[t] = []; fans[t] = {}; });
+    links.forEach(function (e, i) {
+      if (!passes(i)) return;
+      linked[e[0]] = linked[e[1]] = true;
+      var a = where[e[0]], b = where[e[1]];
+      if (competency[e[0]]) { var t = toCategory[e[1]]; xs[t].push(a[0], b[0], null); ys[t].push(a[1], b[1], null); }
+      else (fans[base[codes[i]]][e[0]] = fans[base[codes[i]]][e[0]] || []).push(b);
+    });
+    Object.keys(fans).forEach(function (t) { Object.keys(fans[t]).forEach(function (s) {
+      var a = where[s];
+      fans[t][s].forEach(function (b) { xs[t].push(a[0], b[0]); ys[t].push(a[1], b[1]); });
+      xs[t].push(a[0], null); ys[t].push(a[1], null);
+    }); });
+    function chosen(t) {  // the points of a trace of nodes left with a link, or null for all of them
+      var points = [];
+      data[t].customdata.forEach(function (n, j) { if (linked[n]) points.push(j); });
+      return points.length === data[t].customdata.length ? null : points;
+    }
+    var more = [undefined, undefined];
+    Plotly.restyle(gd, {x: faded.map(function (t) { return xs[t]; }).concat(more),
+                        y: faded.map(function (t) { return ys[t]; }).concat(more),
+                        selectedpoints: faded.map(function () { return undefined; })
+                          .concat([chosen(sources), chosen(competencies)])}, faded.concat([sources, competencies]));
+    if (kept !== null) light(kept);
   }
   gd.on('plotly_hover', function (ev) {
     var p = ev.points[0]; if (p && p.customdata !== undefined) light(p.customdata);
   });
-  function clear() { Plotly.restyle(gd, {x: [[]], y: [[]]}, [lit]); }
   gd.on('plotly_unhover', function () { if (kept !== null) light(kept); else clear(); });
+  // plotly.js follows a double-click on a node with that node's click: not to be kept again
+  var cleared = 0;
   gd.on('plotly_click', function (ev) {
-    var p = ev.points[0]; if (p && p.customdata !== undefined) { kept = p.customdata; light(kept); }
+    var p = ev.points[0];
+    if (p && p.customdata !== undefined && Date.now() - cleared > 300) { kept = p.customdata; light(kept); }
   });
-  gd.on('plotly_doubleclick', function () { kept = null; clear(); });
-}"""
+  gd.on('plotly_doubleclick', function () { kept = null; cleared = Date.now(); clear(); });
+  gd.on('plotly_buttonclicked', filter);
+  gd.on('plotly_sliderchange', filter);
+}""".replace("{FADED}", str(FADED))
 
 
 def network_links(context: FigureContext) -> list[list[str]]:
     """The linked pairs of nodes, by name: source → competency, competency → category."""
     pairs = [[f"source:{k}", f"competency:{c}"]
              for k, c in zip(context.voices["citekey"].tolist(), context.voices["competency"].tolist())]
-    sums = context.voices.groupby("competency")[list(FRAMINGS)].sum()
-    for category in ("leadership", "management"):
-        weight = sums[category] + sums["both"] / 2
-        pairs += [[f"competency:{c}", f"category:{category}"] for c in weight.index[weight > 0]]
+    for category, weight in _category_weights(context.voices).items():
+        pairs += [[f"competency:{c}", f"category:{category}"] for c in weight.index]
     return pairs
+
+
+def network_link_framings(context: FigureContext) -> list[str]:
+    """Each link's framing, in `network_links`' order: a source's framing of the competency;
+    for a competency's link to leadership or management, that category."""
+    framings = context.voices["framing"].tolist()
+    for category, weight in _category_weights(context.voices).items():
+        framings += [category] * len(weight)
+    return framings
 
 
 # ---------------------------------------------------------------- 3. source × competency matrix
@@ -649,9 +871,12 @@ CAPTIONS = {
                 f"mark's colour); at {THRESHOLD:.0%} or more it is classified so, else it is contested or, when the "
                 "sources agree but are few, insufficient. Hover for the sentence on its card. † and ◆ mark a "
                 "fragile classification: leaving out one source changes it.",
-    "network": "Sources (left) are linked to the competencies they were coded to (middle), coloured by how they "
-               "frame them; competencies are linked to leadership and management. Hover or tap a source or a "
-               "competency to light its links; click to keep them; double-click to clear.",
+    "network": "Sources (left) are linked to the competencies they were coded to (middle), coloured and dashed "
+               "by how they frame them; competencies are linked to leadership and management. Hover or tap a "
+               "source or a competency to light its links: drawn wider, each in its framing's colour, while the "
+               "others fade; click to keep them; double-click to clear. Below the plot, click a menu to show one "
+               "framing or one group of competencies, or slide to hide the links of competencies coded in fewer "
+               "sources; click a framing in the legend to hide its links.",
     "matrix": "Each cell is one source and one competency, coloured by the framing of the source's coders.",
     "years": "Each mark is one source coded to a competency, at the source's year of publication, coloured by its "
              "framing.",
@@ -679,6 +904,7 @@ def page_changes(name: str, figure: dict) -> dict[str, object]:
         changes.update({f"layout.annotations[{fragile}].visible": False, "layout.margin.t": 40})
     elif name == "network":
         changes["layout.annotations[0].visible"] = False  # how to light links: in the caption
+        changes["layout.margin.b"] = layout["margin"]["b"] - HINT_ROOM
     elif name in ("matrix", "coverage"):
         changes["layout.margin.t"] = 10  # their column labels are on top, with room of their own
     elif name == "pairs":
@@ -743,11 +969,29 @@ def _narrow_evidence(layout: dict, data: list[dict]) -> dict[str, object]:
 
 
 def _narrow_network(layout: dict, data: list[dict]) -> dict[str, object]:
-    """Sources unlabelled (a tap names one), competencies labelled, the categories' labels over them."""
+    """Sources unlabelled (a tap names one), competencies labelled, the categories' labels over
+    them; the menus side by side in smaller type, the framings named alone and the groups'
+    names cut to fit a phone."""
     sources, competencies, categories = (_index(data, n) for n in ("sources", "competencies", "categories"))
-    return {f"data[{sources}].mode": "markers", f"data[{competencies}].textfont.size": NARROW_FONT,
-            f"data[{categories}].textposition": ["top left", "bottom left"],
-            f"data[{categories}].marker.size": 18, "layout.xaxis.range": [-0.06, 2.3]}
+    changes: dict[str, object] = {
+        f"data[{sources}].mode": "markers", f"data[{competencies}].textfont.size": NARROW_FONT,
+        f"data[{categories}].textposition": ["top left", "bottom left"],
+        f"data[{categories}].marker.size": 18, "layout.xaxis.range": [-0.06, 2.3],
+        "layout.legend.title.side": "top"}  # beside the entries, it would push them past the screen's edge
+    menus = layout.get("updatemenus") or []
+    if not menus:
+        return changes
+    framings = [b["label"].removeprefix("framed as ") for b in menus[0]["buttons"]]
+    changes.update({f"layout.updatemenus[{i}].font.size": NARROW_FONT + 1 for i in range(len(menus))})
+    changes.update({f"layout.updatemenus[0].buttons[{j}].label": label for j, label in enumerate(framings)})
+    if len(menus) > 1:
+        first = _menu_width(framings, NARROW_FONT + 1)
+        room = NARROW_PLOT - first - MENU_GAP - 44  # pixels for the longest group's name
+        chars = max(12, int(room / (0.52 * (NARROW_FONT + 1))))
+        changes["layout.updatemenus[1].pad.l"] = first + MENU_GAP
+        changes.update({f"layout.updatemenus[1].buttons[{j}].label": _escape(html.unescape(b["label"]), chars)
+                        for j, b in enumerate(menus[1]["buttons"])})
+    return changes
 
 
 def _narrow_matrix(layout: dict, data: list[dict]) -> dict[str, object]:
@@ -827,10 +1071,16 @@ HINT = re.compile(r"\b(hover|click|tap|double-click)\b", re.IGNORECASE)
 
 def static_changes(name: str, figure: dict) -> dict[str, object]:
     """Changes to a figure exported as a picture (PNG, SVG, PDF): its notes on hovering and
-    clicking hidden."""
+    clicking hidden, and the network's menus and slider, which a picture cannot work."""
     notes = figure["layout"].get("annotations") or ()
-    return {f"layout.annotations[{i}].visible": False
-            for i, note in enumerate(notes) if note and HINT.search(note.get("text") or "")}
+    changes: dict[str, object] = {f"layout.annotations[{i}].visible": False
+                                  for i, note in enumerate(notes) if note and HINT.search(note.get("text") or "")}
+    if name == "network":  # its menus and slider, and the room under the plot they take
+        for controls in ("updatemenus", "sliders"):
+            changes.update({f"layout.{controls}[{i}].visible": False
+                            for i in range(len(figure["layout"].get(controls) or ()))})
+        changes.update({"layout.legend.title.text": "Links:", "layout.margin.b": 40})
+    return changes
 
 
 PRINT_NARROW = 500

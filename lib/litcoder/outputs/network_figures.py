@@ -18,6 +18,7 @@ colours, with fixed trace ids and seeded layouts, so that two builds give the sa
 
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 
@@ -40,6 +41,7 @@ from .charts import (
     _segments,
     register_figure,
 )
+from .pages import frame_fingerprint, kept
 from .theme import CLASSIFICATION_COLOURS, CLASSIFICATION_LABELS, FRAMING_COLOURS
 
 SEED = network.SEED
@@ -624,14 +626,47 @@ section on what the network says; the ego views are one per competency and per s
 
 
 def network_figures(review, voices: pd.DataFrame, evidence: pd.DataFrame,
-                    made: network.Findings | None = None) -> dict[str, go.Figure]:
-    """The report's figures of the network, by name, from its networks (`made`, or made here)."""
+                    made: network.Findings | None = None) -> dict[str, dict]:
+    """The report's figures of the network by name, as plotly's plain dicts, from its networks
+    (`made`, or made here); kept while what they show is unchanged (pages.kept)."""
     if voices.empty:
         return {}
-    sources, found, competencies = network.findings(voices) if made is None else made
-    return {"flows": flows_chart(review, voices, evidence), "schools": schools_chart(review, voices, sources, found),
-            "framed-together": framed_together_chart(review, competencies, evidence)}
+
+    def draw() -> dict[str, dict]:
+        sources, found, competencies = network.findings(voices) if made is None else made
+        figures = {"flows": flows_chart(review, voices, evidence),
+                   "schools": schools_chart(review, voices, sources, found),
+                   "framed-together": framed_together_chart(review, competencies, evidence)}
+        return {name: json.loads(figure.to_json()) for name, figure in figures.items()}
+
+    return kept(review.path, "network-figures", shown_from(review, voices, evidence), draw)
 
 
+def shown_from(review, voices: pd.DataFrame, evidence: pd.DataFrame) -> str:
+    """The fingerprint of what the network's figures and section show: the voices, the
+    competencies' evidence, the sources, their attributes and the quotes the hovers give."""
+    quotes = review.quoted_codings[["competency", "citekey", "passage", "page", "quote"]]
+    return frame_fingerprint(voices, evidence[["competency", "label", "group", "classification", "leadership_share",
+                                               "pivotal_sources"]],
+                             review.sources[["citekey", "author_year", "title", "year"]], review.attributes, quotes,
+                             more=(repr(review.attribute_definitions),))
+
+
+def _names_on_hover(layout: dict, data: list[dict]) -> dict[str, object]:
+    """On a phone the marks' names would run into each other: they are left to the hover,
+    which names each mark, and the notes over the plot are wrapped to the screen."""
+    changes: dict[str, object] = {f"data[{i}].mode": "markers" for i, trace in enumerate(data)
+                                  if "text" in str(trace.get("mode", ""))}
+    lines = 0
+    for i, note in enumerate(layout.get("annotations", ())):
+        wrapped = textwrap.wrap(str(note.get("text", "")).replace("<br>", " "), 48)
+        changes[f"layout.annotations[{i}].text"] = "<br>".join(wrapped)
+        lines = max(lines, len(wrapped))
+    if lines:  # room above the plot for the wrapped note
+        changes["layout.margin.t"] = 24 + 16 * lines
+    return changes
+
+
+_NARROW = {"schools": _names_on_hover, "framed-together": _names_on_hover}
 for _name in REPORT_FIGURES:  # one of the review's figures: numbered, captioned, drawn for print
-    register_figure(_name, TITLES[_name], CAPTIONS[_name])
+    register_figure(_name, TITLES[_name], CAPTIONS[_name], when_narrow=_NARROW.get(_name))

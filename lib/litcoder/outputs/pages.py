@@ -202,6 +202,29 @@ def _kinds(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return [(str(c), str(t)) for c, t in frame.dtypes.items()]
 
 
+def kept(root: Path, name: str, fingerprint: str, make):
+    """`make()`'s value (plain JSON values), kept in MANIFESTS/<name>.json with the fingerprint
+    of what it is made from: while that is unchanged, a rebuild reads it back instead of making
+    it (seconds of a large rebuild). A kept file missing, damaged, or of another fingerprint is
+    made again; in a cache folder litcoder may not write in, nothing is kept."""
+    path = None if derived_folder_problem(root, MANIFESTS) else Path(root) / MANIFESTS / f"{name}.json"
+    if path is not None:
+        try:
+            found = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(found, dict) and found.get("fingerprint") == fingerprint and "value" in found:
+                return found["value"]
+        except (OSError, ValueError):
+            pass
+    value = make()
+    if path is not None:
+        try:
+            write_atomic(path, json.dumps({"fingerprint": fingerprint, "value": value}, ensure_ascii=False,
+                                          default=lambda v: v.item() if hasattr(v, "item") else str(v)))
+        except OSError:
+            pass  # kept for speed only: the value is right all the same
+    return value
+
+
 class Fingerprints:
     """What a derived folder's files were last made from (its manifest in MANIFESTS): for
     each file, the fingerprint of its inputs, and its size and modification time as written.

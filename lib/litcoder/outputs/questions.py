@@ -16,11 +16,12 @@ import pandas as pd
 
 from ..analysis.cooccurrence import cooccurrence
 from ..analysis.evidence import review_voices
-from ..analysis.network import Findings, findings, flows, pairs_table, school_table, source_groups
+from ..analysis.network import findings, flows, pairs_table, school_table, source_groups
 from ..analysis.subsets import NOT_GIVEN, divided, evidence_within, framing_by_attribute, leaning_apart
 from ..inputs.codebook import FRAMINGS
 from .figures import figure_html
 from .literature import CAPTIONS, cooccurrence_chart, framing_by_attribute_chart
+from .pages import kept
 
 PAIRS_SHOWN = 20
 """The pairs of competencies the report lists, most often coded together first."""
@@ -81,16 +82,26 @@ NETWORK_FIGURES = ("flows", "schools", "framed-together")
 """The figures of what the network says: drawn with the others, shown in its section."""
 
 
-def network_says(review, voices: pd.DataFrame, evidence: pd.DataFrame, made: Findings | None = None
-                 ) -> tuple[dict, dict[str, pd.DataFrame]]:
+def network_says(review, voices: pd.DataFrame, evidence: pd.DataFrame) -> tuple[dict, dict[str, pd.DataFrame]]:
     """What the report says of the network (the schools, the competencies framed together, the
     sources that carry a classification), and its tables for outputs/tables/: the flows
     (flows.csv), each source's school (schools.csv) and the competencies framed together
-    (framed-together.csv). `made`: the networks (analysis.network.findings), if made already."""
+    (framed-together.csv). Kept while what they show is unchanged (pages.kept)."""
+    from .network_figures import shown_from
+
+    def say() -> dict:
+        said, tables = _network_said(review, voices, evidence)
+        return {"said": said, "tables": {name: frame.to_dict(orient="split") for name, frame in tables.items()}}
+
+    found = kept(review.path, "network-said", shown_from(review, voices, evidence), say)
+    return found["said"], {name: pd.DataFrame(**split) for name, split in found["tables"].items()}
+
+
+def _network_said(review, voices: pd.DataFrame, evidence: pd.DataFrame) -> tuple[dict, dict[str, pd.DataFrame]]:
     cite = dict(zip(review.sources["citekey"], review.sources["author_year"]))
     labels = dict(zip(evidence["competency"], evidence["label"]))
     by, groups = source_groups(review)
-    _, found, together = findings(voices) if made is None else made
+    _, found, together = findings(voices)
     pairs = pairs_table(together, labels)
     tables = {
         "flows.csv": flows(voices, groups).assign(citekeys=lambda t: t["citekeys"].map(", ".join))
@@ -102,7 +113,7 @@ def network_says(review, voices: pd.DataFrame, evidence: pd.DataFrame, made: Fin
     carried = [{"competency": row.competency, "label": row.label, "classification": row.classification,
                 "pivotal": "; ".join(cite.get(k, k) for k in row.pivotal_sources.split(", ") if k)}
                for row in evidence.itertuples() if row.pivotal_sources]
-    said = {"by": by, "empty": voices.empty, "framings": FRAMINGS,
+    said = {"by": by, "empty": bool(voices.empty), "framings": list(FRAMINGS),
             "schools": school_table(found, voices, cite, labels).to_dict("records"),
             "pairs": pairs.head(PAIRS_SHOWN).to_dict("records"), "pairs_total": len(pairs), "carried": carried}
     return said, tables

@@ -36,7 +36,6 @@ from ..analysis.evidence import (
     review_voices,
     weigh_evidence,
 )
-from ..analysis.network import findings
 from ..analysis.reliability import ALL, agreement_table, framing_matrix, pair_table, presence_matrix
 from ..analysis.rulings import STATUS_DEFINITIONS, STATUS_LABELS
 from ..files import write_atomic
@@ -113,7 +112,6 @@ def _build(review: Review, step, images: bool) -> BuildResult:
     step(STEPS[1])
     voices = review_voices(review)
     evidence = weigh_evidence(review, voices)
-    networks = findings(voices)  # the networks of sources and of competencies: drawn, tabulated, said
     result = BuildResult(review, evidence)
     votes = coder_votes(finished_codings(review)) if len(review.codings) else None  # the coders', made once
     # the second process also draws the figures that do not need agreement, and this one makes the
@@ -139,7 +137,7 @@ def _build(review: Review, step, images: bool) -> BuildResult:
             written, shown = list(dict.fromkeys(made[0] + written)), made[2] + shown
         else:
             written, notice, shown = _drawn({**review_figures(review, evidence, voices, result.agreement, result.pairs),
-                                             **network_figures(review, voices, evidence, networks),
+                                             **network_figures(review, voices, evidence),
                                              **selection_figures(selection)}, out, images)
             written += update_focus_figures(review, FigureContext(review, evidence, voices), out / "figures")
         write_captions(out / "figures")  # once both processes have written their figures: it lists them all
@@ -151,7 +149,7 @@ def _build(review: Review, step, images: bool) -> BuildResult:
             result.disagreements, about, _ = about_sources.result()
         result.written += about
         questions, tables = literature_questions(review, voices)
-        network, network_tables = network_says(review, voices, evidence, networks)
+        network, network_tables = network_says(review, voices, evidence)
         tables.update(network_tables)
         result.written += write_tables({out / "tables" / name: frame for name, frame in tables.items()})
         selection_html, shown = _selection_outputs(review, out, shown, result)
