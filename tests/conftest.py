@@ -25,14 +25,19 @@ def bundled() -> Review:
 @pytest.fixture
 def review_copy(tmp_path) -> Path:
     """A copy of the bundled review's inputs in a temporary folder, to edit freely."""
+    return copy_review(tmp_path)
+
+
+def copy_review(folder: Path) -> Path:
+    """Copy the bundled review's inputs into `folder`."""
     for name in REVIEW_FILES:
         source = ROOT / name
         if source.is_dir():
             # a lock file left in the working tree is this machine's, not the review's
-            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("*.lock"))
+            shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("*.lock"))
         else:
-            shutil.copy(source, tmp_path / name)
-    return tmp_path
+            shutil.copy(source, folder / name)
+    return folder
 
 
 def problems_of(review: Review, kind: str | None = None, file: str | None = None) -> list:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 
 import pandas as pd
 import pytest
-from conftest import REVIEW_FILES, ROOT
+from conftest import copy_review
 
 from litcoder import Review
 from litcoder.analysis.evidence import review_voices
@@ -66,16 +65,6 @@ def voice_rows(said: list[tuple[str, str, str]]) -> pd.DataFrame:
 
 # --- constructed reviews -----------------------------------------------------------------------
 
-def _copy_review(folder):
-    for name in REVIEW_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("*.lock"))
-        else:
-            shutil.copy(source, folder / name)
-    return folder
-
-
 def _recode(root, framing_of: dict[tuple[str, str], str]) -> None:
     """Replace every coder's codings by one coder's: (citekey, competency) → framing, each
     quoting the first words of its own passage of the source, so that every coding anchors."""
@@ -109,7 +98,7 @@ def planted(tmp_path_factory, bundled):
     leaders, managers = citekeys[0::2], citekeys[1::2]
     framing_of = {(k, c): "leadership" if k in leaders else "management" for k in citekeys for c in PLANTED}
     framing_of.update({(k, COMMON): "both" for k in citekeys})
-    root = _copy_review(tmp_path_factory.mktemp("planted"))
+    root = copy_review(tmp_path_factory.mktemp("planted"))
     _recode(root, framing_of)
     review = Review.load(root)
     return review, leaders, managers
