@@ -21,7 +21,7 @@ from ..analysis.subsets import NOT_GIVEN, divided, evidence_within, framing_by_a
 from ..inputs.codebook import FRAMINGS
 from .figures import figure_html
 from .literature import CAPTIONS, cooccurrence_chart, framing_by_attribute_chart
-from .pages import kept
+from .pages import frame_fingerprint, kept
 
 PAIRS_SHOWN = 20
 """The pairs of competencies the report lists, most often coded together first."""
@@ -40,11 +40,29 @@ def literature_questions(review, voices: pd.DataFrame | None = None, environment
     from .report import _environment  # the report's environment: its filters and escaping
 
     voices = review_voices(review) if voices is None else voices
-    template = (environment or _environment()).get_template("_questions.html.j2")
-    tables: dict[str, pd.DataFrame] = {}
-    kinds = [_kind(review, a, voices, tables) for a in review.attribute_definitions]
-    html = template.render(kinds=kinds, together=_together(review, tables))
-    return html, tables
+
+    def answer() -> dict:
+        template = (environment or _environment()).get_template("_questions.html.j2")
+        tables: dict[str, pd.DataFrame] = {}
+        kinds = [_kind(review, a, voices, tables) for a in review.attribute_definitions]
+        html = template.render(kinds=kinds, together=_together(review, tables))
+        return {"html": html, "tables": {name: frame.to_dict(orient="split") for name, frame in tables.items()}}
+
+    if environment is not None:  # another environment's HTML is not the report's to keep
+        found = answer()
+    else:
+        found = kept(review.path, "questions", _asked_of(review, voices), answer)
+    return found["html"], {name: pd.DataFrame(**split) for name, split in found["tables"].items()}
+
+
+def _asked_of(review, voices: pd.DataFrame) -> str:
+    """The fingerprint of what the two sections are made from: the voices, the attributes, the
+    codebook, the sources' citations and the codings (passages coded together)."""
+    return frame_fingerprint(voices, review.attributes,
+                             review.codebook[["competency", "label", "group", "group_label"]],
+                             review.sources[["citekey", "author_year"]],
+                             review.codings[["coder", "citekey", "passage", "competency", "framing"]],
+                             more=(repr(review.attribute_definitions),))
 
 
 def _kind(review, attribute: str, voices: pd.DataFrame, tables: dict) -> dict:
