@@ -320,7 +320,7 @@ def _by_span(selections: list[Selection]) -> dict[tuple[int, int, str], list[Sel
     """Selections by (start, end, user): NVivo writes a selection per code where ATLAS.ti codes one several times."""
     spans = defaultdict(list)
     for selection in selections:
-        for user in {by or selection.user for _, by, _ in selection.codes}:
+        for user in sorted({by or selection.user for _, by, _ in selection.codes}):  # the same order every time
             spans[(selection.start, selection.end, user)].append(selection)
     return spans
 
