@@ -356,8 +356,9 @@ def test_csv_outputs_are_safe_to_open_in_a_spreadsheet(review_copy):
     build(review_copy, images=False)
     out = review_copy / "outputs"
     written = [out / "problems.csv", *sorted((out / "tables").glob("*.csv"))]
-    # and per attribute what its kinds say and the evidence within, co-occurrence, and the selection's four
-    assert len(written) == 7 + 2 * 3 + 1 + 4
+    # and per attribute what its kinds say and the evidence within, co-occurrence, the selection's four,
+    # and the network's flows, schools and competencies framed together
+    assert len(written) == 7 + 2 * 3 + 1 + 4 + 3
     for path in written:
         with open(path, newline="", encoding="utf-8") as f:
             for row in csv.reader(f):
