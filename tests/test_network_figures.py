@@ -160,6 +160,42 @@ def test_framed_together_respects_its_threshold(bundled, voices, evidence):
     assert sorted(nodes.customdata) == sorted(graph.nodes)
 
 
+def _name_boxes(figure, trace_names: set[str], size: int, plot: tuple) -> list[tuple]:
+    """Each named mark's name as `_label_sides` measures it, on the side the figure gives it."""
+    marks = [t for t in figure.data if t.name in trace_names and t.text]
+    place = {k: (x, y) for t in figure.data if t.customdata is not None for k, x, y in zip(t.customdata, t.x, t.y)}
+    (x0, x1), (y0, y1) = nf._ranges(place)
+    boxes = []
+    for trace in marks:
+        for key, x, y, text, side in zip(trace.customdata, trace.x, trace.y, trace.text, trace.textposition):
+            mark = ((x - x0) / (x1 - x0) * plot[0], (y - y0) / (y1 - y0) * plot[1])
+            boxes.append((key, nf._label_box(mark, len(text) * size * 0.58, size * 1.4, side)))
+    return boxes
+
+
+def test_framed_together_and_schools_keep_names_apart(bundled, voices, evidence, source_graph):
+    """A spring layout draws a cluster of competencies close together; their names go to
+    whichever side meets no other name (on the bundled review, where all are named)."""
+    together = nf.framed_together_chart(bundled, network.competency_network(voices), evidence)
+    schools = nf.schools_chart(bundled, voices, *source_graph)
+    for figure, traces, size, plot in ((together, {"competencies"}, 11, nf.TOGETHER_PLOT),
+                                       (schools, {t.name for t in schools.data if t.customdata is not None}, 10,
+                                        nf.SCHOOLS_PLOT)):
+        boxes = _name_boxes(figure, traces, size, plot)
+        assert len(boxes) == len({k for t in figure.data if t.customdata is not None for k in t.customdata})
+        meeting = [(a, b) for i, (a, box) in enumerate(boxes) for b, other in boxes[i + 1:]
+                   if nf._overlap(box, other) > 0]
+        assert meeting == []
+    assert len({side for t in together.data if t.name == "competencies" for side in t.textposition}) > 1
+
+
+def test_names_in_a_knot_take_the_free_sides():
+    place = {"a": (0.0, 0.0), "b": (0.01, 0.0), "c": (0.0, 0.01), "far": (1.0, 1.0), "low": (-1.0, -1.0)}
+    sides = nf._label_sides(place, dict.fromkeys(place, "A competency"), 11, nf.TOGETHER_PLOT)
+    assert len({sides[k] for k in "abc"}) == 3  # three marks on one spot: three sides
+    assert sides["far"] == sides["low"] == "top center"  # a mark alone keeps the first side
+
+
 def test_together_threshold_rises_in_a_dense_network():
     graph = nx.complete_graph(10)
     nx.set_edge_attributes(graph, {e: {"together": 2 + i % 7} for i, e in enumerate(graph.edges)})
@@ -216,3 +252,20 @@ def test_every_figure_renders_to_png(bundled, voices):
             assert export.image(figure, "png", 800)[:8] == b"\x89PNG\r\n\x1a\n", name
     finally:
         export.close()
+
+
+@pytest.mark.parametrize("inches", [6.5, 3.25])
+def test_in_print_every_mark_is_named_and_the_note_stands_under_the_title(bundled, voices, evidence, inches):
+    """A picture cannot name a mark on hover: in print, at both widths, every competency is
+    named (in one column, on two lines where long), and the note over the plot gets room of
+    its own below the title (it ran into it)."""
+    figure = nf.framed_together_chart(bundled, network.competency_network(voices), evidence)
+    printed = figure_files.print_figure(figure, "framed-together", inches)
+    marks = next(t for t in printed["data"] if t.get("name") == "competencies")
+    assert "text" in marks["mode"] and len(marks["text"]) == len(marks["customdata"])
+    assert all(len(line) <= 16 for text in marks["text"] for line in text.split("<br>")) == (inches < 5)
+    note = printed["layout"]["annotations"][0]["text"]
+    lines = note.count("<br>") + 1
+    title_lines = printed["layout"]["title"]["text"].count("<br>") + 1
+    room = printed["layout"]["margin"]["t"]
+    assert room >= 12 + 18 * title_lines + 10 + 15 * lines  # the title's block, then the note's lines

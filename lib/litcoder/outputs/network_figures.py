@@ -34,6 +34,7 @@ from .charts import (
     FRAMING_DASHES,
     FRAMING_SYMBOLS,
     LABELS_UP_TO,
+    PRINT_FONT,
     TEMPLATE,
     FigureContext,
     _escape,
@@ -323,6 +324,8 @@ def schools_chart(review, voices: pd.DataFrame, graph: nx.Graph, found: dict[str
         fig.add_trace(trace)
     size = voices.groupby("citekey").size()
     titles = dict(zip(review.sources["citekey"], review.sources["title"].fillna("")))
+    named = len(found) <= LABELS_UP_TO
+    sides = _label_sides(place, {k: cite.get(k, k) for k in found}, 10, SCHOOLS_PLOT) if named else {}
     members: dict[int, list[str]] = {}
     for key, school in sorted(found.items()):
         members.setdefault(school, []).append(key)
@@ -332,11 +335,12 @@ def schools_chart(review, voices: pd.DataFrame, graph: nx.Graph, found: dict[str
         name = f"School {school}: {_plural(len(keys), 'source')}, mostly {leaning}"
         hover = [_source_hover(k, cite, titles, size, name, table.loc[school, "agreed"]) for k in keys]
         fig.add_trace(_source_marks(keys, place, size, cite, hover, name, FRAMING_COLOURS[leaning],
-                                    SCHOOL_SYMBOLS[n % len(SCHOOL_SYMBOLS)], len(found)))
+                                    SCHOOL_SYMBOLS[n % len(SCHOOL_SYMBOLS)], len(found), sides))
     if alone:
         name = f"Agreeing with no other: {_plural(len(alone), 'source')}"
         hover = [_source_hover(k, cite, titles, size, "agrees with no other source", "") for k in alone]
-        fig.add_trace(_source_marks(alone, place, size, cite, hover, name, ALONE_COLOUR, "circle-open", len(found)))
+        fig.add_trace(_source_marks(alone, place, size, cite, hover, name, ALONE_COLOUR, "circle-open", len(found),
+                                    sides))
     _padded(fig, place)
     fig.update_layout(hovermode="closest", dragmode="pan")
     return _layout(fig, "schools", 640 if len(found) <= LABELS_UP_TO else 760)
@@ -344,10 +348,60 @@ def schools_chart(review, voices: pd.DataFrame, graph: nx.Graph, found: dict[str
 
 def _padded(fig: go.Figure, place: dict) -> None:
     """Axes hidden, their ranges wide enough for the labels of the outermost marks."""
+    xs, ys = _ranges(place)
+    fig.update_xaxes(visible=False, range=list(xs))
+    fig.update_yaxes(visible=False, range=list(ys))
+
+
+def _ranges(place: dict) -> tuple[tuple[float, float], tuple[float, float]]:
     xs, ys = [x for x, _ in place.values()] or [0.0], [y for _, y in place.values()] or [0.0]
     wide, high = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
-    fig.update_xaxes(visible=False, range=[round(min(xs) - 0.12 * wide, 4), round(max(xs) + 0.12 * wide, 4)])
-    fig.update_yaxes(visible=False, range=[round(min(ys) - 0.06 * high, 4), round(max(ys) + 0.1 * high, 4)])
+    return ((round(min(xs) - 0.12 * wide, 4), round(max(xs) + 0.12 * wide, 4)),
+            (round(min(ys) - 0.06 * high, 4), round(max(ys) + 0.1 * high, 4)))
+
+
+SIDES = ("top center", "bottom center", "middle right", "middle left",
+         "top right", "top left", "bottom right", "bottom left")
+"""Where a mark's name may go, in the order tried."""
+SCHOOLS_PLOT, TOGETHER_PLOT = (1090, 500), (1090, 450)
+"""The plot areas on a desktop screen (the report's width, less margins, key and notes), in
+pixels, for placing the marks' names."""
+
+
+def _label_sides(place: dict, texts: dict[str, str], size: float, plot: tuple[float, float]) -> dict[str, str]:
+    """Each mark's name (its lines parted by <br>) put on the first side (SIDES) where it meets
+    no other name or mark and stays in the plot, crowded marks first; else on the side where
+    least of it does. `plot`: the plot area's width and height in pixels. Plotly does not move
+    names apart, and a spring layout draws a school or a cluster of competencies close together."""
+    (x0, x1), (y0, y1) = _ranges(place)
+    px = {node: ((x - x0) / (x1 - x0) * plot[0], (y - y0) / (y1 - y0) * plot[1]) for node, (x, y) in place.items()}
+    taken = [(x - 7, y - 7, x + 7, y + 7) for x, y in px.values()]  # the marks (a name keeps 8 px off its own)
+    def crowd(node):
+        x, y = px[node]
+        return -sum(abs(x - a) < 120 and abs(y - b) < 30 for a, b in px.values()), node
+    def hidden(box):  # what meets another name or mark, or falls outside the plot (plotly cuts it)
+        inside = _overlap(box, (0, 0, *plot))
+        return sum(_overlap(box, t) for t in taken) + (box[2] - box[0]) * (box[3] - box[1]) - inside
+    sides = {}
+    for node in sorted(texts, key=crowd):
+        lines = texts[node].split("<br>")
+        wide, high = max(map(len, lines)) * size * 0.58, len(lines) * size * 1.4
+        boxes = {side: _label_box(px[node], wide, high, side) for side in SIDES}
+        sides[node] = min(SIDES, key=lambda side: (hidden(boxes[side]), SIDES.index(side)))
+        taken.append(boxes[sides[node]])
+    return sides
+
+
+def _label_box(mark: tuple[float, float], wide: float, high: float, side: str) -> tuple[float, ...]:
+    x, y = mark
+    vertical, horizontal = side.split()
+    left = {"center": x - wide / 2, "right": x + 8, "left": x - 8 - wide}[horizontal]
+    bottom = {"top": y + 8, "bottom": y - 8 - high, "middle": y - high / 2}[vertical]
+    return left, bottom, left + wide, bottom + high
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def _thinned(graph: nx.Graph) -> nx.Graph:
@@ -424,14 +478,16 @@ def _source_hover(key: str, cite: dict, titles: dict, size: pd.Series, school: s
 
 
 def _source_marks(keys: list[str], place: dict, size: pd.Series, cite: dict, hover: list[str], name: str,
-                  colour: str, symbol: str, sources: int):
+                  colour: str, symbol: str, sources: int, sides: dict[str, str]):
+    """A school's marks; named (on the side `sides` gives) when the network is small enough."""
     most = max(int(size.max()) if len(size) else 1, 1)
-    small = sources <= LABELS_UP_TO
+    small = bool(sides)
     sizes = [round((7 if small else 4) + (11 if small else 6) * math.sqrt(size.get(k, 0) / most), 2) for k in keys]
     return _scatter(sources)(
         x=[place[k][0] for k in keys], y=[place[k][1] for k in keys], customdata=keys,
         mode="markers+text" if small else "markers", text=[_escape(cite.get(k, k)) for k in keys] if small else None,
-        textposition="top center", textfont=dict(size=10, color="#3b3b3b"), name=name, hovertext=hover,
+        textposition=[sides[k] for k in keys] if small else "top center", textfont=dict(size=10, color="#3b3b3b"),
+        name=name, hovertext=hover,
         # opacity 1: plotly draws marks of several sizes (bubbles) see-through by default
         hoverinfo="text", marker=dict(size=sizes, color=colour, symbol=symbol, opacity=1,
                                       line=dict(width=1 if symbol.endswith("open") else 0.6,
@@ -471,13 +527,13 @@ def framed_together_chart(review, graph: nx.Graph, evidence: pd.DataFrame, at_le
     nodes = sorted(drawn.nodes)
     hover = [_partners_hover(c, graph, labels, classification) for c in nodes]
     small = len(nodes) <= LABELS_UP_TO
+    sides = _label_sides(place, {c: labels.get(c, c) for c in nodes}, 11, TOGETHER_PLOT) if small else {}
     kinds = [classification.get(c, "insufficient") for c in nodes]
     fig.add_trace(_scatter(len(nodes))(
         x=[place[c][0] for c in nodes], y=[place[c][1] for c in nodes], customdata=nodes, name="competencies",
         mode="markers+text" if small else "markers", showlegend=False,
         text=[_escape(labels.get(c, c)) for c in nodes] if small else None,
-        # the unlinked row's labels above and below in turn, so that neighbours do not meet
-        textposition=_row_positions(nodes, drawn),
+        textposition=[sides[c] for c in nodes] if small else "top center",
         textfont=dict(size=11), hovertext=hover, hoverinfo="text",
         marker=dict(size=13, color=[CLASSIFICATION_COLOURS[k] for k in kinds],
                     symbol=[CLASSIFICATION_SYMBOLS[k] for k in kinds], line=dict(width=1, color=INK))))
@@ -506,12 +562,6 @@ def _linked_places(graph: nx.Graph, weight: str) -> dict[str, tuple[float, float
     for i, node in enumerate(alone):
         place[node] = (round(-1 + 2 * (i + 0.5) / len(alone), 4), round(low, 4))
     return place
-
-
-def _row_positions(nodes: list[str], graph: nx.Graph) -> list[str]:
-    alone = [c for c in nodes if not graph.degree(c)]
-    turn = {c: "bottom center" if i % 2 else "top center" for i, c in enumerate(alone)}
-    return [turn.get(c, "top center") for c in nodes]
 
 
 def _mostly(data: dict) -> str:
@@ -667,6 +717,33 @@ def _names_on_hover(layout: dict, data: list[dict]) -> dict[str, object]:
     return changes
 
 
+def _print_named(layout: dict, data: list[dict], width: int, narrow: bool) -> tuple[dict[str, object], int]:
+    """Schools and competencies framed together in print: every mark named (a picture cannot
+    name one on hover), the names placed again for the print's size and font. In one column
+    the figure is drawn taller and the names wrapped, to give them room. The note over the
+    plot is wrapped, with room for it under the title."""
+    height = round(1.5 * layout["height"]) if narrow else layout["height"]
+    changes: dict[str, object] = {"layout.height": height}
+    place = {key: (x, y) for trace in data if trace.get("customdata") is not None
+             for key, x, y in zip(trace["customdata"], trace["x"], trace["y"])}
+    named = [i for i, trace in enumerate(data) if trace.get("text") is not None and trace.get("customdata") is not None]
+    texts = {key: "<br>".join(textwrap.wrap(str(text), 16)) if narrow else str(text)
+             for i in named for key, text in zip(data[i]["customdata"], data[i]["text"])}
+    # the plot: the width less its margins, the height less the title, note and key
+    sides = _label_sides(place, texts, PRINT_FONT, (width - 20, (0.55 if narrow else 0.65) * height))
+    for i in named:
+        changes[f"data[{i}].mode"] = "markers+text"
+        changes[f"data[{i}].text"] = [texts[key] for key in data[i]["customdata"]]
+        changes[f"data[{i}].textposition"] = [sides[key] for key in data[i]["customdata"]]
+    line, room = round(1.25 * PRINT_FONT), 0
+    for n, note in enumerate(layout.get("annotations", ())):
+        wrapped = textwrap.wrap(str(note.get("text", "")).replace("<br>", " "), int(width / (0.52 * PRINT_FONT)))
+        changes[f"layout.annotations[{n}].text"] = "<br>".join(wrapped)
+        room = max(room, line * len(wrapped) + 8)
+    return changes, room
+
+
 _NARROW = {"schools": _names_on_hover, "framed-together": _names_on_hover}
+_PRINT = {"schools": _print_named, "framed-together": _print_named}
 for _name in REPORT_FIGURES:  # one of the review's figures: numbered, captioned, drawn for print
-    register_figure(_name, TITLES[_name], CAPTIONS[_name], when_narrow=_NARROW.get(_name))
+    register_figure(_name, TITLES[_name], CAPTIONS[_name], on_print=_PRINT.get(_name), when_narrow=_NARROW.get(_name))
