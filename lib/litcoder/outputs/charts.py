@@ -70,6 +70,11 @@ _register_template()
 
 # ---------------------------------------------------------------- shared pieces
 
+def plural(n: int, word: str, words: str = "") -> str:
+    """'1 source', '2,000 sources'; `words`: the plural, when it is not `word` + s."""
+    return f"{n:,} {word if n == 1 else words or word + 's'}"
+
+
 def _escape(text: str, limit: int | None = None) -> str:
     """Review text made safe and short for a hover label (plotly reads a little HTML)."""
     text = " ".join(str(text).split())

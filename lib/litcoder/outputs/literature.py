@@ -24,7 +24,7 @@ from plotly.subplots import make_subplots
 from ..analysis.cooccurrence import pair_measures
 from ..analysis.evidence import SPLIT
 from ..analysis.subsets import NOT_GIVEN
-from .charts import COLOUR_BAR, TEMPLATE, _escape
+from .charts import COLOUR_BAR, TEMPLATE, _escape, plural
 from .theme import FRAMING_COLOURS, SPLIT_PATTERN
 
 TITLES = {
@@ -62,10 +62,6 @@ def _finish(fig: go.Figure, title: str, height: int) -> go.Figure:
     for i, trace in enumerate(fig.data):  # fixed trace ids, so exported files do not change between builds
         trace.uid = f"literature-{i}"
     return fig
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 # ---------------------------------------------------------------- co-occurrence
@@ -141,14 +137,14 @@ def _pair_hover(names, counts, jaccard, overlap, i: int, j: int, level: str) -> 
     a, b = _escape(names[j]), _escape(names[i])  # a: the column's, earlier in the codebook
     t, ua, ub = counts[i, j], counts[j, j], counts[i, i]
     lines = [f"<b>{a}</b> and <b>{b}</b>",
-             f"coded together in {_plural(t, level)}" if t else f"never coded together in a {level}",
-             f"{a}: {_plural(ua, level)}; {b}: {_plural(ub, level)}"]
+             f"coded together in {plural(t, level)}" if t else f"never coded together in a {level}",
+             f"{a}: {plural(ua, level)}; {b}: {plural(ub, level)}"]
     if t:
         (rarer, fewer), other = ((a, ua), b) if ua <= ub else ((b, ub), a)
         is_ = "is" if t == 1 else "are"
-        lines += [f"Jaccard {jaccard[i, j]:.2f}: of the {_plural(ua + ub - t, level)} coded to either, {t} {is_} "
+        lines += [f"Jaccard {jaccard[i, j]:.2f}: of the {plural(ua + ub - t, level)} coded to either, {t} {is_} "
                   "coded to both",
-                  f"overlap {overlap[i, j]:.2f}: of the {_plural(fewer, level)} coded to {rarer}, {t} {is_} also "
+                  f"overlap {overlap[i, j]:.2f}: of the {plural(fewer, level)} coded to {rarer}, {t} {is_} also "
                   f"coded to {other}"]
     return "<br>".join(lines)
 
@@ -205,7 +201,7 @@ def framing_by_attribute_chart(review, table: pd.DataFrame, attribute: str) -> g
 
 def _panel_title(value: str, sources: int) -> str:
     return "<br>".join(f"<b>{line}</b>" for line in textwrap.wrap(_escape(value), 18)) + \
-        f"<br>{_plural(sources, 'source')}"
+        f"<br>{plural(sources, 'source')}"
 
 
 def _framing_bars(fig: go.Figure, rows: pd.DataFrame, value: str, name: str, col: int) -> None:

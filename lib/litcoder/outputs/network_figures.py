@@ -40,6 +40,7 @@ from .charts import (
     _escape,
     _scatter,
     _segments,
+    plural,
     register_figure,
 )
 from .pages import frame_fingerprint, kept
@@ -125,10 +126,6 @@ def _rgba(colour: str, alpha: float = LINK_ALPHA) -> str:
 def _count(value: float) -> str:
     """A number of voices as a member reads it: 3, 2.5."""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}".rstrip("0")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _labels(review) -> dict[str, str]:
@@ -217,7 +214,7 @@ def _group_links(context: FigureContext, flows: pd.DataFrame, index: dict, by: s
     links = []
     for group, competency, framing, voice, count, citekeys in flows.itertuples(index=False):
         label = context.labels.get(competency, competency)
-        size = _plural(count, "source") if voice == count else f"{_count(voice)} voices of {_plural(count, 'source')}"
+        size = plural(count, "source") if voice == count else f"{_count(voice)} voices of {plural(count, 'source')}"
         head = f"<b>{_escape(group)} → {_escape(label)}</b>: {framing} ({size})"
         if by == "source" or count == 1:
             body = context.cited_quote(competency, citekeys[0], 120)
@@ -235,7 +232,7 @@ def _framing_links(context: FigureContext, into: pd.Series, sources: pd.Series, 
     for (competency, framing), voice in into.items():
         label = context.labels.get(competency, competency)
         hover = (f"<b>{_escape(label)} → {framing}</b>: {_count(voice)} of its "
-                 f"{_plural(int(sources[competency]), 'source')}' voices")
+                 f"{plural(int(sources[competency]), 'source')}' voices")
         links.append((index[("competency", competency)], index[("framing", framing)], float(voice),
                       _rgba(FRAMING_COLOURS[framing]), hover))
     return links
@@ -291,7 +288,7 @@ def _node_colour(node: tuple, classification: dict) -> str:
 def _node_hover(node: tuple, total: float, labels: dict, classification: dict, by: str) -> str:
     kind, name = node
     if kind == "competency":
-        return (f"<b>{_escape(labels.get(name, name))}</b>: {_plural(int(total), 'source')}<br>"
+        return (f"<b>{_escape(labels.get(name, name))}</b>: {plural(int(total), 'source')}<br>"
                 f"classified {CLASSIFICATION_LABELS[classification.get(name, 'insufficient')]}")
     if kind == "framing":
         return f"<b>{name.capitalize()}</b>: {_count(total)} voices (a source's voice on a competency is 1)"
@@ -332,12 +329,12 @@ def schools_chart(review, voices: pd.DataFrame, graph: nx.Graph, found: dict[str
     alone = [k for school, keys in members.items() if len(keys) == 1 for k in keys]
     for n, (school, keys) in enumerate((s, k) for s, k in members.items() if len(k) > 1):
         leaning = max(FRAMINGS, key=lambda f: table.loc[school, f])
-        name = f"School {school}: {_plural(len(keys), 'source')}, mostly {leaning}"
+        name = f"School {school}: {plural(len(keys), 'source')}, mostly {leaning}"
         hover = [_source_hover(k, cite, titles, size, name, table.loc[school, "agreed"]) for k in keys]
         fig.add_trace(_source_marks(keys, place, size, cite, hover, name, FRAMING_COLOURS[leaning],
                                     SCHOOL_SYMBOLS[n % len(SCHOOL_SYMBOLS)], len(found), sides))
     if alone:
-        name = f"Agreeing with no other: {_plural(len(alone), 'source')}"
+        name = f"Agreeing with no other: {plural(len(alone), 'source')}"
         hover = [_source_hover(k, cite, titles, size, "agrees with no other source", "") for k in alone]
         fig.add_trace(_source_marks(alone, place, size, cite, hover, name, ALONE_COLOUR, "circle-open", len(found),
                                     sides))
@@ -473,7 +470,7 @@ def _edge_traces(graph: nx.Graph, place: dict, weight: str, colour, nodes: int, 
 def _source_hover(key: str, cite: dict, titles: dict, size: pd.Series, school: str, agreed: str) -> str:
     agreed_on = "<br>".join(textwrap.wrap(_escape(agreed), 70))
     return (f"<b>{_escape(cite.get(key, key))}</b><br>{_escape(titles.get(key, ''), 90)}<br>"
-            f"{_plural(int(size.get(key, 0)), 'competency').replace('competencys', 'competencies')}; {school}"
+            f"{plural(int(size.get(key, 0)), 'competency', 'competencies')}; {school}"
             + (f"<br>The school agrees most on:<br>{agreed_on}" if agreed else ""))
 
 
@@ -538,7 +535,7 @@ def framed_together_chart(review, graph: nx.Graph, evidence: pd.DataFrame, at_le
         marker=dict(size=13, color=[CLASSIFICATION_COLOURS[k] for k in kinds],
                     symbol=[CLASSIFICATION_SYMBOLS[k] for k in kinds], line=dict(width=1, color=INK))))
     _classification_key(fig, kinds)
-    fig.add_annotation(text=f"Linked: competencies framed alike by at least {_plural(threshold, 'source')}<br>"
+    fig.add_annotation(text=f"Linked: competencies framed alike by at least {plural(threshold, 'source')}<br>"
                             "(coloured by the framing most of them share); unlinked ones in the bottom row.",
                        xref="paper", yref="paper", x=0, y=1, yanchor="bottom", showarrow=False,
                        font=dict(size=11, color="#5f6368"))
@@ -570,7 +567,7 @@ def _mostly(data: dict) -> str:
 
 def _partners_hover(competency: str, graph: nx.Graph, labels: dict, classification: dict) -> str:
     partners = sorted(graph[competency].items(), key=lambda item: (-item[1]["together"], item[0]))[:5]
-    lines = [f"{_escape(labels.get(c, c))}: {_plural(d['together'], 'source')}, mostly {_mostly(d)}"
+    lines = [f"{_escape(labels.get(c, c))}: {plural(d['together'], 'source')}, mostly {_mostly(d)}"
              for c, d in partners]
     kind = CLASSIFICATION_LABELS[classification.get(competency, "insufficient")]
     return (f"<b>{_escape(labels.get(competency, competency))}</b>: {kind}<br>"
@@ -637,14 +634,14 @@ def _ego(rows: pd.DataFrame, others: list[tuple[str, str]], quotes: list[str], p
                     symbol=[FRAMING_SYMBOLS.get(framing[i], "circle") for i in order],
                     line=dict(width=0.6, color="#ffffff"))))
     ringed = [i for i in order if others[i][0] in pivotal]
+    linked = plural(n, "source") if side == 0 else plural(n, "competency", "competencies")
     fig.add_trace(go.Scatter(
         x=[side] * len(ringed), y=[y[i] for i in ringed], customdata=[others[i][0] for i in ringed], mode="markers",
         name="pivotal: leaving it out changes the classification", hoverinfo="skip", visible=True,
         showlegend=bool(ringed), marker=dict(size=20, symbol="circle-open", color=INK, line=dict(width=1.6))))
     fig.add_trace(go.Scatter(x=[1 - side], y=[0.5], mode="markers+text", text=[f"<b>{centre}</b>"], name="centre",
                              textposition="middle right" if side == 0 else "middle left", showlegend=False,
-                             hovertext=[f"<b>{centre}</b>: {_plural(n, 'source' if side == 0 else 'competency')}"
-                                        .replace("competencys", "competencies")], hoverinfo="text",
+                             hovertext=[f"<b>{centre}</b>: {linked}"], hoverinfo="text",
                              marker=dict(size=18, color="#3b3b3b", line=dict(width=1, color=INK))))
     fig.update_xaxes(visible=False, range=[-1.25, 1.9] if side == 0 else [-0.9, 2.25], fixedrange=True)
     fig.update_yaxes(visible=False, range=[-0.06, 1.06] if n > 1 else [0, 1])
