@@ -8,6 +8,7 @@ chromium; `network_page` is also what the screenshots of a large review are take
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from plotly.offline import get_plotlyjs
 
 from litcoder.analysis.evidence import COMPOSITION, review_voices, weigh_evidence
 from litcoder.outputs.charts import (
+    FADED,
     FRAMING_DASHES,
     LIT_WIDTH,
     FigureContext,
@@ -101,8 +103,6 @@ def test_a_lit_trace_per_framing_in_its_colour_and_dash(figure, context):
         assert rest.showlegend is False and lit.showlegend is not False
     lines = [t for t in figure.data if t.mode == "lines"]
     assert not {t.line.color for t in lines} & BLACK  # no link, lit or not, is drawn black
-    ends = figure.data[-1]
-    assert ends.name == "links of the node" and ends.mode == "markers"
 
 
 def test_the_controls_offer_framings_groups_and_least_sources(figure, context):
@@ -167,14 +167,20 @@ def test_the_legend_and_caption_say_how_to_use_the_controls(figure):
 # ---------------------------------------------------------------- in the browser
 
 LIT_STATE = """() => {
+  // the page script draws a node's links as shapes named after their framing's lit trace
   const gd = document.getElementById('figure-network');
-  return gd.data.filter(t => t.name && t.name.startsWith('framed as') && t.showlegend !== false).map(t => ({
-    framing: t.name.replace('framed as ', ''), colour: t.line.color, dash: t.line.dash,
-    width: t.line.width, links: (t.x || []).filter(x => x !== null).length / 2}));
+  return (gd.layout.shapes || []).filter(s => s.type === 'line' && (s.name || '').startsWith('lit: framed as '))
+    .map(s => ({framing: s.name.replace('lit: framed as ', ''), colour: s.line.color, dash: s.line.dash,
+                width: s.line.width}));
 }"""
-BLACK_LINES = """() => document.getElementById('figure-network').data.filter(t =>
-  t.mode === 'lines' && ['#1d1d1f', '#000', '#000000', 'black'].includes(t.line.color) &&
-  (t.x || []).some(x => x !== null)).map(t => t.name)"""
+BLACK_LINES = """() => {
+  const gd = document.getElementById('figure-network'), black = ['#1d1d1f', '#000', '#000000', 'black'];
+  return gd.data.filter(t => t.mode === 'lines' && black.includes(t.line.color) && (t.x || []).some(x => x !== null))
+    .map(t => t.name).concat((gd.layout.shapes || []).filter(s => s.type === 'line' && black.includes(s.line.color))
+    .map(s => s.name));
+}"""
+RINGS = """() => (document.getElementById('figure-network').layout.shapes || []).filter(s => s.type === 'circle')
+  .map(s => s.line.color)"""
 POINT = """([name, n]) => {
   const gd = document.getElementById('figure-network'), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
   const box = gd.getBoundingClientRect(), t = gd.data.find(t => t.name === name);
@@ -187,8 +193,10 @@ SHOWN = """() => {
     [t.name.replace('framed as ', ''), t.visible !== true ? 0 :
      Array.from(t.x || []).filter(x => x !== null && !Number.isNaN(x)).length]));
 }"""
-OPACITY = """() => { const gd = document.getElementById('figure-network');
-  return gd.data.find(t => t.name === 'framed as leadership').opacity; }"""
+OPACITY = """() => {  // the links at rest of one framing, as drawn
+  const gd = document.getElementById('figure-network'), t = gd._fullData.find(t => t.name === 'framed as leadership');
+  return Number(getComputedStyle(gd.querySelector('.trace' + t.uid)).opacity);
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -213,12 +221,13 @@ def hover(page, trace: str, n: int) -> tuple[float, float]:
 
 
 def lit_links(page) -> dict[str, int]:
+    """How many links are lit, by framing."""
     state = page.evaluate(LIT_STATE)
-    for trace in state:  # whatever is lit keeps its framing's colour and dash, drawn wider
-        assert trace["colour"] == FRAMING_COLOURS[trace["framing"]], trace
-        assert trace["dash"] == FRAMING_DASHES[trace["framing"]] and trace["width"] == LIT_WIDTH, trace
+    for link in state:  # whatever is lit keeps its framing's colour and dash, drawn wider
+        assert link["colour"] == FRAMING_COLOURS[link["framing"]], link
+        assert link["dash"] == FRAMING_DASHES[link["framing"]] and link["width"] == LIT_WIDTH, link
     assert page.evaluate(BLACK_LINES) == []
-    return {t["framing"]: t["links"] for t in state if t["links"]}
+    return dict(Counter(link["framing"] for link in state))
 
 
 def drawn(voices) -> int:
@@ -240,14 +249,14 @@ def test_hovering_a_source_lights_its_links_in_their_framings(browser, page_file
     hover(page, "sources", 0)
     key = context.review.sources["citekey"].tolist()[0]
     assert lit_links(page) == expected(context, citekey=key)
-    assert page.evaluate(OPACITY) < rest  # the other links fade
-    ends = page.evaluate("() => { const t = document.getElementById('figure-network').data.at(-1);"
-                         " return [t.x.filter(x => x !== null).length, t.marker.color]; }")
-    assert ends[0] == 2 * sum(expected(context, citekey=key).values())
-    assert set(ends[1]) - {"#1d1d1f"} <= {FRAMING_COLOURS[f] for f in expected(context, citekey=key)}
+    assert page.evaluate(OPACITY) == pytest.approx(rest * FADED)  # the other links fade
+    rings = page.evaluate(RINGS)  # round each competency reached, in its link's colour, and the source
+    assert len(rings) == sum(expected(context, citekey=key).values()) + 1 and rings.count("#1d1d1f") == 1
+    assert set(rings) - {"#1d1d1f"} <= {FRAMING_COLOURS[f] for f in expected(context, citekey=key)}
     assert len(sources.x) == len(context.review.sources)
     page.mouse.move(5, 5)
     assert lit_links(page) == {} and page.evaluate(OPACITY) == rest  # cleared when the pointer leaves
+    assert page.evaluate(RINGS) == []
     assert errors == []
     page.close()
 
@@ -286,6 +295,23 @@ def test_a_click_keeps_the_links_and_a_double_click_clears_them(browser, page_fi
     page.mouse.dblclick(*page.evaluate(POINT, ["sources", 3]))
     page.mouse.move(5, 5)
     assert lit_links(page) == {}
+    assert errors == []
+    page.close()
+
+
+@needs_chromium
+def test_a_framing_hidden_from_the_legend_leaves_the_kept_links(browser, page_file, context):
+    page, errors = open_page(browser, page_file)
+    key = context.review.sources["citekey"].tolist()[0]
+    x, y = hover(page, "sources", 0)
+    page.mouse.click(x, y)
+    page.mouse.move(5, 5)
+    lit = lit_links(page)
+    assert len(lit) >= 2 and lit == expected(context, citekey=key)
+    hidden = sorted(lit)[0]
+    page.locator(".legend .traces", has_text=f"framed as {hidden}").click()
+    page.wait_for_timeout(600)  # plotly.js waits to tell a click on the legend from a double-click
+    assert lit_links(page) == {f: n for f, n in lit.items() if f != hidden}
     assert errors == []
     page.close()
 

@@ -293,19 +293,16 @@ def network_chart(context: FigureContext) -> go.Figure:
         marker=dict(size=26, color=[FRAMING_COLOURS["leadership"], FRAMING_COLOURS["management"]],
                     line=dict(width=1, color="#1d1d1f")),
         hovertext=["Leadership", "Management"], hoverinfo="text", name="categories"))
-    # Filled by the page's script with the links of the node under the pointer, a trace per
-    # framing, so that a lit link keeps its framing's colour and dash. They give the legend its
-    # entries (a gap, for a framing some source has): opaque, where the links at rest may be
-    # too faint to show; a click on one hides that framing's links, at rest and lit.
+    # The legend's entries (a gap, for a framing some source has): opaque, where the links at
+    # rest may be too faint to show; a click on one hides that framing's links, at rest and lit.
+    # The page's script draws the links of the node under the pointer as shapes in these
+    # traces' colour, dash and width, so that a lit link keeps its framing's.
     for framing in COMPOSITION:
         some = bool((edges[:, 2] == framing).any())
         fig.add_trace(go.Scatter(x=[None] if some else [], y=[None] if some else [], mode="lines",
                                  name=f"framed as {framing}", hoverinfo="skip", legendgroup=framing,
                                  line=dict(color=FRAMING_COLOURS[framing], width=LIT_WIDTH,
                                            dash=FRAMING_DASHES[framing])))
-    # and with the ends of those links: a ring in the link's colour round each node it reaches
-    fig.add_trace(go.Scatter(x=[], y=[], mode="markers", name="links of the node", hoverinfo="skip",
-                             showlegend=False, marker=dict(symbol="circle-open", size=14, line=dict(width=2))))
     fig.update_xaxes(visible=False, range=[-0.6, 2.45])
     fig.update_yaxes(visible=False, range=[-0.16, 1.16])
     fig.update_layout(hovermode="closest", dragmode="pan", clickmode="event", meta=_network_meta(context, ids),
@@ -488,7 +485,7 @@ NETWORK_SCRIPT = """function (gd) {
   var FADED = {FADED};
   // Bound again at each draw (the report redraws a figure when the screen turns narrow or wide).
   ['plotly_hover', 'plotly_unhover', 'plotly_click', 'plotly_doubleclick', 'plotly_buttonclicked',
-   'plotly_sliderchange'].forEach(function (e) { gd.removeAllListeners(e); });
+   'plotly_sliderchange', 'plotly_restyle'].forEach(function (e) { gd.removeAllListeners(e); });
   var data = gd.data, meta = gd.layout.meta || {}, framings = meta.framings || [];
   var links = meta.links || [], codes = meta.link_framings || [], competency = meta.competencies || {};
   function named(name) { for (var i = 0; i < data.length; i++) if (data[i].name === name) return i; return -1; }
@@ -500,17 +497,25 @@ NETWORK_SCRIPT = """function (gd) {
   }
   var base = framings.map(function (f) { return framed(f, false); });
   var lit = framings.map(function (f) { return framed(f, true); });
-  var unlit = lit.map(function (i) { return data[i].x; });  // a gap (a legend entry) or nothing
-  var ends = named('links of the node'), sources = named('sources'), competencies = named('competencies');
+  var sources = named('sources'), competencies = named('competencies');
   var toCategory = {};  // a category's node number → its trace of links from the competencies
   data.forEach(function (t, i) { if (t.name === 'categories') t.hovertext.forEach(function (h, j) {
     toCategory[t.customdata[j]] = named('competencies → ' + h.toLowerCase());
   }); });
   var faded = base.concat(Object.keys(toCategory).map(function (k) { return toCategory[k]; }));
-  var rest = faded.map(function (i) { return data[i].opacity; });
+  // The links at rest faded by a style sheet over their groups (plotly.js's own style gives way
+  // to it, and keeps it through a zoom), not by a restyle, which would redraw them all.
+  var fading = document.getElementById('lit-fading') || document.head.appendChild(document.createElement('style'));
+  fading.id = 'lit-fading';
+  fading.textContent = faded.map(function (i) {
+    var o = data[i].opacity === undefined ? 1 : data[i].opacity, uid = data[i].uid || gd._fullData[i].uid;
+    return '.js-plotly-plot .trace' + uid + ' { opacity: ' + o * FADED + ' !important; }';
+  }).join(' ');
+  fading.disabled = true;
+  var resting = (gd.layout.shapes || []).filter(function (s) { return !/^lit/.test(s.name || ''); });
   var where = {}, touching = {}, kept = null;
   data.forEach(function (trace) {
-    if (!trace.customdata || trace.name === 'links of the node') return;
+    if (!trace.customdata) return;
     for (var i = 0; i < trace.customdata.length; i++) where[trace.customdata[i]] = [trace.x[i], trace.y[i]];
   });
   links.forEach(function (e, i) { [e[0], e[1]].forEach(function (n) { (touching[n] = touching[n] || []).push(i); }); });
@@ -539,29 +544,31 @@ NETWORK_SCRIPT = """function (gd) {
       return v === undefined || v === true;
     };
   }
+  function ring(at, colour, size) {  // a ring round a node, `size` pixels across at any zoom
+    return {type: 'circle', name: 'lit: ring', layer: 'above', xref: 'x', yref: 'y', xsizemode: 'pixel',
+            ysizemode: 'pixel', xanchor: at[0], yanchor: at[1], x0: -size / 2, x1: size / 2, y0: -size / 2,
+            y1: size / 2, line: {color: colour, width: 2}};
+  }
+  // A node's links, lit: shapes over the plot in their framing's colour, dash and width (its lit
+  // trace's), and a ring in that colour round each node they reach. Shapes are redrawn alone;
+  // new points in a trace would make plotly.js work out every trace again (seconds at 2,000 sources).
   function light(node) {
-    var lights = shown(filters()), at = where[node], xs = framings.map(function () { return []; });
-    var ys = framings.map(function () { return []; }), rx = [], ry = [], colour = [], size = [];
+    var lights = shown(filters()), at = where[node], lines = [], rings = [];
     (touching[node] || []).forEach(function (i) {
-      var e = links[i], to = where[e[0] === node ? e[1] : e[0]], k = codes[i];
+      var e = links[i], to = where[e[0] === node ? e[1] : e[0]], trace = data[lit[codes[i]]];
       if (!at || !to || !lights(i)) return;
-      xs[k].push(at[0], to[0], null); ys[k].push(at[1], to[1], null);
-      rx.push(at[0], to[0], null); ry.push(at[1], to[1], null);
-      colour.push('#1d1d1f', data[lit[k]].line.color, '#1d1d1f'); size.push(18, 13, 0);
+      lines.push({type: 'line', name: 'lit: ' + trace.name, layer: 'above', xref: 'x', yref: 'y',
+                  x0: at[0], y0: at[1], x1: to[0], y1: to[1],
+                  line: {color: trace.line.color, width: trace.line.width, dash: trace.line.dash}});
+      rings.push(ring(to, trace.line.color, 14));
     });
-    var skip = faded.map(function () { return undefined; }), none = lit.map(function () { return undefined; });
-    xs = xs.map(function (x, k) { return x.length ? x : unlit[k]; });
-    ys = ys.map(function (y, k) { return y.length ? y : unlit[k]; });
-    Plotly.restyle(gd, {
-      x: xs.concat([rx], skip), y: ys.concat([ry], skip),
-      'marker.color': none.concat([colour], skip), 'marker.size': none.concat([size], skip),
-      opacity: lit.map(function () { return 1; }).concat([1], rest.map(function (o) { return o * FADED; }))
-    }, lit.concat([ends], faded));
+    if (lines.length) rings.push(ring(at, '#1d1d1f', 18));
+    fading.disabled = false;
+    Plotly.relayout(gd, {shapes: resting.concat(lines, rings)});
   }
   function clear() {
-    var none = unlit.concat([[]]), skip = faded.map(function () { return undefined; });
-    Plotly.restyle(gd, {x: none.concat(skip), y: none.concat(skip),
-                        opacity: none.map(function () { return 1; }).concat(rest)}, lit.concat([ends], faded));
+    fading.disabled = true;
+    Plotly.relayout(gd, {shapes: resting});
   }
   // The links at rest, drawn anew from the filters: a source's links as one fan (s, c1, s, c2, …).
   function filter() {
@@ -601,9 +608,13 @@ NETWORK_SCRIPT = """function (gd) {
     var p = ev.points[0];
     if (p && p.customdata !== undefined && Date.now() - cleared > 300) { kept = p.customdata; light(kept); }
   });
-  gd.on('plotly_doubleclick', function () { kept = null; cleared = Date.now(); clear(); });
+  gd.on('plotly_doubleclick', function () {  // cleared once plotly.js has reset the axes
+    kept = null; cleared = Date.now(); setTimeout(clear, 0);
+  });
   gd.on('plotly_buttonclicked', filter);
   gd.on('plotly_sliderchange', filter);
+  // a framing hidden (or shown again) from the legend or the menu: the kept node's links follow
+  gd.on('plotly_restyle', function () { if (kept !== null) light(kept); });
 }""".replace("{FADED}", str(FADED))
 
 
