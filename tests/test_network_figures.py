@@ -50,6 +50,27 @@ def test_what_flows_into_a_competency_flows_out_as_its_sources(bundled, voices, 
     assert figure.layout.meta["by"] == (by or "source")
 
 
+def test_too_many_bands_from_the_groups_merge_their_framings(bundled, voices, evidence, monkeypatch):
+    """Past BANDS_UP_TO bands (thousands take plotly.js seconds to draw), one grey band per
+    group and competency, the framings on hover; the sums stay the sources' voices."""
+    split = nf.flows_chart(bundled, voices, evidence, by="decade")
+    monkeypatch.setattr(nf, "BANDS_UP_TO", 10)
+    merged = nf.flows_chart(bundled, voices, evidence, by="decade")
+    assert not split.layout.meta["merged"] and merged.layout.meta["merged"]
+    before, after = nf.flow_values(split), nf.flow_values(merged)
+    assert before.keys() == after.keys()
+    assert all(after[node] == pytest.approx(before[node]) for node in before)
+    sankey, labels = merged.data[0], list(merged.data[0].node.label)
+    competencies = set(evidence["label"])
+    into = [(labels[s], labels[t], colour) for s, t, colour in zip(sankey.link.source, sankey.link.target,
+                                                                     sankey.link.color) if labels[t] in competencies]
+    assert len(into) == len({(s, t) for s, t, _ in into})  # one band per group and competency
+    assert {colour for *_, colour in into} == {nf._rgba(nf.GROUP_COLOUR)}
+    kotter = next(h for h in sankey.link.customdata if h.startswith("<b>1990s → Planning</b>"))
+    assert "framed management" in kotter and "Kotter, 1990" in kotter
+    assert "Grey" in merged.layout.annotations[0].text and not split.layout.annotations
+
+
 def test_flows_group_by_attribute_into_few_nodes(bundled, voices, evidence):
     figure = nf.flows_chart(bundled, voices, evidence, by="source_type")
     labels = list(figure.data[0].node.label)

@@ -80,13 +80,18 @@ LINKS_PER_COMPETENCY = 3
 WIDTHS = (0.8, 1.6, 2.6, 3.8)
 """Line widths of links, from the weakest quarter of the strongest link's weight to the strongest."""
 
+BANDS_UP_TO = 1000
+"""Bands from the groups of sources drawn one per framing up to this many; past it, one per
+group and competency (`_merged_links`)."""
+
 CAPTIONS = {
     "flows": "Each source has one voice on each competency it speaks to, split between the framings when its "
              "coders differ. Left: the groups of sources (each source, or the sources sharing a value of an "
              "attribute or a decade); middle: the competencies, coloured by their classification, leadership at "
              "the top; right: the four framings. A band is as wide as the voices it carries and coloured by their "
              "framing, so what flows into a competency equals what flows out of it: its number of sources. Hover a "
-             "band for its sources.",
+             f"band for its sources. Past {BANDS_UP_TO:,} bands from the groups, each group's band into a "
+             "competency is grey, its framings given on hover.",
     "schools": "Each mark is a source, as large as the number of competencies it speaks to; a line joins two "
                "sources that frame at least one competency the same way, the wider the more competencies. A "
                "school (its own shape) is a community of sources that agree with one another more than with the "
@@ -156,7 +161,9 @@ def flows_chart(review, voices: pd.DataFrame, evidence: pd.DataFrame, by: str | 
     index = {node: i for i, node in enumerate(nodes)}
     into = flows.groupby(["competency", "framing"])["voice"].sum()
     sources = voices.groupby("competency").size()
-    links = _group_links(context, flows, index, by) + _framing_links(context, into, sources, index)
+    merged = len(flows) > BANDS_UP_TO
+    links = ((_merged_links if merged else _group_links)(context, flows, index, by)
+             + _framing_links(context, into, sources, index))
     totals = _node_totals(nodes, flows, into, sources)
     classification = dict(zip(evidence["competency"], evidence["classification"]))
     height = int(min(4000, max(520, 22 * max(len(column) for column in columns) + 160)))
@@ -177,7 +184,12 @@ def flows_chart(review, voices: pd.DataFrame, evidence: pd.DataFrame, by: str | 
     _classification_key(fig, [classification.get(c, "insufficient") for c in competencies], shaped=False)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(meta={"by": by}, font=dict(size=12))
+    fig.update_layout(meta={"by": by, "merged": merged}, font=dict(size=12))
+    if merged:
+        fig.add_annotation(text="Grey: each group's band into a competency, its framings together<br>"
+                                f"({plural(len(flows), 'band')} by framing would be too many to draw).",
+                           xref="paper", yref="paper", x=0, y=1, yanchor="bottom", showarrow=False, align="left",
+                           font=dict(size=11, color="#5f6368"))
     return _layout(fig, "flows", height).update_layout(margin=margin)
 
 
@@ -224,6 +236,25 @@ def _group_links(context: FigureContext, flows: pd.DataFrame, index: dict, by: s
             body += f"<br>…and {count - CITED_UP_TO} more" if count > CITED_UP_TO else ""
         links.append((index[("group", group)], index[("competency", competency)], voice,
                       _rgba(FRAMING_COLOURS[framing]), f"{head}<br>{_wrap(body)}"))
+    return links
+
+
+def _merged_links(context: FigureContext, flows: pd.DataFrame, index: dict, by: str) -> list[tuple]:
+    """A grey band per group and competency, its framings on hover: plotly.js takes seconds to
+    draw thousands of bands (2,386 at 2,000 sources in five groups: 4.4 s; merged, 900: 0.7 s)."""
+    links = []
+    for (group, competency), part in flows.groupby(["group", "competency"], sort=True):
+        label = context.labels.get(competency, competency)
+        citekeys = sorted({k for keys in part["citekeys"] for k in keys})
+        voice = float(part["voice"].sum())
+        size = plural(len(citekeys), "source") if voice == len(citekeys) else \
+            f"{_count(voice)} voices of {plural(len(citekeys), 'source')}"
+        framed = ", ".join(f"{framing} {_count(v)}" for framing, v in zip(part["framing"], part["voice"]))
+        named = sorted(context.cite.get(k, k) for k in citekeys)
+        body = "<br>".join(_escape(c) for c in named[:CITED_UP_TO])
+        body += f"<br>…and {len(named) - CITED_UP_TO} more" if len(named) > CITED_UP_TO else ""
+        links.append((index[("group", group)], index[("competency", competency)], voice, _rgba(GROUP_COLOUR),
+                      f"<b>{_escape(group)} → {_escape(label)}</b>: {size}<br>framed {framed}<br>{_wrap(body)}"))
     return links
 
 
@@ -699,9 +730,9 @@ def shown_from(review, voices: pd.DataFrame, evidence: pd.DataFrame) -> str:
                              more=(repr(review.attribute_definitions),))
 
 
-def _names_on_hover(layout: dict, data: list[dict]) -> dict[str, object]:
+def _on_a_phone(layout: dict, data: list[dict]) -> dict[str, object]:
     """On a phone the marks' names would run into each other: they are left to the hover,
-    which names each mark, and the notes over the plot are wrapped to the screen."""
+    which names each mark; the notes over the plot are wrapped to the screen."""
     changes: dict[str, object] = {f"data[{i}].mode": "markers" for i, trace in enumerate(data)
                                   if "text" in str(trace.get("mode", ""))}
     lines = 0
@@ -718,7 +749,7 @@ def _print_named(layout: dict, data: list[dict], width: int, narrow: bool) -> tu
     """Schools and competencies framed together in print: every mark named (a picture cannot
     name one on hover), the names placed again for the print's size and font. In one column
     the figure is drawn taller and the names wrapped, to give them room. The note over the
-    plot is wrapped, with room for it under the title."""
+    plot as _print_notes has it."""
     height = round(1.5 * layout["height"]) if narrow else layout["height"]
     changes: dict[str, object] = {"layout.height": height}
     place = {key: (x, y) for trace in data if trace.get("customdata") is not None
@@ -732,6 +763,13 @@ def _print_named(layout: dict, data: list[dict], width: int, narrow: bool) -> tu
         changes[f"data[{i}].mode"] = "markers+text"
         changes[f"data[{i}].text"] = [texts[key] for key in data[i]["customdata"]]
         changes[f"data[{i}].textposition"] = [sides[key] for key in data[i]["customdata"]]
+    notes, room = _print_notes(layout, data, width, narrow)
+    return {**changes, **notes}, room
+
+
+def _print_notes(layout: dict, data: list[dict], width: int, narrow: bool) -> tuple[dict[str, object], int]:
+    """The notes over the plot wrapped to the print's width, with room for them under the title."""
+    changes: dict[str, object] = {}
     line, room = round(1.25 * PRINT_FONT), 0
     for n, note in enumerate(layout.get("annotations", ())):
         wrapped = textwrap.wrap(str(note.get("text", "")).replace("<br>", " "), int(width / (0.52 * PRINT_FONT)))
@@ -740,7 +778,7 @@ def _print_named(layout: dict, data: list[dict], width: int, narrow: bool) -> tu
     return changes, room
 
 
-_NARROW = {"schools": _names_on_hover, "framed-together": _names_on_hover}
-_PRINT = {"schools": _print_named, "framed-together": _print_named}
+_NARROW = {"flows": _on_a_phone, "schools": _on_a_phone, "framed-together": _on_a_phone}
+_PRINT = {"flows": _print_notes, "schools": _print_named, "framed-together": _print_named}
 for _name in REPORT_FIGURES:  # one of the review's figures: numbered, captioned, drawn for print
     register_figure(_name, TITLES[_name], CAPTIONS[_name], on_print=_PRINT.get(_name), when_narrow=_NARROW.get(_name))
