@@ -503,15 +503,18 @@ NETWORK_SCRIPT = """function (gd) {
     toCategory[t.customdata[j]] = named('competencies → ' + h.toLowerCase());
   }); });
   var faded = base.concat(Object.keys(toCategory).map(function (k) { return toCategory[k]; }));
-  // The links at rest faded by a style sheet over their groups (plotly.js's own style gives way
-  // to it, and keeps it through a zoom), not by a restyle, which would redraw them all.
+  // The links at rest faded by a style sheet over their groups while the figure has the class
+  // lit-links (plotly.js's own style gives way to it, and keeps it through a zoom), not by a
+  // restyle, which would redraw them all; each group a layer of its own, so that the browser
+  // fades it without painting its thousands of lines again.
   var fading = document.getElementById('lit-fading') || document.head.appendChild(document.createElement('style'));
   fading.id = 'lit-fading';
   fading.textContent = faded.map(function (i) {
-    var o = data[i].opacity === undefined ? 1 : data[i].opacity, uid = data[i].uid || gd._fullData[i].uid;
-    return '.js-plotly-plot .trace' + uid + ' { opacity: ' + o * FADED + ' !important; }';
+    var o = data[i].opacity === undefined ? 1 : data[i].opacity;
+    var trace = '.trace' + (data[i].uid || gd._fullData[i].uid);
+    return '.js-plotly-plot ' + trace + ' { will-change: opacity; } .js-plotly-plot.lit-links ' + trace
+      + ' { opacity: ' + o * FADED + ' !important; }';
   }).join(' ');
-  fading.disabled = true;
   var resting = (gd.layout.shapes || []).filter(function (s) { return !/^lit/.test(s.name || ''); });
   var where = {}, touching = {}, kept = null;
   data.forEach(function (trace) {
@@ -563,11 +566,11 @@ NETWORK_SCRIPT = """function (gd) {
       rings.push(ring(to, trace.line.color, 14));
     });
     if (lines.length) rings.push(ring(at, '#1d1d1f', 18));
-    fading.disabled = false;
+    gd.classList.add('lit-links');
     Plotly.relayout(gd, {shapes: resting.concat(lines, rings)});
   }
   function clear() {
-    fading.disabled = true;
+    gd.classList.remove('lit-links');
     Plotly.relayout(gd, {shapes: resting});
   }
   // The links at rest, drawn anew from the filters: a source's links as one fan (s, c1, s, c2, …).
