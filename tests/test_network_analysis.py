@@ -430,3 +430,20 @@ def test_a_review_not_yet_coded_has_no_network(review_copy):
     assert school_table({}, voices, {}, {}).empty
     assert pairs_table(competency_network(voices), {}).empty
     assert competency_ego(voices, "planning").empty
+
+
+def test_findings_are_made_once_for_the_same_voices(voices):
+    """The graph export, the figures and the report's section each ask for them in one build."""
+    import gc
+
+    from litcoder.analysis import network
+
+    made = network.findings(voices)
+    assert network.findings(voices) is made
+    other = voices.copy()
+    again = network.findings(other)  # other voices (equal, but another frame): made anew
+    assert again is not made and sorted(again.schools.items()) == sorted(made.schools.items())
+    held = network._LAST[0]
+    del other
+    gc.collect()
+    assert held() is None  # the voices are not kept alive for it

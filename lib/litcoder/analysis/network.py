@@ -21,6 +21,7 @@ and competency, the source's voice (1) split over the four framings by its coder
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter, defaultdict
 from typing import NamedTuple
 
@@ -48,8 +49,19 @@ class Findings(NamedTuple):
 
 
 def findings(voices: pd.DataFrame) -> Findings:
+    """The Findings of these voices, made once for them: the graph export, the figures and the
+    report's section each ask (a second and more apiece at 2,000 sources). Not to be changed."""
+    seen, made = _LAST
+    if seen is not None and seen() is voices:
+        return made
     network = source_network(voices)
-    return Findings(network, schools(network), competency_network(voices))
+    made = Findings(network, schools(network), competency_network(voices))
+    _LAST[:] = [weakref.ref(voices), made]
+    return made
+
+
+_LAST: list = [None, None]
+"""The voices `findings` last made Findings of (a weak reference: they are not kept alive for it), and those."""
 
 
 # --- flows ---------------------------------------------------------------------------------
