@@ -310,7 +310,9 @@ def test_a_framing_hidden_from_the_legend_leaves_the_kept_links(browser, page_fi
     assert len(lit) >= 2 and lit == expected(context, citekey=key)
     hidden = sorted(lit)[0]
     page.locator(".legend .traces", has_text=f"framed as {hidden}").click()
-    page.wait_for_timeout(600)  # plotly.js waits to tell a click on the legend from a double-click
+    # plotly.js waits (300 ms) to tell a click on the legend from a double-click
+    page.wait_for_function("f => !(document.getElementById('figure-network').layout.shapes || [])"
+                           ".some(s => s.name === 'lit: framed as ' + f)", arg=hidden, timeout=5000)
     assert lit_links(page) == {f: n for f, n in lit.items() if f != hidden}
     assert errors == []
     page.close()
